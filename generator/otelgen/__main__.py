@@ -1,0 +1,3 @@
+from otelgen.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,137 @@
+"""Command line: a thin layer; heavy modules are imported inside the commands
+so `otelgen --help` starts instantly."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_BAD_INPUT = 2
+
+MAIN_EXAMPLES = """\
+examples:
+  otelgen render gateway                          # production-sane gateway, no file needed
+  otelgen render agent -f my-agent.yaml -o out/   # one file per object, written atomically
+  otelgen render sidecar --set exporters.otlp.endpoint=gw.obs:4317
+  otelgen inject -f app-deployment.yaml           # add the collector sidecar to an app
+  otelgen validate examples/*.yaml                # check specs in CI
+"""
+
+RENDER_EXAMPLES = """\
+examples:
+  otelgen render gateway | kubectl apply -f -
+  otelgen render gateway -f base.yaml -f prod.yaml --set scaling.replicas=3
+  otelgen render agent -f examples/agent-presets.yaml -o out/agent
+  otelgen render gateway --config-only            # just the collector config
+
+-f may be repeated: later files deep-merge over earlier ones (lists replace,
+null deletes). --set paths are relative to spec unless they start with
+metadata./apiVersion/kind. Exit code 2 on bad input, nothing written.
+"""
+
+INJECT_EXAMPLES = """\
+examples:
+  otelgen inject -f app-deployment.yaml | kubectl apply -f -
+  otelgen inject -f app.yaml --spec sidecar.yaml --set exporters.otlp.endpoint=gw.obs:4317
+
+Adds the collector (native sidecar by default) and its config volume to every
+Deployment, StatefulSet, DaemonSet, Job, CronJob and Pod in the file, and
+emits the sidecar's ConfigMap in each namespace used.
+"""
+
+VALIDATE_EXAMPLES = """\
+examples:
+  otelgen validate examples/*.yaml
+  otelgen validate spec.yaml --format json
+
+Loads each spec exactly as render would (schema + semantic checks) and prints
+every problem; exit 0 when all are valid, 2 otherwise.
+"""
+
+
+def _parser() -> argparse.ArgumentParser:
+    from otelgen import __version__
+
+    parser = argparse.ArgumentParser(prog="otelgen", description="Render OpenTelemetry Collector deployments for Kubernetes from a typed spec.", epilog=MAIN_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"otelgen {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    render = sub.add_parser("render", help="render manifests for a mode", description="Render the collector config and every Kubernetes object for agent, gateway or sidecar.", epilog=RENDER_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    render.add_argument("mode", nargs="?", choices=["agent", "gateway", "sidecar"], help="agent (DaemonSet), gateway (Deployment) or sidecar; optional when the spec file sets spec.mode")
+    _spec_args(render, "-f", "--file")
+    render.add_argument("-o", "--output", metavar="DIR", help="write one file per object into DIR (replaced atomically); default: one YAML stream on stdout")
+    render.add_argument("--config-only", action="store_true", help="print only the collector config")
+
+    inject = sub.add_parser("inject", help="add the collector sidecar to app manifests", description="Add the collector as a sidecar to the workloads in an app manifest.", epilog=INJECT_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    inject.add_argument("-f", "--file", dest="app", required=True, metavar="APP_YAML", help="app manifest (multi-document YAML, - for stdin)")
+    _spec_args(inject, "--spec")
+
+    validate = sub.add_parser("validate", help="check specs without rendering", description="Validate otelgen specs (schema and semantic checks).", epilog=VALIDATE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    validate.add_argument("paths", nargs="+", metavar="PATH")
+    validate.add_argument("--format", choices=["text", "json", "github"], default="text")
+    return parser
+
+
+def _spec_args(parser: argparse.ArgumentParser, *flags: str) -> None:
+    parser.add_argument(*flags, dest="files", action="append", default=[], metavar="SPEC", help="spec file (repeatable; later files merge over earlier ones; - for stdin)")
+    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="PATH=VALUE", help="override one value, e.g. exporters.otlp.endpoint=gw:4317 (repeatable)")
+
+
+def _report(problems, stream=None) -> None:
+    stream = stream or sys.stderr
+    for problem in problems:
+        print(problem.render(), file=stream)
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from otelgen import render, yamlio
+
+    if args.config_only:
+        config, warnings = render.render_config(args.mode, args.files, args.sets)
+        _report(warnings)
+        sys.stdout.write(yamlio.dump(config))
+        return EXIT_OK
+    objects, warnings = render.render(args.mode, args.files, args.sets)
+    _report(warnings)
+    if args.output:
+        names = render.write_directory(objects, args.output)
+        print(f"wrote {len(names)} objects to {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(render.write_stream(objects))
+    return EXIT_OK
+
+
+def cmd_inject(args: argparse.Namespace) -> int:
+    from otelgen import inject, yamlio
+
+    documents, warnings = inject.inject_file(args.app, args.files, args.sets)
+    _report(warnings)
+    sys.stdout.write(yamlio.dump_all(documents))
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from otelgen import validate
+
+    return validate.run(args.paths, args.format)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    handler = {"render": cmd_render, "inject": cmd_inject, "validate": cmd_validate}[args.command]
+    from otelgen.errors import SpecError
+
+    try:
+        return handler(args)
+    except SpecError as exc:
+        _report(exc.problems)
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        return EXIT_OK

@@ -1,0 +1,220 @@
+"""What a component declares about itself.
+
+A component is one class: its typed config (a pydantic model), the type names it
+has had across collector versions, the signals it handles, and a ``declare``
+method returning what it needs from Kubernetes (ports, RBAC rules, env,
+volumes, egress).  Renderers only ever collect these declarations.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from otelgen import versions
+
+Kind = Literal["receiver", "processor", "exporter", "extension", "connector"]
+Signal = Literal["traces", "metrics", "logs"]
+ALL_SIGNALS: tuple[Signal, ...] = ("traces", "metrics", "logs")
+
+
+class ComponentConfig(BaseModel):
+    """Base of every typed component config.
+
+    Field names are the collector's own (snake_case) so the collector docs
+    apply.  ``extra`` is the escape hatch: settings otelgen does not model,
+    merged verbatim over the rendered config and judged by the collector.
+    """
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    extra: dict[str, Any] = Field(default_factory=dict, description="Settings otelgen does not model, merged verbatim into this component's config.")
+
+    def extension_refs(self) -> list[tuple[tuple[str, ...], str]]:
+        """Extensions this config names: (field path, extension name)."""
+        return []
+
+
+class SecretRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, description="Secret name (same namespace).")
+    key: str = Field(min_length=1, description="Key inside the Secret.")
+
+
+class SecretValue(BaseModel):
+    """A credential taken from a Kubernetes Secret at runtime."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    secret_ref: SecretRef = Field(alias="secretRef")
+    prefix: str = Field(default="", description="Literal text before the secret, e.g. 'Bearer '.")
+
+
+# ---------------------------------------------------------------- declarations
+
+
+@dataclass(frozen=True)
+class Port:
+    name: str  # IANA_SVC_NAME: ≤15 chars, lowercase, dashes
+    port: int
+    protocol: Literal["TCP", "UDP"] = "TCP"
+    app_protocol: str | None = None
+    service: bool = True  # exposed on the Service (receivers); False: container only
+    ingress: bool = True  # reachable through the NetworkPolicy
+
+
+@dataclass(frozen=True)
+class RbacRule:
+    api_groups: tuple[str, ...]
+    resources: tuple[str, ...]
+    verbs: tuple[str, ...]
+    namespaced: bool = False  # True: a Role in the collector's namespace
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    name: str
+    field_path: str | None = None
+    secret: SecretRef | None = None
+    value: str | None = None
+
+
+@dataclass(frozen=True)
+class Mount:
+    name: str
+    mount_path: str
+    read_only: bool
+    host_path: str | None = None
+    host_path_type: str | None = None
+    empty_dir_mib: int | None = None
+    secret_name: str | None = None
+    secret_items: tuple[tuple[str, str], ...] = ()  # (key, path)
+
+
+@dataclass(frozen=True)
+class Egress:
+    """Where an exporter sends: the port, and the peers when the spec says."""
+
+    port: int | None
+    protocol: Literal["TCP", "UDP"] = "TCP"
+    reason: str = ""
+
+
+@dataclass
+class Needs:
+    """Everything one component asks of the pod around it."""
+
+    ports: list[Port] = field(default_factory=list)
+    rbac: list[RbacRule] = field(default_factory=list)
+    env: list[EnvVar] = field(default_factory=list)
+    mounts: list[Mount] = field(default_factory=list)
+    egress: list[Egress] = field(default_factory=list)
+    kubelet: bool = False  # talks to the node's kubelet (10250)
+    single_writer: bool = False  # duplicates data when more than one replica runs it
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a component may know about where it is rendered."""
+
+    mode: Literal["agent", "gateway", "sidecar"]
+    collector_version: str
+    instance: str  # "otlp/backend"
+    bind_host: str  # "${env:MY_POD_IP}" or "localhost" (sidecar receivers)
+    pod_host: str  # "${env:MY_POD_IP}" (health, telemetry)
+    server_tls: dict[str, str] | None  # cert_file/key_file/client_ca_file for receivers
+    leader_election: str | None  # name of the k8s_leader_elector extension, when on
+    namespace: str
+    name: str
+
+    def env_name(self, *parts: str) -> str:
+        """An env var name unique to this component instance."""
+        raw = "_".join(("OTELGEN", self.instance, *parts))
+        return "".join(ch if ch.isalnum() else "_" for ch in raw).upper()
+
+
+# ---------------------------------------------------------------- component
+
+
+class Component:
+    """Subclasses set the class attributes and override what applies."""
+
+    kind: ClassVar[Kind]
+    id: ClassVar[str]  # canonical spec name
+    #: (first collector version, type name), oldest first
+    names: ClassVar[tuple[tuple[str, str], ...]]
+    signals: ClassVar[tuple[Signal, ...]] = ALL_SIGNALS
+    #: connectors: supported (from pipeline signal, to pipeline signal)
+    connects: ClassVar[tuple[tuple[Signal, Signal], ...]] = ()
+    #: processor ordering class: "first", "before_batch", "batch" or None
+    order: ClassVar[str | None] = None
+    config_model: ClassVar[type[ComponentConfig]] = ComponentConfig
+    description: ClassVar[str] = ""
+
+    @classmethod
+    def type_name(cls, collector_version: str) -> str:
+        """The type name this component has in the given collector version."""
+        chosen = cls.names[0][1]
+        for since, name in cls.names:
+            if versions.at_least(collector_version, since):
+                chosen = name
+        return chosen
+
+    @classmethod
+    def all_names(cls) -> tuple[str, ...]:
+        return tuple(name for _, name in cls.names)
+
+    def __init__(self, config: ComponentConfig, ctx: Context) -> None:
+        self.config = config
+        self.ctx = ctx
+
+    # -- overridables
+    def build(self) -> dict[str, Any]:
+        """The component's collector config (without ``extra``)."""
+        return self.config.model_dump(exclude={"extra"}, exclude_none=True, by_alias=True)
+
+    def needs(self) -> Needs:
+        return Needs()
+
+    # -- final
+    def rendered_config(self) -> dict[str, Any]:
+        return deep_merge(self.build(), self.config.extra)
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Merge ``override`` into a copy of ``base``: mappings merge, anything else
+    (lists too) replaces, and ``None`` deletes a key that ``base`` has (helm semantics)."""
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if value is None and key in out:
+            del out[key]
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def secret_env(ctx: Context, value: "SecretValue", *parts: str) -> tuple[str, EnvVar]:
+    """Turn a secret reference into ``${env:VAR}`` text and the env var that feeds it."""
+    name = ctx.env_name(*parts)
+    return f"{value.prefix}${{env:{name}}}", EnvVar(name=name, secret=value.secret_ref)
+
+
+def host_port(endpoint: str) -> tuple[str, int | None]:
+    """Split ``scheme://host:port/path`` or ``host:port`` into host and port (default by scheme)."""
+    rest = endpoint
+    scheme = ""
+    if "://" in rest:
+        scheme, rest = rest.split("://", 1)
+    rest = rest.split("/", 1)[0]
+    host, _, port = rest.rpartition(":")
+    if not host:
+        host, port = rest, ""
+    if port.isdigit():
+        return host, int(port)
+    if "${" in rest:
+        return rest, None
+    return rest, {"https": 443, "http": 80}.get(scheme.lower())

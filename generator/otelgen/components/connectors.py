@@ -1,0 +1,83 @@
+"""Connectors: an exporter of one pipeline and a receiver of another."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from otelgen.components.base import Component, ComponentConfig
+
+
+class SpanMetricsConfig(ComponentConfig):
+    dimensions: list[dict[str, Any]] = Field(default_factory=list)
+    metrics_flush_interval: str | None = None
+    histogram: dict[str, Any] | None = None
+    namespace: str | None = None
+
+
+class SpanMetrics(Component):
+    kind = "connector"
+    id = "spanmetrics"
+    names = (("0.0.0", "spanmetrics"), ("0.152.0", "span_metrics"))
+    connects = (("traces", "metrics"),)
+    config_model = SpanMetricsConfig
+    description = "RED metrics (requests, errors, duration) from spans."
+
+    def build(self) -> dict[str, Any]:
+        cfg = super().build()
+        if not cfg.get("dimensions"):
+            cfg.pop("dimensions", None)
+        return cfg
+
+
+class ForwardConfig(ComponentConfig):
+    pass
+
+
+class Forward(Component):
+    kind = "connector"
+    id = "forward"
+    names = (("0.0.0", "forward"),)
+    connects = (("traces", "traces"), ("metrics", "metrics"), ("logs", "logs"))
+    config_model = ForwardConfig
+    description = "Joins pipelines of the same signal."
+
+
+class Route(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    condition: str | None = None
+    statement: str | None = None
+    context: str | None = None
+    pipelines: list[str] = Field(min_length=1)
+
+
+class RoutingConfig(ComponentConfig):
+    table: list[Route] = Field(min_length=1)
+    default_pipelines: list[str] = Field(default_factory=list)
+    error_mode: str | None = None
+
+    def pipeline_refs(self) -> list[tuple[tuple[str | int, ...], str]]:
+        refs: list[tuple[tuple[str | int, ...], str]] = []
+        for i, route in enumerate(self.table):
+            refs.extend((("table", i, "pipelines", j), p) for j, p in enumerate(route.pipelines))
+        refs.extend((("default_pipelines", j), p) for j, p in enumerate(self.default_pipelines))
+        return refs
+
+
+class Routing(Component):
+    kind = "connector"
+    id = "routing"
+    names = (("0.0.0", "routing"),)
+    connects = (("traces", "traces"), ("metrics", "metrics"), ("logs", "logs"))
+    config_model = RoutingConfig
+    description = "Routes data to pipelines by OTTL conditions."
+
+    def build(self) -> dict[str, Any]:
+        cfg = super().build()
+        if not cfg.get("default_pipelines"):
+            cfg.pop("default_pipelines", None)
+        return cfg
+
+
+CONNECTORS: tuple[type[Component], ...] = (SpanMetrics, Forward, Routing)

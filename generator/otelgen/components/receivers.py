@@ -1,0 +1,385 @@
+"""Receivers: where data enters.  Network receivers declare their ports."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from otelgen.components.base import Component, ComponentConfig, Context, EnvVar, Mount, Needs, Port, RbacRule
+
+Port_ = int
+
+
+class _Listener(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enabled: bool = True
+    port: int = Field(ge=1, le=65535)
+
+
+def _port_name(ctx: Context, short: str) -> str:
+    """Container/Service port name: the protocol's short name, plus the instance suffix."""
+    _, _, suffix = ctx.instance.partition("/")
+    if not suffix:
+        return short
+    return f"{short}-{suffix}"[:15].rstrip("-").lower()
+
+
+def _server_tls(ctx: Context) -> dict[str, Any]:
+    return {"tls": dict(ctx.server_tls)} if ctx.server_tls else {}
+
+
+# ------------------------------------------------------------------- otlp
+
+
+class OtlpGrpc(_Listener):
+    port: int = Field(default=4317, ge=1, le=65535)
+    max_recv_msg_size_mib: int | None = Field(default=None, ge=1)
+
+
+class OtlpHttp(_Listener):
+    port: int = Field(default=4318, ge=1, le=65535)
+
+
+class OtlpProtocols(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    grpc: OtlpGrpc = Field(default_factory=OtlpGrpc)
+    http: OtlpHttp = Field(default_factory=OtlpHttp)
+
+
+class OtlpReceiverConfig(ComponentConfig):
+    protocols: OtlpProtocols = Field(default_factory=OtlpProtocols)
+
+    @model_validator(mode="after")
+    def _one_protocol(self) -> "OtlpReceiverConfig":
+        if not (self.protocols.grpc.enabled or self.protocols.http.enabled):
+            raise ValueError("enable at least one of protocols.grpc / protocols.http")
+        return self
+
+
+class OtlpReceiver(Component):
+    kind = "receiver"
+    id = "otlp"
+    names = (("0.0.0", "otlp"),)
+    config_model = OtlpReceiverConfig
+    description = "OTLP over gRPC (4317) and HTTP (4318)."
+
+    def build(self) -> dict[str, Any]:
+        protocols: dict[str, Any] = {}
+        grpc, http = self.config.protocols.grpc, self.config.protocols.http
+        if grpc.enabled:
+            protocols["grpc"] = {"endpoint": f"{self.ctx.bind_host}:{grpc.port}", **_server_tls(self.ctx)}
+            if grpc.max_recv_msg_size_mib:
+                protocols["grpc"]["max_recv_msg_size_mib"] = grpc.max_recv_msg_size_mib
+        if http.enabled:
+            protocols["http"] = {"endpoint": f"{self.ctx.bind_host}:{http.port}", **_server_tls(self.ctx)}
+        return {"protocols": protocols}
+
+    def needs(self) -> Needs:
+        grpc, http = self.config.protocols.grpc, self.config.protocols.http
+        ports = []
+        if grpc.enabled:
+            ports.append(Port(_port_name(self.ctx, "otlp-grpc"), grpc.port, "TCP", "grpc"))
+        if http.enabled:
+            ports.append(Port(_port_name(self.ctx, "otlp-http"), http.port, "TCP", "http"))
+        return Needs(ports=ports)
+
+
+# ------------------------------------------------------------------- jaeger
+
+
+class JaegerProtocols(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    grpc: _Listener | None = Field(default_factory=lambda: _Listener(port=14250))
+    thrift_http: _Listener | None = Field(default_factory=lambda: _Listener(port=14268))
+    thrift_compact: _Listener | None = Field(default_factory=lambda: _Listener(port=6831))
+    thrift_binary: _Listener | None = Field(default_factory=lambda: _Listener(port=6832))
+
+
+class JaegerReceiverConfig(ComponentConfig):
+    protocols: JaegerProtocols = Field(default_factory=JaegerProtocols)
+
+
+_JAEGER = {
+    "grpc": ("jaeger-grpc", "TCP", "grpc"),
+    "thrift_http": ("jaeger-thrift", "TCP", "http"),
+    "thrift_compact": ("jaeger-compact", "UDP", None),
+    "thrift_binary": ("jaeger-binary", "UDP", None),
+}
+
+
+class JaegerReceiver(Component):
+    kind = "receiver"
+    id = "jaeger"
+    names = (("0.0.0", "jaeger"),)
+    signals = ("traces",)
+    config_model = JaegerReceiverConfig
+    description = "Jaeger gRPC, Thrift HTTP and UDP agents (legacy clients)."
+
+    def _enabled(self) -> list[tuple[str, _Listener]]:
+        out = []
+        for proto in _JAEGER:
+            listener = getattr(self.config.protocols, proto)
+            if listener is not None and listener.enabled:
+                out.append((proto, listener))
+        return out
+
+    def build(self) -> dict[str, Any]:
+        protocols = {}
+        for proto, listener in self._enabled():
+            host = "0.0.0.0" if _JAEGER[proto][1] == "UDP" and self.ctx.bind_host != "localhost" else self.ctx.bind_host
+            entry: dict[str, Any] = {"endpoint": f"{host}:{listener.port}"}
+            if proto in ("grpc", "thrift_http"):
+                entry.update(_server_tls(self.ctx))
+            protocols[proto] = entry
+        return {"protocols": protocols}
+
+    def needs(self) -> Needs:
+        return Needs(ports=[Port(_port_name(self.ctx, _JAEGER[p][0]), l.port, _JAEGER[p][1], _JAEGER[p][2]) for p, l in self._enabled()])
+
+
+# ------------------------------------------------------------------- zipkin
+
+
+class ZipkinReceiverConfig(ComponentConfig):
+    port: int = Field(default=9411, ge=1, le=65535)
+
+
+class ZipkinReceiver(Component):
+    kind = "receiver"
+    id = "zipkin"
+    names = (("0.0.0", "zipkin"),)
+    signals = ("traces",)
+    config_model = ZipkinReceiverConfig
+    description = "Zipkin v1/v2 JSON and protobuf over HTTP."
+
+    def build(self) -> dict[str, Any]:
+        return {"endpoint": f"{self.ctx.bind_host}:{self.config.port}", **_server_tls(self.ctx)}
+
+    def needs(self) -> Needs:
+        return Needs(ports=[Port(_port_name(self.ctx, "zipkin"), self.config.port, "TCP", "http")])
+
+
+# ------------------------------------------------------------------- prometheus
+
+
+class PrometheusReceiverConfig(ComponentConfig):
+    self_scrape: bool = Field(default=True, description="Scrape the collector's own telemetry port.")
+    scrape_interval: str = "30s"
+    scrape_configs: list[dict[str, Any]] = Field(default_factory=list, description="Extra Prometheus scrape_configs; a literal '$' must be written '$$'.")
+
+
+class PrometheusReceiver(Component):
+    kind = "receiver"
+    id = "prometheus"
+    names = (("0.0.0", "prometheus"),)
+    signals = ("metrics",)
+    config_model = PrometheusReceiverConfig
+    description = "Prometheus scraping; by default the collector's own metrics."
+
+    def build(self) -> dict[str, Any]:
+        jobs = []
+        if self.config.self_scrape:
+            jobs.append({
+                "job_name": "otel-collector",
+                "scrape_interval": self.config.scrape_interval,
+                "static_configs": [{"targets": [f"{self.ctx.pod_host}:8888"]}],
+            })
+        jobs.extend(self.config.scrape_configs)
+        return {"config": {"scrape_configs": jobs}}
+
+
+# ------------------------------------------------------------------- file_log
+
+
+class FileLogReceiverConfig(ComponentConfig):
+    include: list[str] = Field(default_factory=lambda: ["/var/log/pods/*/*/*.log"])
+    exclude: list[str] = Field(default_factory=list)
+    start_at: Literal["beginning", "end"] = "end"
+    include_file_path: bool = True
+    include_file_name: bool = False
+    parse_container_logs: bool = Field(default=True, description="Add the container log parser operator (CRI-O, containerd, docker formats).")
+    operators: list[dict[str, Any]] = Field(default_factory=list)
+    storage: str | None = Field(default=None, description="file_storage extension that keeps read offsets.")
+
+    def extension_refs(self) -> list[tuple[tuple[str, ...], str]]:
+        return [(("storage",), self.storage)] if self.storage else []
+
+
+class FileLogReceiver(Component):
+    kind = "receiver"
+    id = "file_log"
+    names = (("0.0.0", "filelog"), ("0.149.0", "file_log"))
+    signals = ("logs",)
+    config_model = FileLogReceiverConfig
+    description = "Tails container log files on the node."
+
+    def build(self) -> dict[str, Any]:
+        cfg = self.config.model_dump(exclude={"extra", "parse_container_logs", "operators"}, exclude_none=True)
+        if not cfg["exclude"]:
+            del cfg["exclude"]
+        operators = ([{"type": "container", "id": "container-parser"}] if self.config.parse_container_logs else []) + self.config.operators
+        if operators:
+            cfg["operators"] = operators
+        return cfg
+
+    def needs(self) -> Needs:
+        return Needs(mounts=[Mount(name="varlogpods", mount_path="/var/log/pods", read_only=True, host_path="/var/log/pods", host_path_type="Directory")])
+
+
+# ------------------------------------------------------------------- hostmetrics
+
+_DEFAULT_SCRAPERS = ("cpu", "load", "memory", "disk", "filesystem", "network", "paging", "processes")
+
+
+class HostMetricsReceiverConfig(ComponentConfig):
+    collection_interval: str = "30s"
+    scrapers: dict[str, dict[str, Any]] = Field(default_factory=lambda: {s: {} for s in _DEFAULT_SCRAPERS})
+    root_path: str = Field(default="/hostfs", description="Where the node's / is mounted (read-only).")
+
+
+class HostMetricsReceiver(Component):
+    kind = "receiver"
+    id = "hostmetrics"
+    names = (("0.0.0", "hostmetrics"), ("0.152.0", "host_metrics"))
+    signals = ("metrics",)
+    config_model = HostMetricsReceiverConfig
+    description = "Node CPU, memory, disk, filesystem and network metrics (agent)."
+
+    def build(self) -> dict[str, Any]:
+        scrapers = dict(self.config.scrapers)
+        if "filesystem" in scrapers and not scrapers["filesystem"]:
+            # pseudo and container filesystems only produce noise and permission errors
+            scrapers["filesystem"] = {
+                "exclude_fs_types": {"fs_types": ["autofs", "binfmt_misc", "bpf", "cgroup2", "configfs", "debugfs", "devpts", "devtmpfs", "fusectl", "hugetlbfs", "mqueue", "nsfs", "overlay", "proc", "procfs", "pstore", "rpc_pipefs", "securityfs", "selinuxfs", "squashfs", "sysfs", "tracefs"], "match_type": "strict"},
+                "exclude_mount_points": {"mount_points": ["/dev/*", "/proc/*", "/sys/*", "/run/k3s/containerd/*", "/var/lib/docker/*", "/var/lib/kubelet/*", "/snap/*"], "match_type": "regexp"},
+            }
+        return {"collection_interval": self.config.collection_interval, "root_path": self.config.root_path, "scrapers": scrapers}
+
+    def needs(self) -> Needs:
+        return Needs(mounts=[Mount(name="hostfs", mount_path=self.config.root_path, read_only=True, host_path="/", host_path_type="Directory")])
+
+
+# ------------------------------------------------------------------- kubelet_stats
+
+
+class KubeletStatsReceiverConfig(ComponentConfig):
+    collection_interval: str = "30s"
+    auth_type: Literal["serviceAccount", "tls", "none", "kubeConfig"] = "serviceAccount"
+    endpoint: str = "https://${env:K8S_NODE_IP}:10250"
+    insecure_skip_verify: bool = Field(default=True, description="Kubelet serving certificates are usually self-signed.")
+    metric_groups: list[Literal["node", "pod", "container", "volume"]] = Field(default_factory=lambda: ["node", "pod", "container"])
+
+
+class KubeletStatsReceiver(Component):
+    kind = "receiver"
+    id = "kubelet_stats"
+    names = (("0.0.0", "kubeletstats"), ("0.152.0", "kubelet_stats"))
+    signals = ("metrics",)
+    config_model = KubeletStatsReceiverConfig
+    description = "Pod, container and node metrics from the kubelet on the same node."
+
+    def needs(self) -> Needs:
+        rbac = [RbacRule(("",), ("nodes/stats",), ("get",))] if self.config.auth_type == "serviceAccount" else []
+        return Needs(rbac=rbac, env=[EnvVar("K8S_NODE_IP", field_path="status.hostIP")], kubelet=True)
+
+
+# ------------------------------------------------------------------- k8s_cluster
+
+_CLUSTER_RULES = (
+    RbacRule(("",), ("events", "namespaces", "namespaces/status", "nodes", "nodes/spec", "pods", "pods/status", "replicationcontrollers", "replicationcontrollers/status", "resourcequotas", "services"), ("get", "list", "watch")),
+    RbacRule(("apps",), ("daemonsets", "deployments", "replicasets", "statefulsets"), ("get", "list", "watch")),
+    RbacRule(("batch",), ("jobs", "cronjobs"), ("get", "list", "watch")),
+    RbacRule(("autoscaling",), ("horizontalpodautoscalers",), ("get", "list", "watch")),
+)
+
+
+class K8sClusterReceiverConfig(ComponentConfig):
+    collection_interval: str = "30s"
+    auth_type: Literal["serviceAccount", "kubeConfig"] = "serviceAccount"
+    node_conditions_to_report: list[str] = Field(default_factory=lambda: ["Ready", "MemoryPressure"])
+    allocatable_types_to_report: list[str] = Field(default_factory=lambda: ["cpu", "memory"])
+
+
+class _LeaderElected(Component):
+    """Cluster-wide watchers: one writer, via the k8s_leader_elector extension when it is on."""
+
+    def build(self) -> dict[str, Any]:
+        cfg = super().build()
+        if self.ctx.leader_election:
+            cfg["k8s_leader_elector"] = self.ctx.leader_election
+        return cfg
+
+
+class K8sClusterReceiver(_LeaderElected):
+    kind = "receiver"
+    id = "k8s_cluster"
+    names = (("0.0.0", "k8s_cluster"),)
+    signals = ("metrics", "logs")
+    config_model = K8sClusterReceiverConfig
+    description = "Cluster-level metrics from the API server (one writer)."
+
+    def needs(self) -> Needs:
+        return Needs(rbac=list(_CLUSTER_RULES), single_writer=True)
+
+
+# ------------------------------------------------------------------- k8s_objects
+
+
+class WatchedObject(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    mode: Literal["watch", "pull"] = "watch"
+    group: str | None = None
+    namespaces: list[str] | None = None
+    interval: str | None = None
+
+
+class K8sObjectsReceiverConfig(ComponentConfig):
+    auth_type: Literal["serviceAccount", "kubeConfig"] = "serviceAccount"
+    objects: list[WatchedObject] = Field(default_factory=lambda: [WatchedObject(name="events", mode="watch", group="events.k8s.io")], min_length=1)
+
+
+class K8sObjectsReceiver(_LeaderElected):
+    kind = "receiver"
+    id = "k8s_objects"
+    names = (("0.0.0", "k8sobjects"), ("0.152.0", "k8s_objects"))
+    signals = ("logs",)
+    config_model = K8sObjectsReceiverConfig
+    description = "Kubernetes objects (events by default) as logs (one writer)."
+
+    def needs(self) -> Needs:
+        rules = []
+        for obj in self.config.objects:
+            verbs = ("get", "list", "watch") if obj.mode == "watch" else ("get", "list")
+            rules.append(RbacRule((obj.group or "",), (obj.name,), verbs))
+        return Needs(rbac=rules, single_writer=True)
+
+
+class K8sEventsReceiverConfig(ComponentConfig):
+    auth_type: Literal["serviceAccount", "kubeConfig"] = "serviceAccount"
+    namespaces: list[str] = Field(default_factory=list)
+
+
+class K8sEventsReceiver(_LeaderElected):
+    kind = "receiver"
+    id = "k8s_events"
+    names = (("0.0.0", "k8s_events"),)
+    signals = ("logs",)
+    config_model = K8sEventsReceiverConfig
+    description = "Kubernetes events as logs (one writer)."
+
+    def build(self) -> dict[str, Any]:
+        cfg = super().build()
+        if not cfg.get("namespaces"):
+            cfg.pop("namespaces", None)
+        return cfg
+
+    def needs(self) -> Needs:
+        return Needs(rbac=[RbacRule(("",), ("events", "namespaces"), ("get", "list", "watch"))], single_writer=True)
+
+
+RECEIVERS: tuple[type[Component], ...] = (
+    OtlpReceiver, JaegerReceiver, ZipkinReceiver, PrometheusReceiver, FileLogReceiver, HostMetricsReceiver,
+    KubeletStatsReceiver, K8sClusterReceiver, K8sObjectsReceiver, K8sEventsReceiver,
+)

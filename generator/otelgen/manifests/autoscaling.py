@@ -1,0 +1,56 @@
+"""Gateway scaling: HorizontalPodAutoscaler and PodDisruptionBudget."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from otelgen.manifests import naming
+from otelgen.plan import Plan
+
+
+def horizontal_pod_autoscaler(plan: Plan) -> dict[str, Any] | None:
+    auto = plan.spec.scaling.autoscaling
+    if plan.mode != "gateway" or not auto.enabled:
+        return None
+    metrics = []
+    for resource, target in (("cpu", auto.target_cpu_utilization_percentage), ("memory", auto.target_memory_utilization_percentage)):
+        if target is not None:
+            metrics.append({"type": "Resource", "resource": {"name": resource, "target": {"type": "Utilization", "averageUtilization": target}}})
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": naming.metadata(plan, naming.workload(plan)),
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": naming.workload(plan)},
+            "minReplicas": auto.min_replicas,
+            "maxReplicas": auto.max_replicas,
+            "metrics": metrics,
+        },
+    }
+
+
+def runs_several(plan: Plan) -> bool:
+    scaling = plan.spec.scaling
+    return plan.mode == "gateway" and (scaling.replicas > 1 or scaling.autoscaling.enabled)
+
+
+def pod_disruption_budget(plan: Plan) -> dict[str, Any] | None:
+    pdb = plan.spec.scaling.pod_disruption_budget
+    if not pdb.enabled or not runs_several(plan):
+        return None
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": naming.metadata(plan, naming.workload(plan)),
+        "spec": {"maxUnavailable": pdb.max_unavailable, "selector": {"matchLabels": naming.selector_labels(plan)}},
+    }
+
+
+def topology_spread(plan: Plan) -> list[dict[str, Any]]:
+    if not plan.spec.scaling.topology_spread or not runs_several(plan):
+        return []
+    selector = {"matchLabels": naming.selector_labels(plan)}
+    return [
+        {"maxSkew": 1, "topologyKey": key, "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": selector}
+        for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")
+    ]

@@ -1,0 +1,83 @@
+"""Default-deny NetworkPolicy with explicit allows derived from the plan."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from otelgen.manifests import naming
+from otelgen.plan import Plan
+from otelgen.spec.model import Peer
+
+KUBELET_PORT = 10250
+
+
+def _peer(peer: Peer) -> dict[str, Any]:
+    return peer.model_dump(by_alias=True, exclude_none=True, exclude_defaults=False)
+
+
+def _ports(ports: list[tuple[int | str, str]]) -> list[dict[str, Any]]:
+    return [{"protocol": proto, "port": port} for port, proto in ports]
+
+
+def _rule(direction: str, peers: list[Peer] | list[dict], ports: list[tuple[int | str, str]]) -> dict[str, Any]:
+    rule: dict[str, Any] = {}
+    if peers:
+        rule["from" if direction == "ingress" else "to"] = [p if isinstance(p, dict) else _peer(p) for p in peers]
+    rule["ports"] = _ports(ports)
+    return rule
+
+
+def ingress_rules(plan: Plan) -> list[dict[str, Any]]:
+    np = plan.spec.network_policy
+    receiver_ports = [(p.port, p.protocol) for p in plan.needs.ports if p.service and p.name != "metrics"]
+    observe_ports = [(p.port, p.protocol) for p in plan.needs.ports if p.name in ("metrics", "health")]
+    rules = []
+    if receiver_ports:
+        rules.append(_rule("ingress", np.ingress_from, receiver_ports))
+    if observe_ports:
+        rules.append(_rule("ingress", np.metrics_from, observe_ports))
+    return rules
+
+
+def egress_rules(plan: Plan) -> list[dict[str, Any]]:
+    np = plan.spec.network_policy
+    dns_peer = {
+        "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": np.dns.namespace}},
+        "podSelector": {"matchLabels": dict(np.dns.pod_labels)},
+    }
+    rules = [_rule("egress", [dns_peer], [(53, "UDP"), (53, "TCP")])]
+    by_exporter: dict[str, list[tuple[int | str, str]]] = {}
+    for egress in plan.needs.egress:
+        if egress.port is None:
+            continue
+        exporter = egress.reason.removeprefix("exporter ")
+        ports = by_exporter.setdefault(exporter, [])
+        if (egress.port, egress.protocol) not in ports:
+            ports.append((egress.port, egress.protocol))
+    for exporter, ports in by_exporter.items():
+        rules.append(_rule("egress", np.exporter_to.get(exporter, []), ports))
+    if plan.needs_api:
+        peers = [{"ipBlock": {"cidr": cidr}} for cidr in np.api_server.cidrs]
+        rules.append(_rule("egress", peers, [(p, "TCP") for p in np.api_server.ports]))
+    if plan.needs.kubelet:
+        peers = [{"ipBlock": {"cidr": cidr}} for cidr in np.kubelet_cidrs]
+        rules.append(_rule("egress", peers, [(KUBELET_PORT, "TCP")]))
+    for extra in np.egress:
+        rules.append(_rule("egress", extra.to, [(p.port, p.protocol) for p in extra.ports]))
+    return rules
+
+
+def network_policy(plan: Plan) -> dict[str, Any] | None:
+    if plan.mode == "sidecar" or not plan.spec.network_policy.enabled:
+        return None
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": naming.metadata(plan, plan.name),
+        "spec": {
+            "podSelector": {"matchLabels": naming.selector_labels(plan)},
+            "policyTypes": ["Ingress", "Egress"],
+            "ingress": ingress_rules(plan),
+            "egress": egress_rules(plan),
+        },
+    }

@@ -1,0 +1,169 @@
+"""The collector container and the Deployment / DaemonSet around it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from otelgen.components.base import EnvVar, Mount
+from otelgen.manifests import autoscaling, configmap, naming, tls
+from otelgen.plan import Plan
+
+SECRET_FILE_MODE = 0o440  # group-readable: fsGroup gives the collector's group access
+
+
+def image(plan: Plan) -> str:
+    img = plan.spec.image
+    ref = f"{img.repository}:{img.tag or plan.version}"
+    return f"{ref}@{img.digest}" if img.digest else ref
+
+
+def env_vars(plan: Plan) -> list[dict[str, Any]]:
+    base = [EnvVar("MY_POD_IP", field_path="status.podIP")]
+    out: dict[str, dict[str, Any]] = {}
+    for var in base + plan.needs.env:
+        out.setdefault(var.name, _env(var))
+    if plan.gomemlimit:
+        out["GOMEMLIMIT"] = {"name": "GOMEMLIMIT", "value": plan.gomemlimit}
+    for entry in plan.spec.pod.env:
+        if entry.secret_ref is not None:
+            out[entry.name] = {"name": entry.name, "valueFrom": {"secretKeyRef": {"name": entry.secret_ref.name, "key": entry.secret_ref.key}}}
+        else:
+            out[entry.name] = {"name": entry.name, "value": entry.value}
+    return list(out.values())
+
+
+def _env(var: EnvVar) -> dict[str, Any]:
+    if var.field_path:
+        return {"name": var.name, "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": var.field_path}}}
+    if var.secret:
+        return {"name": var.name, "valueFrom": {"secretKeyRef": {"name": var.secret.name, "key": var.secret.key}}}
+    return {"name": var.name, "value": var.value or ""}
+
+
+def mounts(plan: Plan) -> list[Mount]:
+    return tls.server_mounts(plan) + plan.needs.mounts
+
+
+def volume_name_config(plan: Plan) -> str:
+    return "otelcol-config"
+
+
+def volumes(plan: Plan) -> list[dict[str, Any]]:
+    out = [{"name": volume_name_config(plan), "configMap": {"name": naming.config_map(plan), "items": [{"key": naming.CONFIG_KEY, "path": naming.CONFIG_KEY}]}}]
+    for m in mounts(plan):
+        out.append(_volume(m))
+    return out
+
+
+def _volume(m: Mount) -> dict[str, Any]:
+    if m.host_path:
+        return {"name": m.name, "hostPath": {"path": m.host_path, "type": m.host_path_type or "Directory"}}
+    if m.secret_name:
+        secret: dict[str, Any] = {"secretName": m.secret_name, "defaultMode": SECRET_FILE_MODE}
+        if m.secret_items:
+            secret["items"] = [{"key": k, "path": p} for k, p in m.secret_items]
+        return {"name": m.name, "secret": secret}
+    return {"name": m.name, "emptyDir": {"sizeLimit": f"{m.empty_dir_mib or 64}Mi"}}
+
+
+def volume_mounts(plan: Plan) -> list[dict[str, Any]]:
+    out = [{"name": volume_name_config(plan), "mountPath": naming.CONFIG_DIR, "readOnly": True}]
+    out += [{"name": m.name, "mountPath": m.mount_path, "readOnly": m.read_only} for m in mounts(plan)]
+    return out
+
+
+def container_security_context(plan: Plan) -> dict[str, Any]:
+    uid = plan.spec.pod.run_as_user
+    return {
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"]},
+        "privileged": False,
+        "readOnlyRootFilesystem": True,
+        "runAsGroup": uid,
+        "runAsNonRoot": True,
+        "runAsUser": uid,
+        "seccompProfile": {"type": "RuntimeDefault"},
+    }
+
+
+def probes(plan: Plan) -> dict[str, Any]:
+    health = next(inst for (sec, _), inst in plan.instances.items() if sec == "extensions" and inst.component is not None and inst.component.id == "health_check")
+    port_name, path = health.component.probe_target()
+    get = {"path": path, "port": port_name}
+    return {
+        "startupProbe": {"httpGet": get, "periodSeconds": 2, "failureThreshold": 30},
+        "livenessProbe": {"httpGet": get, "periodSeconds": 10, "timeoutSeconds": 2, "failureThreshold": 3},
+        "readinessProbe": {"httpGet": get, "periodSeconds": 5, "timeoutSeconds": 2, "failureThreshold": 2},
+    }
+
+
+def container_ports(plan: Plan) -> list[dict[str, Any]]:
+    return [{"name": p.name, "containerPort": p.port, "protocol": p.protocol} for p in plan.needs.ports]
+
+
+def resources(plan: Plan) -> dict[str, Any]:
+    return {"requests": dict(plan.sizing.requests), "limits": dict(plan.sizing.limits)}
+
+
+def collector_container(plan: Plan) -> dict[str, Any]:
+    container = {
+        "name": plan.spec.sidecar.container_name if plan.mode == "sidecar" else naming.CONTAINER,
+        "image": image(plan),
+        "imagePullPolicy": plan.spec.image.pull_policy,
+        "args": [f"--config={naming.CONFIG_DIR}/{naming.CONFIG_KEY}"],
+        "env": env_vars(plan),
+        "ports": container_ports(plan),
+        "resources": resources(plan),
+        "securityContext": container_security_context(plan),
+        **probes(plan),
+        "volumeMounts": volume_mounts(plan),
+    }
+    return container
+
+
+def pod_security_context(plan: Plan) -> dict[str, Any]:
+    uid = plan.spec.pod.run_as_user
+    return {"runAsNonRoot": True, "runAsUser": uid, "runAsGroup": uid, "fsGroup": uid, "seccompProfile": {"type": "RuntimeDefault"}}
+
+
+def pod_template(plan: Plan, config_map: dict[str, Any]) -> dict[str, Any]:
+    pod = plan.spec.pod
+    annotations = {"otelgen.io/config-checksum": configmap.checksum(config_map), **pod.annotations}
+    spec: dict[str, Any] = {
+        "serviceAccountName": naming.service_account(plan),
+        "automountServiceAccountToken": plan.needs_api,
+        "securityContext": pod_security_context(plan),
+        "terminationGracePeriodSeconds": pod.termination_grace_period_seconds,
+    }
+    if pod.priority_class_name:
+        spec["priorityClassName"] = pod.priority_class_name
+    if pod.node_selector:
+        spec["nodeSelector"] = dict(sorted(pod.node_selector.items()))
+    if pod.tolerations:
+        spec["tolerations"] = [t.model_dump(by_alias=True, exclude_none=True) for t in pod.tolerations]
+    spread = autoscaling.topology_spread(plan)
+    if spread:
+        spec["topologySpreadConstraints"] = spread
+    spec["containers"] = [collector_container(plan)]
+    spec["volumes"] = volumes(plan)
+    return {
+        "metadata": {"labels": {**naming.selector_labels(plan), **pod.labels}, "annotations": dict(sorted(annotations.items()))},
+        "spec": spec,
+    }
+
+
+def workload(plan: Plan, config_map: dict[str, Any]) -> dict[str, Any] | None:
+    if plan.mode == "sidecar":
+        return None
+    selector = {"matchLabels": naming.selector_labels(plan)}
+    template = pod_template(plan, config_map)
+    if plan.mode == "agent":
+        spec = {"selector": selector, "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}}, "template": template}
+        kind = "DaemonSet"
+    else:
+        spec = {}
+        if not plan.spec.scaling.autoscaling.enabled:  # the HPA owns replicas when it is on
+            spec["replicas"] = plan.spec.scaling.replicas
+        spec.update({"revisionHistoryLimit": 5, "selector": selector, "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}, "template": template})
+        kind = "Deployment"
+    return {"apiVersion": "apps/v1", "kind": kind, "metadata": naming.metadata(plan, naming.workload(plan)), "spec": spec}

@@ -1,0 +1,386 @@
+"""From a validated spec to a Plan: every component instance resolved and
+checked, pipelines completed and ordered, and the components' declarations
+(ports, RBAC, env, volumes, egress) collected for the manifest builders."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import ValidationError
+
+from otelgen import components, distributions, presets, sizing
+from otelgen.components.base import Component, Context, Needs, Port, deep_merge
+from otelgen.errors import Collector, Problem, error, warning
+from otelgen.spec.load import pydantic_problems
+from otelgen.spec.model import CollectorDocument, Spec
+
+_NAME = re.compile(r"^([a-z][a-z0-9_]*)(?:/([A-Za-z0-9_.-]+))?$")
+POD_IP = "${env:MY_POD_IP}"
+SERVER_TLS_DIR = "/etc/otelcol/tls/server"
+CLIENT_CA_DIR = "/etc/otelcol/tls/client-ca"
+SECTIONS = tuple(components.SECTIONS)
+
+
+@dataclass
+class Instance:
+    section: str  # "receivers"
+    name: str  # spec name, "otlp/backend"
+    type_name: str  # as written, "otlp"
+    component: Component | None  # None: unknown, passed through raw
+    raw: dict[str, Any]
+
+    @property
+    def suffix(self) -> str:
+        return self.name.partition("/")[2]
+
+    def rendered_id(self, version: str) -> str:
+        base = type(self.component).type_name(version) if self.component else self.type_name
+        return f"{base}/{self.suffix}" if self.suffix else base
+
+    def config(self) -> dict[str, Any]:
+        return self.component.rendered_config() if self.component else dict(self.raw)
+
+    def needs(self) -> Needs:
+        return self.component.needs() if self.component else Needs()
+
+    @property
+    def signals(self) -> tuple[str, ...]:
+        return type(self.component).signals if self.component else ("traces", "metrics", "logs")
+
+
+@dataclass
+class Plan:
+    doc: CollectorDocument
+    spec: Spec
+    instances: dict[tuple[str, str], Instance]
+    pipelines: dict[str, dict[str, list[str]]]
+    needs: Needs
+    sizing: sizing.Sizing
+    gomemlimit: str | None
+    warnings: list[Problem] = field(default_factory=list)
+    server_tls: bool = False
+    leader_election: str | None = None
+
+    @property
+    def mode(self) -> str:
+        return self.spec.mode
+
+    @property
+    def name(self) -> str:
+        return self.doc.metadata.name
+
+    @property
+    def namespace(self) -> str:
+        return self.doc.metadata.namespace
+
+    @property
+    def version(self) -> str:
+        return self.spec.collector_version
+
+    def used(self, section: str) -> list[Instance]:
+        return [inst for (sec, _), inst in self.instances.items() if sec == section]
+
+    def service_ports(self) -> list[Port]:
+        return [p for p in self.needs.ports if p.service]
+
+    @property
+    def needs_api(self) -> bool:
+        return bool(self.needs.rbac)
+
+
+def _signal(pipeline: str) -> str:
+    return pipeline.split("/", 1)[0]
+
+
+def _did_you_mean(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.5)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+class Planner:
+    def __init__(self, doc: CollectorDocument) -> None:
+        self.doc = doc
+        self.problems = Collector()
+        self.name = doc.metadata.name
+        self.namespace = doc.metadata.namespace
+
+    # ------------------------------------------------------------ entry
+
+    def plan(self) -> Plan:
+        spec, preset_problems = presets.apply(self.doc.spec, self.name, self.namespace)
+        self.problems.extend(preset_problems)
+        self.spec = spec
+        self.sizing = self._sizing()
+        pipelines = {name: p.model_dump() for name, p in spec.pipelines.items()}
+        sections = {sec: dict(getattr(spec, sec)) for sec in SECTIONS}
+        self._auto_insert(pipelines, sections)
+        sections["extensions"].setdefault("health_check", {})
+        self.leader_election = self._leader_election(sections, pipelines)
+        self.problems.raise_if_errors()
+
+        parsed = self._parse_all(sections)
+        self.problems.raise_if_errors()
+        self._check_references(parsed, pipelines)
+        self._check_order(parsed, pipelines)
+        used = self._used(parsed, pipelines)
+        self._check_extension_refs(parsed, used)
+        self.problems.raise_if_errors()
+
+        needs = self._collect_needs(used)
+        self.problems.raise_if_errors()
+        memory_limit = self.sizing.memory_limit
+        gomemlimit = sizing.gomemlimit(memory_limit, spec.memory) if memory_limit else None
+        return Plan(self.doc, spec, used, pipelines, needs, self.sizing, gomemlimit, self.problems.warnings, spec.tls is not None, self.leader_election)
+
+    # ------------------------------------------------------------ sizing
+
+    def _sizing(self) -> sizing.Sizing:
+        resolved = sizing.resolve(self.spec.resources, self.spec.mode)
+        if not resolved.memory_limit and not self.spec.resources.allow_no_memory_limit:
+            self.problems.add(error("E018", ["spec", "resources", "limits", "memory"], "no memory limit: memory_limiter and GOMEMLIMIT are derived from it, and without one the pod can use the whole node", "set resources.size (small|medium|large) or resources.limits.memory, or allowNoMemoryLimit: true"))
+        return resolved
+
+    # ------------------------------------------------------------ pipelines
+
+    def _auto_insert(self, pipelines: dict[str, dict[str, list[str]]], sections: dict[str, dict]) -> None:
+        defaults = self.spec.pipeline_defaults
+        limiter = sizing.memory_limiter_settings(self.spec.memory)
+        for name, pipeline in pipelines.items():
+            procs = pipeline["processors"]
+            types = [p.split("/")[0] for p in procs]
+            if defaults.memory_limiter and "memory_limiter" not in types:
+                procs.insert(0, "memory_limiter")
+                sections["processors"].setdefault("memory_limiter", dict(limiter))
+            if defaults.batch and "batch" not in types:
+                procs.append("batch")
+                sections["processors"].setdefault("batch", {})
+        # a user-defined memory_limiter without limits gets the derived percentages
+        for key, cfg in sections["processors"].items():
+            if key.split("/")[0] == "memory_limiter":
+                cfg = dict(cfg or {})
+                if not any(k in cfg for k in ("limit_mib", "limit_percentage")):
+                    cfg = {**limiter, **cfg}
+                sections["processors"][key] = cfg
+
+    def _leader_election(self, sections: dict[str, dict], pipelines: dict) -> str | None:
+        single = []
+        for rname in sections["receivers"]:
+            comp = components.lookup("receiver", rname.split("/")[0])
+            if comp is not None and getattr(comp, "id", "") in ("k8s_cluster", "k8s_objects", "k8s_events"):
+                if any(rname in p["receivers"] for p in pipelines.values()):
+                    single.append(rname)
+        if not single:
+            return None
+        if self.spec.mode == "sidecar":
+            self.problems.add(error("E019", ["spec", "receivers", single[0]], f"{single[0]} must have one writer, but a sidecar runs once per app pod", "run it in the gateway"))
+            return None
+        several = self.spec.mode == "agent" or self.spec.scaling.replicas > 1 or self.spec.scaling.autoscaling.enabled
+        existing = [e for e in sections["extensions"] if e.split("/")[0] == "k8s_leader_elector"]
+        if existing:
+            return existing[0]
+        if several:
+            sections["extensions"]["k8s_leader_elector"] = {}
+            return "k8s_leader_elector"
+        return None
+
+    # ------------------------------------------------------------ components
+
+    def _parse_all(self, sections: dict[str, dict]) -> dict[tuple[str, str], Instance]:
+        parsed: dict[tuple[str, str], Instance] = {}
+        for section in SECTIONS:
+            kind = components.SECTIONS[section]
+            for name, raw in sections[section].items():
+                inst = self._parse_one(section, kind, name, raw or {})
+                if inst is not None:
+                    parsed[(section, name)] = inst
+        return parsed
+
+    def _parse_one(self, section: str, kind: str, name: str, raw: Any) -> Instance | None:
+        path = ["spec", section, name]
+        match = _NAME.match(name)
+        if not match:
+            self.problems.add(error("E017", path, f"{name!r} is not a component name", "type[/name], e.g. otlp or otlp/backend (type: lowercase letters, digits, '_')"))
+            return None
+        type_name = match[1]
+        if not isinstance(raw, dict):
+            self.problems.add(error("E004", path, f"expected a mapping of settings, got {type(raw).__name__}", "use {} for the defaults"))
+            return None
+        comp = components.lookup(kind, type_name)
+        if comp is None:
+            return self._unknown(section, kind, name, type_name, raw, path)
+        ctx = self._context(name)
+        try:
+            config = comp.config_model.model_validate(raw)
+        except ValidationError as exc:
+            self.problems.extend(pydantic_problems(exc, tuple(path), comp.config_model))
+            return None
+        return Instance(section, name, type_name, comp(config, ctx), raw)
+
+    def _unknown(self, section: str, kind: str, name: str, type_name: str, raw: dict, path: list) -> Instance | None:
+        known = components.known_names(kind)  # type: ignore[arg-type]
+        if self.spec.distribution == "otelcol-k8s" and not distributions.contains(kind, type_name):
+            self.problems.add(error("E016", path, f"{kind} type {type_name!r} is not in the otelcol-k8s image", f"use a component the image has{_did_you_mean(type_name, known)}, or set distribution: custom with your own image"))
+            return None
+        self.problems.add(warning("W102", path, f"{kind} type {type_name!r} is not modelled by otelgen: passed through as written, without port, RBAC or signal checks", "declare ports/RBAC it needs yourself (pod.env, networkPolicy.egress)"))
+        return Instance(section, name, type_name, None, raw)
+
+    def _context(self, name: str) -> Context:
+        spec = self.spec
+        server_tls = None
+        if spec.tls is not None:
+            server_tls = {"cert_file": f"{SERVER_TLS_DIR}/tls.crt", "key_file": f"{SERVER_TLS_DIR}/tls.key"}
+            if spec.tls.client_ca is not None:
+                server_tls["client_ca_file"] = f"{CLIENT_CA_DIR}/ca.crt"
+        return Context(
+            mode=spec.mode,
+            collector_version=spec.collector_version,
+            instance=name,
+            bind_host="localhost" if spec.mode == "sidecar" else POD_IP,
+            pod_host=POD_IP,
+            server_tls=server_tls,
+            leader_election=self.leader_election,
+            namespace=self.namespace,
+            name=self.name,
+        )
+
+    # ------------------------------------------------------------ checks
+
+    def _check_references(self, parsed: dict[tuple[str, str], Instance], pipelines: dict) -> None:
+        connectors = {n for (s, n) in parsed if s == "connectors"}
+        as_exporter: dict[str, set[str]] = {}
+        as_receiver: dict[str, set[str]] = {}
+        for pname, pipeline in pipelines.items():
+            signal = _signal(pname)
+            for role, section in (("receivers", "receivers"), ("processors", "processors"), ("exporters", "exporters")):
+                seen = set()
+                for i, ref in enumerate(pipeline[role]):
+                    path = ["spec", "pipelines", pname, role, i]
+                    if ref in seen:
+                        self.problems.add(error("E010", path, f"{ref!r} is listed twice in this pipeline", "list each component once"))
+                    seen.add(ref)
+                    if role != "processors" and ref in connectors:
+                        (as_receiver if role == "receivers" else as_exporter).setdefault(ref, set()).add(signal)
+                        continue
+                    inst = parsed.get((section, ref))
+                    if inst is None:
+                        defined = sorted(n for (s, n) in parsed if s == section) + (sorted(connectors) if role != "processors" else [])
+                        self.problems.add(error("E010", path, f"{ref!r} is not defined under spec.{section}{' or spec.connectors' if role != 'processors' else ''}", f"defined: {', '.join(defined) or 'none'}{_did_you_mean(ref, defined)}"))
+                        continue
+                    if signal not in inst.signals:
+                        self.problems.add(error("E011", path, f"{ref} does not support {signal} (it handles {', '.join(inst.signals)})", f"move it to a {' or '.join(inst.signals)} pipeline"))
+        for name in sorted(connectors):
+            inst = parsed[("connectors", name)]
+            out_sigs, in_sigs = as_exporter.get(name, set()), as_receiver.get(name, set())
+            if not out_sigs and not in_sigs:
+                continue  # unused: reported later
+            path = ["spec", "connectors", name]
+            if not out_sigs or not in_sigs:
+                missing = "exporter" if not out_sigs else "receiver"
+                self.problems.add(error("E012", path, f"connector {name} is used only as a {'receiver' if missing == 'exporter' else 'exporter'}", f"list it as an {missing} of another pipeline too"))
+                continue
+            if inst.component is None:
+                continue
+            pairs = type(inst.component).connects
+            for s in sorted(out_sigs):
+                if not any((s, t) in pairs for t in in_sigs):
+                    self.problems.add(error("E011", path, f"connector {name} cannot take {s} to {', '.join(sorted(in_sigs))}", f"it connects {', '.join(f'{a}->{b}' for a, b in pairs)}"))
+            for t in sorted(in_sigs):
+                if not any((s, t) in pairs for s in out_sigs):
+                    self.problems.add(error("E011", path, f"connector {name} cannot produce {t} from {', '.join(sorted(out_sigs))}", f"it connects {', '.join(f'{a}->{b}' for a, b in pairs)}"))
+            refs = getattr(inst.component.config, "pipeline_refs", lambda: [])()
+            for sub, target in refs:
+                if target not in pipelines:
+                    self.problems.add(error("E010", path + list(sub), f"pipeline {target!r} does not exist", f"pipelines: {', '.join(sorted(pipelines))}{_did_you_mean(target, sorted(pipelines))}"))
+                elif name not in pipelines[target]["receivers"]:
+                    self.problems.add(error("E012", path + list(sub), f"pipeline {target!r} does not receive from {name}", f"add {name} to spec.pipelines.{target}.receivers"))
+
+    def _check_order(self, parsed: dict[tuple[str, str], Instance], pipelines: dict) -> None:
+        for pname, pipeline in pipelines.items():
+            procs = pipeline["processors"]
+            orders = []
+            for ref in procs:
+                inst = parsed.get(("processors", ref))
+                orders.append(type(inst.component).order if inst and inst.component else None)
+            for i, order in enumerate(orders):
+                path = ["spec", "pipelines", pname, "processors", i]
+                if order == "first" and i != 0:
+                    self.problems.add(error("E013", path, f"{procs[i]} must be the first processor (it is at position {i})", "move memory_limiter to the front so it can refuse data before other processors spend memory"))
+                if order == "batch":
+                    late = [procs[j] for j in range(i + 1, len(procs)) if orders[j] == "before_batch"]
+                    if late:
+                        self.problems.add(error("E013", path, f"{procs[i]} runs before {', '.join(late)}", "put batch after samplers, filters and k8s_attributes (batching drops the request context they rely on)"))
+
+    def _used(self, parsed: dict[tuple[str, str], Instance], pipelines: dict) -> dict[tuple[str, str], Instance]:
+        referenced: set[tuple[str, str]] = set()
+        connectors = {n for (s, n) in parsed if s == "connectors"}
+        for pipeline in pipelines.values():
+            for role in ("receivers", "processors", "exporters"):
+                for ref in pipeline[role]:
+                    section = "connectors" if role != "processors" and ref in connectors else role
+                    referenced.add((section, ref))
+        used = {}
+        for key, inst in parsed.items():
+            if key[0] == "extensions" or key in referenced:
+                used[key] = inst
+            else:
+                self.problems.add(warning("W101", ["spec", key[0], key[1]], f"{key[1]} is defined but no pipeline uses it; it is left out of the rendered config", "add it to a pipeline or remove it"))
+        return used
+
+    def _check_extension_refs(self, parsed: dict, used: dict[tuple[str, str], Instance]) -> None:
+        extensions = sorted(n for (s, n) in used if s == "extensions")
+        for (section, name), inst in used.items():
+            if inst.component is None:
+                continue
+            for sub, ext in inst.component.config.extension_refs():
+                if ext not in extensions:
+                    self.problems.add(error("E010", ["spec", section, name, *sub], f"extension {ext!r} is not defined under spec.extensions", f"defined: {', '.join(extensions) or 'none'}{_did_you_mean(ext, extensions)}"))
+
+    # ------------------------------------------------------------ declarations
+
+    def _collect_needs(self, used: dict[tuple[str, str], Instance]) -> Needs:
+        total = Needs()
+        port_owner: dict[tuple[int, str], str] = {}
+        name_owner: dict[str, str] = {}
+        telemetry = Port("metrics", self.spec.telemetry.metrics_port, "TCP", "http", service=True, ingress=False)
+        declared: list[tuple[str, Port]] = []
+        for (section, name), inst in sorted(used.items(), key=lambda kv: (SECTIONS.index(kv[0][0]), kv[0][1])):
+            needs = inst.needs()
+            declared.extend((f"{section}.{name}", p) for p in needs.ports)
+            total.rbac.extend(needs.rbac)
+            total.env.extend(needs.env)
+            total.mounts.extend(needs.mounts)
+            total.egress.extend(needs.egress)
+            total.kubelet = total.kubelet or needs.kubelet
+            total.single_writer = total.single_writer or needs.single_writer
+        declared.append(("telemetry.metricsPort", telemetry))
+        for owner, port in declared:
+            key = (port.port, port.protocol)
+            if key in port_owner:
+                self.problems.add(error("E014", ["spec", *owner.split(".", 1)], f"port {port.port}/{port.protocol} is already used by {port_owner[key]}", "give one of them another port"))
+                continue
+            if port.name in name_owner:
+                self.problems.add(error("E014", ["spec", *owner.split(".", 1)], f"port name {port.name!r} is already used by {name_owner[port.name]}", "rename one of the component instances"))
+                continue
+            port_owner[key] = owner
+            name_owner[port.name] = owner
+            total.ports.append(port)
+        total.env = _dedupe(total.env, lambda e: e.name)
+        total.mounts = _dedupe(total.mounts, lambda m: m.name)
+        return total
+
+
+def _dedupe(items: list, key) -> list:
+    seen: dict[Any, Any] = {}
+    for item in items:
+        seen.setdefault(key(item), item)
+    return list(seen.values())
+
+
+def build_plan(doc: CollectorDocument) -> Plan:
+    return Planner(doc).plan()
+
+
+__all__ = ["Plan", "Instance", "build_plan", "deep_merge"]

@@ -1,0 +1,78 @@
+"""Render a spec into objects, and write them out atomically."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from otelgen import yamlio
+from otelgen.config import collector_config
+from otelgen.errors import Problem, SpecError, error
+from otelgen.manifests import render_objects
+from otelgen.plan import Plan, build_plan
+from otelgen.spec import load
+
+OUTPUT_MARKER = ".otelgen-output"
+
+
+def plan_from(mode: str | None, files: list[str], sets: list[str]) -> Plan:
+    return build_plan(load.load(mode, files, sets))
+
+
+def render(mode: str | None, files: list[str], sets: list[str]) -> tuple[list[dict[str, Any]], list[Problem]]:
+    plan = plan_from(mode, files, sets)
+    return render_objects(plan), plan.warnings
+
+
+def render_config(mode: str | None, files: list[str], sets: list[str]) -> tuple[dict[str, Any], list[Problem]]:
+    plan = plan_from(mode, files, sets)
+    return collector_config(plan), plan.warnings
+
+
+def file_name(obj: dict[str, Any]) -> str:
+    """Stable file name for one object: <kind>-<name>.yaml."""
+    return f"{obj['kind'].lower()}-{obj['metadata']['name']}.yaml"
+
+
+def write_stream(objects: list[dict[str, Any]]) -> str:
+    return yamlio.dump_all(objects)
+
+
+def write_directory(objects: list[dict[str, Any]], out_dir: str) -> list[str]:
+    """One file per object; the directory is replaced as a whole or not at all."""
+    target = Path(out_dir)
+    if target.exists():
+        if not target.is_dir():
+            raise SpecError([error("E008", [], f"-o {out_dir} exists and is not a directory", "name a directory")])
+        if any(target.iterdir()) and not (target / OUTPUT_MARKER).exists():
+            raise SpecError([error("E008", [], f"-o {out_dir} is not empty and was not written by otelgen", "use an empty or new directory")])
+    parent = target.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
+    except OSError as exc:
+        raise SpecError([error("E008", [], f"cannot write under {parent}: {exc.strerror}", "check the path and permissions")]) from None
+    names = []
+    try:
+        for obj in objects:
+            name = file_name(obj)
+            if name in names:
+                raise SpecError([error("E008", [], f"two objects would be written to {name}", "this is a bug in otelgen; please report it")])
+            names.append(name)
+            (staging / name).write_text(yamlio.dump(obj), encoding="utf-8")
+        (staging / OUTPUT_MARKER).write_text("written by otelgen; the directory is replaced on every render\n", encoding="utf-8")
+        os.chmod(staging, 0o755)
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=parent))
+            os.rename(target, old / "dir")
+            os.rename(staging, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.rename(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return names

@@ -1,0 +1,67 @@
+"""Resource sizes and the memory numbers derived from the memory limit.
+
+The ratios (documented in docs/memory.md):
+- memory_limiter ``limit_percentage`` 80 and ``spike_limit_percentage`` 20 of
+  the container limit: data is refused from 60% (soft limit) and a GC is
+  forced at 80%, leaving 20% for what the Go heap does not count (stacks,
+  buffers, the binary).
+- GOMEMLIMIT 80% of the limit: the Go GC works harder as the heap nears the
+  memory_limiter's hard limit instead of letting it grow to the OOM killer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from otelgen.spec import quantity
+from otelgen.spec.model import MemoryTuning, Resources
+
+#: requests == limits for memory (no overcommit: the limiter's percentages are
+#: only meaningful against a limit the pod really has).
+SIZES: dict[str, dict[str, dict[str, str]]] = {
+    "small": {"requests": {"cpu": "100m", "memory": "256Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}},
+    "medium": {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
+    "large": {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"cpu": "2", "memory": "2Gi"}},
+}
+DEFAULT_SIZE = {"agent": "small", "gateway": "medium", "sidecar": "small"}
+EPHEMERAL_STORAGE = {"requests": "64Mi", "limits": "1Gi"}
+
+
+@dataclass(frozen=True)
+class Sizing:
+    requests: dict[str, str]
+    limits: dict[str, str]
+
+    @property
+    def memory_limit(self) -> str | None:
+        return self.limits.get("memory")
+
+
+def resolve(resources: Resources, mode: str) -> Sizing:
+    """Size preset, then explicit requests/limits over it."""
+    size = resources.size or DEFAULT_SIZE[mode]
+    base = SIZES.get(size, {"requests": {}, "limits": {}})
+    requests = dict(base["requests"])
+    limits = dict(base["limits"])
+    requests["ephemeral-storage"] = EPHEMERAL_STORAGE["requests"]
+    limits["ephemeral-storage"] = EPHEMERAL_STORAGE["limits"]
+    for target, given in ((requests, resources.requests), (limits, resources.limits)):
+        for field, key in (("cpu", "cpu"), ("memory", "memory"), ("ephemeral_storage", "ephemeral-storage")):
+            value = getattr(given, field)
+            if value is not None:
+                target[key] = value
+    return Sizing(requests=requests, limits=limits)
+
+
+def gomemlimit(memory_limit: str, tuning: MemoryTuning) -> str:
+    """GOMEMLIMIT value, e.g. '409MiB' for a 512Mi limit at 80%."""
+    mib = quantity.mebibytes(memory_limit) * tuning.gomemlimit_percentage // 100
+    return f"{max(mib, 1)}MiB"
+
+
+def memory_limiter_settings(tuning: MemoryTuning) -> dict[str, object]:
+    return {
+        "check_interval": "1s",
+        "limit_percentage": tuning.limit_percentage,
+        "spike_limit_percentage": tuning.spike_limit_percentage,
+    }

@@ -1,0 +1,1 @@
+"""The user-facing spec: model, mode defaults and loading (files, merge, --set)."""

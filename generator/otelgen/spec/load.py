@@ -1,0 +1,243 @@
+"""Load a spec: mode defaults, then each -f file deep-merged in order, then --set.
+
+Every problem becomes a :class:`~otelgen.errors.Problem` with the path into the
+document; pydantic's messages are rewritten into what was expected and a hint.
+"""
+
+from __future__ import annotations
+
+import difflib
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from otelgen import yamlio
+from otelgen.components.base import deep_merge
+from otelgen.errors import Problem, SpecError, error
+from otelgen.spec.model import MODES, CollectorDocument
+
+TOP_LEVEL = ("apiVersion", "kind", "metadata", "spec")
+
+
+def mode_defaults(mode: str) -> dict[str, Any]:
+    text = resources.files("otelgen.data").joinpath(f"{mode}.yaml").read_text(encoding="utf-8")
+    return yamlio.load_mapping(text, f"<defaults for {mode}>")
+
+
+def read_source(path: str) -> tuple[bytes, str]:
+    if path == "-":
+        return sys.stdin.buffer.read(), "<stdin>"
+    try:
+        return Path(path).read_bytes(), path
+    except FileNotFoundError:
+        raise SpecError([error("E007", [], f"file not found: {path}", "check the -f path")]) from None
+    except IsADirectoryError:
+        raise SpecError([error("E007", [], f"{path} is a directory, expected a YAML file", "pass the spec file itself")]) from None
+    except OSError as exc:
+        raise SpecError([error("E007", [], f"cannot read {path}: {exc.strerror}", "check the path and permissions")]) from None
+
+
+def load_files(paths: list[str]) -> list[tuple[dict[str, Any], str]]:
+    docs = []
+    for path in paths:
+        data, source = read_source(path)
+        doc = yamlio.load_mapping(data, source)
+        unknown = [k for k in doc if k not in TOP_LEVEL]
+        if unknown:
+            raise SpecError([error("E003", [unknown[0]], f"{source}: unknown top-level field {unknown[0]!r}", f"a spec has only {', '.join(TOP_LEVEL)}{_did_you_mean(unknown[0], TOP_LEVEL)}")])
+        docs.append((doc, source))
+    return docs
+
+
+def choose_mode(cli_mode: str | None, docs: list[tuple[dict[str, Any], str]]) -> str:
+    file_mode = None
+    for doc, source in docs:
+        spec = doc.get("spec")
+        if isinstance(spec, dict) and spec.get("mode") is not None:
+            file_mode = spec["mode"]
+            if file_mode not in MODES:
+                raise SpecError([error("E004", ["spec", "mode"], f"{source}: mode {file_mode!r} is not one of {', '.join(MODES)}", "agent (DaemonSet), gateway (Deployment) or sidecar")])
+            if cli_mode and file_mode != cli_mode:
+                raise SpecError([error("E006", ["spec", "mode"], f"{source} says mode {file_mode!r} but the command renders {cli_mode!r}", f"run `otelgen render {file_mode}` or change spec.mode")])
+    mode = cli_mode or file_mode
+    if mode is None:
+        raise SpecError([error("E006", ["spec", "mode"], "no mode given", "name it on the command line (otelgen render gateway) or set spec.mode")])
+    return mode
+
+
+def apply_set(doc: dict[str, Any], expression: str) -> None:
+    """Apply ``a.b[0].c=value`` (value parsed as a YAML scalar/flow value).
+
+    Paths are relative to ``spec`` unless they start with a top-level field
+    (metadata.name=…); ``\\.`` escapes a dot inside a key.
+    """
+    key, sep, raw = expression.partition("=")
+    if not sep or not key:
+        raise SpecError([error("E005", [], f"--set {expression!r} is not key=value", "e.g. --set exporters.otlp.endpoint=gw.obs:4317")])
+    parts = _split_path(key)
+    if parts[0] not in TOP_LEVEL:
+        parts = ["spec", *parts]
+    try:
+        value = yamlio.load_documents(raw, "--set")[0] if raw.strip() else ""
+    except SpecError:
+        value = raw
+    target: Any = doc
+    for i, part in enumerate(parts[:-1]):
+        nxt = parts[i + 1]
+        if isinstance(part, int):
+            if not isinstance(target, list) or part >= len(target):
+                raise SpecError([error("E005", parts[: i + 1], f"--set {key}: index {part} is out of range", "lists are replaced whole; set the whole list instead")])
+            target = target[part]
+            continue
+        if not isinstance(target, dict):
+            raise SpecError([error("E005", parts[:i], f"--set {key}: cannot descend into a {type(target).__name__}", "check the path")])
+        if not isinstance(target.get(part), (dict, list)):
+            target[part] = [] if isinstance(nxt, int) else {}
+        target = target[part]
+    last = parts[-1]
+    if isinstance(last, int):
+        if not isinstance(target, list) or last > len(target):
+            raise SpecError([error("E005", parts, f"--set {key}: index {last} is out of range", "lists are replaced whole; set the whole list instead")])
+        if last == len(target):
+            target.append(value)
+        else:
+            target[last] = value
+    elif isinstance(target, dict):
+        target[last] = value
+    else:
+        raise SpecError([error("E005", parts[:-1], f"--set {key}: cannot set a field on a {type(target).__name__}", "check the path")])
+
+
+def _split_path(key: str) -> list[str | int]:
+    parts: list[str | int] = []
+    buf = ""
+    i = 0
+    while i < len(key):
+        ch = key[i]
+        if ch == "\\" and i + 1 < len(key) and key[i + 1] == ".":
+            buf += "."
+            i += 2
+            continue
+        if ch == ".":
+            parts.append(buf)
+            buf = ""
+        elif ch == "[":
+            end = key.find("]", i)
+            if end == -1 or not key[i + 1 : end].isdigit():
+                raise SpecError([error("E005", [], f"--set {key}: bad list index", "use name[0].field")])
+            if buf:
+                parts.append(buf)
+                buf = ""
+            parts.append(int(key[i + 1 : end]))
+            i = end + 1
+            if i < len(key) and key[i] == ".":
+                i += 1
+            continue
+        else:
+            buf += ch
+        i += 1
+    if buf:
+        parts.append(buf)
+    if any(p == "" for p in parts):
+        raise SpecError([error("E005", [], f"--set {key}: empty path segment", "e.g. --set exporters.otlp.endpoint=gw:4317")])
+    return parts
+
+
+def merged_document(cli_mode: str | None, files: list[str], sets: list[str]) -> dict[str, Any]:
+    docs = load_files(files)
+    mode = choose_mode(cli_mode, docs)
+    merged = mode_defaults(mode)
+    for doc, _ in docs:
+        merged = deep_merge(merged, doc)
+    for expression in sets:
+        apply_set(merged, expression)
+    return merged
+
+
+def parse_document(doc: dict[str, Any]) -> CollectorDocument:
+    try:
+        return CollectorDocument.model_validate(doc)
+    except ValidationError as exc:
+        raise SpecError(pydantic_problems(exc, (), CollectorDocument)) from None
+
+
+def load(cli_mode: str | None, files: list[str], sets: list[str]) -> CollectorDocument:
+    return parse_document(merged_document(cli_mode, files, sets))
+
+
+# ---------------------------------------------------------------- error text
+
+
+def pydantic_problems(exc: ValidationError, prefix: tuple, model: type[BaseModel] | None) -> list[Problem]:
+    problems = []
+    for err in exc.errors(include_url=False):
+        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and (p.startswith("function-") or p in ("str", "SecretValue", "dict[str,any]", "dict[str,nullable[dict[str,any]]]"))))
+        path = prefix + loc
+        kind = err["type"]
+        if kind == "extra_forbidden":
+            field = loc[-1] if loc else "?"
+            allowed = _allowed_fields(model, loc[:-1])
+            hint = f"allowed here: {', '.join(allowed)}" if allowed else "remove it"
+            hint += _did_you_mean(str(field), allowed)
+            if "extra" in allowed:
+                hint += "; settings otelgen does not model go under `extra:`"
+            problems.append(error("E003", path, f"unknown field {field!r}", hint))
+        elif kind == "missing":
+            problems.append(error("E004", path, "required field is missing", "add it"))
+        elif kind in ("literal_error", "enum"):
+            expected = err.get("ctx", {}).get("expected", "")
+            problems.append(error("E004", path, f"got {err.get('input')!r}, expected {expected}", "use one of the listed values"))
+        elif kind == "value_error" and "literal credential" in str(err["msg"]):
+            problems.append(error("E015", path, str(err["msg"]).removeprefix("Value error, "), "create a Secret (kubectl create secret generic NAME --from-literal=KEY=...) and reference it; the pod gets it as an env var, the config as ${env:VAR}"))
+        elif kind == "value_error":
+            problems.append(error("E004", path, str(err["msg"]).removeprefix("Value error, "), "fix the value"))
+        else:
+            problems.append(error("E004", path, f"{err['msg']} (got {_short(err.get('input'))})", "check the type of this value"))
+    return problems
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _allowed_fields(model: type[BaseModel] | None, loc: tuple) -> list[str]:
+    """Field names (as written in YAML) of the model found at ``loc``."""
+    current: Any = model
+    for part in loc:
+        if current is None or isinstance(part, int):
+            continue
+        field = _field_by_alias(current, part)
+        if field is None:
+            return []
+        current = _model_of(field.annotation)
+    if current is None or not isinstance(current, type) or not issubclass(current, BaseModel):
+        return []
+    return sorted((f.alias or name) for name, f in current.model_fields.items())
+
+
+def _field_by_alias(model: type[BaseModel], key: Any):
+    for name, field in model.model_fields.items():
+        if key in (name, field.alias):
+            return field
+    return None
+
+
+def _model_of(annotation: Any) -> type[BaseModel] | None:
+    import typing
+
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _model_of(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""

@@ -1,0 +1,369 @@
+"""The otelgen spec: a Kubernetes-style document describing one collector deployment.
+
+Field names are camelCase like Kubernetes; component configs inside
+``receivers``/``processors``/... keep the collector's own snake_case names and
+are validated by the component registry (``otelgen.plan``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.alias_generators import to_camel
+
+from otelgen import versions
+from otelgen.spec import quantity
+
+API_VERSION = "otelgen.io/v1alpha1"
+KIND = "Collector"
+Mode = Literal["agent", "gateway", "sidecar"]
+MODES: tuple[str, ...] = ("agent", "gateway", "sidecar")
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_PIPELINE_ID = re.compile(r"^(traces|metrics|logs)(/[A-Za-z0-9_.-]+)?$")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
+
+
+# ------------------------------------------------------------------ metadata
+
+
+class Metadata(Model):
+    name: str = Field(max_length=40, description="Base name of every rendered object (DNS label, ≤40 chars to leave room for suffixes).")
+    namespace: str = Field(default="observability", max_length=63)
+    labels: dict[str, str] = Field(default_factory=dict, description="Extra labels on every object.")
+    annotations: dict[str, str] = Field(default_factory=dict, description="Extra annotations on every object.")
+
+    @field_validator("name", "namespace")
+    @classmethod
+    def _dns_label(cls, value: str) -> str:
+        if not _DNS_LABEL.match(value):
+            raise ValueError(f"{value!r} is not a DNS label (lowercase letters, digits and '-', starting and ending with a letter or digit)")
+        return value
+
+
+# ------------------------------------------------------------------ image / resources
+
+
+class Image(Model):
+    repository: str = versions.DEFAULT_IMAGE_REPOSITORY
+    tag: str | None = Field(default=None, description="Default: the target collector version.")
+    digest: str | None = Field(default=None, pattern=r"^sha256:[0-9a-f]{64}$")
+    pull_policy: Literal["Always", "IfNotPresent", "Never"] = "IfNotPresent"
+
+    @field_validator("tag")
+    @classmethod
+    def _pinned(cls, tag: str | None) -> str | None:
+        if tag is not None and (tag == "latest" or not tag.strip()):
+            raise ValueError("image tag must be pinned to a version, not 'latest'")
+        return tag
+
+
+class Quantities(Model):
+    cpu: str | None = None
+    memory: str | None = None
+    ephemeral_storage: str | None = None
+
+    @field_validator("cpu", "memory", "ephemeral_storage")
+    @classmethod
+    def _quantity(cls, value: str | None) -> str | None:
+        if value is not None:
+            quantity.parse(value)
+        return value
+
+
+Size = Literal["small", "medium", "large", "none"]
+
+
+class Resources(Model):
+    size: Size | None = Field(default=None, description="small | medium | large (default by mode: agent/sidecar small, gateway medium); none: only what requests/limits say.")
+    requests: Quantities = Field(default_factory=Quantities)
+    limits: Quantities = Field(default_factory=Quantities)
+    allow_no_memory_limit: bool = Field(default=False, description="Allow rendering without a memory limit (memory_limiter percentages then follow the node's memory, GOMEMLIMIT is not set).")
+
+
+class MemoryTuning(Model):
+    """memory_limiter and GOMEMLIMIT as fractions of the container memory limit."""
+
+    limit_percentage: int = Field(default=80, ge=10, le=95)
+    spike_limit_percentage: int = Field(default=20, ge=5, le=50)
+    gomemlimit_percentage: int = Field(default=80, ge=10, le=95)
+
+    @model_validator(mode="after")
+    def _spike_below_limit(self) -> "MemoryTuning":
+        if self.spike_limit_percentage >= self.limit_percentage:
+            raise ValueError("spikeLimitPercentage must be below limitPercentage")
+        return self
+
+
+# ------------------------------------------------------------------ pipelines
+
+
+class Pipeline(Model):
+    receivers: list[str] = Field(min_length=1)
+    processors: list[str] = Field(default_factory=list)
+    exporters: list[str] = Field(min_length=1)
+
+
+class PipelineDefaults(Model):
+    memory_limiter: bool = Field(default=True, description="Insert memory_limiter first in every pipeline when absent.")
+    batch: bool = Field(default=True, description="Insert batch last in every pipeline when absent.")
+
+
+# ------------------------------------------------------------------ presets
+
+
+class Preset(Model):
+    enabled: bool = False
+
+
+class KubernetesAttributesPreset(Preset):
+    extract_labels: list[str] = Field(default_factory=list, description="Pod label keys copied to k8s.pod.labels.<key>.")
+
+
+class LogsCollectionPreset(Preset):
+    include_collector_logs: bool = Field(default=False, description="Also tail this collector's own logs (feedback loops!).")
+    start_at: Literal["beginning", "end"] = "end"
+    checkpoint_host_path: str | None = Field(default=None, description="Keep read offsets on the node (directory must be writable by UID 10001); default: emptyDir.")
+
+
+class IntervalPreset(Preset):
+    collection_interval: str = "30s"
+
+
+Presets_fields = ("kubernetesAttributes", "logsCollection", "hostMetrics", "kubeletMetrics", "clusterMetrics", "kubernetesEvents")
+
+
+class Presets(Model):
+    kubernetes_attributes: KubernetesAttributesPreset = Field(default_factory=KubernetesAttributesPreset)
+    logs_collection: LogsCollectionPreset = Field(default_factory=LogsCollectionPreset)
+    host_metrics: IntervalPreset = Field(default_factory=IntervalPreset)
+    kubelet_metrics: IntervalPreset = Field(default_factory=IntervalPreset)
+    cluster_metrics: IntervalPreset = Field(default_factory=IntervalPreset)
+    kubernetes_events: Preset = Field(default_factory=Preset)
+
+
+# ------------------------------------------------------------------ TLS
+
+
+class IssuerRef(Model):
+    name: str
+    kind: Literal["Issuer", "ClusterIssuer"] = "ClusterIssuer"
+    group: str = "cert-manager.io"
+
+
+class CertManager(Model):
+    issuer_ref: IssuerRef
+    dns_names: list[str] = Field(default_factory=list, description="Extra DNS names; the Service names are always included.")
+    duration: str = "2160h"
+    renew_before: str = "360h"
+
+
+class SecretKey(Model):
+    name: str
+    key: str = "ca.crt"
+
+
+class ServerTLS(Model):
+    """TLS for the network receivers: a certificate from an existing Secret or from cert-manager."""
+
+    secret_name: str | None = Field(default=None, description="Existing kubernetes.io/tls Secret.")
+    cert_manager: CertManager | None = None
+    client_ca: SecretKey | None = Field(default=None, alias="clientCA", description="CA that client certificates must chain to (mTLS).")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "ServerTLS":
+        if (self.secret_name is None) == (self.cert_manager is None):
+            raise ValueError("set exactly one of secretName or certManager")
+        return self
+
+
+# ------------------------------------------------------------------ network policy
+
+
+class LabelSelector(Model):
+    match_labels: dict[str, str] = Field(default_factory=dict)
+
+
+class IPBlock(Model):
+    cidr: str
+    except_: list[str] = Field(default_factory=list, alias="except")
+
+
+class Peer(Model):
+    namespace_selector: LabelSelector | None = None
+    pod_selector: LabelSelector | None = None
+    ip_block: IPBlock | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> "Peer":
+        if self.ip_block is not None and (self.namespace_selector or self.pod_selector):
+            raise ValueError("ipBlock cannot be combined with selectors in one peer")
+        if not (self.ip_block or self.namespace_selector or self.pod_selector):
+            raise ValueError("a peer needs namespaceSelector, podSelector or ipBlock")
+        return self
+
+
+class PortRule(Model):
+    port: int = Field(ge=1, le=65535)
+    protocol: Literal["TCP", "UDP"] = "TCP"
+
+
+class EgressRule(Model):
+    to: list[Peer] = Field(default_factory=list)
+    ports: list[PortRule] = Field(min_length=1)
+
+
+class ApiServerAccess(Model):
+    cidrs: list[str] = Field(default_factory=list, description="API server addresses; empty: any destination on these ports.")
+    ports: list[int] = Field(default_factory=lambda: [443, 6443])
+
+
+class DnsAccess(Model):
+    namespace: str = "kube-system"
+    pod_labels: dict[str, str] = Field(default_factory=lambda: {"k8s-app": "kube-dns"})
+
+
+def _in_cluster() -> list[Peer]:
+    return [Peer(namespace_selector=LabelSelector())]
+
+
+class NetworkPolicy(Model):
+    enabled: bool = True
+    ingress_from: list[Peer] = Field(default_factory=_in_cluster, description="Who may send to the receivers (default: any pod in the cluster).")
+    metrics_from: list[Peer] = Field(default_factory=_in_cluster, description="Who may scrape the telemetry port.")
+    exporter_to: dict[str, list[Peer]] = Field(default_factory=dict, description="Per exporter (by name): where it may send; default any address on its port.")
+    egress: list[EgressRule] = Field(default_factory=list, description="Additional egress rules.")
+    api_server: ApiServerAccess = Field(default_factory=ApiServerAccess)
+    dns: DnsAccess = Field(default_factory=DnsAccess)
+    kubelet_cidrs: list[str] = Field(default_factory=list, description="Node addresses for kubelet_stats; empty: any destination on 10250.")
+
+
+# ------------------------------------------------------------------ scaling / service / pod
+
+
+class Autoscaling(Model):
+    enabled: bool = False
+    min_replicas: int = Field(default=2, ge=1)
+    max_replicas: int = Field(default=10, ge=1)
+    target_cpu_utilization_percentage: int | None = Field(default=70, ge=1, le=100, alias="targetCPUUtilizationPercentage")
+    target_memory_utilization_percentage: int | None = Field(default=None, ge=1, le=100, alias="targetMemoryUtilizationPercentage")
+
+    @model_validator(mode="after")
+    def _bounds(self) -> "Autoscaling":
+        if self.max_replicas < self.min_replicas:
+            raise ValueError("maxReplicas must be at least minReplicas")
+        if self.enabled and self.target_cpu_utilization_percentage is None and self.target_memory_utilization_percentage is None:
+            raise ValueError("autoscaling needs a CPU or memory utilization target")
+        return self
+
+
+class DisruptionBudget(Model):
+    enabled: bool = True
+    max_unavailable: int = Field(default=1, ge=1)
+
+
+class Scaling(Model):
+    replicas: int = Field(default=2, ge=1)
+    autoscaling: Autoscaling = Field(default_factory=Autoscaling)
+    pod_disruption_budget: DisruptionBudget = Field(default_factory=DisruptionBudget)
+    topology_spread: bool = Field(default=True, description="Spread replicas across zones and nodes.")
+
+
+class ServiceSettings(Model):
+    type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = "ClusterIP"
+    annotations: dict[str, str] = Field(default_factory=dict)
+    internal_traffic_policy: Literal["Cluster", "Local"] | None = Field(default=None, description="Default: Local for agents (send to the agent on your node).")
+
+
+class Sidecar(Model):
+    native: bool = Field(default=True, description="Run as a native sidecar (init container with restartPolicy: Always, Kubernetes ≥1.29).")
+    container_name: str = "otc-container"
+
+
+class Telemetry(Model):
+    metrics_port: int = Field(default=8888, ge=1, le=65535)
+    log_level: Literal["debug", "info", "warn", "error"] = "info"
+
+
+class EnvEntry(Model):
+    name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    value: str | None = None
+    secret_ref: SecretKey | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> "EnvEntry":
+        if (self.value is None) == (self.secret_ref is None):
+            raise ValueError("set exactly one of value or secretRef")
+        return self
+
+
+class Toleration(Model):
+    key: str | None = None
+    operator: Literal["Exists", "Equal"] | None = None
+    value: str | None = None
+    effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
+    toleration_seconds: int | None = None
+
+
+class PodSettings(Model):
+    annotations: dict[str, str] = Field(default_factory=dict)
+    labels: dict[str, str] = Field(default_factory=dict)
+    node_selector: dict[str, str] = Field(default_factory=dict)
+    tolerations: list[Toleration] = Field(default_factory=list)
+    priority_class_name: str | None = None
+    env: list[EnvEntry] = Field(default_factory=list)
+    run_as_user: int = Field(default=10001, ge=1, description="Non-root UID (the official image's user).")
+    termination_grace_period_seconds: int = Field(default=30, ge=0)
+
+
+# ------------------------------------------------------------------ the spec
+
+
+class Spec(Model):
+    mode: Mode
+    collector_version: str = Field(default=versions.PINNED_COLLECTOR_VERSION, description="Target collector version: component type names follow it.")
+    distribution: Literal["otelcol-k8s", "custom"] = Field(default="otelcol-k8s", description="otelcol-k8s: refuse components the official k8s image lacks; custom: your own build.")
+    image: Image = Field(default_factory=Image)
+    receivers: dict[str, dict[str, Any] | None] = Field(default_factory=dict)
+    processors: dict[str, dict[str, Any] | None] = Field(default_factory=dict)
+    exporters: dict[str, dict[str, Any] | None] = Field(default_factory=dict)
+    extensions: dict[str, dict[str, Any] | None] = Field(default_factory=dict)
+    connectors: dict[str, dict[str, Any] | None] = Field(default_factory=dict)
+    pipelines: dict[str, Pipeline] = Field(min_length=1)
+    pipeline_defaults: PipelineDefaults = Field(default_factory=PipelineDefaults)
+    presets: Presets = Field(default_factory=Presets)
+    resources: Resources = Field(default_factory=Resources)
+    memory: MemoryTuning = Field(default_factory=MemoryTuning)
+    tls: ServerTLS | None = None
+    network_policy: NetworkPolicy = Field(default_factory=NetworkPolicy)
+    scaling: Scaling = Field(default_factory=Scaling)
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
+    sidecar: Sidecar = Field(default_factory=Sidecar)
+    telemetry: Telemetry = Field(default_factory=Telemetry)
+    pod: PodSettings = Field(default_factory=PodSettings)
+
+    @field_validator("collector_version")
+    @classmethod
+    def _version(cls, value: str) -> str:
+        versions.parse(value)
+        return value.lstrip("v")
+
+    @field_validator("pipelines")
+    @classmethod
+    def _pipeline_ids(cls, pipelines: dict[str, Pipeline]) -> dict[str, Pipeline]:
+        for name in pipelines:
+            if not _PIPELINE_ID.match(name):
+                raise ValueError(f"pipeline {name!r}: name must be traces, metrics or logs, optionally followed by /name (e.g. traces/sampled)")
+        return pipelines
+
+
+class CollectorDocument(Model):
+    api_version: Literal["otelgen.io/v1alpha1"] = API_VERSION
+    kind: Literal["Collector"] = KIND
+    metadata: Metadata
+    spec: Spec

@@ -1,0 +1,141 @@
+"""YAML in and out.
+
+Input is parsed with the safe loader under limits (size, nodes, alias
+expansion), so hostile files are refused with a clear message instead of
+eating memory.  Output is serialised in exactly one place, deterministically:
+insertion order is kept (builders decide the order), no anchors, block style,
+multi-line strings as literal blocks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from otelgen.errors import SpecError, error
+
+MAX_BYTES = 4 * 1024 * 1024
+MAX_NODES = 200_000
+MAX_DEPTH = 64
+
+
+class _LimitedLoader(yaml.SafeLoader):
+    """SafeLoader that refuses documents with too many nodes or too deep nesting."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._nodes = 0
+        self._depth = 0
+
+    def compose_node(self, parent, index):  # type: ignore[override]
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise _TooBig(f"more than {MAX_NODES} YAML nodes")
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _TooBig(f"nesting deeper than {MAX_DEPTH} levels")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_document(self, node):  # type: ignore[override]
+        _check_alias_expansion(node)
+        return super().construct_document(node)
+
+
+class _TooBig(Exception):
+    pass
+
+
+def _check_alias_expansion(root: yaml.Node) -> None:
+    """Count nodes as if aliases were expanded; refuse alias bombs."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node, depth: int = 0) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        sizes[key] = 1  # cycles count once
+        if depth > MAX_DEPTH:
+            raise _TooBig(f"nesting deeper than {MAX_DEPTH} levels")
+        total = 1
+        if isinstance(node, yaml.SequenceNode):
+            total += sum(size(child, depth + 1) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
+        if total > MAX_NODES:
+            raise _TooBig(f"aliases expand to more than {MAX_NODES} nodes")
+        sizes[key] = total
+        return total
+
+    size(root)
+
+
+def load_documents(text: str | bytes, source: str) -> list[Any]:
+    """Parse every YAML document in ``text``; raise SpecError on anything unusable."""
+    if isinstance(text, bytes):
+        if len(text) > MAX_BYTES:
+            raise SpecError([error("E002", [], f"{source} is larger than {MAX_BYTES} bytes", "split it or trim it")])
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SpecError([error("E001", [], f"{source} is not UTF-8 text ({exc.reason} at byte {exc.start})", "save the file as UTF-8")]) from None
+    if len(text) > MAX_BYTES:
+        raise SpecError([error("E002", [], f"{source} is larger than {MAX_BYTES} bytes", "split it or trim it")])
+    try:
+        loader = _LimitedLoader(text)
+        try:
+            docs = []
+            while loader.check_data():
+                docs.append(loader.get_data())
+            return docs
+        finally:
+            loader.dispose()
+    except _TooBig as exc:
+        raise SpecError([error("E002", [], f"{source}: refused: {exc}", "YAML anchors/aliases and nesting are limited to keep parsing bounded")]) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise SpecError([error("E001", [], f"{source}: invalid YAML{where}: {exc.problem}", "check indentation and quoting")]) from None
+    except yaml.YAMLError as exc:
+        raise SpecError([error("E001", [], f"{source}: invalid YAML: {exc}", "check indentation and quoting")]) from None
+    except RecursionError:
+        raise SpecError([error("E002", [], f"{source}: refused: nesting too deep", "flatten the document")]) from None
+
+
+def load_mapping(text: str | bytes, source: str) -> dict:
+    """Parse a file that must hold exactly one mapping (empty file → {})."""
+    docs = [d for d in load_documents(text, source) if d is not None]
+    if not docs:
+        return {}
+    if len(docs) > 1:
+        raise SpecError([error("E002", [], f"{source} holds {len(docs)} YAML documents, expected one", "pass each spec as its own -f file")])
+    if not isinstance(docs[0], dict):
+        raise SpecError([error("E002", [], f"{source} holds a {type(docs[0]).__name__}, expected a mapping", "a spec starts with apiVersion:, kind:, metadata:, spec:")])
+    return docs[0]
+
+
+class _Dumper(yaml.SafeDumper):
+    def ignore_aliases(self, data: Any) -> bool:  # never emit anchors
+        return True
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_Dumper.add_representer(str, _str_representer)
+
+
+def dump(data: Any) -> str:
+    """Serialise one document; key order is the order the builders chose."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1000)
+
+
+def dump_all(documents: list[Any]) -> str:
+    """A multi-document stream that ``kubectl apply -f -`` accepts."""
+    return "".join("---\n" + dump(doc) for doc in documents)

@@ -1,0 +1,85 @@
+from __future__ import annotations
+
+import io
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+sys.path.insert(0, str(ROOT / "tools"))
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def objects(self) -> list[dict]:
+        return [d for d in yaml.safe_load_all(self.out) if d is not None]
+
+
+def run_cli(*argv: str, stdin: str | None = None) -> Result:
+    """Run the CLI in-process (fast); subprocess tests cover the real entry point."""
+    from otelgen.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    old_stdin = sys.stdin
+    if stdin is not None:
+        sys.stdin = io.TextIOWrapper(io.BytesIO(stdin.encode()))
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            code = main(list(argv))
+    finally:
+        sys.stdin = old_stdin
+    return Result(code, out.getvalue(), err.getvalue())
+
+
+def write_spec(tmp_path: Path, text: str, name: str = "spec.yaml") -> str:
+    path = tmp_path / name
+    path.write_text(text)
+    return str(path)
+
+
+def by_kind(objects: list[dict], kind: str, name: str | None = None) -> dict:
+    found = [o for o in objects if o["kind"] == kind and (name is None or o["metadata"]["name"] == name)]
+    assert len(found) == 1, f"expected one {kind} {name or ''}, found {len(found)}"
+    return found[0]
+
+
+def collector_config(objects: list[dict]) -> dict:
+    cm = by_kind(objects, "ConfigMap")
+    return yaml.safe_load(cm["data"]["collector.yaml"])
+
+
+def container(objects: list[dict]) -> dict:
+    for kind in ("Deployment", "DaemonSet"):
+        found = [o for o in objects if o["kind"] == kind]
+        if found:
+            return found[0]["spec"]["template"]["spec"]["containers"][0]
+    raise AssertionError("no workload")
+
+
+@pytest.fixture
+def render():
+    def _render(*args: str) -> list[dict]:
+        result = run_cli("render", *args)
+        assert result.code == 0, result.err
+        return result.objects()
+
+    return _render
+
+
+def tool(name: str):
+    """A pinned tool from tools/install.sh; a missing tool fails the test (never skips)."""
+    import toolpaths
+
+    try:
+        return getattr(toolpaths, name)()
+    except FileNotFoundError as exc:
+        pytest.fail(f"{exc} — run `make tools` (tools/install.sh)", pytrace=False)
