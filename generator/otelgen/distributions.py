@@ -7,20 +7,25 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
-from otelgen import yamlio
+from otelgen import versions, yamlio
 
 
 @lru_cache(maxsize=1)
-def _table() -> dict[str, dict[str, frozenset[str]]]:
+def _table() -> dict[str, Any]:
     text = resources.files("otelgen.data").joinpath("distributions.yaml").read_text(encoding="utf-8")
-    data = yamlio.load_mapping(text, "distributions.yaml")
-    return {dist: {kind: frozenset(names) for kind, names in kinds.items()} for dist, kinds in data.items()}
-
-
-def contains(kind: str, type_name: str, distribution: str = "otelcol-k8s") -> bool:
-    return type_name in _table()[distribution].get(kind + "s", frozenset())
+    return yamlio.load_mapping(text, "distributions.yaml")
 
 
 def names(kind: str, distribution: str = "otelcol-k8s") -> frozenset[str]:
-    return _table()[distribution].get(kind + "s", frozenset())
+    """Type names the pinned build of the distribution knows, for ``kind`` ("receiver")."""
+    return frozenset(_table()[distribution].get(kind + "s", []))
+
+
+def contains(kind: str, type_name: str, version: str, distribution: str = "otelcol-k8s") -> bool:
+    """Whether the distribution at ``version`` knows ``type_name`` (old names stay valid)."""
+    if type_name in names(kind, distribution):
+        return True
+    since = _table().get("renamed", {}).get(kind + "s", {}).get(type_name)
+    return since is not None and versions.at_least(version, str(since))

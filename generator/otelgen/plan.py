@@ -221,7 +221,7 @@ class Planner:
 
     def _unknown(self, section: str, kind: str, name: str, type_name: str, raw: dict, path: list) -> Instance | None:
         known = components.known_names(kind)  # type: ignore[arg-type]
-        if self.spec.distribution == "otelcol-k8s" and not distributions.contains(kind, type_name):
+        if self.spec.distribution == "otelcol-k8s" and not distributions.contains(kind, type_name, self.spec.collector_version):
             self.problems.add(error("E016", path, f"{kind} type {type_name!r} is not in the otelcol-k8s image", f"use a component the image has{_did_you_mean(type_name, known)}, or set distribution: custom with your own image"))
             return None
         self.problems.add(warning("W102", path, f"{kind} type {type_name!r} is not modelled by otelgen: passed through as written, without port, RBAC or signal checks", "declare ports/RBAC it needs yourself (pod.env, networkPolicy.egress)"))
@@ -353,6 +353,8 @@ class Planner:
             total.env.extend(needs.env)
             total.mounts.extend(needs.mounts)
             total.egress.extend(needs.egress)
+            if self.spec.network_policy.enabled and any(e.port is None for e in needs.egress):
+                self.problems.add(warning("W103", ["spec", section, name], f"the NetworkPolicy cannot tell which port {name} sends to (endpoint from an env var?), so no egress is allowed for it", "set egress_port on the exporter, or add a networkPolicy.egress rule"))
             total.kubelet = total.kubelet or needs.kubelet
             total.single_writer = total.single_writer or needs.single_writer
         declared.append(("telemetry.metricsPort", telemetry))

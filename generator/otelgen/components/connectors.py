@@ -19,7 +19,7 @@ class SpanMetricsConfig(ComponentConfig):
 class SpanMetrics(Component):
     kind = "connector"
     id = "spanmetrics"
-    names = (("0.0.0", "spanmetrics"), ("0.152.0", "span_metrics"))
+    names = (("0.0.0", "spanmetrics"), ("0.151.0", "span_metrics"))
     connects = (("traces", "metrics"),)
     config_model = SpanMetricsConfig
     description = "RED metrics (requests, errors, duration) from spans."

@@ -201,7 +201,7 @@ class LoadBalancingConfig(ComponentConfig):
 class LoadBalancingExporter(Component):
     kind = "exporter"
     id = "loadbalancing"
-    names = (("0.0.0", "loadbalancing"),)
+    names = (("0.0.0", "loadbalancing"), ("0.153.0", "load_balancing"))
     config_model = LoadBalancingConfig
     description = "Routes by trace ID (or service) to the replicas of the next tier, e.g. for tail sampling."
 

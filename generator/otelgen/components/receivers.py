@@ -241,7 +241,7 @@ class HostMetricsReceiverConfig(ComponentConfig):
 class HostMetricsReceiver(Component):
     kind = "receiver"
     id = "hostmetrics"
-    names = (("0.0.0", "hostmetrics"), ("0.152.0", "host_metrics"))
+    names = (("0.0.0", "hostmetrics"), ("0.151.0", "host_metrics"))
     signals = ("metrics",)
     config_model = HostMetricsReceiverConfig
     description = "Node CPU, memory, disk, filesystem and network metrics (agent)."
@@ -343,7 +343,7 @@ class K8sObjectsReceiverConfig(ComponentConfig):
 class K8sObjectsReceiver(_LeaderElected):
     kind = "receiver"
     id = "k8s_objects"
-    names = (("0.0.0", "k8sobjects"), ("0.152.0", "k8s_objects"))
+    names = (("0.0.0", "k8sobjects"), ("0.151.0", "k8s_objects"))
     signals = ("logs",)
     config_model = K8sObjectsReceiverConfig
     description = "Kubernetes objects (events by default) as logs (one writer)."

@@ -1,0 +1,32 @@
+# The two commands a newcomer needs:
+#   make render   - set up and render the default gateway
+#   make test     - install the pinned toolchain and run the whole suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: render test tools venv golden clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+venv: $(BIN)/.installed
+
+render: venv
+	@$(BIN)/otelgen render gateway
+
+tools:
+	bash tools/install.sh
+
+test: venv tools
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+
+# Re-render every golden file under tests/golden (review the diff before committing).
+golden: venv
+	OTELGEN_UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/test_golden.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info generator/*.egg-info .pytest_cache
