@@ -38,6 +38,8 @@ CASES = {
     "mode-mismatch": ("spec:\n  mode: agent\n", "E006", "says mode 'agent'"),
     "bad-component-name": ("spec:\n  mode: gateway\n  receivers:\n    OTLP/x: {}\n", "E017", "is not a component name"),
     "tls-both-sources": ("spec:\n  mode: gateway\n  tls: {secretName: a, certManager: {issuerRef: {name: b}}}\n", "E004", "exactly one of secretName or certManager"),
+    "too-old-version": ("spec:\n  mode: gateway\n  collectorVersion: 0.100.0\n", "E004", "older than otelgen supports"),
+    "bad-version": ("spec:\n  mode: gateway\n  collectorVersion: latest\n", "E004", "not a collector version"),
     "http-without-tls": ("spec:\n  mode: gateway\n  exporters:\n    otlp_http: {endpoint: 'http://x:4318'}\n", "E004", "tls.insecure"),
 }
 
@@ -100,3 +102,18 @@ def test_real_entry_point_exits_2_without_traceback(tmp_path):
     assert proc.stderr.strip().splitlines() == [
         "error E010 spec.pipelines.traces.exporters[0]: 'missing' is not defined under spec.exporters or spec.connectors (hint: defined: otlp)"
     ]
+
+
+def test_validate_command_reports_all_files(tmp_path):
+    good = str(ROOT / "examples/gateway-default.yaml")
+    bad = write_spec(tmp_path, "spec:\n  mode: gateway\n  pipelines:\n    traces: {receivers: [otlp], exporters: [nope]}\n")
+    ok = run_cli("validate", good)
+    assert ok.code == 0 and "ok" in ok.out
+    result = run_cli("validate", good, bad, "--format", "json")
+    assert result.code == 2
+    import json
+
+    findings = json.loads(result.out)
+    assert [(f["file"], f["id"], f["path"]) for f in findings] == [(bad, "E010", "spec.pipelines.traces.exporters[0]")]
+    github = run_cli("validate", bad, "--format", "github")
+    assert github.out.startswith(f"::error file={bad},title=E010::spec.pipelines.traces.exporters[0]")

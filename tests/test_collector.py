@@ -22,6 +22,7 @@ POD_ENV = {"MY_POD_IP": "10.1.2.3", "K8S_NODE_IP": "10.0.0.7", "K8S_NODE_NAME": 
 #: the only rewrites applied before validate, each for something only a pod has
 REWRITES = {
     "hostmetrics root_path": "the node's / is mounted at /hostfs in the pod; validate stats it, so it points at / here",
+    "kubeletstats auth_type": "serviceAccount reads the pod's mounted token and CA while building the pipeline; none here",
 }
 
 
@@ -29,17 +30,45 @@ def _pod_like(config: dict) -> dict:
     for name, receiver in (config.get("receivers") or {}).items():
         if name.split("/")[0] in ("hostmetrics", "host_metrics"):
             receiver["root_path"] = "/"
+        if name.split("/")[0] in ("kubeletstats", "kubelet_stats") and receiver.get("auth_type") == "serviceAccount":
+            receiver["auth_type"] = "none"
     return config
 
 
-def validate(config_text: str, tmp_path) -> subprocess.CompletedProcess:
+def validate(config_text: str, tmp_path, pod_env: list[dict] | None = None) -> subprocess.CompletedProcess:
+    """Run `otelcol validate` with the env the pod would have: every variable the
+    container defines gets a plausible value (downward API values from POD_ENV,
+    Secrets a placeholder, literal values as given)."""
     config = _pod_like(yaml.safe_load(config_text))
     path = tmp_path / "collector.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OTELGEN_", "K8S_", "MY_"))}
-    for var in sorted(set(ENV_REF.findall(config_text))):
+    names = [e["name"] for e in pod_env] if pod_env is not None else sorted(set(ENV_REF.findall(config_text)))
+    for var in names:
         env[var] = POD_ENV.get(var, f"plausible-{var.lower()}")
+    for entry in pod_env or []:
+        if "value" in entry:
+            env[entry["name"]] = entry["value"]
     return subprocess.run([str(tool("collector")), "validate", f"--config={path}"], capture_output=True, text=True, env=env, timeout=120)
+
+
+def rendered_config_and_env(args: tuple[str, ...]) -> tuple[str, list[dict]]:
+    """The collector config and the collector container's env, as deployed
+    (sidecars: injected into a minimal Pod)."""
+    sidecar = args == ("sidecar",) or (args[0] == "-f" and "sidecar" in args[1])
+    if sidecar:
+        app = "apiVersion: v1\nkind: Pod\nmetadata: {name: app}\nspec:\n  containers: [{name: app, image: 'app:1'}]\n"
+        spec = ["--spec", args[1]] if args[0] == "-f" else []
+        result = run_cli("inject", "-f", "-", *spec, stdin=app)
+    else:
+        result = run_cli("render", *args)
+    assert result.code == 0, result.err
+    objects = result.objects()
+    cm = next(o for o in objects if o["kind"] == "ConfigMap")
+    pod = next(o for o in objects if o["kind"] in ("Deployment", "DaemonSet", "Pod"))
+    pod_spec = pod["spec"] if pod["kind"] == "Pod" else pod["spec"]["template"]["spec"]
+    collector = next(c for c in pod_spec.get("initContainers", []) + pod_spec["containers"] if c["name"] == "otc-container")
+    return cm["data"]["collector.yaml"], collector["env"]
 
 
 CASES = {f"example-{p.stem}": ("-f", str(p)) for p in EXAMPLES}
@@ -49,9 +78,11 @@ CASES.update({f"default-{m}": (m,) for m in ("agent", "gateway", "sidecar")})
 @pytest.mark.tools
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_rendered_config_passes_collector_validate(name, tmp_path):
-    result = run_cli("render", *CASES[name], "--config-only")
-    assert result.code == 0, result.err
-    proc = validate(result.out, tmp_path)
+    config, pod_env = rendered_config_and_env(CASES[name])
+    defined = {e["name"] for e in pod_env}
+    referenced = set(ENV_REF.findall(config))
+    assert referenced <= defined, f"config uses env vars the pod does not define: {referenced - defined}"
+    proc = validate(config, tmp_path, pod_env)
     assert proc.returncode == 0, f"otelcol validate failed:\n{proc.stderr[-3000:]}"
 
 

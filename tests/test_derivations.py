@@ -219,6 +219,7 @@ def test_user_memory_limiter_gets_derived_percentages(render, tmp_path):
 
 
 @pytest.mark.parametrize("version,otlp,otlphttp,k8sattr,filelog", [
+    ("0.139.0", "otlp", "otlphttp", "k8sattributes", "filelog"),
     ("0.143.0", "otlp", "otlphttp", "k8sattributes", "filelog"),
     ("0.144.0", "otlp_grpc", "otlp_http", "k8sattributes", "filelog"),
     ("0.146.0", "otlp_grpc", "otlp_http", "k8s_attributes", "filelog"),

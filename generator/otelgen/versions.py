@@ -8,6 +8,10 @@ import re
 #: default image runs.  tests/test_toolchain_pins.py keeps the two in step.
 PINNED_COLLECTOR_VERSION = "0.145.0"
 
+#: The oldest target version whose component type names otelgen knows (the
+#: rename table was checked from here on).
+MIN_COLLECTOR_VERSION = "0.139.0"
+
 DEFAULT_IMAGE_REPOSITORY = "ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-k8s"
 
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)$")

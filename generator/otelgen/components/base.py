@@ -29,7 +29,7 @@ class ComponentConfig(BaseModel):
     merged verbatim over the rendered config and judged by the collector.
     """
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
     extra: dict[str, Any] = Field(default_factory=dict, description="Settings otelgen does not model, merged verbatim into this component's config.")
 
@@ -39,7 +39,7 @@ class ComponentConfig(BaseModel):
 
 
 class SecretRef(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     name: str = Field(min_length=1, description="Secret name (same namespace).")
     key: str = Field(min_length=1, description="Key inside the Secret.")
 
@@ -47,7 +47,7 @@ class SecretRef(BaseModel):
 class SecretValue(BaseModel):
     """A credential taken from a Kubernetes Secret at runtime."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
     secret_ref: SecretRef = Field(alias="secretRef")
     prefix: str = Field(default="", description="Literal text before the secret, e.g. 'Bearer '.")
 

@@ -19,7 +19,7 @@ def is_sensitive_header(name: str) -> bool:
 class ClientTLS(BaseModel):
     """TLS towards a backend.  Certificates come from Secrets mounted read-only."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     insecure: bool = Field(default=False, description="Plaintext connection (opt-in).")
     insecure_skip_verify: bool = False
     ca_secret: SecretRef | None = Field(default=None, description="CA bundle to verify the server.")

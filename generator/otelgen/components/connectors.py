@@ -45,7 +45,7 @@ class Forward(Component):
 
 
 class Route(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     condition: str | None = None
     statement: str | None = None
     context: str | None = None

@@ -12,7 +12,7 @@ from otelgen.components.common import ClientTLS, HeadersMixin, volume_name
 
 
 class SendingQueue(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     enabled: bool = True
     num_consumers: int | None = Field(default=None, ge=1)
     queue_size: int | None = Field(default=None, ge=1)
@@ -21,7 +21,7 @@ class SendingQueue(BaseModel):
 
 
 class RetryOnFailure(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     enabled: bool = True
     initial_interval: str | None = None
     max_interval: str | None = None
@@ -134,7 +134,7 @@ class DebugExporter(Component):
 
 
 class FileRotation(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     max_megabytes: int = Field(default=100, ge=1)
     max_days: int | None = Field(default=None, ge=1)
     max_backups: int = Field(default=3, ge=0)
@@ -166,7 +166,7 @@ class FileExporter(Component):
 
 
 class DnsResolver(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     hostname: str = Field(min_length=1, description="Headless Service of the next tier.")
     port: int = Field(default=4317, ge=1, le=65535)
     interval: str | None = None
@@ -174,13 +174,13 @@ class DnsResolver(BaseModel):
 
 
 class K8sResolver(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     service: str = Field(min_length=1, description="name.namespace of the next tier's Service.")
     ports: list[int] = Field(default_factory=lambda: [4317])
 
 
 class Resolver(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     dns: DnsResolver | None = None
     k8s: K8sResolver | None = None
 

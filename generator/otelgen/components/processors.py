@@ -156,7 +156,7 @@ class ResourceDetection(Component):
 
 
 class AttributeAction(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     key: str | None = None
     pattern: str | None = None
     action: Literal["insert", "update", "upsert", "delete", "hash", "extract", "convert"]

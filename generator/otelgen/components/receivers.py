@@ -12,7 +12,7 @@ Port_ = int
 
 
 class _Listener(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     enabled: bool = True
     port: int = Field(ge=1, le=65535)
 
@@ -42,7 +42,7 @@ class OtlpHttp(_Listener):
 
 
 class OtlpProtocols(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     grpc: OtlpGrpc = Field(default_factory=OtlpGrpc)
     http: OtlpHttp = Field(default_factory=OtlpHttp)
 
@@ -89,7 +89,7 @@ class OtlpReceiver(Component):
 
 
 class JaegerProtocols(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     grpc: _Listener | None = Field(default_factory=lambda: _Listener(port=14250))
     thrift_http: _Listener | None = Field(default_factory=lambda: _Listener(port=14268))
     thrift_compact: _Listener | None = Field(default_factory=lambda: _Listener(port=6831))
@@ -327,7 +327,7 @@ class K8sClusterReceiver(_LeaderElected):
 
 
 class WatchedObject(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
     name: str
     mode: Literal["watch", "pull"] = "watch"
     group: str | None = None

@@ -26,7 +26,7 @@ _PIPELINE_ID = re.compile(r"^(traces|metrics|logs)(/[A-Za-z0-9_.-]+)?$")
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, defer_build=True)
 
 
 # ------------------------------------------------------------------ metadata
@@ -351,6 +351,8 @@ class Spec(Model):
     @classmethod
     def _version(cls, value: str) -> str:
         versions.parse(value)
+        if not versions.at_least(value, versions.MIN_COLLECTOR_VERSION):
+            raise ValueError(f"collector {value} is older than otelgen supports (component names are known from {versions.MIN_COLLECTOR_VERSION} on)")
         return value.lstrip("v")
 
     @field_validator("pipelines")

