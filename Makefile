@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: render test tools venv golden clean
+.PHONY: render test tools venv golden generate clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ test: venv tools
 # Re-render every golden file under tests/golden (review the diff before committing).
 golden: venv
 	OTELGEN_UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/test_golden.py
+
+# Regenerate schemas/ and kustomize/ from the model and examples/ (drift-tested).
+generate: venv
+	$(BIN)/python tools/generate.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info generator/*.egg-info .pytest_cache

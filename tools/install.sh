@@ -21,10 +21,10 @@ log() { printf 'install.sh: %s\n' "$*" >&2; }
 die() { printf 'install.sh: ERROR: %s\n' "$*" >&2; exit 1; }
 where() { "$PY" "$TOOLS/toolpaths.py" where "$1" || die "cannot compute the path of $1"; }
 
-WANT=(kubeconform k8s-schemas crd-schemas collector)
+WANT=(kubeconform kustomize kube-score wheelhouse k8s-schemas crd-schemas collector telemetrygen)
 case "${1:-}" in
   --check) exec "$PY" "$TOOLS/toolpaths.py" check ;;
-  --skip-collector) WANT=(kubeconform k8s-schemas crd-schemas) ;;
+  --skip-collector) WANT=(kubeconform kustomize kube-score wheelhouse k8s-schemas crd-schemas telemetrygen) ;;
   "") ;;
   *) die "usage: $0 [--check | --skip-collector]" ;;
 esac
@@ -32,6 +32,8 @@ esac
 # shellcheck source=tools/versions.env
 source "$TOOLS/versions.env"
 
+# The checksum database is not reachable from this network (only the module proxy is),
+# so module hashes are not cross-checked against it; go.sum of each build still pins them.
 export GOPROXY=${GOPROXY:-https://proxy.golang.org} GOSUMDB=${GOSUMDB:-off}
 export PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
 
@@ -105,6 +107,32 @@ if [[ -x $KUBECONFORM ]]; then
   log "kubeconform $KUBECONFORM_VERSION: present ($KUBECONFORM)"
 else
   timed "kubeconform" go_install "$KUBECONFORM" "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
+fi
+
+KUSTOMIZE=$(where kustomize)
+if [[ -x $KUSTOMIZE ]]; then
+  log "kustomize $KUSTOMIZE_VERSION: present ($KUSTOMIZE)"
+else
+  timed "kustomize" go_install "$KUSTOMIZE" "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
+fi
+
+KUBE_SCORE=$(where kube-score)
+if [[ -x $KUBE_SCORE ]]; then
+  log "kube-score $KUBE_SCORE_VERSION: present ($KUBE_SCORE)"
+else
+  timed "kube-score" go_install "$KUBE_SCORE" "github.com/zegl/kube-score/cmd/kube-score@$KUBE_SCORE_VERSION"
+fi
+
+WHEELHOUSE=$(where wheelhouse)
+if [[ -d $WHEELHOUSE ]]; then
+  log "wheelhouse: present ($WHEELHOUSE)"
+else
+  new_temp "$WHEELHOUSE"
+  log "pip download $WHEELHOUSE_REQUIREMENTS -> $WHEELHOUSE"
+  # shellcheck disable=SC2086 # a space-separated list of requirements
+  "$PY" -m pip download --quiet --only-binary=:all: --dest "$STAGE" $WHEELHOUSE_REQUIREMENTS \
+    || die "pip download of the wheelhouse failed"
+  publish "$STAGE" "$WHEELHOUSE"
 fi
 
 # ---- c. Kubernetes JSON schemas (PyPI kubernetes-validate) -------------------
@@ -201,6 +229,15 @@ if [[ " ${WANT[*]} " == *" collector "* ]]; then
   install_collector
 else
   log "otelcol-k8s: skipped (--skip-collector)"
+fi
+
+# ---- f. telemetrygen (load for the e2e test) ---------------------------------
+TELEMETRYGEN=$(where telemetrygen)
+if [[ -x $TELEMETRYGEN ]]; then
+  log "telemetrygen $TELEMETRYGEN_VERSION: present ($TELEMETRYGEN)"
+else
+  timed "telemetrygen" go_install "$TELEMETRYGEN" \
+    "github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@$TELEMETRYGEN_VERSION"
 fi
 
 "$PY" "$TOOLS/toolpaths.py" check "${WANT[@]}" || die "installation incomplete"

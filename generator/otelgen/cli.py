@@ -18,6 +18,8 @@ examples:
   otelgen render sidecar --set exporters.otlp.endpoint=gw.obs:4317
   otelgen inject -f app-deployment.yaml           # add the collector sidecar to an app
   otelgen validate examples/*.yaml                # check specs in CI
+  otelgen kustomize -f spec.yaml -o base/         # a Kustomize base for GitOps
+  otelgen schema > otelgen-collector.json         # JSON Schema for editors and CI
 """
 
 RENDER_EXAMPLES = """\
@@ -72,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check specs without rendering", description="Validate otelgen specs (schema and semantic checks).", epilog=VALIDATE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     validate.add_argument("paths", nargs="+", metavar="PATH")
     validate.add_argument("--format", choices=["text", "json", "github"], default="text")
+
+    sub.add_parser("schema", help="print the JSON Schema of the spec", description="Print the JSON Schema of otelgen specs (the same as schemas/otelgen-collector.json).", epilog="examples:\n  otelgen schema > otelgen-collector.json\n  check-jsonschema --schemafile schemas/otelgen-collector.json examples/*.yaml\n", formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    kustomize = sub.add_parser("kustomize", help="write a Kustomize base for a spec", description="Write a Kustomize base: kustomization.yaml, one file per object, the collector config in a configMapGenerator (its name hash rolls the pods).", epilog="examples:\n  otelgen kustomize -f examples/gateway-default.yaml -o deploy/base\n  kustomize build deploy/base | kubectl apply -f -\n", formatter_class=argparse.RawDescriptionHelpFormatter)
+    _spec_args(kustomize, "-f", "--file")
+    kustomize.add_argument("-o", "--output", metavar="DIR", required=True, help="directory to write (replaced atomically)")
     return parser
 
 
@@ -119,13 +127,28 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return validate.run(args.paths, args.format)
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    from otelgen import schema
+
+    sys.stdout.write(schema.spec_schema_text())
+    return EXIT_OK
+
+
+def cmd_kustomize(args: argparse.Namespace) -> int:
+    from otelgen import kustomize
+
+    _report(kustomize.write_base(args.files, args.sets, args.output))
+    print(f"wrote a Kustomize base to {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_BAD_INPUT
-    handler = {"render": cmd_render, "inject": cmd_inject, "validate": cmd_validate}[args.command]
+    handler = {"render": cmd_render, "inject": cmd_inject, "validate": cmd_validate, "schema": cmd_schema, "kustomize": cmd_kustomize}[args.command]
     from otelgen.errors import SpecError
 
     try:

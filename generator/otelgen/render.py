@@ -42,7 +42,21 @@ def write_stream(objects: list[dict[str, Any]]) -> str:
 
 
 def write_directory(objects: list[dict[str, Any]], out_dir: str) -> list[str]:
-    """One file per object; the directory is replaced as a whole or not at all."""
+    """One file per object (<kind>-<name>.yaml); the directory is replaced as a whole or not at all."""
+    files: dict[str, str] = {}
+    for obj in objects:
+        name = file_name(obj)
+        if name in files:
+            raise SpecError([error("E008", [], f"two objects would be written to {name}", "this is a bug in otelgen; please report it")])
+        files[name] = yamlio.dump(obj)
+    write_files(files, out_dir)
+    return list(files)
+
+
+def write_files(files: dict[str, str], out_dir: str) -> None:
+    """Write ``files`` (relative path → text) as the whole content of ``out_dir``:
+    staged in a temp dir beside it and swapped in, so a failure leaves the old
+    directory untouched.  Refuses to replace a non-empty directory otelgen did not write."""
     target = Path(out_dir)
     if target.exists():
         if not target.is_dir():
@@ -55,15 +69,12 @@ def write_directory(objects: list[dict[str, Any]], out_dir: str) -> list[str]:
         staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
     except OSError as exc:
         raise SpecError([error("E008", [], f"cannot write under {parent}: {exc.strerror}", "check the path and permissions")]) from None
-    names = []
     try:
-        for obj in objects:
-            name = file_name(obj)
-            if name in names:
-                raise SpecError([error("E008", [], f"two objects would be written to {name}", "this is a bug in otelgen; please report it")])
-            names.append(name)
-            (staging / name).write_text(yamlio.dump(obj), encoding="utf-8")
-        (staging / OUTPUT_MARKER).write_text("written by otelgen; the directory is replaced on every render\n", encoding="utf-8")
+        for name, text in files.items():
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        (staging / OUTPUT_MARKER).write_text("written by otelgen; the directory is replaced on every run\n", encoding="utf-8")
         os.chmod(staging, 0o755)
         if target.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=parent))
@@ -75,4 +86,3 @@ def write_directory(objects: list[dict[str, Any]], out_dir: str) -> list[str]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return names
