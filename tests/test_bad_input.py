@@ -117,3 +117,18 @@ def test_validate_command_reports_all_files(tmp_path):
     assert [(f["file"], f["id"], f["path"]) for f in findings] == [(bad, "E010", "spec.pipelines.traces.exporters[0]")]
     github = run_cli("validate", bad, "--format", "github")
     assert github.out.startswith(f"::error file={bad},title=E010::spec.pipelines.traces.exporters[0]")
+
+
+@pytest.mark.parametrize("key", ["a\x1eb", "line\nbreak", "para\u2029sep", "tab\there"])
+def test_problems_stay_one_line_whatever_the_keys_hold(tmp_path, key):
+    """str.splitlines() splits on \\x1e, \\u2029, ...: a key holding one must not
+    break the one-problem-per-line output (found by tests/test_fuzz.py)."""
+    import yaml
+
+    doc = {"apiVersion": "otelgen.io/v1alpha1", "kind": "Collector", "metadata": {"name": "x"}, key: 1}
+    spec = write_spec(tmp_path, yaml.safe_dump(doc, allow_unicode=True))
+    result = run_cli("render", "gateway", "-f", spec)
+    assert result.code == 2
+    lines = result.err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error E003 "), result.err
+    assert key.encode("unicode_escape").decode() in lines[0]

@@ -13,6 +13,15 @@ from typing import Iterable, Sequence
 PathPart = str | int
 
 
+def printable(text: str) -> str:
+    """``text`` with every non-printable character (line breaks such as ``\\n``,
+    ``\\x1e`` or ``\\u2028`` among them) written as its Python escape, so a
+    problem built from user input stays one readable line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
+
+
 def format_path(parts: Sequence[PathPart]) -> str:
     """Render ``("spec", "pipelines", "traces", "exporters", 1)`` as
     ``spec.pipelines.traces.exporters[1]``."""
@@ -42,7 +51,7 @@ class Problem:
         text = f"{self.severity} {self.id} {prefix}{where}: {self.message}"
         if self.hint:
             text += f" (hint: {self.hint})"
-        return text
+        return printable(text)
 
 
 def error(id: str, path: Iterable[PathPart], message: str, hint: str = "") -> Problem:
