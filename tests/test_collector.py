@@ -90,7 +90,7 @@ def test_rendered_config_passes_collector_validate(name, tmp_path):
 def test_validate_is_a_real_judge(tmp_path):
     """The same check must fail on a broken config, or the test above proves nothing."""
     config = run_cli("render", "gateway", "--config-only").out
-    broken = config.replace("check_interval: 1s", "check_interval: 1s\n    limit_percentag: 80")
+    broken = config.replace("check_interval: 100ms", "check_interval: 100ms\n    limit_percentag: 80")
     assert broken != config
     proc = validate(broken, tmp_path)
     assert proc.returncode != 0 and "limit_percentag" in proc.stderr

@@ -160,7 +160,7 @@ def test_memory_settings_derive_from_the_limit(render, tmp_path):
     env = {e["name"]: e.get("value") for e in c["env"]}
     assert env["GOMEMLIMIT"] == "768MiB"
     limiter = collector_config(objects)["processors"]["memory_limiter"]
-    assert limiter == {"check_interval": "1s", "limit_percentage": 80, "spike_limit_percentage": 20}
+    assert limiter == {"check_interval": "100ms", "limit_percentage": 80, "spike_limit_percentage": 20}
 
 
 @pytest.mark.parametrize("size,memory,cpu", [("small", "256Mi", "500m"), ("medium", "512Mi", "1"), ("large", "2Gi", "2")])

@@ -32,8 +32,9 @@ def test_pod_security_defaults(example_objects):
     assert sc["capabilities"] == {"drop": ["ALL"]}
     assert ":" in c["image"] and not c["image"].endswith(":latest")
     assert {"cpu", "memory"} <= set(c["resources"]["limits"]) and {"cpu", "memory"} <= set(c["resources"]["requests"])
-    for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
+    for probe in ("readinessProbe", "startupProbe"):
         assert c[probe]["httpGet"]["port"] == "health"
+    assert c["livenessProbe"] == {**c["livenessProbe"], "tcpSocket": {"port": "health"}}, "liveness must not be readiness"
     # host paths only read-only
     mounts = {m["name"]: m for m in c["volumeMounts"]}
     for volume in pod["volumes"]:

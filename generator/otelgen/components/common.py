@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from otelgen.components.base import Context, EnvVar, Mount, Needs, SecretRef, SecretValue, secret_env
 
@@ -25,6 +25,16 @@ class ClientTLS(BaseModel):
     ca_secret: SecretRef | None = Field(default=None, description="CA bundle to verify the server.")
     cert_secret: str | None = Field(default=None, description="kubernetes.io/tls Secret with the client certificate (mTLS).")
     server_name_override: str | None = None
+
+    @model_validator(mode="after")
+    def _not_insecure_with_tls_settings(self) -> "ClientTLS":
+        # insecure: true renders plaintext and drops every other setting; with the
+        # agent/sidecar defaults (insecure: true) merged under a user's ca_secret/cert_secret
+        # that silently sent plaintext without the client certificate
+        ignored = [k for k in ("ca_secret", "cert_secret", "insecure_skip_verify", "server_name_override") if getattr(self, k)]
+        if self.insecure and ignored:
+            raise ValueError(f"tls.insecure: true turns TLS off, so {', '.join(ignored)} would be ignored: set insecure: false (or null to drop a default's insecure: true)")
+        return self
 
     def render(self, ctx: Context, needs: Needs) -> dict[str, Any]:
         """Collector `tls:` settings; adds the Secret mounts to ``needs``."""

@@ -11,7 +11,7 @@ from otelgen.components.base import Component, ComponentConfig, EnvVar, Needs, R
 
 
 class MemoryLimiterConfig(ComponentConfig):
-    check_interval: str = "1s"
+    check_interval: str = "100ms"  # as otelgen derives it (sizing.CHECK_INTERVAL); see docs/memory.md
     limit_percentage: int | None = Field(default=None, ge=1, le=100)
     spike_limit_percentage: int | None = Field(default=None, ge=1, le=100)
     limit_mib: int | None = Field(default=None, ge=1)
@@ -26,7 +26,7 @@ class MemoryLimiterConfig(ComponentConfig):
         if self.limit_percentage is not None and self.spike_limit_percentage is not None and self.spike_limit_percentage >= self.limit_percentage:
             raise ValueError("spike_limit_percentage must be below limit_percentage")
         if self.check_interval in ("0", "0s"):
-            raise ValueError("check_interval must be greater than zero (1s is recommended)")
+            raise ValueError("check_interval must be greater than zero (otelgen's default is 100ms, see docs/memory.md)")
         return self
 
 

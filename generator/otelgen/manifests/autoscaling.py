@@ -54,3 +54,15 @@ def topology_spread(plan: Plan) -> list[dict[str, Any]]:
         {"maxSkew": 1, "topologyKey": key, "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": selector}
         for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")
     ]
+
+
+def pod_anti_affinity(plan: Plan) -> dict[str, Any] | None:
+    """Prefer one gateway replica per node: soft (preferred, weight 100), so a
+    one-node cluster or a rollout's surge pod still schedules. Together with the
+    ScheduleAnyway spread constraints above it makes co-locating replicas the
+    scheduler's last resort, so losing one node costs at most one replica
+    wherever the cluster has room."""
+    if not plan.spec.scaling.topology_spread or not runs_several(plan):
+        return None
+    term = {"labelSelector": {"matchLabels": naming.selector_labels(plan)}, "topologyKey": "kubernetes.io/hostname"}
+    return {"preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 100, "podAffinityTerm": term}]}

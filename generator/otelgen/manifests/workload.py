@@ -87,12 +87,18 @@ def container_security_context(plan: Plan) -> dict[str, Any]:
 
 
 def probes(plan: Plan) -> dict[str, Any]:
+    """Startup and readiness ask the health_check extension whether the pipelines
+    are running (200 once started, 503 once shutdown begins). Liveness is
+    deliberately a different, weaker question: is the process still holding its
+    health listener. Restarting a collector because it is not *ready* would only
+    throw away its in-memory queue; one that lost its listener is broken and is
+    restarted. (kube-score: pod-probes-identical.)"""
     health = next(inst for (sec, _), inst in plan.instances.items() if sec == "extensions" and inst.component is not None and inst.component.id == "health_check")
     port_name, path = health.component.probe_target()
     get = {"path": path, "port": port_name}
     return {
         "startupProbe": {"httpGet": get, "periodSeconds": 2, "failureThreshold": 30},
-        "livenessProbe": {"httpGet": get, "periodSeconds": 10, "timeoutSeconds": 2, "failureThreshold": 3},
+        "livenessProbe": {"tcpSocket": {"port": port_name}, "periodSeconds": 10, "timeoutSeconds": 2, "failureThreshold": 3},
         "readinessProbe": {"httpGet": get, "periodSeconds": 5, "timeoutSeconds": 2, "failureThreshold": 2},
     }
 
@@ -141,6 +147,9 @@ def pod_template(plan: Plan, config_map: dict[str, Any]) -> dict[str, Any]:
         spec["nodeSelector"] = dict(sorted(pod.node_selector.items()))
     if pod.tolerations:
         spec["tolerations"] = [t.model_dump(by_alias=True, exclude_none=True) for t in pod.tolerations]
+    anti_affinity = autoscaling.pod_anti_affinity(plan)
+    if anti_affinity:
+        spec["affinity"] = {"podAntiAffinity": anti_affinity}
     spread = autoscaling.topology_spread(plan)
     if spread:
         spec["topologySpreadConstraints"] = spread

@@ -53,7 +53,10 @@ class Image(Model):
     repository: str = versions.DEFAULT_IMAGE_REPOSITORY
     tag: str | None = Field(default=None, description="Default: the target collector version.")
     digest: str | None = Field(default=None, pattern=r"^sha256:[0-9a-f]{64}$")
-    pull_policy: Literal["Always", "IfNotPresent", "Never"] = "IfNotPresent"
+    pull_policy: Literal["Always", "IfNotPresent", "Never"] = Field(
+        default="Always",
+        description="Always (default): the kubelet checks the registry, with this pod's pull credentials, on every start, so a node's cached copy is never used by a pod that could not pull it and a re-pushed tag is noticed; layers already on the node are not downloaded again. IfNotPresent avoids the registry round trip (e.g. with a digest-pinned image from a mirror).",
+    )
 
     @field_validator("tag")
     @classmethod
