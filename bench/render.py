@@ -1,0 +1,245 @@
+#!/usr/bin/env python3
+"""Render speed of otelgen (a benchmark, not part of `make test`).
+
+Measures, on this machine:
+  1. cold process: `otelgen render gateway` end to end (interpreter start, imports,
+     render, YAML out), and `otelgen --help` (the CLI's import path), against
+     `python -c pass`; optionally `helm template` of the comparable chart in
+     bench/helm-chart (pass --helm PATH; helm is not part of the toolchain).
+  2. what `otelgen --help` and `render` import (python -X importtime).
+  3. in process: specs/second for every example (load + plan + objects + YAML text).
+  4. growth: a gateway with N exporters and N pipelines (one per exporter),
+     N = 1, 10, 100, 1000, in process and as a cold process.
+
+Usage (from the repo root, after `make venv`):
+  .venv/bin/python bench/render.py                       # everything, prints Markdown tables
+  .venv/bin/python bench/render.py --helm /tmp/helm      # plus helm template of bench/helm-chart
+  .venv/bin/python bench/render.py --quick               # fewer repetitions
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
+VENV_BIN = Path(sys.executable).parent
+OTELGEN = str(VENV_BIN / "otelgen")
+SIZES = (1, 10, 100, 1000)
+
+
+# ---- helpers -------------------------------------------------------------------
+
+#: the environment as given, and one where Python may cache bytecode: this sandbox sets
+#: PYTHONDONTWRITEBYTECODE=1 and otelgen is an editable install, so without the second
+#: every cold start compiles otelgen's modules from source (a wheel install ships .pyc).
+#: PYTHONPYCACHEPREFIX keeps that cache out of the repository.
+ENV_AS_IS = dict(os.environ)
+PYC_CACHE = tempfile.mkdtemp(prefix="otelgen-bench-pyc-")
+ENV_PYC = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, "PYTHONPYCACHEPREFIX": PYC_CACHE}
+
+
+def cold(cmd: list[str], runs: int, warmup: int = 2, env: dict[str, str] | None = None) -> dict[str, float]:
+    """Wall time of `cmd` as a fresh process, `runs` times after `warmup` discarded runs (ms)."""
+    times = []
+    for i in range(warmup + runs):
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120, env=env or ENV_PYC)
+        elapsed = (time.perf_counter() - start) * 1000
+        if proc.returncode != 0:
+            raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}")
+        if i >= warmup:
+            times.append(elapsed)
+    return summary(times)
+
+
+def summary(times: list[float]) -> dict[str, float]:
+    return {"n": len(times), "mean": statistics.fmean(times), "median": statistics.median(times),
+            "min": min(times), "max": max(times), "stdev": statistics.stdev(times) if len(times) > 1 else 0.0}
+
+
+def fmt(s: dict[str, float]) -> str:
+    return f"{s['median']:.1f} | {s['mean']:.1f} ± {s['stdev']:.1f} | {s['min']:.1f} | {s['n']}"
+
+
+def machine() -> str:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = "?"
+    try:
+        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        mem = f"{kb / 1024 / 1024:.1f} GiB"
+    except (OSError, AttributeError):
+        pass
+    import pydantic
+    import yaml
+
+    return (f"{os.cpu_count()} CPUs ({cpu}), {mem} RAM, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}, pydantic {pydantic.VERSION}, PyYAML {yaml.__version__} "
+            f"(libyaml {'yes' if getattr(yaml, '__with_libyaml__', False) else 'no'})")
+
+
+# ---- 2. imports ----------------------------------------------------------------
+
+def import_profile(argv: list[str]) -> tuple[float, list[tuple[str, float]], set[str]]:
+    """Total import time (ms, sum of self times) of running the CLI with argv, the
+    top-level packages with the most import time (self times of all their modules),
+    and the set of top-level packages imported."""
+    code = ("import sys; sys.argv = ['otelgen'] + sys.argv[1:]; from otelgen.cli import main\n"
+            "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n")
+    subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, timeout=120, env=ENV_PYC)  # fill the .pyc cache
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", code, *argv], capture_output=True, text=True,
+                          timeout=120, env=ENV_PYC)
+    per_top: dict[str, float] = {}
+    total = 0.0
+    for line in proc.stderr.splitlines():
+        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
+        if not m:
+            continue
+        self_us, name = int(m.group(1)), m.group(4)
+        total += self_us
+        top = name.split(".")[0]  # self times summed per top-level package
+        per_top[top] = per_top.get(top, 0.0) + self_us / 1000
+    heaviest = sorted(per_top.items(), key=lambda kv: -kv[1])[:8]
+    return total / 1000, heaviest, set(per_top)
+
+
+# ---- 3./4. in process ------------------------------------------------------------
+
+def render_once(mode: str | None, files: list[str]) -> str:
+    from otelgen import render
+
+    objects, _ = render.render(mode, files, [])
+    return render.write_stream(objects)
+
+
+def in_process(mode: str | None, files: list[str], min_seconds: float, min_runs: int = 3) -> tuple[dict[str, float], float, float]:
+    """Whole render (median ms), and the medians of its two halves: spec → objects
+    (load, validate, plan, build) and objects → YAML text."""
+    from otelgen import render
+
+    render_once(mode, files)  # warm: imports, component registry, pydantic's lazy schemas
+    times, build, text = [], [], []
+    deadline = time.perf_counter() + min_seconds
+    while len(times) < min_runs or time.perf_counter() < deadline:
+        start = time.perf_counter()
+        objects, _ = render.render(mode, files, [])
+        middle = time.perf_counter()
+        render.write_stream(objects)
+        end = time.perf_counter()
+        times.append((end - start) * 1000)
+        build.append((middle - start) * 1000)
+        text.append((end - middle) * 1000)
+    return summary(times), statistics.median(build), statistics.median(text)
+
+
+def scaled_spec(n: int) -> str:
+    """A gateway with n OTLP exporters and n traces pipelines, pipeline i -> exporter i."""
+    lines = ["apiVersion: otelgen.io/v1alpha1", "kind: Collector",
+             "metadata: {name: otel-gateway, namespace: observability}", "spec:", "  mode: gateway",
+             "  exporters:", "    otlp: null"]  # drop the default exporter ...
+    for i in range(n):
+        lines.append(f"    otlp/e{i}: {{endpoint: 'backend-{i}.observability.svc:4317'}}")
+    lines.append("  pipelines:")
+    lines += ["    traces: null", "    metrics: null", "    logs: null"]  # ... and the default pipelines
+    for i in range(n):
+        lines.append(f"    traces/p{i}: {{receivers: [otlp], exporters: [otlp/e{i}]}}")
+    return "\n".join(lines) + "\n"
+
+
+# ---- helm ----------------------------------------------------------------------
+
+def helm_objects(helm: str) -> int:
+    out = subprocess.run([helm, "template", "otel-gateway", str(BENCH / "helm-chart"), "--namespace", "observability"],
+                         capture_output=True, text=True, check=True, timeout=120).stdout
+    return sum(1 for doc in out.split("\n---") if "kind:" in doc)
+
+
+# ---- main ----------------------------------------------------------------------
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--helm", help="helm binary: also time `helm template` of bench/helm-chart")
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = ap.parse_args()
+    runs = 10 if args.quick else 30
+    seconds = 0.5 if args.quick else 2.0
+
+    print(f"## Machine\n\n{machine()}\n\nLoad average at start: {Path('/proc/loadavg').read_text().split()[:3]}\n")
+
+    # 1. cold process
+    print("## 1. Cold process (wall ms: median | mean ± stdev | min | runs)\n")
+    print("| command | median | mean ± stdev | min | runs |\n|---|---|---|---|---|")
+    rows = [
+        ("python -c pass (interpreter floor)", [sys.executable, "-c", "pass"], ENV_PYC),
+        ("otelgen --help", [OTELGEN, "--help"], ENV_PYC),
+        ("otelgen render gateway", [OTELGEN, "render", "gateway"], ENV_PYC),
+        ("otelgen render -f examples/agent-presets.yaml", [OTELGEN, "render", "-f", str(ROOT / "examples/agent-presets.yaml")], ENV_PYC),
+    ]
+    if ENV_AS_IS.get("PYTHONDONTWRITEBYTECODE"):
+        rows += [("otelgen --help, no .pyc (PYTHONDONTWRITEBYTECODE=1 as set here)", [OTELGEN, "--help"], ENV_AS_IS),
+                 ("otelgen render gateway, no .pyc (PYTHONDONTWRITEBYTECODE=1 as set here)", [OTELGEN, "render", "gateway"], ENV_AS_IS)]
+    if args.helm:
+        rows.append((f"helm template bench/helm-chart ({helm_objects(args.helm)} objects, like render gateway)",
+                     [args.helm, "template", "otel-gateway", str(BENCH / "helm-chart"), "--namespace", "observability"], ENV_PYC))
+    for label, cmd, env in rows:
+        print(f"| `{label}` | {fmt(cold(cmd, runs, env=env))} |")
+
+    # 2. imports
+    print("\n## 2. Imports (python -X importtime, .pyc cached, sum of self times)\n")
+    print("| command | import ms | by package (ms, self times of its modules) |\n|---|---|---|")
+    help_mods: set[str] = set()
+    for label, argv in (("otelgen --help", ["--help"]), ("otelgen render gateway", ["render", "gateway"])):
+        total, heaviest, mods = import_profile(argv)
+        if label == "otelgen --help":
+            help_mods = mods
+        print(f"| `{label}` | {total:.1f} | " + ", ".join(f"{m} {ms:.1f}" for m, ms in heaviest) + " |")
+    heavy = sorted(help_mods & {"pydantic", "pydantic_core", "yaml", "otelgen.plan", "json", "hashlib"})
+    print(f"\nHeavy modules imported by `otelgen --help`: {', '.join(heavy) or 'none'}")
+
+    # 3. examples in process
+    print("\n## 3. In process: specs/second per example (render + YAML text)\n")
+    print("| spec | ms/spec (median) | of which spec → objects | of which objects → YAML | specs/s |\n|---|---|---|---|---|")
+    total_ms = []
+    cases = [(p.stem, None, [str(p)]) for p in EXAMPLES] + [(f"default {m}", m, []) for m in ("agent", "gateway", "sidecar")]
+    for label, mode, files in cases:
+        s, build, text = in_process(mode, files, seconds)
+        total_ms.append(s["median"])
+        print(f"| {label} | {s['median']:.2f} | {build:.2f} | {text:.2f} | {1000 / s['median']:.0f} |")
+    print(f"| **all {len(cases)}, one after another** | {sum(total_ms):.2f} | | | {1000 * len(cases) / sum(total_ms):.0f} |")
+
+    # 4. growth
+    print("\n## 4. Growth: gateway with N exporters and N pipelines\n")
+    print("| N | in-process ms (median) | ms per pipeline | cold process ms (median) | output lines |\n|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in SIZES:
+            path = Path(tmp) / f"n{n}.yaml"
+            path.write_text(scaled_spec(n))
+            out = render_once(None, [str(path)])
+            s, _, _ = in_process(None, [str(path)], seconds if n < 1000 else 0.0, min_runs=3)
+            c = cold([OTELGEN, "render", "-f", str(path)], runs=max(3, runs // (3 if n < 1000 else 10)), warmup=1)
+            print(f"| {n} | {s['median']:.1f} | {s['median'] / n:.2f} | {c['median']:.0f} | {out.count(chr(10))} |")
+    print(f"\nLoad average at the end: {Path('/proc/loadavg').read_text().split()[:3]}")
+    shutil.rmtree(PYC_CACHE, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
