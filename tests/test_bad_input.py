@@ -132,3 +132,14 @@ def test_problems_stay_one_line_whatever_the_keys_hold(tmp_path, key):
     lines = result.err.splitlines()
     assert len(lines) == 1 and lines[0].startswith("error E003 "), result.err
     assert key.encode("unicode_escape").decode() in lines[0]
+
+
+def test_text_utf8_cannot_carry_is_refused(tmp_path):
+    """Lone surrogates (a "\\ud800" escape in YAML, undecodable argv bytes under
+    surrogateescape) cannot be written as UTF-8: refused at the input, with the
+    line, instead of crashing the YAML emitter."""
+    spec = write_spec(tmp_path, 'spec:\n  exporters:\n    otlp:\n      endpoint: gw:4317\n      extra: {x: "\\ud800"}\n')
+    result = run_cli("render", "gateway", "-f", spec)
+    assert result.code == 2 and "line 5" in result.err and "surrogate" in result.err, result.err
+    result = run_cli("render", "gateway", "--set", "exporters.otlp.extra.foo=a\udcff")
+    assert result.code == 2 and result.err.startswith("error E005 ") and "not UTF-8" in result.err, result.err

@@ -9,6 +9,7 @@ multi-line strings as literal blocks.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -18,6 +19,13 @@ from otelgen.errors import SpecError, error
 MAX_BYTES = 4 * 1024 * 1024
 MAX_NODES = 200_000
 MAX_DEPTH = 64
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def is_utf8_text(text: str) -> bool:
+    """False when ``text`` holds lone surrogates: undecodable bytes from argv
+    (surrogateescape) or "\\ud800" escapes. No UTF-8 output can carry them."""
+    return not _SURROGATE.search(text)
 
 
 class _LimitedLoader(yaml.SafeLoader):
@@ -39,6 +47,13 @@ class _LimitedLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self._depth -= 1
+
+    def construct_scalar(self, node):  # type: ignore[override]
+        value = super().construct_scalar(node)
+        if isinstance(value, str) and not is_utf8_text(value):
+            # "\ud800" escapes decode to lone surrogates, which no UTF-8 output can hold
+            raise yaml.constructor.ConstructorError(None, None, "a string holds an unpaired surrogate escape (\\uD800-\\uDFFF), which UTF-8 cannot encode", node.start_mark)
+        return value
 
     def construct_document(self, node):  # type: ignore[override]
         _check_alias_expansion(node)
@@ -117,23 +132,30 @@ def load_mapping(text: str | bytes, source: str) -> dict:
     return docs[0]
 
 
-class _Dumper(yaml.SafeDumper):
-    def ignore_aliases(self, data: Any) -> bool:  # never emit anchors
-        return True
-
-
 def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     if "\n" in value:
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
     return dumper.represent_scalar("tag:yaml.org,2002:str", value)
 
 
-_Dumper.add_representer(str, _str_representer)
+def _dumper_class(base: type) -> type:
+    """``base`` (SafeDumper or libyaml's CSafeDumper) with otelgen's output rules:
+    no anchors, multi-line strings as literal blocks."""
+    cls = type(f"_{base.__name__}", (base,), {"ignore_aliases": lambda self, data: True})
+    cls.add_representer(str, _str_representer)
+    return cls
 
 
-def dump(data: Any) -> str:
+#: libyaml's emitter when PyYAML has it (every PyYAML wheel does; ≈6x faster),
+#: else the pure-Python one. Same bytes for rendered output; they differ only on
+#: odd text that loads back the same (tests/test_yamlio.py says which).
+PURE_DUMPER = _dumper_class(yaml.SafeDumper)
+DUMPER = _dumper_class(yaml.CSafeDumper) if getattr(yaml, "__with_libyaml__", False) else PURE_DUMPER
+
+
+def dump(data: Any, dumper: type = DUMPER) -> str:
     """Serialise one document; key order is the order the builders chose."""
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1000)
+    return yaml.dump(data, Dumper=dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1000)
 
 
 def dump_all(documents: list[Any]) -> str:

@@ -74,6 +74,8 @@ def apply_set(doc: dict[str, Any], expression: str) -> None:
     Paths are relative to ``spec`` unless they start with a top-level field
     (metadata.name=…); ``\\.`` escapes a dot inside a key.
     """
+    if not yamlio.is_utf8_text(expression):
+        raise SpecError([error("E005", [], f"--set {expression!r} is not UTF-8 text", "check the shell quoting and the terminal's encoding")])
     key, sep, raw = expression.partition("=")
     if not sep or not key:
         raise SpecError([error("E005", [], f"--set {expression!r} is not key=value", "e.g. --set exporters.otlp.endpoint=gw.obs:4317")])
