@@ -98,10 +98,31 @@ def test_no_api_access_without_components_that_need_it(render, tmp_path):
     kinds = {o["kind"] for o in objects}
     assert not kinds & {"ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding"}
     assert by_kind(objects, "ServiceAccount")["automountServiceAccountToken"] is False
-    assert by_kind(objects, "Deployment")["spec"]["template"]["spec"]["automountServiceAccountToken"] is False
+    pod = by_kind(objects, "Deployment")["spec"]["template"]["spec"]
+    assert pod["automountServiceAccountToken"] is False
+    assert not [v for v in pod["volumes"] if "projected" in v], "no token without a component that needs the API"
+    assert not [m for m in pod["containers"][0]["volumeMounts"] if "serviceaccount" in m["mountPath"]]
     # and no egress to the API server
     egress_ports = {p["port"] for r in by_kind(objects, "NetworkPolicy")["spec"]["egress"] for p in r["ports"]}
     assert 443 not in egress_ports and 6443 not in egress_ports
+
+
+@pytest.mark.parametrize("mode", ["gateway", "agent"])
+def test_api_token_is_mounted_explicitly_only_where_the_api_is_used(render, mode):
+    """Never automounted; with k8s_attributes on (the defaults) the pod gets the
+    token, the cluster CA and its namespace as one read-only projected volume at
+    the path client-go's in-cluster config reads, with a bounded lifetime."""
+    objects = render(mode)
+    assert by_kind(objects, "ServiceAccount")["automountServiceAccountToken"] is False
+    pod = by_kind(objects, {"gateway": "Deployment", "agent": "DaemonSet"}[mode])["spec"]["template"]["spec"]
+    assert pod["automountServiceAccountToken"] is False
+    (volume,) = [v for v in pod["volumes"] if "projected" in v]
+    sources = volume["projected"]["sources"]
+    assert sources[0] == {"serviceAccountToken": {"path": "token", "expirationSeconds": 3600}}
+    assert sources[1]["configMap"] == {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}
+    assert sources[2]["downwardAPI"]["items"] == [{"path": "namespace", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}]
+    (mount,) = [m for m in pod["containers"][0]["volumeMounts"] if m["name"] == volume["name"]]
+    assert mount == {"name": volume["name"], "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "readOnly": True}
 
 
 def test_k8s_attributes_rbac_is_read_only_on_pods_namespaces_replicasets(render):

@@ -91,6 +91,7 @@ class Mount:
     empty_dir_mib: int | None = None
     secret_name: str | None = None
     secret_items: tuple[tuple[str, str], ...] = ()  # (key, path)
+    api_token_seconds: int | None = None  # a projected service-account token (+ CA, namespace) of this lifetime
 
 
 @dataclass(frozen=True)

@@ -5,18 +5,35 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from otelgen.components.base import RbacRule
+from otelgen.components.base import Mount, RbacRule
 from otelgen.manifests import naming
 from otelgen.plan import Plan
 
 
+#: where client-go's in-cluster config reads the token, CA and namespace
+API_ACCESS_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+#: token lifetime; the kubelet rotates it at 80% and client-go re-reads the file
+API_TOKEN_SECONDS = 3600
+
+
 def service_account(plan: Plan) -> dict[str, Any]:
+    """Never automounted: a pod that talks to the API gets the token through
+    ``api_access_mounts`` instead (explicit, read-only, bounded lifetime)."""
     return {
         "apiVersion": "v1",
         "kind": "ServiceAccount",
         "metadata": naming.metadata(plan, naming.service_account(plan)),
-        "automountServiceAccountToken": plan.needs_api,
+        "automountServiceAccountToken": False,
     }
+
+
+def api_access_mounts(plan: Plan) -> list[Mount]:
+    """The service-account token, only when a component talks to the API: the
+    same files the kubelet's automount would project, but declared, read-only,
+    and absent from every pod that has no use for them."""
+    if not plan.needs_api:
+        return []
+    return [Mount(name="kube-api-access", mount_path=API_ACCESS_DIR, read_only=True, api_token_seconds=API_TOKEN_SECONDS)]
 
 
 def merge_rules(rules: list[RbacRule]) -> list[dict[str, Any]]:

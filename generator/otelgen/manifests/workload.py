@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from otelgen.components.base import EnvVar, Mount
-from otelgen.manifests import autoscaling, configmap, naming, tls
+from otelgen.manifests import autoscaling, configmap, naming, rbac, tls
 from otelgen.plan import Plan
 
 SECRET_FILE_MODE = 0o440  # group-readable: fsGroup gives the collector's group access
@@ -41,7 +41,7 @@ def _env(var: EnvVar) -> dict[str, Any]:
 
 
 def mounts(plan: Plan) -> list[Mount]:
-    return tls.server_mounts(plan) + plan.needs.mounts
+    return tls.server_mounts(plan) + rbac.api_access_mounts(plan) + plan.needs.mounts
 
 
 def volume_name_config(plan: Plan) -> str:
@@ -58,6 +58,12 @@ def volumes(plan: Plan) -> list[dict[str, Any]]:
 def _volume(m: Mount) -> dict[str, Any]:
     if m.host_path:
         return {"name": m.name, "hostPath": {"path": m.host_path, "type": m.host_path_type or "Directory"}}
+    if m.api_token_seconds:
+        return {"name": m.name, "projected": {"defaultMode": SECRET_FILE_MODE, "sources": [
+            {"serviceAccountToken": {"path": "token", "expirationSeconds": m.api_token_seconds}},
+            {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+            {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}},
+        ]}}
     if m.secret_name:
         secret: dict[str, Any] = {"secretName": m.secret_name, "defaultMode": SECRET_FILE_MODE}
         if m.secret_items:
@@ -137,7 +143,7 @@ def pod_template(plan: Plan, config_map: dict[str, Any]) -> dict[str, Any]:
     annotations = {"otelgen.io/config-checksum": configmap.checksum(config_map), **pod.annotations}
     spec: dict[str, Any] = {
         "serviceAccountName": naming.service_account(plan),
-        "automountServiceAccountToken": plan.needs_api,
+        "automountServiceAccountToken": False,  # the token, when needed, is in volumes (rbac.api_access_mounts)
         "securityContext": pod_security_context(plan),
         "terminationGracePeriodSeconds": pod.termination_grace_period_seconds,
     }
