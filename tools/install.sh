@@ -21,10 +21,10 @@ log() { printf 'install.sh: %s\n' "$*" >&2; }
 die() { printf 'install.sh: ERROR: %s\n' "$*" >&2; exit 1; }
 where() { "$PY" "$TOOLS/toolpaths.py" where "$1" || die "cannot compute the path of $1"; }
 
-WANT=(kubeconform kustomize kube-score wheelhouse k8s-schemas crd-schemas collector telemetrygen)
+WANT=(kubeconform kustomize kube-score checkov wheelhouse k8s-schemas crd-schemas collector telemetrygen)
 case "${1:-}" in
   --check) exec "$PY" "$TOOLS/toolpaths.py" check ;;
-  --skip-collector) WANT=(kubeconform kustomize kube-score wheelhouse k8s-schemas crd-schemas telemetrygen) ;;
+  --skip-collector) WANT=(kubeconform kustomize kube-score checkov wheelhouse k8s-schemas crd-schemas telemetrygen) ;;
   "") ;;
   *) die "usage: $0 [--check | --skip-collector]" ;;
 esac
@@ -121,6 +121,23 @@ if [[ -x $KUBE_SCORE ]]; then
   log "kube-score $KUBE_SCORE_VERSION: present ($KUBE_SCORE)"
 else
   timed "kube-score" go_install "$KUBE_SCORE" "github.com/zegl/kube-score/cmd/kube-score@$KUBE_SCORE_VERSION"
+fi
+
+install_checkov() { # VENV_DIR
+  new_temp "$1"
+  log "pip install checkov==$CHECKOV_VERSION (constraints: tools/checkov/constraints.txt) -> $1"
+  "$PY" -m venv "$STAGE" || die "cannot create a venv for checkov"
+  "$STAGE/bin/python" -m pip install --quiet "checkov==$CHECKOV_VERSION" -c "$TOOLS/checkov/constraints.txt" \
+    || die "pip install checkov==$CHECKOV_VERSION failed"
+  publish "$STAGE" "$1"
+  "$1/bin/python" -m checkov.main --version >/dev/null || die "checkov does not run from $1"
+}
+
+CHECKOV=$(where checkov)
+if [[ -x $CHECKOV/bin/python ]]; then
+  log "checkov $CHECKOV_VERSION: present ($CHECKOV)"
+else
+  timed "checkov" install_checkov "$CHECKOV"
 fi
 
 WHEELHOUSE=$(where wheelhouse)

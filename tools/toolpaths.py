@@ -102,6 +102,13 @@ def kube_score_path() -> Path:
     return cache_root() / "kube-score" / versions()["KUBE_SCORE_VERSION"] / "kube-score"
 
 
+def checkov_root() -> Path:
+    """A venv keyed by the version and the constraints file; run as `python -m checkov.main`
+    (venv scripts carry the absolute path they were built at, the interpreter does not)."""
+    key = _short_hash(versions()["CHECKOV_VERSION"].encode(), (TOOLS / "checkov" / "constraints.txt").read_bytes())
+    return cache_root() / "checkov" / f"{versions()['CHECKOV_VERSION']}-{key}"
+
+
 def telemetrygen_path() -> Path:
     return cache_root() / "telemetrygen" / versions()["TELEMETRYGEN_VERSION"] / "telemetrygen"
 
@@ -179,6 +186,12 @@ def collector() -> Path:
     return _require("otelcol-k8s collector", collector_path())
 
 
+def checkov() -> list[str]:
+    """The command that runs the pinned checkov."""
+    python = _require("checkov", checkov_root() / "bin" / "python")
+    return [str(python), "-m", "checkov.main"]
+
+
 def telemetrygen() -> Path:
     return _require("telemetrygen", telemetrygen_path())
 
@@ -191,6 +204,7 @@ PATHS = {  # name -> expected path, for install.sh
     "kustomize": kustomize_path,
     "wheelhouse": wheelhouse_path,
     "kube-score": kube_score_path,
+    "checkov": checkov_root,
     "builder": builder_path,
     "k8s-schemas": k8s_schemas_root,
     "crd-schemas": crd_schemas_root,
@@ -203,6 +217,7 @@ INSTALLED = {  # name -> public accessor, for `check`
     "kustomize": kustomize,
     "wheelhouse": wheelhouse,
     "kube-score": kube_score,
+    "checkov": checkov,
     "k8s-schemas": k8s_schema_location,
     "crd-schemas": crd_schema_location,
     "collector": collector,
