@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 #: The collector version the test toolchain builds (tools/versions.env) and the
-#: default image runs.  tests/test_toolchain_pins.py keeps the two in step.
+#: default image runs.  tests/test_collector.py keeps the two in step.
 PINNED_COLLECTOR_VERSION = "0.145.0"
 
 #: The oldest target version whose component type names otelgen knows (the
