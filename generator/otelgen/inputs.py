@@ -16,7 +16,7 @@ Stable API (add, don't rename): :func:`read`, :func:`read_text`,
 :func:`parse_config_text`, :class:`Inputs`, :class:`Doc`,
 :class:`K8sObject`, :class:`CollectorConfig`, :class:`Runner`,
 :func:`pod_spec`, :func:`containers`, :func:`config_arg`,
-:func:`services_for`, :func:`rbac_rules_for`, :data:`WORKLOAD_KINDS`,
+:func:`services_for`, :func:`rbac_rules_for`, :func:`same_namespace`, :data:`WORKLOAD_KINDS`,
 :data:`CONFIG_SECTIONS`.
 """
 
@@ -441,8 +441,20 @@ def _key_for(source: dict, relative: str) -> str:
     return relative
 
 
+def same_namespace(a: str | None, b: str | None) -> bool:
+    """Objects without a namespace land in whatever namespace they are applied to."""
+    return a is None or b is None or a == b
+
+
+def _config_for(inputs: Inputs, namespace: str | None, name: str, key: str) -> CollectorConfig | None:
+    for config in inputs.configs:
+        cm = config.configmap
+        if cm is not None and cm.name == name and config.key == key and same_namespace(cm.namespace, namespace):
+            return config
+    return None
+
+
 def _pair_runners(inputs: Inputs) -> None:
-    by_key = {(c.configmap.namespace, c.configmap.name, c.key): c for c in inputs.configs if c.configmap is not None}
     for workload in inputs.workloads:
         spec = pod_spec(workload) or {}
         for path, container in containers(workload):
@@ -451,7 +463,7 @@ def _pair_runners(inputs: Inputs) -> None:
                 continue
             resolved = _resolve_config_path(spec, container, arg[1])
             runner = Runner(workload, path, arg[1], resolved)
-            config = by_key.get((workload.namespace, *resolved)) if resolved else None
+            config = _config_for(inputs, workload.namespace, *resolved) if resolved else None
             if config is not None:
                 config.runners.append(runner)
             else:
@@ -467,7 +479,7 @@ def services_for(inputs: Inputs, workload: K8sObject) -> list[K8sObject]:
     out = []
     for service in inputs.of_kind("Service"):
         selector = service.get(("spec", "selector"))
-        if service.namespace != workload.namespace or not isinstance(selector, dict) or not selector:
+        if not same_namespace(service.namespace, workload.namespace) or not isinstance(selector, dict) or not selector:
             continue
         if all(labels.get(k) == v for k, v in selector.items()):
             out.append(service)
@@ -483,19 +495,18 @@ def rbac_rules_for(inputs: Inputs, workload: K8sObject) -> list[dict]:
     """Every RBAC rule granted to the workload's ServiceAccount by (Cluster)RoleBindings in the file."""
     account = service_account_of(workload)
     namespace = workload.namespace
-    roles = {(o.kind, o.namespace if o.kind == "Role" else None, o.name): o for o in inputs.of_kind("Role", "ClusterRole")}
     rules: list[dict] = []
     for binding in inputs.of_kind("RoleBinding", "ClusterRoleBinding"):
         subjects = binding.get(("subjects",)) or []
-        if not any(isinstance(s, dict) and s.get("kind") == "ServiceAccount" and str(s.get("name")) == account and (s.get("namespace") in (None, namespace) or binding.kind == "RoleBinding") for s in subjects):
+        if not any(isinstance(s, dict) and s.get("kind") == "ServiceAccount" and str(s.get("name")) == account and (same_namespace(s.get("namespace"), namespace) or binding.kind == "RoleBinding") for s in subjects):
             continue
-        if binding.kind == "RoleBinding" and binding.namespace != namespace:
+        if binding.kind == "RoleBinding" and not same_namespace(binding.namespace, namespace):
             continue
         ref = binding.get(("roleRef",)) or {}
         role_kind = str(ref.get("kind", ""))
-        role = roles.get((role_kind, binding.namespace if role_kind == "Role" else None, str(ref.get("name", ""))))
-        if role is not None:
-            rules.extend(r for r in role.get(("rules",)) or [] if isinstance(r, dict))
+        for role in inputs.of_kind(role_kind):
+            if role.kind in ("Role", "ClusterRole") and role.name == str(ref.get("name", "")) and (role_kind == "ClusterRole" or same_namespace(role.namespace, binding.namespace)):
+                rules.extend(r for r in role.get(("rules",)) or [] if isinstance(r, dict))
     return rules
 
 

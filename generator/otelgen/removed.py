@@ -18,6 +18,7 @@ class RemovedComponent:
     removed_in: str  # first collector version without it
     #: (kind, registry id) of the replacement, None when there is none
     replacement: tuple[str, str] | None
+    #: what to do; ``{replacement}`` stands for the replacement's type name in the target version
     advice: str
     #: config keys renamed on the way to the replacement: old key → (new key, value map)
     key_renames: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
@@ -47,17 +48,17 @@ class RemovedFlag:
 _LOGLEVEL_TO_VERBOSITY = {"debug": "detailed", "info": "normal", "warn": "basic", "error": "basic"}
 
 COMPONENTS: tuple[RemovedComponent, ...] = (
-    RemovedComponent("exporter", "logging", "0.111.0", ("exporter", "debug"), "use the debug exporter (loglevel became verbosity: basic, normal or detailed)",
+    RemovedComponent("exporter", "logging", "0.111.0", ("exporter", "debug"), "use the {replacement} exporter (loglevel became verbosity: basic, normal or detailed)",
                      key_renames={"loglevel": ("verbosity", _LOGLEVEL_TO_VERBOSITY)}),
-    RemovedComponent("exporter", "jaeger", "0.85.0", ("exporter", "otlp"), "Jaeger ingests OTLP natively: export with otlp_grpc to the Jaeger collector's port 4317"),
-    RemovedComponent("exporter", "jaegerthrifthttp", "0.85.0", ("exporter", "otlp_http"), "Jaeger ingests OTLP natively: export with otlp_http to the Jaeger collector's port 4318"),
+    RemovedComponent("exporter", "jaeger", "0.85.0", ("exporter", "otlp"), "Jaeger ingests OTLP natively: export with {replacement} to the Jaeger collector's port 4317"),
+    RemovedComponent("exporter", "jaegerthrifthttp", "0.85.0", ("exporter", "otlp_http"), "Jaeger ingests OTLP natively: export with {replacement} to the Jaeger collector's port 4318"),
     RemovedComponent("extension", "memory_ballast", "0.109.0", None, "remove it and set the GOMEMLIMIT env var (80% of the container memory limit) instead"),
-    RemovedComponent("processor", "spanmetrics", "0.96.0", ("connector", "spanmetrics"), "use the spanmetrics connector: exporter of the traces pipeline, receiver of a metrics pipeline"),
-    RemovedComponent("processor", "k8s_tagger", "0.37.0", ("processor", "k8s_attributes"), "renamed: use k8sattributes (k8s_attributes from 0.146)"),
+    RemovedComponent("processor", "spanmetrics", "0.96.0", ("connector", "spanmetrics"), "use the {replacement} connector: exporter of the traces pipeline, receiver of a metrics pipeline"),
+    RemovedComponent("processor", "k8s_tagger", "0.37.0", ("processor", "k8s_attributes"), "renamed: use {replacement}"),
 )
 
 KEYS: tuple[RemovedKey, ...] = (
-    RemovedKey("exporter", ("debug", "logging"), ("loglevel",), "0.111.0", "loglevel became verbosity (basic, normal or detailed)", rename_to="verbosity", value_map=_LOGLEVEL_TO_VERBOSITY),
+    RemovedKey("exporter", ("debug",), ("loglevel",), "0.111.0", "loglevel became verbosity (basic, normal or detailed)", rename_to="verbosity", value_map=_LOGLEVEL_TO_VERBOSITY),
     RemovedKey("processor", ("memory_limiter",), ("ballast_size_mib",), "0.39.0", "the ballast is gone: drop the key and set GOMEMLIMIT"),
     RemovedKey("service", (), ("telemetry", "metrics", "address"), "0.128.0", "use service.telemetry.metrics.readers: [{pull: {exporter: {prometheus: {host: ${env:MY_POD_IP}, port: 8888}}}}]"),
 )

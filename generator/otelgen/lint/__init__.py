@@ -99,3 +99,32 @@ def lint_path(path: str, options: Options) -> list[Finding]:
     if inputs.kind == "spec":
         return _lint_spec(inputs, options)
     return lint_inputs(inputs, options)
+
+
+def run(paths: list[str], options: Options, fmt: str, fail_on: str) -> int:
+    """The ``otelgen lint`` command: findings on stdout in ``fmt``, unusable
+    inputs on stderr.  Exit 2 if any input is unusable, else 1 if a finding is
+    at or above ``fail_on``, else 0."""
+    import sys
+
+    from otelgen.errors import SpecError
+    from otelgen.lint.model import SEVERITY_RANK
+    from otelgen.lint.output import FORMATS
+
+    findings: list[Finding] = []
+    unusable = False
+    for path in paths:
+        try:
+            findings.extend(lint_path(path, options))
+        except SpecError as exc:
+            unusable = True
+            for problem in exc.problems:
+                print(problem.render() if problem.source or path in problem.message else f"{path}: {problem.render()}", file=sys.stderr)
+    sys.stdout.write(FORMATS[fmt](findings))
+    if fmt == "text":
+        counts = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning")}
+        print(f"{len(paths)} file(s): {counts['error']} error(s), {counts['warning']} warning(s)", file=sys.stderr)
+    if unusable:
+        return 2
+    threshold = SEVERITY_RANK[fail_on]
+    return 1 if any(SEVERITY_RANK[f.severity] >= threshold for f in findings) else 0

@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Literal
 from otelgen import components, versions
 from otelgen.components.base import Component, Context, Needs
 from otelgen.errors import PathPart
-from otelgen.inputs import CollectorConfig, Inputs, K8sObject, Runner, containers, pod_spec
+from otelgen.inputs import CollectorConfig, Inputs, K8sObject, Runner, containers, pod_spec, same_namespace
 
 Severity = Literal["error", "warning"]
 SEVERITY_RANK = {"warning": 1, "error": 2}
@@ -193,7 +193,7 @@ def replicas_of(inputs: Inputs, workload: K8sObject) -> int:
     count = count if isinstance(count, int) else 1
     for hpa in inputs.of_kind("HorizontalPodAutoscaler"):
         ref = hpa.get(("spec", "scaleTargetRef"), {}) or {}
-        if ref.get("kind") == workload.kind and ref.get("name") == workload.name and hpa.namespace == workload.namespace:
+        if ref.get("kind") == workload.kind and ref.get("name") == workload.name and same_namespace(hpa.namespace, workload.namespace):
             top = hpa.get(("spec", "maxReplicas"), 1)
             count = max(count, top if isinstance(top, int) else 1)
     return count

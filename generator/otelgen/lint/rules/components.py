@@ -64,8 +64,7 @@ def removed_component(t: ConfigTarget) -> Iterator[Hit]:
         if entry is None:
             continue
         new = replacement_name(entry, t.version)
-        where = f"{entry.replacement[0]} {new}" if entry.replacement and new else ""
-        yield Hit(ref.path, f"{ref.kind} {ref.type_name!r} was removed in collector {entry.removed_in}", f"{entry.advice}" + (f" (replace it with the {where})" if where and where not in entry.advice else ""))
+        yield Hit(ref.path, f"{ref.kind} {ref.type_name!r} was removed in collector {entry.removed_in}", entry.advice.format(replacement=new or ""))
 
 
 def name_too_new(t: ConfigTarget) -> Iterator[Hit]:

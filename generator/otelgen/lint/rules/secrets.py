@@ -7,7 +7,7 @@ import re
 from typing import Any, Iterator
 
 from otelgen.components.common import is_sensitive_header
-from otelgen.inputs import Inputs, containers
+from otelgen.inputs import Inputs, containers, same_namespace
 from otelgen.lint.model import ConfigTarget, Hit, Options
 
 #: keys holding a file path or a reference, not the credential itself
@@ -120,7 +120,7 @@ def _env_from_covers(inputs: Inputs, namespace: str | None, container: dict, nam
             ref = source.get(ref_key)
             if not isinstance(ref, dict):
                 continue
-            found = [o for o in inputs.of_kind(kind) if o.name == ref.get("name") and o.namespace == namespace]
+            found = [o for o in inputs.of_kind(kind) if o.name == ref.get("name") and same_namespace(o.namespace, namespace)]
             if not found:
                 return True
             keys = set((found[0].get(("data",)) or {}).keys()) | set((found[0].get(("stringData",)) or {}).keys())

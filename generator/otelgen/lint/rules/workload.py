@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from otelgen import removed, versions
-from otelgen.inputs import config_arg
+from otelgen.inputs import config_arg, same_namespace
 from otelgen.lint.listeners import listeners
 from otelgen.lint.model import ContainerTarget, Hit
 
@@ -89,7 +89,7 @@ def config_not_mounted(t: ContainerTarget) -> Iterator[Hit]:
         yield Hit(where, f"--config={path} is not under any ConfigMap volume mounted into container {t.container.get('name')!r}", "mount the ConfigMap holding the config at that path's directory (volume + volumeMount)", obj=t.workload)
         return
     name, key = runner.resolved
-    cms = [o for o in t.inputs.of_kind("ConfigMap") if o.name == name and o.namespace == t.workload.namespace]
+    cms = [o for o in t.inputs.of_kind("ConfigMap") if o.name == name and same_namespace(o.namespace, t.workload.namespace)]
     if not cms:
         return  # the ConfigMap is managed outside this file
     data = cms[0].get(("data",)) or {}
