@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES, ROOT, run_cli
+from conftest import EXAMPLES, ROOT, run_cli, tool
 from otelgen import inputs
 from otelgen.errors import SpecError
 from otelgen.lint import lint_path
@@ -140,6 +140,23 @@ def test_sarif_structure():
         assert res["level"] in ("error", "warning") and res["message"]["text"]
         loc = res["locations"][0]["physicalLocation"]
         assert loc["artifactLocation"]["uri"].endswith(".yaml") and loc["region"]["startLine"] >= 1
+
+
+@pytest.mark.tools
+def test_sarif_validates_against_the_sarif_2_1_0_schema():
+    import jsonschema
+
+    schema = json.loads(Path(tool("sarif_schema")).read_text())
+    result = run_cli("lint", "--format", "sarif", *(str(p) for p in CASES if "-bad" in p.stem))
+    log = json.loads(result.out)
+    assert len(log["runs"][0]["results"]) > len(RULES)
+    jsonschema.Draft4Validator.check_schema(schema)
+    errors = sorted(jsonschema.Draft4Validator(schema).iter_errors(log), key=str)
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors[:10])
+    # the validator is not vacuous: a log without the required 'version' fails it
+    broken = dict(log)
+    del broken["version"]
+    assert list(jsonschema.Draft4Validator(schema).iter_errors(broken))
 
 
 def test_unusable_input_exits_2_and_still_lints_the_rest(tmp_path):
