@@ -161,7 +161,17 @@ def batch_order(t: ConfigTarget) -> Iterator[Hit]:
                 yield Hit(("service", "pipelines", name, "processors", index), f"{proc} runs after {batch_name} in pipeline {name}: batching drops the request context (k8s_attributes cannot find the pod) and splits traces (samplers decide on fragments)", f"move {batch_name} after {proc}")
 
 
+def _exporter_batches(config: dict, name: str) -> bool:
+    """Whether the exporter batches itself (``sending_queue.batch``, exporterhelper ≥ 0.130)."""
+    exporter = (config.get("exporters") or {}).get(name) if isinstance(config.get("exporters"), dict) else None
+    queue = exporter.get("sending_queue") if isinstance(exporter, dict) else None
+    return isinstance(queue, dict) and queue.get("batch") is not None
+
+
 def batch_missing(t: ConfigTarget) -> Iterator[Hit]:
     for name, pipeline in pipelines(t.data).items():
+        exporters = pipeline_list(pipeline, "exporters")
+        if exporters and all(_exporter_batches(t.data, e) for e in exporters):
+            continue
         if not any(order == "batch" for _, _, order in _order_classes(t, pipeline)):
             yield Hit(("service", "pipelines", name, "processors"), f"pipeline {name} has no batch processor: every request is exported on its own", "define batch and put it last in processors")
