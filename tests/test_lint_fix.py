@@ -68,7 +68,7 @@ def pod_env(config_text: str) -> list[dict]:
     out = []
     for name in sorted(set(ENV_REF.findall(config_text))):
         entry = {"name": name}
-        if "ENDPOINT" in name:
+        if "ENDPOINT" in name or "BACKEND" in name:
             entry["value"] = "backend.observability.svc.cluster.local:4317"
         out.append(entry)
     return out
