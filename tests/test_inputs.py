@@ -165,3 +165,15 @@ def test_missing_file_and_directory(tmp_path):
         with pytest.raises(SpecError) as exc:
             inputs.read(str(path))
         assert exc.value.problems[0].id == "E007" and word in exc.value.problems[0].message
+
+
+def test_operator_resources_hold_configs_as_mapping_or_string():
+    body = "".join("    " + line + "\n" for line in CONFIG.splitlines())
+    as_string = f"apiVersion: opentelemetry.io/v1alpha1\nkind: OpenTelemetryCollector\nmetadata: {{name: old}}\nspec:\n  config: |\n{body}"
+    [config] = inputs.read_text(as_string, "m.yaml").configs
+    assert config.owner.ref == "OpenTelemetryCollector/old" and config.prefix == ("OpenTelemetryCollector/old", "spec", "config")
+    assert as_string.splitlines()[config.line(("exporters", "debug")) - 1].strip() == "debug: {}"
+    text = (ROOT / "tests" / "lint" / "operator-bad.yaml").read_text()
+    [config] = inputs.read_text(text, "m.yaml").configs
+    assert text.splitlines()[config.line(("receivers", "otlp", "protocols", "grpc")) - 1].strip() == "grpc: {}"
+    assert config.runners == [] and config.configmap is None
