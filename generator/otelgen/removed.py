@@ -9,6 +9,7 @@ Sources: the collector changelogs (see /docs/lint.md for the versions).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -22,8 +23,9 @@ class RemovedComponent:
     advice: str
     #: config keys renamed on the way to the replacement: old key → (new key, value map)
     key_renames: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
-    #: config keys the replacement does not have (dropped by --fix)
-    dropped_keys: tuple[str, ...] = ()
+    #: what ``lint --fix`` may do: rename to the replacement, drop the component, or
+    #: nothing (None: the replacement needs a human, e.g. another port or kind)
+    fix: Literal["rename", "drop"] | None = None
 
 
 @dataclass(frozen=True)
@@ -49,12 +51,12 @@ _LOGLEVEL_TO_VERBOSITY = {"debug": "detailed", "info": "normal", "warn": "basic"
 
 COMPONENTS: tuple[RemovedComponent, ...] = (
     RemovedComponent("exporter", "logging", "0.111.0", ("exporter", "debug"), "use the {replacement} exporter (loglevel became verbosity: basic, normal or detailed)",
-                     key_renames={"loglevel": ("verbosity", _LOGLEVEL_TO_VERBOSITY)}),
+                     key_renames={"loglevel": ("verbosity", _LOGLEVEL_TO_VERBOSITY)}, fix="rename"),
     RemovedComponent("exporter", "jaeger", "0.85.0", ("exporter", "otlp"), "Jaeger ingests OTLP natively: export with {replacement} to the Jaeger collector's port 4317"),
     RemovedComponent("exporter", "jaegerthrifthttp", "0.85.0", ("exporter", "otlp_http"), "Jaeger ingests OTLP natively: export with {replacement} to the Jaeger collector's port 4318"),
-    RemovedComponent("extension", "memory_ballast", "0.109.0", None, "remove it and set the GOMEMLIMIT env var (80% of the container memory limit) instead"),
+    RemovedComponent("extension", "memory_ballast", "0.109.0", None, "remove it and set the GOMEMLIMIT env var (80% of the container memory limit) instead", fix="drop"),
     RemovedComponent("processor", "spanmetrics", "0.96.0", ("connector", "spanmetrics"), "use the {replacement} connector: exporter of the traces pipeline, receiver of a metrics pipeline"),
-    RemovedComponent("processor", "k8s_tagger", "0.37.0", ("processor", "k8s_attributes"), "renamed: use {replacement}"),
+    RemovedComponent("processor", "k8s_tagger", "0.37.0", ("processor", "k8s_attributes"), "renamed: use {replacement}", fix="rename"),
 )
 
 KEYS: tuple[RemovedKey, ...] = (

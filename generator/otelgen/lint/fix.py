@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
-from otelgen import components, removed, sizing
+from otelgen import removed, sizing
 from otelgen.errors import SpecError, error, format_path
 from otelgen.inputs import CollectorConfig, Doc, Inputs, read
 from otelgen.lint.listeners import listeners, telemetry_listener
-from otelgen.lint.model import ConfigTarget, Hit, Options, defined, find_type, pipeline_list, pipelines, service_extensions
+from otelgen.lint.model import ConfigTarget, Hit, Options, defined, find_type, pipelines, service_extensions
 from otelgen.lint.rules import BY_ID
 from otelgen.lint.rules import components as component_rules
 from otelgen.lint.rules.secrets import bare_env_references
@@ -142,20 +142,17 @@ def fix_removed_component(doc: Any, hit: Hit, t: ConfigTarget) -> str | None:
     entry = removed.component(ref.kind, ref.type_name)
     if entry is None:
         return None
-    if entry.replacement is None and section == "extensions":
+    if entry.fix == "drop":
         del doc[section][name]
-        items = service_extensions(doc)
-        service_list = doc["service"]["extensions"] if items else None
-        if service_list is not None:
-            for i in reversed(range(len(service_list))):
+        if section == "extensions":
+            service_list = doc["service"]["extensions"] if service_extensions(doc) else None
+            for i in reversed(range(len(service_list or []))):
                 if service_list[i] == name:
                     del service_list[i]
-        return f"removed extension {name} ({entry.advice})"
-    if entry.replacement is None or entry.replacement[0] != ref.kind:
-        return None  # a different kind of component (spanmetrics → connector): needs a human
+        return f"removed {ref.kind} {name} ({entry.advice.format(replacement='')})"
     new_type = component_rules.replacement_name(entry, t.version)
-    if entry.type_name == "jaeger" or entry.type_name == "jaegerthrifthttp" or new_type is None:
-        return None  # the endpoint's port changes with the protocol: needs a human
+    if entry.fix != "rename" or new_type is None:
+        return None  # another kind or another port: needs a human
     new = _with_suffix(name, new_type)
     if not _rename_component(doc, section, name, new):
         return None

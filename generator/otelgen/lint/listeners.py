@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from otelgen.components.base import Component, Context
-from otelgen.lint.model import ComponentRef, default_needs, defined, service_extensions
+from otelgen.components.base import Component
+from otelgen.lint.model import ComponentRef, default_needs, defined, registry_context, service_extensions
 
 LOCALHOST = ("localhost", "127.0.0.1", "::1", "[::1]")
 TELEMETRY_PORT = 8888  # the collector's internal metrics default
@@ -48,9 +48,7 @@ def split_endpoint(endpoint: str) -> tuple[str, int | None]:
 def _default_build(component: type[Component]) -> dict[str, Any]:
     """The registry's default rendered config of a listener (same shape as a collector config)."""
     try:
-        config = component.config_model()
-        ctx = Context(mode="gateway", collector_version="0.145.0", instance=component.id, bind_host="0.0.0.0", pod_host="0.0.0.0", server_tls=None, leader_election=None, namespace="default", name="otelcol")  # type: ignore[arg-type]
-        built = component(config, ctx).build()
+        built = component(component.config_model(), registry_context(component.id)).build()
         return built if isinstance(built, dict) else {}
     except Exception:
         return {}

@@ -139,16 +139,16 @@ def used_in_pipelines(config: dict) -> set[str]:
     return used
 
 
-def default_needs(component: type[Component], mode: str = "gateway", version: str = "0.145.0") -> Needs:
+def registry_context(instance: str, version: str = versions.PINNED_COLLECTOR_VERSION) -> Context:
+    """A neutral rendering context for asking registry components what they declare."""
+    return Context(mode="gateway", collector_version=version, instance=instance, bind_host="0.0.0.0", pod_host="0.0.0.0", server_tls=None, leader_election=None, namespace="default", name="otelcol")
+
+
+def default_needs(component: type[Component]) -> Needs:
     """What a registry component declares with its default config (ports, RBAC, ...)."""
     try:
-        config = component.config_model()
+        return component(component.config_model(), registry_context(component.id)).needs()
     except Exception:  # a model with required fields: nothing declared by default
-        return Needs()
-    ctx = Context(mode=mode, collector_version=version, instance=component.id, bind_host="0.0.0.0", pod_host="0.0.0.0", server_tls=None, leader_election=None, namespace="default", name="otelcol")  # type: ignore[arg-type]
-    try:
-        return component(config, ctx).needs()
-    except Exception:
         return Needs()
 
 

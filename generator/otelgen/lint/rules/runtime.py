@@ -7,7 +7,7 @@ from typing import Any, Iterator
 
 from otelgen import sizing
 from otelgen.inputs import pod_spec_path, rbac_rules_for
-from otelgen.lint.model import ConfigTarget, ContainerTarget, Hit, default_needs, defined, find_type, replicas_of, service_extensions, used_in_pipelines
+from otelgen.lint.model import ConfigTarget, ContainerTarget, Hit, default_needs, defined, find_type, registry_context, replicas_of, service_extensions, used_in_pipelines
 from otelgen.spec import quantity
 
 _ZERO = ("0", "0s", "0ms", "0m", "0h")
@@ -157,8 +157,6 @@ def _registry_config(ref) -> Any:
 
 
 def _required_rules(t: ConfigTarget) -> list[tuple[str, Any]]:
-    from otelgen.components.base import Context
-
     used = used_in_pipelines(t.data) | set(service_extensions(t.data))
     out = []
     for ref in defined(t.data):
@@ -167,9 +165,8 @@ def _required_rules(t: ConfigTarget) -> list[tuple[str, Any]]:
         config = _registry_config(ref)
         if config is None:
             continue
-        ctx = Context(mode="gateway", collector_version=t.version, instance=ref.name, bind_host="0.0.0.0", pod_host="0.0.0.0", server_tls=None, leader_election=None, namespace="default", name="otelcol")
         try:
-            needs = ref.registry(config, ctx).needs()
+            needs = ref.registry(config, registry_context(ref.name, t.version)).needs()
         except Exception:
             continue
         out.extend((ref.name, rule) for rule in needs.rbac)

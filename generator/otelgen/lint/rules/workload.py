@@ -27,7 +27,7 @@ def image_tag(t: ContainerTarget) -> Iterator[Hit]:
     tag = last.split(":", 1)[1] if ":" in last else None
     if tag is None or tag == "latest":
         what = "has no tag (it means latest)" if tag is None else "uses the tag latest"
-        yield Hit(t.path("image"), f"image {image!r} {what}: every node may pull a different collector version, and config names follow the version", "pin a version tag (e.g. :0.145.0) or a digest", obj=t.workload)
+        yield Hit(t.path("image"), f"image {image!r} {what}: every node may pull a different collector version, and config names follow the version", f"pin a version tag (e.g. :{versions.PINNED_COLLECTOR_VERSION}) or a digest", obj=t.workload)
 
 
 def no_resources(t: ContainerTarget) -> Iterator[Hit]:
