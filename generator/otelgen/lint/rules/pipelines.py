@@ -136,10 +136,18 @@ def _order_classes(t: ConfigTarget, pipeline: dict) -> list[tuple[int, str, str 
     return out
 
 
+def _limiter_settings() -> str:
+    """otelgen's memory_limiter settings (docs/memory.md), as ``key: value`` text."""
+    from otelgen import sizing
+    from otelgen.spec.model import MemoryTuning
+
+    return ", ".join(f"{k}: {v}" for k, v in sizing.memory_limiter_settings(MemoryTuning()).items())
+
+
 def memory_limiter_missing(t: ConfigTarget) -> Iterator[Hit]:
     for name, pipeline in pipelines(t.data).items():
         if not any(order == "first" for _, _, order in _order_classes(t, pipeline)):
-            yield Hit(("service", "pipelines", name), f"pipeline {name} has no memory_limiter: under load the collector grows until the OOM killer restarts it", "define memory_limiter (check_interval: 1s, limit_percentage: 80, spike_limit_percentage: 20) and put it first in processors")
+            yield Hit(("service", "pipelines", name), f"pipeline {name} has no memory_limiter: under load the collector grows until the OOM killer restarts it", f"define memory_limiter ({_limiter_settings()}) and put it first in processors")
 
 
 def memory_limiter_not_first(t: ConfigTarget) -> Iterator[Hit]:

@@ -9,7 +9,9 @@ from otelgen import sizing
 from otelgen.inputs import pod_spec_path, rbac_rules_for
 from otelgen.lint.model import ConfigTarget, ContainerTarget, Hit, default_needs, defined, find_type, registry_context, replicas_of, service_extensions, used_in_pipelines
 from otelgen.spec import quantity
+from otelgen.spec.model import MemoryTuning
 
+TUNING = MemoryTuning()  # otelgen's ratios (docs/memory.md)
 _ZERO = ("0", "0s", "0ms", "0m", "0h")
 #: limit/spike keys of memory_limiter, as (limit key, spike key, unit)
 _LIMIT_PAIRS = (("limit_mib", "spike_limit_mib", "MiB"), ("limit_percentage", "spike_limit_percentage", "%"))
@@ -51,7 +53,7 @@ def memory_limiter_above_limit(t: ConfigTarget) -> Iterator[Hit]:
         for runner in t.runners:
             container_mib = _memory_limit_mib(runner.container)
             if container_mib is not None and limit >= container_mib:
-                yield Hit(ref.path + ("limit_mib",), f"{ref.name} limit_mib {limit} is not below the memory limit of {runner.workload.ref} ({container_mib} MiB): the OOM killer strikes before the limiter refuses data", f"use limit_percentage: 80 and spike_limit_percentage: 20 (they follow the container limit), or limit_mib ≤ {container_mib * 80 // 100}")
+                yield Hit(ref.path + ("limit_mib",), f"{ref.name} limit_mib {limit} is not below the memory limit of {runner.workload.ref} ({container_mib} MiB): the OOM killer strikes before the limiter refuses data", f"use limit_percentage: {TUNING.limit_percentage} and spike_limit_percentage: {TUNING.spike_limit_percentage} (they follow the container limit), or limit_mib ≤ {container_mib * TUNING.limit_percentage // 100}")
 
 
 def no_memory_limit(t: ContainerTarget) -> Iterator[Hit]:
@@ -63,7 +65,7 @@ def gomemlimit_missing(t: ContainerTarget) -> Iterator[Hit]:
     names = {str(e.get("name")) for e in t.container.get("env") or [] if isinstance(e, dict)}
     if "GOMEMLIMIT" not in names:
         limit = _memory_limit_mib(t.container)
-        value = f"{limit * 80 // 100}MiB" if limit else "80% of the memory limit"
+        value = sizing.gomemlimit(f"{limit}Mi", TUNING) if limit else f"{TUNING.gomemlimit_percentage}% of the memory limit"
         yield Hit(t.path("env"), f"collector container {t.container.get('name')!r} of {t.workload.ref} has no GOMEMLIMIT: the Go GC does not know the container limit and the heap grows until the OOM killer", f"add env GOMEMLIMIT={value}", obj=t.workload)
 
 
