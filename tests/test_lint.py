@@ -252,3 +252,10 @@ def test_arbitrary_documents_never_crash(document):
 
     for finding in lint_inputs(found, Options()):
         assert re.fullmatch(r"OTG\d{3}", finding.rule)
+
+
+def test_a_spec_that_does_not_load_is_unusable_input(tmp_path):
+    path = tmp_path / "spec.yaml"
+    path.write_text("apiVersion: otelgen.io/v1alpha1\nkind: Collector\nmetadata: {name: x}\nspec:\n  mode: gateway\n  pipelines:\n    traces: {receivers: [otlp], exporters: [otlp/bakend]}\n")
+    result = run_cli("lint", str(path))
+    assert result.code == 2 and "E010" in result.err and "Traceback" not in result.err
