@@ -21,10 +21,10 @@ log() { printf 'install.sh: %s\n' "$*" >&2; }
 die() { printf 'install.sh: ERROR: %s\n' "$*" >&2; exit 1; }
 where() { "$PY" "$TOOLS/toolpaths.py" where "$1" || die "cannot compute the path of $1"; }
 
-WANT=(kubeconform kustomize kube-score checkov wheelhouse k8s-schemas crd-schemas collector telemetrygen)
+WANT=(kubeconform kustomize kube-score checkov wheelhouse k8s-schemas crd-schemas collector telemetrygen sarif-schema)
 case "${1:-}" in
   --check) exec "$PY" "$TOOLS/toolpaths.py" check ;;
-  --skip-collector) WANT=(kubeconform kustomize kube-score checkov wheelhouse k8s-schemas crd-schemas telemetrygen) ;;
+  --skip-collector) WANT=(kubeconform kustomize kube-score checkov wheelhouse k8s-schemas crd-schemas telemetrygen sarif-schema) ;;
   "") ;;
   *) die "usage: $0 [--check | --skip-collector]" ;;
 esac
@@ -255,6 +255,29 @@ if [[ -x $TELEMETRYGEN ]]; then
 else
   timed "telemetrygen" go_install "$TELEMETRYGEN" \
     "github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@$TELEMETRYGEN_VERSION"
+fi
+
+# ---- g. SARIF 2.1.0 JSON schema (npm package, for the lint output test) -----
+install_sarif_schema() { # FINAL_FILE
+  local work dir
+  dir=$(dirname "$1")
+  new_temp "$dir.download" && work=$STAGE
+  new_temp "$dir"
+  command -v npm >/dev/null || die "npm is needed to fetch the SARIF schema ($SARIF_SCHEMA_NPM_PACKAGE)"
+  log "npm pack $SARIF_SCHEMA_NPM_PACKAGE (SARIF 2.1.0 schema)"
+  (cd "$work" && npm pack --silent "$SARIF_SCHEMA_NPM_PACKAGE" >/dev/null) || die "npm pack $SARIF_SCHEMA_NPM_PACKAGE failed"
+  tar -xzf "$work"/*.tgz -C "$work" package/lib/schemas/sarif-2.1.0-rtm.5.json || die "no SARIF schema in $SARIF_SCHEMA_NPM_PACKAGE"
+  [[ $(sha256sum "$work/package/lib/schemas/sarif-2.1.0-rtm.5.json" | cut -d' ' -f1) == "$SARIF_SCHEMA_SHA256" ]] \
+    || die "sha256 of the SARIF schema does not match SARIF_SCHEMA_SHA256 in versions.env"
+  cp "$work/package/lib/schemas/sarif-2.1.0-rtm.5.json" "$STAGE/$(basename "$1")"
+  publish "$STAGE" "$dir"
+}
+
+SARIF_SCHEMA=$(where sarif-schema)
+if [[ -f $SARIF_SCHEMA ]]; then
+  log "SARIF schema: present ($SARIF_SCHEMA)"
+else
+  timed "SARIF schema" install_sarif_schema "$SARIF_SCHEMA"
 fi
 
 "$PY" "$TOOLS/toolpaths.py" check "${WANT[@]}" || die "installation incomplete"

@@ -117,6 +117,11 @@ def wheelhouse_path() -> Path:
     return cache_root() / "wheelhouse" / _short_hash(versions()["WHEELHOUSE_REQUIREMENTS"].encode())
 
 
+def sarif_schema_path() -> Path:
+    v = versions()
+    return cache_root() / "sarif-schema" / _short_hash(v["SARIF_SCHEMA_NPM_PACKAGE"].encode(), v["SARIF_SCHEMA_SHA256"].encode()) / "sarif-2.1.0.json"
+
+
 def builder_path() -> Path:
     return cache_root() / "builder" / f"v{versions()['COLLECTOR_VERSION']}" / "builder"
 
@@ -196,6 +201,10 @@ def telemetrygen() -> Path:
     return _require("telemetrygen", telemetrygen_path())
 
 
+def sarif_schema() -> Path:
+    return _require("SARIF 2.1.0 JSON schema", sarif_schema_path())
+
+
 PATHS = {  # name -> expected path, for install.sh
     "cache": cache_root,
     "crds": crds_dir,
@@ -210,6 +219,7 @@ PATHS = {  # name -> expected path, for install.sh
     "crd-schemas": crd_schemas_root,
     "collector": collector_path,
     "telemetrygen": telemetrygen_path,
+    "sarif-schema": sarif_schema_path,
 }
 
 INSTALLED = {  # name -> public accessor, for `check`
@@ -222,6 +232,7 @@ INSTALLED = {  # name -> public accessor, for `check`
     "crd-schemas": crd_schema_location,
     "collector": collector,
     "telemetrygen": telemetrygen,
+    "sarif-schema": sarif_schema,
 }
 
 

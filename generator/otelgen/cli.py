@@ -18,6 +18,7 @@ examples:
   otelgen render sidecar --set exporters.otlp.endpoint=gw.obs:4317
   otelgen inject -f app-deployment.yaml           # add the collector sidecar to an app
   otelgen validate examples/*.yaml                # check specs in CI
+  otelgen lint collector.yaml k8s/*.yaml          # find what breaks existing deployments
   otelgen kustomize -f spec.yaml -o base/         # a Kustomize base for GitOps
   otelgen schema > otelgen-collector.json         # JSON Schema for editors and CI
 """
@@ -53,6 +54,17 @@ Loads each spec exactly as render would (schema + semantic checks) and prints
 every problem; exit 0 when all are valid, 2 otherwise.
 """
 
+LINT_EXAMPLES = """\
+examples:
+  otelgen lint collector.yaml                     # a raw collector config
+  helm template otel open-telemetry/opentelemetry-collector | otelgen lint -
+  otelgen lint k8s/*.yaml --format sarif > otelgen.sarif
+  otelgen lint collector.yaml --target-version 0.139.0 --fail-on warning
+  otelgen lint --fix collector.yaml               # safe fixes in place, each printed
+
+Exit code: 0 clean, 1 findings at or above --fail-on, 2 unusable input.
+"""
+
 
 def _parser() -> argparse.ArgumentParser:
     from otelgen import __version__
@@ -74,6 +86,14 @@ def _parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check specs without rendering", description="Validate otelgen specs (schema and semantic checks).", epilog=VALIDATE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     validate.add_argument("paths", nargs="+", metavar="PATH")
     validate.add_argument("--format", choices=["text", "json", "github"], default="text")
+
+    lint = sub.add_parser("lint", help="find what breaks collector deployments", description="Lint collector configs, Kubernetes manifests (also helm template output) and otelgen specs. Rules and fixes: docs/lint.md.", epilog=LINT_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    lint.add_argument("paths", nargs="+", metavar="PATH", help="collector config, manifests or spec (- for stdin)")
+    lint.add_argument("--target-version", metavar="X.Y.Z", help="collector version to judge against (default: the image tag in manifests, else the pinned version)")
+    lint.add_argument("--format", choices=["text", "json", "github", "sarif"], default="text")
+    lint.add_argument("--fail-on", choices=["error", "warning"], default="error", help="exit 1 when a finding is at least this severe (default: error)")
+    lint.add_argument("--distribution", choices=["otelcol-k8s", "any"], default="otelcol-k8s", help="image raw configs are judged against (manifests: taken from the image); any: skip the check")
+    lint.add_argument("--fix", action="store_true", help="rewrite each raw config file in place with the safe fixes, print each change")
 
     sub.add_parser("schema", help="print the JSON Schema of the spec", description="Print the JSON Schema of otelgen specs (the same as schemas/otelgen-collector.json).", epilog="examples:\n  otelgen schema > otelgen-collector.json\n  check-jsonschema --schemafile schemas/otelgen-collector.json examples/*.yaml\n", formatter_class=argparse.RawDescriptionHelpFormatter)
 
@@ -127,6 +147,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return validate.run(args.paths, args.format)
 
 
+def cmd_lint(args: argparse.Namespace) -> int:
+    from otelgen import versions
+    from otelgen.errors import SpecError, error
+    from otelgen.lint.model import Options
+
+    if args.target_version is not None:
+        try:
+            versions.parse(args.target_version)
+        except ValueError as exc:
+            raise SpecError([error("E004", ["--target-version"], str(exc), f"e.g. --target-version {versions.PINNED_COLLECTOR_VERSION}")]) from None
+    options = Options(target_version=args.target_version, distribution=None if args.distribution == "any" else args.distribution)
+    if args.fix:
+        from otelgen.lint import fix
+
+        return fix.run(args.paths, options)
+    from otelgen import lint
+
+    return lint.run(args.paths, options, args.format, args.fail_on)
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from otelgen import schema
 
@@ -148,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_BAD_INPUT
-    handler = {"render": cmd_render, "inject": cmd_inject, "validate": cmd_validate, "schema": cmd_schema, "kustomize": cmd_kustomize}[args.command]
+    handler = {"render": cmd_render, "inject": cmd_inject, "validate": cmd_validate, "lint": cmd_lint, "schema": cmd_schema, "kustomize": cmd_kustomize}[args.command]
     from otelgen.errors import SpecError
 
     try:

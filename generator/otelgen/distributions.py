@@ -29,3 +29,15 @@ def contains(kind: str, type_name: str, version: str, distribution: str = "otelc
         return True
     since = _table().get("renamed", {}).get(kind + "s", {}).get(type_name)
     return since is not None and versions.at_least(version, str(since))
+
+
+def renamed_since(kind: str, type_name: str) -> str | None:
+    """First collector version that knows ``type_name`` when it is a snake_case
+    rename listed under ``renamed`` (None for names that were not renamed)."""
+    since = _table().get("renamed", {}).get(kind + "s", {}).get(type_name)
+    return str(since) if since is not None else None
+
+
+def renamed_names(kind: str) -> dict[str, str]:
+    """Every renamed type name of ``kind`` → the version that introduced it."""
+    return {str(k): str(v) for k, v in (_table().get("renamed", {}).get(kind + "s", {}) or {}).items()}
