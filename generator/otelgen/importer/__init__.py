@@ -1,0 +1,197 @@
+"""`otelgen import`: a raw collector config, or the Kubernetes manifests that
+run one, → an otelgen spec that `otelgen render` accepts.
+
+The spec is rendered once here, so import fails (exit 2) rather than hand
+out a spec that does not render, and the rendered config is compared with the
+input to list every change (:mod:`.changes`)."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from otelgen import versions, yamlio
+from otelgen.components.base import deep_merge
+from otelgen.config import collector_config
+from otelgen.manifests.workload import env_vars
+from otelgen.errors import Problem, SpecError, error
+from otelgen.importer import changes, rawconfig
+from otelgen.importer.notes import Notes, SecretToCreate
+from otelgen.plan import Plan, build_plan
+from otelgen.spec import load
+from otelgen.spec.model import API_VERSION, KIND, MODES
+
+#: receivers that read node-local data: a config with them runs as an agent
+NODE_LOCAL = {"file_log", "hostmetrics", "kubelet_stats"}
+
+
+@dataclass
+class Workload:
+    """What the manifests say about the pod that runs the config (see .workload)."""
+
+    mode: str | None = None
+    name: str | None = None
+    namespace: str | None = None
+    spec: dict[str, Any] = field(default_factory=dict)  # image, resources, scaling, pod, ...
+
+
+@dataclass
+class Imported:
+    document: dict[str, Any]
+    notes: Notes
+    rendered_config: dict[str, Any]
+    input_config: dict[str, Any]
+    warnings: list[Problem]
+
+    @property
+    def secrets(self) -> list[SecretToCreate]:
+        return list(self.notes.secrets.values())
+
+    def text(self) -> str:
+        return yamlio.dump(self.document)
+
+
+def import_path(path: str, mode: str | None = None, target_version: str | None = None) -> Imported:
+    data, source = load.read_source(path)
+    documents = yamlio.load_documents(data, source)
+    config, workload = _classify(documents, source)
+    return import_config(config, source, mode, target_version, workload)
+
+
+def _classify(documents: list[Any], source: str) -> tuple[dict[str, Any], Workload]:
+    documents = [d for d in documents if d is not None]
+    if not documents:
+        raise SpecError([error("E002", [], f"{source} is empty", "pass a collector config (receivers/exporters/service) or the manifests that run one")])
+    first = documents[0]
+    if isinstance(first, dict) and str(first.get("apiVersion", "")).startswith("otelgen.io/"):
+        raise SpecError([error("E002", ["apiVersion"], f"{source} is already an otelgen spec", "render it: otelgen render -f " + source)])
+    if all(isinstance(d, dict) and "kind" in d and "apiVersion" in d for d in documents):
+        from otelgen.importer import workload
+
+        return workload.from_manifests(documents, source)
+    if len(documents) == 1 and isinstance(first, dict) and any(k in first for k in ("receivers", "exporters", "service")):
+        return first, Workload()
+    raise SpecError([error("E002", [], f"{source} is neither a collector config nor Kubernetes manifests", "a collector config has receivers:, exporters: and service:; manifests have apiVersion: and kind:")])
+
+
+def import_config(config: dict[str, Any], source: str, mode: str | None, target_version: str | None, workload: Workload | None = None) -> Imported:
+    workload = workload or Workload()
+    notes = Notes(source)
+    version = _version(target_version)
+    mode = _mode(config, mode, workload, notes)
+    defaults = load.mode_defaults(mode)
+    name = workload.name or defaults["metadata"]["name"]
+    namespace = workload.namespace or defaults["metadata"]["namespace"]
+    ctx = rawconfig.Context(config, mode, version, name, namespace, notes)
+    body = rawconfig.convert(ctx)
+    document = _document(ctx, body, workload, defaults)
+    plan = _plan(document, mode)
+    rendered = collector_config(plan)
+    changes.list_changes(config, rendered, version, notes)
+    _check_env(rendered, env_vars(plan), notes)
+    return Imported(document, notes, rendered, config, [w for w in plan.warnings if w.id != "W101"])
+
+
+def _version(target: str | None) -> str:
+    version = target or versions.PINNED_COLLECTOR_VERSION
+    try:
+        versions.parse(version)
+    except ValueError as exc:
+        raise SpecError([error("E004", ["--target-version"], str(exc), f"e.g. --target-version {versions.PINNED_COLLECTOR_VERSION}")]) from None
+    if not versions.at_least(version, versions.MIN_COLLECTOR_VERSION):
+        raise SpecError([error("E004", ["--target-version"], f"collector {version} is older than otelgen supports", f"target {versions.MIN_COLLECTOR_VERSION} or newer: import is how you move to it")])
+    return version.lstrip("v")
+
+
+def _mode(config: dict[str, Any], cli_mode: str | None, workload: Workload, notes: Notes) -> str:
+    if cli_mode:
+        if workload.mode and workload.mode != cli_mode:
+            notes.warn("W204", ["--mode"], f"the manifests run the collector as {workload.mode}, imported as {cli_mode} as asked", "")
+        return cli_mode
+    if workload.mode:
+        return workload.mode
+    receivers = config.get("receivers") if isinstance(config.get("receivers"), dict) else {}
+    node_local = sorted(n for n in receivers if isinstance(n, str) and changes.canonical("receivers", n).split("/")[0] in NODE_LOCAL)
+    mode = "agent" if node_local else "gateway"
+    reason = f"it reads node-local data ({', '.join(node_local)})" if node_local else "no receiver reads node-local data"
+    notes.change("C308", ["--mode"], f"mode {mode}: {reason}", f"pass --mode {'|'.join(MODES)} to choose")
+    return mode
+
+
+def _document(ctx: rawconfig.Context, body: dict[str, Any], workload: Workload, defaults: dict[str, Any]) -> dict[str, Any]:
+    spec: dict[str, Any] = {"mode": ctx.mode, "collectorVersion": ctx.version}
+    if ctx.custom_distribution:
+        spec["distribution"] = "custom"
+    spec.update({k: v for k, v in workload.spec.items() if k in ("image",)})
+    for section in rawconfig.SECTIONS:
+        entries = dict(body[section])
+        for name in defaults["spec"].get(section) or {}:
+            if name not in entries and name != "health_check":
+                entries[name] = None  # delete the mode default's component
+        if entries:
+            spec[section] = entries
+    pipelines = dict(body["pipelines"])
+    for name in defaults["spec"].get("pipelines") or {}:
+        pipelines.setdefault(name, None)
+    spec["pipelines"] = pipelines
+    if (defaults["spec"].get("presets") or {}).get("kubernetesAttributes", {}).get("enabled"):
+        spec["presets"] = {"kubernetesAttributes": {"enabled": False}}  # imported as written, not added
+    spec.update({k: v for k, v in workload.spec.items() if k not in ("image", "pod")})
+    pod = dict(workload.spec.get("pod") or {})
+    if ctx.pod_env:
+        pod["env"] = _merge_env(pod.get("env") or [], ctx.pod_env)
+    if pod:
+        spec["pod"] = pod
+    if "telemetry" in body:
+        spec["telemetry"] = body["telemetry"]
+    return {"apiVersion": API_VERSION, "kind": KIND, "metadata": {"name": ctx.name, "namespace": ctx.namespace}, "spec": spec}
+
+
+def _merge_env(existing: list[dict[str, Any]], added: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    names = {e["name"] for e in existing}
+    return existing + [e for e in added if e["name"] not in names]
+
+
+def _plan(document: dict[str, Any], mode: str) -> Plan:
+    merged = deep_merge(load.mode_defaults(mode), document)
+    try:
+        plan = build_plan(load.parse_document(merged))
+    except SpecError as exc:
+        lead = error("E004", [], "the imported spec does not render; the problems below name its paths", "fix the input config (or report the import bug)")
+        raise SpecError([lead, *exc.problems]) from None
+    return plan
+
+
+_ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def _check_env(rendered: dict[str, Any], pod_env: list[dict[str, Any]], notes: Notes) -> None:
+    """Warn about env vars the rendered config reads but the rendered pod does not define."""
+    defined = {e["name"] for e in pod_env}
+    for var in sorted(set(_ENV_REF.findall(yamlio.dump(rendered)))):
+        if var not in defined:
+            notes.warn("W203", ["${env:" + var + "}"], f"the config reads ${{env:{var}}}, which the pod does not define", "add it to spec.pod.env (value or secretRef), or the collector sees an empty string")
+
+
+def write_atomically(text: str, path: str) -> None:
+    """Write ``text`` to ``path`` via a temp file in the same directory (never half-written)."""
+    target = Path(path)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.resolve().parent)
+    except OSError as exc:
+        raise SpecError([error("E008", [], f"cannot write {path}: {exc.strerror}", "check the -o path and permissions")]) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise SpecError([error("E008", [], f"cannot write {path}: {exc.strerror}", "check the -o path and permissions")]) from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,71 @@
+"""What `otelgen import` tells the user besides the spec: changes it made
+(C3xx), things it could not carry (W2xx) and Secrets to create.
+
+Notes are :class:`~otelgen.errors.Problem` values, so they print like every
+other otelgen problem line: ``<severity> <ID> <file>: <path>: <message> (hint: ...)``.
+The IDs are stable (docs/import.md lists them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from otelgen.errors import PathPart, Problem
+
+CHANGE = "change"
+WARNING = "warning"
+
+#: id → what it means (docs/import.md is checked against this table)
+IDS: dict[str, str] = {
+    "W201": "a setting the spec cannot carry: dropped",
+    "W202": "component type not in the otelcol-k8s image: the spec says distribution: custom",
+    "W203": "the config references an env var the pod does not define",
+    "W204": "something in the manifests the spec does not carry (derived again by otelgen, or dropped)",
+    "C301": "component type renamed to the target version's name",
+    "C302": "endpoint moved off localhost / onto the pod IP",
+    "C303": "component inserted (memory_limiter, batch, health_check, leader election)",
+    "C304": "processor moved (memory_limiter first, batch last)",
+    "C305": "component dropped (removed from the collector, or not used by any pipeline)",
+    "C306": "setting translated to its current form",
+    "C307": "inline credential moved to a Secret",
+    "C308": "value chosen by import (mode, resources)",
+}
+
+
+@dataclass
+class SecretToCreate:
+    """One Secret the imported spec references; values are never copied."""
+
+    name: str
+    namespace: str
+    keys: dict[str, str] = field(default_factory=dict)  # key → where the value was found
+
+    def command(self) -> str:
+        literals = " ".join(f"--from-literal={key}=\"<{where}>\"" for key, where in self.keys.items())
+        return f"kubectl create secret generic {self.name} --namespace {self.namespace} {literals}"
+
+
+class Notes:
+    """Collects notes in the order they were found, without duplicates."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.items: list[Problem] = []
+        self.secrets: dict[str, SecretToCreate] = {}
+
+    def change(self, id: str, path: Iterable[PathPart], message: str, hint: str = "") -> None:
+        self._add(Problem(id, tuple(path), message, hint, CHANGE, self.source))
+
+    def warn(self, id: str, path: Iterable[PathPart], message: str, hint: str = "") -> None:
+        self._add(Problem(id, tuple(path), message, hint, WARNING, self.source))
+
+    def _add(self, problem: Problem) -> None:
+        if problem not in self.items:
+            self.items.append(problem)
+
+    def secret(self, name: str, namespace: str, key: str, where: str) -> None:
+        entry = self.secrets.setdefault(name, SecretToCreate(name, namespace))
+        entry.keys[key] = where
+
+    def of(self, id_prefix: str) -> list[Problem]:
+        return [p for p in self.items if p.id.startswith(id_prefix)]
