@@ -36,7 +36,7 @@ class Workload:
     mode: str | None = None
     name: str | None = None
     namespace: str | None = None
-    spec: dict[str, Any] = field(default_factory=dict)  # image, resources, scaling, pod, ...
+    spec: dict[str, Any] = field(default_factory=dict)  # image, resources, scaling, pod
 
 
 @dataclass
@@ -46,6 +46,7 @@ class Imported:
     rendered_config: dict[str, Any]
     input_config: dict[str, Any]
     warnings: list[Problem]
+    plan: Plan
 
     @property
     def secrets(self) -> list[SecretToCreate]:
@@ -57,30 +58,49 @@ class Imported:
 
 def import_path(path: str, mode: str | None = None, target_version: str | None = None) -> Imported:
     data, source = load.read_source(path)
-    documents = yamlio.load_documents(data, source)
-    config, workload = _classify(documents, source)
-    return import_config(config, source, mode, target_version, workload)
+    documents = [d for d in yamlio.load_documents(data, source) if d is not None]
+    if _is_manifests(documents, source):
+        return import_manifests(documents, source, mode, target_version)
+    return import_config(documents[0], source, mode, target_version)
 
 
-def _classify(documents: list[Any], source: str) -> tuple[dict[str, Any], Workload]:
-    documents = [d for d in documents if d is not None]
+def _is_manifests(documents: list[Any], source: str) -> bool:
     if not documents:
         raise SpecError([error("E002", [], f"{source} is empty", "pass a collector config (receivers/exporters/service) or the manifests that run one")])
     first = documents[0]
     if isinstance(first, dict) and str(first.get("apiVersion", "")).startswith("otelgen.io/"):
-        raise SpecError([error("E002", ["apiVersion"], f"{source} is already an otelgen spec", "render it: otelgen render -f " + source)])
+        raise SpecError([error("E002", ["apiVersion"], f"{source} is already an otelgen spec", f"render it: otelgen render -f {source}")])
     if all(isinstance(d, dict) and "kind" in d and "apiVersion" in d for d in documents):
-        from otelgen.importer import workload
-
-        return workload.from_manifests(documents, source)
+        return True
     if len(documents) == 1 and isinstance(first, dict) and any(k in first for k in ("receivers", "exporters", "service")):
-        return first, Workload()
+        return False
     raise SpecError([error("E002", [], f"{source} is neither a collector config nor Kubernetes manifests", "a collector config has receivers:, exporters: and service:; manifests have apiVersion: and kind:")])
 
 
-def import_config(config: dict[str, Any], source: str, mode: str | None, target_version: str | None, workload: Workload | None = None) -> Imported:
+def import_manifests(documents: list[dict[str, Any]], source: str, mode: str | None, target_version: str | None) -> Imported:
+    from otelgen.importer import workload as wl
+
+    found = wl.find_collector(documents, source)
+    config, where = wl.parse_config(found, source)
+    notes = Notes(where)
+    version = _version(target_version or wl.image_version(found))
+    run_as = mode or wl.mode_of(found)
+    name, namespace = wl.metadata(found, run_as, notes)
+    spec: dict[str, Any] = {"image": wl.image_settings(found, version, notes)}
+    for key, value in (("resources", wl.resources(found, run_as, notes)), ("scaling", wl.scaling(found) if run_as == "gateway" else None), ("pod", wl.pod_settings(found, notes))):
+        if value:
+            spec[key] = value
+    imported = import_config(config, where, mode, version, Workload(wl.mode_of(found), name, namespace, spec), notes)
+    _compare_ports(wl.container_ports(found), imported, found, notes)
+    _compare_rbac(wl.rbac_rules(documents, found), imported, found, notes)
+    return imported
+
+
+def import_config(config: Any, source: str, mode: str | None, target_version: str | None, workload: Workload | None = None, notes: Notes | None = None) -> Imported:
+    if not isinstance(config, dict):
+        raise SpecError([error("E002", [], f"{source} holds a {type(config).__name__}, expected a collector config mapping", "a collector config has receivers:, exporters: and service:")])
     workload = workload or Workload()
-    notes = Notes(source)
+    notes = notes or Notes(source)
     version = _version(target_version)
     mode = _mode(config, mode, workload, notes)
     defaults = load.mode_defaults(mode)
@@ -93,7 +113,28 @@ def import_config(config: dict[str, Any], source: str, mode: str | None, target_
     rendered = collector_config(plan)
     changes.list_changes(config, rendered, version, notes)
     _check_env(rendered, env_vars(plan), notes)
-    return Imported(document, notes, rendered, config, [w for w in plan.warnings if w.id != "W101"])
+    return Imported(document, notes, rendered, config, [w for w in plan.warnings if w.id != "W101"], plan)
+
+
+def _compare_ports(given: list[tuple[int, str]], imported: Imported, found: Any, notes: Notes) -> None:
+    derived = {(p.port, p.protocol) for p in imported.plan.needs.ports} | {(imported.plan.spec.telemetry.metrics_port, "TCP")}
+    for port, protocol in given:
+        if (port, protocol) not in derived:
+            notes.warn("W204", found.path("ports"), f"containerPort {port}/{protocol} is not carried: no component of the config listens there", "otelgen derives container and Service ports from the receivers and extensions")
+
+
+def _compare_rbac(granted: set[tuple[str, str]], imported: Imported, found: Any, notes: Notes) -> None:
+    derived = {(g, r) for rule in imported.plan.needs.rbac for g in rule.api_groups for r in rule.resources}
+    extra = sorted(granted - derived)
+    missing = sorted(derived - granted)
+    if extra:
+        notes.warn("W204", found.path("serviceAccountName"), f"RBAC not carried (no component needs it): {', '.join(_rbac_names(extra))}", "otelgen derives RBAC from the components; grant anything else in your own Role")
+    if missing:
+        notes.change("C308", found.path("serviceAccountName"), f"RBAC the components need was added: {', '.join(_rbac_names(missing))}", "")
+
+
+def _rbac_names(pairs: list[tuple[str, str]]) -> list[str]:
+    return [f"{group}/{resource}" if group else resource for group, resource in pairs]
 
 
 def _version(target: str | None) -> str:
