@@ -92,6 +92,7 @@ def import_manifests(documents: list[dict[str, Any]], source: str, mode: str | N
             spec[key] = value
     imported = import_config(config, where, mode, version, Workload(wl.mode_of(found), name, namespace, spec), notes)
     _compare_ports(wl.container_ports(found), imported, found, notes)
+    wl.warn_host_ports(found, notes)
     _compare_rbac(wl.rbac_rules(documents, found), imported, found, notes)
     return imported
 

@@ -62,6 +62,8 @@ def _renames(before: dict[str, Any], after: dict[str, Any], version: str, notes:
 def _dropped_and_inserted(before: dict[str, Any], after: dict[str, Any], notes: Notes) -> None:
     old, new = components_of(before), components_of(after)
     for section, name in sorted(new - old, key=lambda k: (SECTIONS.index(k[0]), k[1])):
+        if section == "processors":
+            continue  # listed per pipeline by _pipeline_inserts
         notes.change("C303", [section, name], f"{name} inserted", _INSERT_REASONS.get(name.split("/")[0], ""))
     for section in SECTIONS:
         for name in before.get(section) or {}:

@@ -274,6 +274,12 @@ def container_ports(found: Found) -> list[tuple[int, str]]:
     return [(int(p["containerPort"]), str(p.get("protocol", "TCP"))) for p in found.container.get("ports") or [] if isinstance(p, dict) and isinstance(p.get("containerPort"), int)]
 
 
+def warn_host_ports(found: Found, notes: Notes) -> None:
+    for i, port in enumerate(found.container.get("ports") or []):
+        if isinstance(port, dict) and port.get("hostPort"):
+            notes.warn("W204", found.path("ports", i, "hostPort"), f"hostPort {port['hostPort']} is not carried", "agents are reached through their Service with internalTrafficPolicy: Local (same node)")
+
+
 def rbac_rules(documents: list[dict[str, Any]], found: Found) -> set[tuple[str, str]]:
     """(apiGroup, resource) pairs the workload's service account is granted in these manifests."""
     account = found.pod_spec.get("serviceAccountName") or found.pod_spec.get("serviceAccount") or "default"
