@@ -90,7 +90,9 @@ def _expected_pipelines(before: dict) -> dict:
 
 
 def _note_paths(imported, id: str) -> list[tuple]:
-    return [p.path for p in imported.notes.items if p.id == id]
+    """Paths of the notes with ``id`` that point into the config, relative to it."""
+    prefix = imported.notes.prefix
+    return [p.path[len(prefix):] for p in imported.notes.items if p.id == id and p.path[: len(prefix)] == prefix]
 
 
 @pytest.mark.parametrize("stem", [p.stem for p in CORPUS])
@@ -109,8 +111,10 @@ def test_graph_is_kept_except_for_the_listed_changes(stem):
                 inserted.add((pname, proc))
             elif proc.split("/")[0] in ("memory_limiter", "batch") and had.index(proc) != kept_order.index(proc):
                 moved.add((pname, proc))
-    listed_inserted = {(p.path[2], p.message.split()[0]) for p in imported.notes.items if p.id == "C303" and p.path[:2] == ("service", "pipelines")}
-    listed_moved = {(p.path[2], p.message.split()[0]) for p in imported.notes.items if p.id == "C304"}
+    prefix = imported.notes.prefix
+    listed = [(p.id, p.path[len(prefix):], p.message.split()[0]) for p in imported.notes.items if p.path[: len(prefix)] == prefix]
+    listed_inserted = {(path[2], what) for id, path, what in listed if id == "C303" and path[:2] == ("service", "pipelines")}
+    listed_moved = {(path[2], what) for id, path, what in listed if id == "C304"}
     assert listed_inserted == inserted
     assert listed_moved == moved
 
@@ -324,7 +328,7 @@ BAD = {
     "deep-nesting": (DEEP.encode(), "E002", "deeper than"),
     "alias-bomb": (BOMB.encode(), "E002", "aliases expand"),
     "empty": (b"", "E002", "is empty"),
-    "a-list": (b"- receivers\n- exporters\n", "E002", "neither a collector config nor Kubernetes manifests"),
+    "a-list": (b"- receivers\n- exporters\n", "E002", "is not an otelgen spec, a collector config or Kubernetes manifests"),
     "already-a-spec": (b"apiVersion: otelgen.io/v1alpha1\nkind: Collector\nspec: {mode: gateway}\n", "E002", "already an otelgen spec"),
     "no-service": (b"receivers: {otlp: {}}\nexporters: {debug: {}}\n", "E004", "needs a service section"),
     "section-not-mapping": (b"receivers: [otlp]\nservice: {pipelines: {traces: {receivers: [otlp], exporters: [debug]}}}\n", "E004", "receivers: expected a mapping of components"),
@@ -337,7 +341,7 @@ BAD = {
     "pipeline-not-list": (MINIMAL.replace("receivers: [otlp], exporters", "receivers: otlp, exporters").encode(), "E004", "expected a list of component names"),
     "manifests-without-collector": (b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {a: b}\n", "E002", "no collector found"),
     "config-arg-without-configmap": (b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: c}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: 'otel/opentelemetry-collector:0.145.0', args: ['--config=/conf/c.yaml']}]\n", "E002", "does not lead to a ConfigMap key"),
-    "configmap-config-garbage": (b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {c.yaml: '[receivers, service'}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: c}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: 'otel/opentelemetry-collector:0.145.0', args: ['--config=/conf/c.yaml'], volumeMounts: [{name: v, mountPath: /conf}]}]\n      volumes: [{name: v, configMap: {name: x}}]\n", "E001", "(ConfigMap x, key c.yaml): invalid YAML"),
+    "configmap-config-garbage": (b"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\ndata: {c.yaml: '[receivers, service'}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: c}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: 'otel/opentelemetry-collector:0.145.0', args: ['--config=/conf/c.yaml'], volumeMounts: [{name: v, mountPath: /conf}]}]\n      volumes: [{name: v, configMap: {name: x}}]\n", "E001", "ConfigMap/x data.c.yaml: invalid YAML at line 1"),
 }
 
 

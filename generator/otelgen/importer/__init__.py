@@ -57,32 +57,22 @@ class Imported:
 
 
 def import_path(path: str, mode: str | None = None, target_version: str | None = None) -> Imported:
-    data, source = load.read_source(path)
-    documents = [d for d in yamlio.load_documents(data, source) if d is not None]
-    if _is_manifests(documents, source):
-        return import_manifests(documents, source, mode, target_version)
-    return import_config(documents[0], source, mode, target_version)
+    from otelgen import inputs
+
+    found = inputs.read(path)
+    if found.kind == "spec":
+        raise SpecError([error("E002", ["apiVersion"], f"{found.file} is already an otelgen spec", f"render it: otelgen render -f {found.file}")])
+    if found.kind == "manifests":
+        return import_manifests(found, mode, target_version)
+    config = found.configs[0]
+    return import_config(config.data, found.file, mode, target_version, notes=Notes(found.file, config.doc))
 
 
-def _is_manifests(documents: list[Any], source: str) -> bool:
-    if not documents:
-        raise SpecError([error("E002", [], f"{source} is empty", "pass a collector config (receivers/exporters/service) or the manifests that run one")])
-    first = documents[0]
-    if isinstance(first, dict) and str(first.get("apiVersion", "")).startswith("otelgen.io/"):
-        raise SpecError([error("E002", ["apiVersion"], f"{source} is already an otelgen spec", f"render it: otelgen render -f {source}")])
-    if all(isinstance(d, dict) and "kind" in d and "apiVersion" in d for d in documents):
-        return True
-    if len(documents) == 1 and isinstance(first, dict) and any(k in first for k in ("receivers", "exporters", "service")):
-        return False
-    raise SpecError([error("E002", [], f"{source} is neither a collector config nor Kubernetes manifests", "a collector config has receivers:, exporters: and service:; manifests have apiVersion: and kind:")])
-
-
-def import_manifests(documents: list[dict[str, Any]], source: str, mode: str | None, target_version: str | None) -> Imported:
+def import_manifests(found_inputs: Any, mode: str | None, target_version: str | None) -> Imported:
     from otelgen.importer import workload as wl
 
-    found = wl.find_collector(documents, source)
-    config, where = wl.parse_config(found, source)
-    notes = Notes(where)
+    found = wl.find_collector(found_inputs)
+    notes = wl.notes_for(found)
     version = _version(target_version or wl.image_version(found))
     run_as = mode or wl.mode_of(found)
     name, namespace = wl.metadata(found, run_as, notes)
@@ -90,10 +80,13 @@ def import_manifests(documents: list[dict[str, Any]], source: str, mode: str | N
     for key, value in (("resources", wl.resources(found, run_as, notes)), ("scaling", wl.scaling(found) if run_as == "gateway" else None), ("pod", wl.pod_settings(found, notes))):
         if value:
             spec[key] = value
-    imported = import_config(config, where, mode, version, Workload(wl.mode_of(found), name, namespace, spec), notes)
+    imported = import_config(found.config.data, found_inputs.file, mode, version, Workload(wl.mode_of(found), name, namespace, spec), notes)
     _compare_ports(wl.container_ports(found), imported, found, notes)
     wl.warn_host_ports(found, notes)
-    _compare_rbac(wl.rbac_rules(documents, found), imported, found, notes)
+    _compare_rbac(wl.rbac_rules(found), imported, found, notes)
+    others = [c.configmap.ref for c in found_inputs.configs if c is not found.config and c.runners and c.configmap is not None]
+    if others:
+        notes.warn("W204", [], f"more collectors in this file ({', '.join(others)}): imported only {found.config.prefix[0]}", "import them one at a time (split the file)", in_config=False)
     return imported
 
 
@@ -117,11 +110,11 @@ def import_config(config: Any, source: str, mode: str | None, target_version: st
     return Imported(document, notes, rendered, config, [w for w in plan.warnings if w.id != "W101"], plan)
 
 
-def _compare_ports(given: list[tuple[int, str]], imported: Imported, found: Any, notes: Notes) -> None:
+def _compare_ports(given: list[tuple[int, int, str]], imported: Imported, found: Any, notes: Notes) -> None:
     derived = {(p.port, p.protocol) for p in imported.plan.needs.ports} | {(imported.plan.spec.telemetry.metrics_port, "TCP")}
-    for port, protocol in given:
+    for index, port, protocol in given:
         if (port, protocol) not in derived:
-            notes.warn("W204", found.path("ports"), f"containerPort {port}/{protocol} is not carried: no component of the config listens there", "otelgen derives container and Service ports from the receivers and extensions")
+            found.note(notes, "warn", "W204", ("ports", index), f"containerPort {port}/{protocol} is not carried: no component of the config listens there", "otelgen derives container and Service ports from the receivers and extensions")
 
 
 def _compare_rbac(granted: set[tuple[str, str]], imported: Imported, found: Any, notes: Notes) -> None:
@@ -129,9 +122,9 @@ def _compare_rbac(granted: set[tuple[str, str]], imported: Imported, found: Any,
     extra = sorted(granted - derived)
     missing = sorted(derived - granted)
     if extra:
-        notes.warn("W204", found.path("serviceAccountName"), f"RBAC not carried (no component needs it): {', '.join(_rbac_names(extra))}", "otelgen derives RBAC from the components; grant anything else in your own Role")
+        notes.warn("W204", [found.runner.workload.ref, "serviceAccountName"], f"RBAC not carried (no component needs it): {', '.join(_rbac_names(extra))}", "otelgen derives RBAC from the components; grant anything else in your own Role", in_config=False)
     if missing:
-        notes.change("C308", found.path("serviceAccountName"), f"RBAC the components need was added: {', '.join(_rbac_names(missing))}", "")
+        notes.change("C308", [found.runner.workload.ref, "serviceAccountName"], f"RBAC the components need was added: {', '.join(_rbac_names(missing))}", "otelgen derives RBAC from the components", in_config=False)
 
 
 def _rbac_names(pairs: list[tuple[str, str]]) -> list[str]:
@@ -152,7 +145,7 @@ def _version(target: str | None) -> str:
 def _mode(config: dict[str, Any], cli_mode: str | None, workload: Workload, notes: Notes) -> str:
     if cli_mode:
         if workload.mode and workload.mode != cli_mode:
-            notes.warn("W204", ["--mode"], f"the manifests run the collector as {workload.mode}, imported as {cli_mode} as asked", "")
+            notes.warn("W204", ["--mode"], f"the manifests run the collector as {workload.mode}, imported as {cli_mode} as asked", "drop --mode to keep the workload's mode", in_config=False)
         return cli_mode
     if workload.mode:
         return workload.mode
@@ -160,7 +153,7 @@ def _mode(config: dict[str, Any], cli_mode: str | None, workload: Workload, note
     node_local = sorted(n for n in receivers if isinstance(n, str) and changes.canonical("receivers", n).split("/")[0] in NODE_LOCAL)
     mode = "agent" if node_local else "gateway"
     reason = f"it reads node-local data ({', '.join(node_local)})" if node_local else "no receiver reads node-local data"
-    notes.change("C308", ["--mode"], f"mode {mode}: {reason}", f"pass --mode {'|'.join(MODES)} to choose")
+    notes.change("C308", ["--mode"], f"mode {mode}: {reason}", f"pass --mode {'|'.join(MODES)} to choose", in_config=False)
     return mode
 
 
@@ -216,7 +209,7 @@ def _check_env(rendered: dict[str, Any], pod_env: list[dict[str, Any]], notes: N
     defined = {e["name"] for e in pod_env}
     for var in sorted(set(_ENV_REF.findall(yamlio.dump(rendered)))):
         if var not in defined:
-            notes.warn("W203", ["${env:" + var + "}"], f"the config reads ${{env:{var}}}, which the pod does not define", "add it to spec.pod.env (value or secretRef), or the collector sees an empty string")
+            notes.warn("W203", ["${env:" + var + "}"], f"the config reads ${{env:{var}}}, which the pod does not define", "add it to spec.pod.env (value or secretRef), or the collector sees an empty string", in_config=False)
 
 
 def write_atomically(text: str, path: str) -> None:

@@ -8,7 +8,7 @@ The IDs are stable (docs/import.md lists them)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable
 
 from otelgen.errors import PathPart, Problem
 
@@ -46,22 +46,40 @@ class SecretToCreate:
 
 
 class Notes:
-    """Collects notes in the order they were found, without duplicates."""
+    """Collects notes in the order they were found, without duplicates.
 
-    def __init__(self, source: str) -> None:
+    Paths are into the imported collector config unless ``in_config=False``;
+    with ``doc`` (an :class:`otelgen.inputs.Doc`) a config path also gets the
+    line it is on (or its nearest ancestor's), and ``prefix`` says where the
+    config sits in the file (``ConfigMap/x.data.relay``)."""
+
+    def __init__(self, source: str, doc: Any = None, prefix: tuple[PathPart, ...] = ()) -> None:
         self.source = source
+        self.doc = doc
+        self.prefix = prefix
         self.items: list[Problem] = []
         self.secrets: dict[str, SecretToCreate] = {}
 
-    def change(self, id: str, path: Iterable[PathPart], message: str, hint: str = "") -> None:
-        self._add(Problem(id, tuple(path), message, hint, CHANGE, self.source))
+    def change(self, id: str, path: Iterable[PathPart], message: str, hint: str = "", in_config: bool = True, line: int | None = None) -> None:
+        self._add(id, tuple(path), message, hint, CHANGE, in_config, line)
 
-    def warn(self, id: str, path: Iterable[PathPart], message: str, hint: str = "") -> None:
-        self._add(Problem(id, tuple(path), message, hint, WARNING, self.source))
+    def warn(self, id: str, path: Iterable[PathPart], message: str, hint: str = "", in_config: bool = True, line: int | None = None) -> None:
+        self._add(id, tuple(path), message, hint, WARNING, in_config, line)
 
-    def _add(self, problem: Problem) -> None:
+    def _add(self, id: str, path: tuple[PathPart, ...], message: str, hint: str, severity: str, in_config: bool, line: int | None) -> None:
+        source = f"{self.source}:{line}" if line else self.source
+        if in_config:
+            line = self._line(path)
+            source = f"{source}:{line}" if line else source
+            path = self.prefix + path
+        problem = Problem(id, path, message, hint, severity, source)
         if problem not in self.items:
             self.items.append(problem)
+
+    def _line(self, path: tuple[PathPart, ...]) -> int | None:
+        if self.doc is None or not path or not isinstance(self.doc.data, dict) or path[0] not in self.doc.data:
+            return None
+        return self.doc.line(path)
 
     def secret(self, name: str, namespace: str, key: str, where: str) -> None:
         entry = self.secrets.setdefault(name, SecretToCreate(name, namespace))
