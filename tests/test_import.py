@@ -390,6 +390,48 @@ def test_any_structure_is_imported_or_refused_cleanly(config):
         assert yaml.safe_load(result.out)["kind"] == "Collector"
 
 
+SEEDS = ("old-agent-0.98", "vendor-gateway", "new-names-0.153", "custom-components")
+
+
+def _paths(node, path=()):
+    yield path
+    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    for key, value in items:
+        yield from _paths(value, (*path, key))
+
+
+def _mutate(config: dict, data) -> dict:
+    """Replace or delete a few nodes anywhere in a real config."""
+    for _ in range(data.draw(st.integers(1, 3))):
+        paths = list(_paths(config))[1:]
+        if not paths:
+            break
+        path = data.draw(st.sampled_from(paths))
+        parent = config
+        for part in path[:-1]:
+            parent = parent[part]
+        if data.draw(st.booleans()):
+            del parent[path[-1]]
+        else:
+            parent[path[-1]] = data.draw(_VALUES)
+    return config
+
+
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_mutated_real_configs_import_or_are_refused_cleanly(data, tmp_path_factory):
+    config = _mutate(yaml.safe_load(Path(corpus(data.draw(st.sampled_from(SEEDS)))).read_text()), data)
+    result = run_cli("import", "-", stdin=yaml.safe_dump(config))  # an uncaught exception fails the test
+    assert result.code in (0, 2), result.err
+    if result.code == 2:
+        assert result.out == "" and result.err.startswith("error ")
+        return
+    spec = tmp_path_factory.mktemp("spec") / "spec.yaml"
+    spec.write_text(result.out)
+    rendered = run_cli("render", "-f", str(spec), "--config-only")
+    assert rendered.code == 0, rendered.err  # what import hands out, render accepts
+
+
 # ------------------------------------------------------------------ docs
 
 

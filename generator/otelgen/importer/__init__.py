@@ -103,7 +103,7 @@ def import_config(config: Any, source: str, mode: str | None, target_version: st
     ctx = rawconfig.Context(config, mode, version, name, namespace, notes)
     body = rawconfig.convert(ctx)
     document = _document(ctx, body, workload, defaults)
-    plan = _plan(document, mode)
+    plan = _plan(document, mode, notes.source)
     rendered = collector_config(plan)
     changes.list_changes(config, rendered, version, notes)
     _check_env(rendered, env_vars(plan), notes)
@@ -191,14 +191,23 @@ def _merge_env(existing: list[dict[str, Any]], added: list[dict[str, Any]]) -> l
     return existing + [e for e in added if e["name"] not in names]
 
 
-def _plan(document: dict[str, Any], mode: str) -> Plan:
+def _plan(document: dict[str, Any], mode: str, source: str) -> Plan:
     merged = deep_merge(load.mode_defaults(mode), document)
     try:
-        plan = build_plan(load.parse_document(merged))
+        return build_plan(load.parse_document(merged))
     except SpecError as exc:
-        lead = error("E004", [], "the imported spec does not render; the problems below name its paths", "fix the input config (or report the import bug)")
-        raise SpecError([lead, *exc.problems]) from None
-    return plan
+        lead = Problem("E004", (), "the config cannot be rendered as it is; the problems below name where (component names as in the spec)", "fix the input config (or report an import bug)", "error", source)
+        raise SpecError([lead, *(_in_config(p, source) for p in exc.problems)]) from None
+
+
+def _in_config(problem: Problem, source: str) -> Problem:
+    """A render problem with its spec path turned into the config's (spec.pipelines → service.pipelines)."""
+    path = problem.path
+    if path[:1] == ("spec",):
+        path = path[1:]
+        if path[:1] == ("pipelines",):
+            path = ("service", *path)
+    return Problem(problem.id, path, problem.message, problem.hint, problem.severity, source)
 
 
 _ENV_REF = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)")

@@ -45,7 +45,9 @@ def listen_port(endpoint: Any, a: Adapting, *path: Any) -> int | None:
     return None
 
 
-def _endpoint_to_port(cfg: Any, a: Adapting, *path: Any) -> dict[str, Any]:
+def _endpoint_to_port(cfg: Any, a: Adapting, *path: Any) -> Any:
+    if cfg is not None and not isinstance(cfg, dict):
+        return cfg  # not a mapping: the model refuses it with a clear error
     cfg = dict(cfg or {})
     if "endpoint" in cfg:
         port = listen_port(cfg.pop("endpoint"), a, *path, "endpoint")
@@ -140,8 +142,8 @@ def _network_exporter(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
 def _otlp_http_exporter(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
     out = _network_exporter(raw, a)
     endpoint = raw.get("endpoint")
-    tls = out.get("tls") if isinstance(out.get("tls"), dict) else {}
-    if isinstance(endpoint, str) and endpoint.startswith("http://") and "insecure" not in tls:
+    tls = out.get("tls") or {}
+    if isinstance(endpoint, str) and endpoint.startswith("http://") and isinstance(tls, dict) and "insecure" not in tls:
         out["tls"] = {**tls, "insecure": True}  # what the http:// scheme already meant
     return out
 

@@ -200,7 +200,7 @@ def _pipelines(ctx: Context) -> dict[str, Any]:
 
 
 def _ref(ctx: Context, role: str, ref: str, path: list[PathPart]) -> str:
-    sections = ("connectors", role) if role != "processors" else (role,)
+    sections = (role, "connectors") if role != "processors" else (role,)
     for section in sections:
         if (section, ref) in ctx.renamed:
             return ctx.renamed[(section, ref)]
