@@ -155,6 +155,7 @@ def test_old_agent_changes_are_exactly_these():
         "extensions.zpages.endpoint C302",
     }, result.err
     assert "loglevel: info became verbosity: normal" in result.err
+    assert f"change C305 {corpus('old-agent-0.98')}:37: processors.memory_limiter.ballast_size_mib:" in result.err
     assert "renamed logging → debug" in result.err and "renamed otlp → otlp_grpc" in result.err
     assert lines(result, "warning") == []
     spec = yaml.safe_load(result.out)["spec"]
@@ -238,6 +239,8 @@ def test_helm_style_gateway_manifests(render):
     assert any("containerPort 6831/UDP is not carried" in w for w in warnings)
     assert any("RBAC not carried" in w and "secrets" in w for w in warnings)
     assert any("GOMEMLIMIT is derived" in line for line in lines(result, "change", "C308"))
+    # notes point into the file: the line of the key inside the ConfigMap's block scalar
+    assert any(line.startswith("change C301 " + corpus("helm-gateway") + ":18: ConfigMap/otel-gw.data.relay.exporters.otlphttp/vendor: renamed") for line in lines(result, "change")), result.err
     # rendered: the same ports the Deployment had for its receivers and metrics
     import tempfile
 
