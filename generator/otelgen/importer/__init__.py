@@ -101,6 +101,7 @@ def import_config(config: Any, source: str, mode: str | None, target_version: st
     name = workload.name or defaults["metadata"]["name"]
     namespace = workload.namespace or defaults["metadata"]["namespace"]
     ctx = rawconfig.Context(config, mode, version, name, namespace, notes)
+    ctx.env_secrets = {e["name"]: e["secretRef"] for e in (workload.spec.get("pod") or {}).get("env", []) if "secretRef" in e}
     body = rawconfig.convert(ctx)
     document = _document(ctx, body, workload, defaults)
     plan = _plan(document, mode, notes.source)

@@ -9,7 +9,8 @@ reshapes; fitting onto the model happens afterwards (:mod:`.fit`)."""
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from otelgen.components.base import host_port
@@ -26,6 +27,8 @@ class Adapting:
     mode: str
     notes: Notes
     place: credentials.Place
+    #: env var → the Secret key the pod feeds it from (manifest input)
+    env_secrets: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def path(self, *parts: Any) -> list[Any]:
         return [self.section, self.name, *parts]
@@ -172,10 +175,21 @@ def _memory_limiter(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
     return out
 
 
+_ENV_ONLY = re.compile(r"^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$")
+
+
 def _bearer_token(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
+    """The spec takes the token only as a Secret reference."""
     out = dict(raw)
-    if credentials.is_literal(raw.get("token")):
-        out["token"] = credentials.secret_ref(a.place, "token", raw["token"], ("token",), a.notes)
+    token = raw.get("token")
+    if credentials.is_literal(token):
+        out["token"] = credentials.secret_ref(a.place, "token", token, ("token",), a.notes)
+    elif isinstance(token, str) and _ENV_ONLY.match(token):
+        var = _ENV_ONLY.match(token)[1]
+        if var in a.env_secrets:
+            out["token"] = {"secretRef": dict(a.env_secrets[var])}
+        else:
+            out["token"] = credentials.secret_ref(a.place, "token", token, ("token",), a.notes, f"the value of env var {var}")
     return out
 
 
@@ -199,9 +213,7 @@ def _load_balancing(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
 
 def _leader_elected(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
     out = dict(raw)
-    if "k8s_leader_elector" in out:
-        out.pop("k8s_leader_elector")
-        a.notes.change("C306", a.path("k8s_leader_elector"), "leader election is derived by otelgen (one writer when several replicas run it)")
+    out.pop("k8s_leader_elector", None)  # derived by otelgen; changes.py lists a difference
     return out
 
 

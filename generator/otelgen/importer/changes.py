@@ -48,6 +48,7 @@ def list_changes(before: dict[str, Any], after: dict[str, Any], version: str, no
     _dropped_and_inserted(before, after, notes)
     _pipeline_inserts(before, after, notes)
     _endpoints(before, after, notes)
+    _leader_election(before, after, notes)
 
 
 def _renames(before: dict[str, Any], after: dict[str, Any], version: str, notes: Notes) -> None:
@@ -119,3 +120,13 @@ def _at(cfg: Any, path: tuple[PathPart, ...]) -> Any:
             return None
         cfg = cfg.get(part)
     return cfg
+
+
+def _leader_election(before: dict[str, Any], after: dict[str, Any], notes: Notes) -> None:
+    """Single-writer receivers: otelgen decides about leader election from mode and replicas."""
+    rendered = {canonical("receivers", n): cfg for n, cfg in (after.get("receivers") or {}).items()}
+    for name, cfg in (before.get("receivers") or {}).items():
+        new = rendered.get(canonical("receivers", name))
+        if isinstance(cfg, dict) and isinstance(new, dict) and ("k8s_leader_elector" in cfg) != ("k8s_leader_elector" in new):
+            now = "added" if "k8s_leader_elector" in new else "dropped"
+            notes.change("C306", ["receivers", name, "k8s_leader_elector"], f"leader election {now}", "otelgen elects a leader when more than one replica runs a single-writer receiver")

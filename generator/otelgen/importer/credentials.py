@@ -58,12 +58,15 @@ def _split_scheme(value: str) -> tuple[str, str]:
     return "", value
 
 
-def secret_ref(place: Place, key: str, value: str, path: tuple[Any, ...], notes: Notes) -> dict[str, Any]:
-    """The spec's ``{secretRef: ...}`` for a literal, noting the Secret to create."""
+def secret_ref(place: Place, key: str, value: str, path: tuple[Any, ...], notes: Notes, origin: str = "") -> dict[str, Any]:
+    """The spec's ``{secretRef: ...}`` for a credential, noting the Secret to create
+    (``origin``: where the value comes from when it is not written in the config)."""
     prefix, _ = _split_scheme(value)
     key = secret_key(key)
-    notes.secret(place.secret_name, place.namespace, key, place.where(*path) + (f" without the {prefix.strip()} prefix" if prefix else ""))
-    notes.change("C307", [place.section, place.name, *path], f"inline credential replaced by Secret {place.secret_name}, key {key}", "create the Secret (command below) before applying")
+    where = origin or place.where(*path) + (f" without the {prefix.strip()} prefix" if prefix else "")
+    notes.secret(place.secret_name, place.namespace, key, where)
+    what = f"credential from {origin}" if origin else "inline credential"
+    notes.change("C307", [place.section, place.name, *path], f"{what} replaced by Secret {place.secret_name}, key {key}", "create the Secret (command below) before applying")
     ref: dict[str, Any] = {"secretRef": {"name": place.secret_name, "key": key}}
     if prefix:
         ref["prefix"] = prefix

@@ -42,6 +42,8 @@ class Context:
         self.notes = notes
         self.problems = Collector()
         self.pod_env: list[dict[str, Any]] = []
+        #: env var → Secret key, from the workload's env (manifest input)
+        self.env_secrets: dict[str, dict[str, str]] = {}
         self.custom_distribution = False
         #: (section, name in the input) → name in the spec
         self.renamed: dict[tuple[str, str], str] = {}
@@ -148,7 +150,7 @@ def _place(ctx: Context, section: str, name: str) -> credentials.Place:
 def _known(ctx: Context, comp: type[Component], section: str, name: str, suffix: str | None, raw: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     spec_name = comp.type_name(ctx.version) + (f"/{suffix}" if suffix else "")
     place = _place(ctx, section, name)
-    shaped = adapters.adapt(comp.id, comp.kind, raw, adapters.Adapting(section, name, ctx.mode, ctx.notes, place))
+    shaped = adapters.adapt(comp.id, comp.kind, raw, adapters.Adapting(section, name, ctx.mode, ctx.notes, place, ctx.env_secrets))
     config, problem = fit(comp.config_model, shaped)
     if problem is not None:
         for p in pydantic_problems(problem, (section, name), comp.config_model):
@@ -254,6 +256,8 @@ def _telemetry_logs(ctx: Context, logs: dict[str, Any], out: dict[str, Any], pat
     for key, value in logs.items():
         if key == "level" and str(value).lower() in _LEVELS:
             out["logLevel"] = _LEVELS[str(value).lower()]
+        elif key == "encoding" and value == "json":
+            continue  # what otelgen renders
         else:
             ctx.notes.warn("W201", [*path, str(key)], f"logs.{key} cannot be carried: dropped", "otelgen logs JSON at spec.telemetry.logLevel")
 
