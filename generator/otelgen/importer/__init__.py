@@ -12,7 +12,7 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from otelgen import versions, yamlio
 from otelgen.components.base import deep_merge
@@ -24,6 +24,9 @@ from otelgen.importer.notes import Notes, SecretToCreate
 from otelgen.plan import Plan, build_plan
 from otelgen.spec import load
 from otelgen.spec.model import API_VERSION, KIND, MODES
+
+if TYPE_CHECKING:
+    from otelgen.inputs import Inputs
 
 #: receivers that read node-local data: a config with them runs as an agent
 NODE_LOCAL = {"file_log", "hostmetrics", "kubelet_stats"}
@@ -68,7 +71,7 @@ def import_path(path: str, mode: str | None = None, target_version: str | None =
     return import_config(config.data, found.file, mode, target_version, notes=Notes(found.file, config.doc))
 
 
-def import_manifests(found_inputs: Any, mode: str | None, target_version: str | None) -> Imported:
+def import_manifests(found_inputs: Inputs, mode: str | None, target_version: str | None) -> Imported:
     from otelgen.importer import workload as wl
 
     found = wl.find_collector(found_inputs)
@@ -108,7 +111,8 @@ def import_config(config: Any, source: str, mode: str | None, target_version: st
     rendered = collector_config(plan)
     changes.list_changes(config, rendered, version, notes)
     _check_env(rendered, env_vars(plan), notes)
-    return Imported(document, notes, rendered, config, [w for w in plan.warnings if w.id != "W101"], plan)
+    warnings = [_in_config(w, notes.source) for w in plan.warnings if w.id != "W101"]  # W101: listed as C305
+    return Imported(document, notes, rendered, config, warnings, plan)
 
 
 def _compare_ports(given: list[tuple[int, int, str]], imported: Imported, found: Any, notes: Notes) -> None:
