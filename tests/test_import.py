@@ -176,6 +176,26 @@ def test_new_names_follow_the_target_version_both_ways():
     assert not [p for p in newer.notes.items if p.id == "C301"]
 
 
+def test_removed_types_follow_the_table_of_removals(tmp_path):
+    config = tmp_path / "old.yaml"
+    config.write_text(
+        "receivers: {otlp: {protocols: {grpc: {}}}}\n"
+        "processors: {k8s_tagger: {passthrough: true}}\n"
+        "exporters: {jaeger: {endpoint: 'jaeger-collector:14250'}, logging: {loglevel: debug}}\n"
+        "service:\n  pipelines:\n    traces: {receivers: [otlp], processors: [k8s_tagger], exporters: [jaeger, logging]}\n"
+    )
+    result = run_cli("import", str(config))
+    assert result.code == 0, result.err
+    spec = yaml.safe_load(result.out)["spec"]
+    assert spec["processors"]["k8sattributes"] == {"passthrough": True, "filter_by_node": False}
+    assert spec["exporters"]["debug"] == {"verbosity": "detailed"}
+    assert spec["exporters"]["jaeger"] == {"endpoint": "jaeger-collector:14250"} and spec["distribution"] == "custom"
+    assert any("renamed k8s_tagger → k8sattributes" in line for line in lines(result, "change", "C301"))
+    assert any("loglevel: debug became verbosity: detailed" in line for line in lines(result, "change", "C306"))
+    w205 = lines(result, "warning", "W205")
+    assert len(w205) == 1 and "exporter 'jaeger' was removed in 0.85.0" in w205[0] and "otlp_grpc" in w205[0]
+
+
 # ------------------------------------------------------------------ credentials
 
 SECRET_VALUES = ("sk-live-0123456789abcdef", "9f8e7d6c5b4a39281706f5e4d3c2b1a0", "archive-token-0000aaaa1111bbbb")

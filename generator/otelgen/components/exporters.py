@@ -128,8 +128,7 @@ class DebugConfig(ComponentConfig):
 class DebugExporter(Component):
     kind = "exporter"
     id = "debug"
-    #: `logging` (with `loglevel`) was replaced by `debug` (with `verbosity`) in 0.86 and removed in 0.111
-    names = (("0.0.0", "logging"), ("0.86.0", "debug"))
+    names = (("0.0.0", "debug"),)
     config_model = DebugConfig
     description = "Writes data to the collector's log (troubleshooting only)."
 

@@ -151,25 +151,8 @@ def _otlp_http_exporter(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
     return out
 
 
-_VERBOSITY = {"debug": "detailed", "info": "normal", "warn": "basic", "error": "basic"}
-
-
-def _debug_exporter(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
-    out = dict(raw)
-    if "loglevel" in out:
-        level = out.pop("loglevel")
-        verbosity = _VERBOSITY.get(str(level).lower(), "basic")
-        if "verbosity" not in out:
-            out["verbosity"] = verbosity
-        a.notes.change("C306", a.path("loglevel"), f"loglevel: {level} became verbosity: {out['verbosity']} (loglevel was removed with the logging exporter)")
-    return out
-
-
 def _memory_limiter(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
     out = dict(raw)
-    if "ballast_size_mib" in out:
-        out.pop("ballast_size_mib")
-        a.notes.change("C305", a.path("ballast_size_mib"), "ballast_size_mib dropped (removed in 0.39); GOMEMLIMIT, derived from the memory limit, does its job")
     if "check_interval" not in out:
         a.notes.change("C306", a.path("check_interval"), "check_interval set to otelgen's 100ms (the collector requires one)", "see docs/memory.md")
     return out
@@ -230,7 +213,6 @@ ADAPTERS: dict[str, Adapter] = {
     "memory_limiter:processor": _memory_limiter,
     "otlp:exporter": _network_exporter,
     "otlp_http:exporter": _otlp_http_exporter,
-    "debug:exporter": _debug_exporter,
     "loadbalancing:exporter": _load_balancing,
     "health_check:extension": _listener,
     "pprof:extension": _listener,

@@ -8,6 +8,7 @@ from typing import Any
 
 from otelgen import components
 from otelgen.errors import PathPart
+from otelgen.importer import registry
 from otelgen.importer.notes import Notes
 
 SECTIONS = tuple(components.SECTIONS)
@@ -18,10 +19,11 @@ Graph = dict[str, dict[str, list[str]]]
 
 def canonical(section: str, name: str) -> str:
     """``otlphttp/vendor`` → ``otlp_http/vendor``: the registry's id for known
-    types (any version's name), the name as written otherwise."""
+    types (any version's name, or a removed type's safe replacement), the name
+    as written otherwise."""
     type_name, sep, suffix = name.partition("/")
     kind = components.SECTIONS.get(section)
-    comp = components.lookup(kind, type_name) if kind else None
+    comp = registry.find(kind, type_name)[0] if kind else None
     return (comp.id if comp else type_name) + sep + suffix
 
 

@@ -21,6 +21,7 @@ IDS: dict[str, str] = {
     "W202": "component type not in the otelcol-k8s image: the spec says distribution: custom",
     "W203": "the config references an env var the pod does not define",
     "W204": "something in the manifests the spec does not carry (derived again by otelgen, or dropped)",
+    "W205": "component type the collector removed, with no safe replacement: passed through, the advice says what to do",
     "C301": "component type renamed to the target version's name",
     "C302": "endpoint moved off localhost / onto the pod IP",
     "C303": "component inserted (memory_limiter, batch, health_check, leader election)",

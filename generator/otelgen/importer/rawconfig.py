@@ -14,21 +14,16 @@ from typing import Any
 from otelgen import components, distributions
 from otelgen.components.base import Component
 from otelgen.errors import Collector, PathPart, Problem
-from otelgen.importer import adapters, credentials
+from otelgen.importer import adapters, credentials, registry
 from otelgen.importer.fit import fit
 from otelgen.importer.notes import Notes
+from otelgen.removed import RemovedComponent
 from otelgen.spec.load import pydantic_problems
 
 SECTIONS = tuple(components.SECTIONS)  # receivers, processors, exporters, extensions, connectors
 ROLES = ("receivers", "processors", "exporters")
 _NAME = re.compile(r"^([a-z][a-z0-9_]*)(?:/([A-Za-z0-9_.-]+))?$")
 _PIPELINE = re.compile(r"^(traces|metrics|logs)(/[A-Za-z0-9_.-]+)?$")
-
-#: component types removed from the collector without a successor to map onto
-REMOVED: dict[tuple[str, str], str] = {
-    ("extension", "memory_ballast"): "memory_ballast was removed in 0.109; GOMEMLIMIT, derived from the memory limit, replaces it",
-}
-
 
 class Context:
     """Everything the conversion of one config needs, and what it found."""
@@ -126,14 +121,17 @@ def _section(ctx: Context, section: str, active_extensions: list[str]) -> dict[s
         if section == "extensions" and name not in active_extensions:
             ctx.notes.change("C305", path, f"extension {name} dropped: service.extensions does not enable it")
             continue
-        if (kind, match[1]) in REMOVED:
-            ctx.notes.change("C305", path, f"{name} dropped: {REMOVED[(kind, match[1])]}")
+        comp, gone = registry.find(kind, match[1])
+        if gone is not None and gone.fix == "drop":
+            ctx.notes.change("C305", path, f"{name} dropped: removed in {gone.removed_in}; {registry.advice(gone, ctx.version)}")
             continue
         if raw is not None and not isinstance(raw, dict):
             ctx.fail("E004", path, f"expected a mapping of settings, got {type(raw).__name__}", "use {} for the defaults")
             continue
-        comp = components.lookup(kind, match[1])
-        spec_name, config = (_known(ctx, comp, section, name, match[2], raw or {}) if comp else _unknown(ctx, kind, section, name, match[1], raw or {}))
+        if gone is not None and comp is None:
+            ctx.notes.warn("W205", path, f"{kind} {match[1]!r} was removed in {gone.removed_in}: passed through as written", registry.advice(gone, ctx.version))
+        raw = _removed_keys(ctx, kind, comp, gone, section, name, raw or {}) if comp else raw or {}
+        spec_name, config = (_known(ctx, comp, section, name, match[2], raw) if comp else _unknown(ctx, kind, section, name, match[1], raw))
         if spec_name in out:
             first = next(k for (s, k), v in ctx.renamed.items() if s == section and v == spec_name)
             ctx.fail("E010", path, f"{name} and {first} are the same component under its old and new name", "keep one of them")
@@ -141,6 +139,36 @@ def _section(ctx: Context, section: str, active_extensions: list[str]) -> dict[s
         ctx.renamed[(section, name)] = spec_name
         out[spec_name] = config
     return out
+
+
+def _removed_keys(ctx: Context, kind: str, comp: type[Component], gone: RemovedComponent | None, section: str, name: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """Settings the collector removed, renamed or dropped as otelgen.removed says."""
+    out = dict(raw)
+    for old, (new, values) in (gone.key_renames.items() if gone else ()):
+        if old in out:
+            _rename_key(ctx, out, [section, name], old, new, values)
+    for key in registry.removed_keys(kind, comp):
+        if len(key.path) != 1 or key.path[0] not in out:
+            continue
+        if key.rename_to:
+            _rename_key(ctx, out, [section, name], key.path[0], key.rename_to, key.value_map)
+        else:
+            out.pop(key.path[0])
+            ctx.notes.change("C305", [section, name, key.path[0]], f"{key.path[0]} dropped (removed in {key.removed_in})", key.advice)
+    return out
+
+
+def _rename_key(ctx: Context, config: dict[str, Any], path: list[PathPart], old: str, new: str, values: dict[str, str]) -> None:
+    value = config.pop(old)
+    value = values.get(str(value).lower(), value) if values else value
+    if new not in config:
+        config[new] = value
+    ctx.notes.change("C306", [*path, old], f"{old}: {_show(value, values)} became {new}: {config[new]}")
+
+
+def _show(value: Any, values: dict[str, str]) -> str:
+    originals = [k for k, v in values.items() if v == value]
+    return "/".join(originals) if originals else str(value)
 
 
 def _place(ctx: Context, section: str, name: str) -> credentials.Place:
