@@ -187,7 +187,7 @@ def test_removed_types_follow_the_table_of_removals(tmp_path):
     result = run_cli("import", str(config))
     assert result.code == 0, result.err
     spec = yaml.safe_load(result.out)["spec"]
-    assert spec["processors"]["k8sattributes"] == {"passthrough": True, "filter_by_node": False}
+    assert spec["processors"]["k8sattributes"] == {"passthrough": True}
     assert spec["exporters"]["debug"] == {"verbosity": "detailed"}
     assert spec["exporters"]["jaeger"] == {"endpoint": "jaeger-collector:14250"} and spec["distribution"] == "custom"
     assert any("renamed k8s_tagger → k8sattributes" in line for line in lines(result, "change", "C301"))

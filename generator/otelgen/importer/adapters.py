@@ -114,8 +114,7 @@ def _k8s_attributes(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
         rest = filt if isinstance(filt, dict) else {}
         a.notes.change("C306", a.path("filter"), "node filter added: an agent watches only the pods on its own node", "set filter_by_node: false in the spec to watch the whole cluster")
     else:
-        rest = filt if isinstance(filt, dict) else {}
-        out["filter_by_node"] = False
+        rest = filt if isinstance(filt, dict) else {}  # gateways and sidecars watch the whole cluster anyway
     if rest:
         out["filter"] = rest
     extract = raw.get("extract")
