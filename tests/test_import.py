@@ -196,6 +196,21 @@ def test_removed_types_follow_the_table_of_removals(tmp_path):
     assert len(w205) == 1 and "exporter 'jaeger' was removed in 0.85.0" in w205[0] and "otlp_grpc" in w205[0]
 
 
+def test_bare_env_references_are_written_the_way_collectors_expand_them(tmp_path):
+    config = tmp_path / "bare.yaml"
+    config.write_text(
+        "receivers: {otlp: {protocols: {grpc: {}}}}\n"
+        "exporters: {otlphttp: {endpoint: 'https://x.example.com', headers: {api-key: $VENDOR_KEY, x-cost: $$5}}}\n"
+        "service:\n  pipelines:\n    traces: {receivers: [otlp], exporters: [otlphttp]}\n"
+    )
+    result = run_cli("import", str(config))
+    assert result.code == 0, result.err
+    headers = yaml.safe_load(result.out)["spec"]["exporters"]["otlp_http"]["headers"]
+    assert headers == {"api-key": "${env:VENDOR_KEY}", "x-cost": "$$5"}
+    assert any("$VENDOR_KEY became ${env:VENDOR_KEY}" in line for line in lines(result, "change", "C306"))
+    assert any("${env:VENDOR_KEY}, which the pod does not define" in line for line in lines(result, "warning", "W203"))
+
+
 # ------------------------------------------------------------------ credentials
 
 SECRET_VALUES = ("sk-live-0123456789abcdef", "9f8e7d6c5b4a39281706f5e4d3c2b1a0", "archive-token-0000aaaa1111bbbb")

@@ -130,7 +130,8 @@ def _section(ctx: Context, section: str, active_extensions: list[str]) -> dict[s
             continue
         if gone is not None and comp is None:
             ctx.notes.warn("W205", path, f"{kind} {match[1]!r} was removed in {gone.removed_in}: passed through as written", registry.advice(gone, ctx.version))
-        raw = _removed_keys(ctx, kind, comp, gone, section, name, raw or {}) if comp else raw or {}
+        raw = _bare_env(ctx, raw or {}, [section, name]) if match[1] != "prometheus" else raw or {}
+        raw = _removed_keys(ctx, kind, comp, gone, section, name, raw) if comp else raw
         spec_name, config = (_known(ctx, comp, section, name, match[2], raw) if comp else _unknown(ctx, kind, section, name, match[1], raw))
         if spec_name in out:
             first = next(k for (s, k), v in ctx.renamed.items() if s == section and v == spec_name)
@@ -139,6 +140,22 @@ def _section(ctx: Context, section: str, active_extensions: list[str]) -> dict[s
         ctx.renamed[(section, name)] = spec_name
         out[spec_name] = config
     return out
+
+
+_BARE_ENV = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
+
+
+def _bare_env(ctx: Context, value: Any, path: list[PathPart]) -> Any:
+    """``$VAR`` (a whole value) → ``${env:VAR}``: bare references are no longer expanded."""
+    if isinstance(value, dict):
+        return {k: _bare_env(ctx, v, [*path, str(k)]) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_bare_env(ctx, v, [*path, i]) for i, v in enumerate(value)]
+    match = _BARE_ENV.match(value) if isinstance(value, str) else None
+    if match is None:
+        return value
+    ctx.notes.change("C306", path, f"${match[1]} became ${{env:{match[1]}}}", "collectors since 0.104 no longer expand bare $VAR; they would use the text as it is")
+    return f"${{env:{match[1]}}}"
 
 
 def _removed_keys(ctx: Context, kind: str, comp: type[Component], gone: RemovedComponent | None, section: str, name: str, raw: dict[str, Any]) -> dict[str, Any]:
