@@ -3,7 +3,9 @@ Kubernetes manifests (multi-document YAML, also ``helm template`` output).
 
 For manifests, every collector config found in a ConfigMap is paired with the
 workload container(s) that run it (``--config=PATH`` pointing at a mounted
-key), and the Services and RBAC around those workloads are found.
+key), and the Services and RBAC around those workloads are found.  The
+``spec.config`` of OpenTelemetry Operator ``OpenTelemetryCollector`` resources
+is read too (``CollectorConfig.owner``; no runners: the Operator makes the pods).
 
 YAML line numbers stay available: each :class:`Doc` keeps a map from the path
 of every mapping key / sequence item to its 1-based line, also for configs
@@ -304,6 +306,8 @@ class CollectorConfig:
     configmap: K8sObject | None = None
     key: str | None = None
     runners: list[Runner] = field(default_factory=list)
+    #: the object holding the config when it is not a ConfigMap (an OpenTelemetryCollector resource)
+    owner: K8sObject | None = None
 
     @property
     def data(self) -> dict:
@@ -392,6 +396,24 @@ def _configmap_configs(obj: K8sObject) -> list[CollectorConfig]:
         if doc is not None:
             out.append(CollectorConfig(doc, (obj.ref, "data", str(key)), obj, str(key)))
     return out
+
+
+def _operator_config(obj: K8sObject) -> CollectorConfig | None:
+    """``spec.config`` of an OpenTelemetry Operator ``OpenTelemetryCollector`` (a mapping, or a string in older APIs)."""
+    base = obj.base + ("spec", "config")
+    value = obj.doc.get(base)
+    prefix = (obj.ref, "spec", "config")
+    if isinstance(value, str):
+        block_line = obj.doc.blocks.get(base)
+        offset = block_line if block_line is not None else (obj.doc.line(base) or 1) - 1
+        doc = parse_config_text(value, obj.doc.file, offset, flat=block_line is None, source=f"{obj.doc.file}: {obj.ref} spec.config")
+    elif looks_like_config(value):
+        lines = {p[len(base):]: line for p, line in obj.doc.lines.items() if p[:len(base)] == base}
+        blocks = {p[len(base):]: line for p, line in obj.doc.blocks.items() if p[:len(base)] == base}
+        doc = Doc(obj.doc.file, value, lines, blocks)
+    else:
+        doc = None
+    return CollectorConfig(doc, prefix, owner=obj) if doc is not None else None
 
 
 def _volume_sources(spec: dict) -> dict[str, dict]:
@@ -529,6 +551,10 @@ def read_text(text: str | bytes, file: str) -> Inputs:
         inputs = Inputs(file, "manifests", docs, objects=objects)
         for obj in inputs.of_kind("ConfigMap"):
             inputs.configs.extend(_configmap_configs(obj))
+        for obj in inputs.of_kind("OpenTelemetryCollector"):
+            found = _operator_config(obj)
+            if found is not None:
+                inputs.configs.append(found)
         _pair_runners(inputs)
         return inputs
     if len(docs) == 1 and looks_like_config(docs[0].data):
