@@ -341,6 +341,24 @@ def test_collector_next_to_an_app_becomes_a_sidecar():
     assert spec["resources"]["limits"] == {"cpu": "200m", "memory": "128Mi"}
 
 
+def test_operator_resource_becomes_a_spec():
+    result = run_cli("import", corpus("operator-collector"))
+    assert result.code == 0, result.err
+    doc = yaml.safe_load(result.out)
+    spec = doc["spec"]
+    assert doc["metadata"] == {"name": "traces-gw", "namespace": "tracing"}
+    assert spec["mode"] == "gateway" and spec["scaling"] == {"replicas": 2}
+    assert spec["image"]["tag"] == "0.145.0"
+    assert spec["resources"]["limits"] == {"memory": "400Mi"}
+    assert spec["pod"]["env"] == [{"name": "HONEYCOMB_KEY", "secretRef": {"name": "honeycomb", "key": "api-key"}}]
+    assert spec["pod"]["tolerations"][0]["key"] == "dedicated"
+    assert any(":33: OpenTelemetryCollector/traces-gw.spec.config.exporters.otlp/honeycomb: renamed" in line for line in lines(result, "change", "C301")), result.err
+    daemonset = (CORPUS_DIR / "operator-collector.yaml").read_text().replace("mode: deployment", "mode: daemonset")
+    agent = run_cli("import", "-", stdin=daemonset)
+    assert agent.code == 0, agent.err
+    assert yaml.safe_load(agent.out)["spec"]["mode"] == "agent" and "scaling" not in yaml.safe_load(agent.out)["spec"]
+
+
 def test_env_fed_token_keeps_the_pods_secret(tmp_path):
     manifests = (CORPUS_DIR / "helm-gateway.yaml").read_text()
     manifests = manifests.replace("          api-key: ${env:VENDOR_API_KEY}\n", "").replace(

@@ -86,8 +86,9 @@ def import_manifests(found_inputs: Inputs, mode: str | None, target_version: str
     imported = import_config(found.config.data, found_inputs.file, mode, version, Workload(wl.mode_of(found), name, namespace, spec), notes)
     _compare_ports(wl.container_ports(found), imported, found, notes)
     wl.warn_host_ports(found, notes)
-    _compare_rbac(wl.rbac_rules(found), imported, found, notes)
-    others = [c.configmap.ref for c in found_inputs.configs if c is not found.config and c.runners and c.configmap is not None]
+    if found.runner is not None:
+        _compare_rbac(wl.rbac_rules(found), imported, found, notes)
+    others = [c.prefix[0] for c in found_inputs.configs if c is not found.config and (c.runners or c.owner is not None)]
     if others:
         notes.warn("W204", [], f"more collectors in this file ({', '.join(others)}): imported only {found.config.prefix[0]}", "import them one at a time (split the file)", in_config=False)
     return imported
@@ -127,9 +128,9 @@ def _compare_rbac(granted: set[tuple[str, str]], imported: Imported, found: Any,
     extra = sorted(granted - derived)
     missing = sorted(derived - granted)
     if extra:
-        notes.warn("W204", [found.runner.workload.ref, "serviceAccountName"], f"RBAC not carried (no component needs it): {', '.join(_rbac_names(extra))}", "otelgen derives RBAC from the components; grant anything else in your own Role", in_config=False)
+        notes.warn("W204", [found.owner.ref, "serviceAccountName"], f"RBAC not carried (no component needs it): {', '.join(_rbac_names(extra))}", "otelgen derives RBAC from the components; grant anything else in your own Role", in_config=False)
     if missing:
-        notes.change("C308", [found.runner.workload.ref, "serviceAccountName"], f"RBAC the components need was added: {', '.join(_rbac_names(missing))}", "otelgen derives RBAC from the components", in_config=False)
+        notes.change("C308", [found.owner.ref, "serviceAccountName"], f"RBAC the components need was added: {', '.join(_rbac_names(missing))}", "otelgen derives RBAC from the components", in_config=False)
 
 
 def _rbac_names(pairs: list[tuple[str, str]]) -> list[str]:

@@ -20,33 +20,56 @@ from otelgen.importer.notes import Notes
 _DERIVED_ENV = {"MY_POD_IP", "MY_POD_NAMESPACE", "K8S_NODE_NAME", "K8S_NODE_IP", "GOMEMLIMIT"}
 
 
+#: OpenTelemetryCollector fields that describe the collector container / its pod
+_CR_CONTAINER = ("image", "imagePullPolicy", "resources", "env", "envFrom", "ports")
+_CR_POD = ("nodeSelector", "tolerations", "priorityClassName", "serviceAccount", "terminationGracePeriodSeconds")
+_CR_MODES = {"daemonset": "agent", "sidecar": "sidecar", "deployment": "gateway", "statefulset": "gateway"}
+
+
 @dataclass
 class Found:
-    """The collector found in the manifests: its config and the container running it."""
+    """The collector found in the manifests: its config and what runs it, a
+    workload container (``runner``) or an Operator OpenTelemetryCollector (``owner``)."""
 
     inputs: inp.Inputs
     config: inp.CollectorConfig
-    runner: inp.Runner
+    runner: inp.Runner | None = None
     others: list[str] = field(default_factory=list)  # the other containers' names
 
     @property
+    def owner(self) -> inp.K8sObject:
+        return self.runner.workload if self.runner else self.config.owner  # type: ignore[return-value]
+
+    @property
+    def _cr_spec(self) -> dict[str, Any]:
+        spec = self.owner.get(("spec",))
+        return spec if isinstance(spec, dict) else {}
+
+    @property
     def workload(self) -> dict[str, Any]:
-        return self.runner.workload.data
+        return self.owner.data
 
     @property
     def pod_spec(self) -> dict[str, Any]:
-        return inp.pod_spec(self.runner.workload) or {}
+        if self.runner:
+            return inp.pod_spec(self.runner.workload) or {}
+        return {k: self._cr_spec[k] for k in _CR_POD if k in self._cr_spec}
 
     @property
     def container(self) -> dict[str, Any]:
-        return self.runner.container
+        if self.runner:
+            return self.runner.container
+        return {k: self._cr_spec[k] for k in _CR_CONTAINER if k in self._cr_spec}
+
+    def _base(self) -> tuple[Any, ...]:
+        return self.runner.container_path if self.runner else ("spec",)
 
     def path(self, *parts: Any) -> list[Any]:
         """A note's path: ``Deployment/name.spec.template.spec.containers[0].<parts>``."""
-        return [self.runner.workload.ref, *self.runner.container_path, *parts]
+        return [self.owner.ref, *self._base(), *parts]
 
     def note(self, notes: Notes, kind: str, id: str, parts: tuple[Any, ...], message: str, hint: str = "") -> None:
-        line = self.runner.workload.line(self.runner.container_path + parts)
+        line = self.owner.line(self._base() + parts)
         getattr(notes, kind)(id, self.path(*parts), message, hint, in_config=False, line=line)
 
 
@@ -57,6 +80,9 @@ def find_collector(inputs: inp.Inputs) -> Found:
             runner = config.runners[0]
             others = [str(c.get("name")) for path, c in inp.containers(runner.workload) if path != runner.container_path and not _init_only(path, c)]
             return Found(inputs, config, runner, others)
+    for config in inputs.configs:
+        if config.owner is not None:
+            return Found(inputs, config)
     for runner in inputs.unresolved_runners:
         _explain_unresolved(inputs, runner)
     raise SpecError([error("E002", [], f"{inputs.file}: no collector found: no container's --config reads a ConfigMap in this file", "import the collector config file itself, or the manifests with the ConfigMap and the workload that runs it")])
@@ -86,6 +112,8 @@ def _explain_unresolved(inputs: inp.Inputs, runner: inp.Runner) -> None:
 
 
 def mode_of(found: Found) -> str:
+    if found.runner is None:
+        return _CR_MODES.get(str(found.workload.get("spec", {}).get("mode", "deployment")).lower(), "gateway")
     if found.others:
         return "sidecar"
     return "agent" if found.runner.workload.kind == "DaemonSet" else "gateway"
@@ -188,7 +216,7 @@ def pod_settings(found: Found, notes: Notes) -> dict[str, Any]:
 
 def scaling(found: Found) -> dict[str, Any] | None:
     replicas = (found.workload.get("spec") or {}).get("replicas")
-    if found.workload.get("kind") in ("Deployment", "StatefulSet") and isinstance(replicas, int) and replicas >= 1:
+    if found.workload.get("kind") in ("Deployment", "StatefulSet", "OpenTelemetryCollector") and isinstance(replicas, int) and replicas >= 1:
         return {"replicas": replicas}
     return None
 
@@ -198,7 +226,7 @@ def metadata(found: Found, mode: str, notes: Notes) -> tuple[str | None, str | N
     namespace = meta.get("namespace")
     name = meta.get("name") if mode != "sidecar" else None
     if isinstance(name, str) and len(name) > 40:
-        notes.change("C308", [found.runner.workload.ref, "metadata", "name"], f"name {name} shortened to 40 characters (room for suffixes of derived objects)", in_config=False, line=found.runner.workload.line(("metadata", "name")))
+        notes.change("C308", [found.owner.ref, "metadata", "name"], f"name {name} shortened to 40 characters (room for suffixes of derived objects)", in_config=False, line=found.owner.line(("metadata", "name")))
         name = name[:40].rstrip("-")
     return (name if isinstance(name, str) else None), (namespace if isinstance(namespace, str) else None)
 
@@ -219,7 +247,9 @@ def warn_host_ports(found: Found, notes: Notes) -> None:
 
 def rbac_rules(found: Found) -> set[tuple[str, str]]:
     """(apiGroup, resource) pairs the workload's service account is granted in these manifests."""
-    granted = set()
+    granted: set[tuple[str, str]] = set()
+    if found.runner is None:
+        return granted  # the Operator makes the ServiceAccount and its RBAC
     for rule in inp.rbac_rules_for(found.inputs, found.runner.workload):
         granted |= {(str(g), str(r)) for g in rule.get("apiGroups") or [""] for r in rule.get("resources") or []}
     return granted
