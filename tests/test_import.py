@@ -353,6 +353,13 @@ def test_operator_resource_becomes_a_spec():
     assert spec["pod"]["env"] == [{"name": "HONEYCOMB_KEY", "secretRef": {"name": "honeycomb", "key": "api-key"}}]
     assert spec["pod"]["tolerations"][0]["key"] == "dedicated"
     assert any(":33: OpenTelemetryCollector/traces-gw.spec.config.exporters.otlp/honeycomb: renamed" in line for line in lines(result, "change", "C301")), result.err
+    # v1alpha1: the config is a string
+    resource = yaml.safe_load((CORPUS_DIR / "operator-collector.yaml").read_text())
+    resource["apiVersion"] = "opentelemetry.io/v1alpha1"
+    resource["spec"]["config"] = yaml.safe_dump(resource["spec"]["config"])
+    old_api = run_cli("import", "-", stdin=yaml.safe_dump(resource))
+    assert old_api.code == 0, old_api.err
+    assert yaml.safe_load(old_api.out) == doc
     daemonset = (CORPUS_DIR / "operator-collector.yaml").read_text().replace("mode: deployment", "mode: daemonset")
     agent = run_cli("import", "-", stdin=daemonset)
     assert agent.code == 0, agent.err
