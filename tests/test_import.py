@@ -406,6 +406,13 @@ def test_output_is_deterministic_and_written_atomically(tmp_path):
     assert out.read_bytes() == text
 
 
+@pytest.mark.parametrize("stem", [p.stem for p in CORPUS])
+def test_same_input_same_bytes(stem):
+    first, second = run_cli("import", corpus(stem)), run_cli("import", corpus(stem))
+    assert first.code == 0
+    assert (first.out, first.err) == (second.out, second.err)
+
+
 def test_stdin_is_accepted():
     text = Path(corpus("old-agent-0.98")).read_text()
     result = run_cli("import", "-", stdin=text)
