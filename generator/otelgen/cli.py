@@ -27,6 +27,7 @@ IMPORT_EXAMPLES = """\
 examples:
   otelgen import otel-config.yaml -o spec.yaml           # a raw collector config
   otelgen import deploy/collector.yaml --mode gateway    # manifests: ConfigMap + Deployment/DaemonSet
+  otelgen import otelcol-operator-cr.yaml                # an Operator OpenTelemetryCollector
   otelgen import old.yaml --target-version 0.145.0 | otelgen render -f -
 
 Prints the spec (or writes it atomically with -o) and, on stderr, one line
@@ -93,9 +94,9 @@ def _parser() -> argparse.ArgumentParser:
     _spec_args(kustomize, "-f", "--file")
     kustomize.add_argument("-o", "--output", metavar="DIR", required=True, help="directory to write (replaced atomically)")
     imp = sub.add_parser("import", help="turn a collector config or manifests into a spec", description="Import a raw collector config, or the Kubernetes manifests that run one, as an otelgen spec.", epilog=IMPORT_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    imp.add_argument("path", metavar="PATH", help="collector config or multi-document manifests (- for stdin)")
+    imp.add_argument("path", metavar="PATH", help="collector config, or multi-document manifests (also helm template output, Operator resources); - for stdin")
     imp.add_argument("--mode", choices=["agent", "gateway", "sidecar"], help="default: from the workload kind, else agent when the config reads node-local data, gateway otherwise")
-    imp.add_argument("--target-version", metavar="X.Y.Z", help="collector version the spec targets (component names follow it); default: the pinned one")
+    imp.add_argument("--target-version", metavar="X.Y.Z", help="collector version the spec targets (component names follow it); default: the image tag of the manifests when otelgen supports it, else the pinned version")
     imp.add_argument("-o", "--output", metavar="SPEC_YAML", help="write the spec here (atomically); default: stdout")
     return parser
 
