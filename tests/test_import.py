@@ -73,6 +73,19 @@ def test_component_missing_from_the_image_is_the_only_thing_validate_refuses(tmp
     assert validate(yaml.safe_dump(data), tmp_path, pod_env).returncode == 0
 
 
+@pytest.mark.tools
+@pytest.mark.parametrize("stem", sorted(p.stem for p in CORPUS if "sidecar" not in p.stem))
+def test_imported_spec_renders_manifests_kubeconform_accepts(stem, tmp_path):
+    from test_kubeconform import _versions, kubeconform
+
+    spec, _ = import_to(tmp_path, corpus(stem))
+    result = run_cli("render", "-f", str(spec))
+    assert result.code == 0, result.err
+    code, resources = kubeconform(result.out, _versions()[-1])
+    summary = resources[-1]["summary"]
+    assert code == 0 and summary.get("valid") == len(result.objects()), resources
+
+
 # ------------------------------------------------------------------ graph before / after
 
 
