@@ -224,6 +224,31 @@ def test_bare_env_references_are_written_the_way_collectors_expand_them(tmp_path
     assert any("${env:VENDOR_KEY}, which the pod does not define" in line for line in lines(result, "warning", "W203"))
 
 
+def test_refused_values_are_kept_verbatim_and_said(tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "receivers:\n  k8sobjects:\n    objects:\n      - {name: pods, mode: pull, field_selector: status.phase=Running}\n"
+        "      - {name: deployments, group: apps, mode: watch, exclude_watch_type: [DELETED], resync: 1h}\n"
+        "exporters: {debug: {verbosity: loud}}\n"
+        "service:\n  pipelines:\n    logs: {receivers: [k8sobjects], exporters: [debug]}\n"
+    )
+    result = run_cli("import", str(config))
+    assert result.code == 0, result.err
+    w206 = lines(result, "warning", "W206")
+    assert any("exporters.debug.verbosity: kept verbatim under extra" in w for w in w206), result.err
+    assert any("receivers.k8sobjects.objects: kept verbatim under extra" in w for w in w206), result.err  # resync is not modelled
+    spec = yaml.safe_load(result.out)["spec"]
+    assert spec["exporters"]["debug"] == {"extra": {"verbosity": "loud"}}
+    # field selectors are modelled: RBAC follows the objects
+    config.write_text(config.read_text().replace(", resync: 1h", ""))
+    result = run_cli("import", str(config))
+    assert not any("k8sobjects" in w for w in lines(result, "warning", "W206")), result.err
+    assert yaml.safe_load(result.out)["spec"]["receivers"]["k8sobjects"]["objects"][0]["field_selector"] == "status.phase=Running"
+    imported = import_path(str(config))
+    granted = {(r.api_groups, r.resources) for r in imported.plan.needs.rbac}
+    assert {(("",), ("pods",)), (("apps",), ("deployments",))} <= granted
+
+
 # ------------------------------------------------------------------ credentials
 
 SECRET_VALUES = ("sk-live-0123456789abcdef", "9f8e7d6c5b4a39281706f5e4d3c2b1a0", "archive-token-0000aaaa1111bbbb")

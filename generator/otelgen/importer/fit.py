@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import types
 import typing
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -59,36 +60,46 @@ def split_known(model: type[BaseModel], raw: dict[str, Any]) -> tuple[dict[str, 
     return typed, extra
 
 
-def fit(model: type[ComponentConfig], raw: dict[str, Any]) -> tuple[dict[str, Any], ValidationError | None]:
-    """The spec config for ``raw``: typed keys plus ``extra``; and the error that
-    remains when the model refuses it even with every refused key moved to extra."""
+@dataclass
+class Fitted:
+    config: dict[str, Any]  # typed keys plus ``extra``
+    error: ValidationError | None  # what the model refuses even with every refused key under extra
+    #: typed settings whose value the model refused, moved under extra: (path, why)
+    moved: list[tuple[tuple[Any, ...], str]] = field(default_factory=list)
+
+
+def fit(model: type[ComponentConfig], raw: dict[str, Any]) -> Fitted:
+    """The spec config for ``raw``."""
     typed, extra = split_known(model, raw)
+    moved: list[tuple[tuple[Any, ...], str]] = []
     for _ in range(MAX_ROUNDS):
         candidate = _with_extra(typed, extra)
         try:
             model.model_validate(candidate)
-            return candidate, None
+            return Fitted(candidate, None, moved)
         except ValidationError as exc:
-            if not _move_refused(exc, typed, extra, model):
-                return candidate, exc
-    return _with_extra(typed, extra), None
+            refused = _move_refused(exc, typed, extra, model)
+            if refused is None:
+                return Fitted(candidate, exc, moved)
+            moved.append(refused)
+    return Fitted(_with_extra(typed, extra), None, moved)
 
 
 def _with_extra(typed: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     return {**typed, "extra": extra} if extra else dict(typed)
 
 
-def _move_refused(exc: ValidationError, typed: dict[str, Any], extra: dict[str, Any], model: type[BaseModel]) -> bool:
-    """Move the first refused typed key (as deep as it can be split) into extra."""
+def _move_refused(exc: ValidationError, typed: dict[str, Any], extra: dict[str, Any], model: type[BaseModel]) -> tuple[tuple[Any, ...], str] | None:
+    """Move the first refused typed key (as deep as it can be split) into extra: (its path, why)."""
     for err in exc.errors(include_url=False):
         loc = [p for p in err["loc"] if isinstance(p, (str, int))]
         if not loc or loc[0] == "extra" or loc[0] not in typed:
             continue
         if _required(model, loc[0]) and len(loc) == 1:
             continue  # cannot leave a required field empty: the error stands
-        _move(typed, extra, loc)
-        return True
-    return False
+        path = _move(typed, extra, loc)
+        return path, str(err["msg"]).removeprefix("Value error, ")
+    return None
 
 
 def _required(model: type[BaseModel], key: Any) -> bool:
@@ -96,8 +107,8 @@ def _required(model: type[BaseModel], key: Any) -> bool:
     return info is not None and info.is_required()
 
 
-def _move(typed: dict[str, Any], extra: dict[str, Any], loc: list[Any]) -> None:
-    """Move the deepest mapping key on ``loc`` from ``typed`` to the same place in ``extra``."""
+def _move(typed: dict[str, Any], extra: dict[str, Any], loc: list[Any]) -> tuple[Any, ...]:
+    """Move the deepest mapping key on ``loc`` from ``typed`` to the same place in ``extra``; its path."""
     source: dict[str, Any] = typed
     target: dict[str, Any] = extra
     depth = 0
@@ -106,3 +117,4 @@ def _move(typed: dict[str, Any], extra: dict[str, Any], loc: list[Any]) -> None:
         target = target.setdefault(loc[depth], {})
         depth += 1
     target[loc[depth]] = source.pop(loc[depth])
+    return tuple(loc[: depth + 1])

@@ -22,6 +22,7 @@ IDS: dict[str, str] = {
     "W203": "the config references an env var the pod does not define",
     "W204": "something in the manifests the spec does not carry (derived again by otelgen, or dropped)",
     "W205": "component type the collector removed, with no safe replacement: passed through, the advice says what to do",
+    "W206": "a setting otelgen types but whose value its model refuses: kept verbatim under extra",
     "C301": "component type renamed to the target version's name",
     "C302": "endpoint moved off localhost / onto the pod IP",
     "C303": "component inserted (memory_limiter, batch, health_check, leader election)",

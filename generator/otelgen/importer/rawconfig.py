@@ -196,10 +196,13 @@ def _known(ctx: Context, comp: type[Component], section: str, name: str, suffix:
     spec_name = comp.type_name(ctx.version) + (f"/{suffix}" if suffix else "")
     place = _place(ctx, section, name)
     shaped = adapters.adapt(comp.id, comp.kind, raw, adapters.Adapting(section, name, ctx.mode, ctx.notes, place, ctx.env_secrets))
-    config, problem = fit(comp.config_model, shaped)
-    if problem is not None:
-        for p in pydantic_problems(problem, (section, name), comp.config_model):
+    fitted = fit(comp.config_model, shaped)
+    config = fitted.config
+    if fitted.error is not None:
+        for p in pydantic_problems(fitted.error, (section, name), comp.config_model):
             ctx.fail(p.id, list(p.path), p.message, p.hint)
+    for path, why in fitted.moved:
+        ctx.notes.warn("W206", [section, name, *path], f"kept verbatim under extra: otelgen's model refuses it ({why})", "the collector judges it; otelgen derives nothing (ports, RBAC, checks) from it")
     if "extra" in config:
         config["extra"] = credentials.verbatim_to_env(config["extra"], place, ctx.notes, ctx.pod_env)
         _warn_files(ctx, config["extra"], [section, name])
