@@ -309,6 +309,28 @@ def test_importing_a_rendered_config_renders_it_again_unchanged(example, tmp_pat
     assert {line.split()[1] for line in lines(imported, "change")} <= {"C307"}, imported.err
 
 
+def test_credentials_in_free_form_settings(tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "receivers:\n  prometheus:\n    config:\n      scrape_configs:\n"
+        "        - {job_name: app, basic_auth: {username: scraper, password: s3cr3t-scrape}, static_configs: [{targets: ['app:9090']}]}\n"
+        "exporters: {otlp: {endpoint: 'backend:4317', auth: {authenticator: headers_setter}}}\n"
+        "extensions:\n  headers_setter:\n    headers:\n      - {action: upsert, key: Authorization, value: 'Bearer hs-token-123'}\n"
+        "      - {action: upsert, key: X-Scope-OrgID, from_context: tenant}\n"
+        "service:\n  extensions: [headers_setter]\n  pipelines:\n    metrics: {receivers: [prometheus], exporters: [otlp]}\n"
+    )
+    result = run_cli("import", str(config))
+    assert result.code == 0, result.err
+    assert "s3cr3t-scrape" not in result.out + result.err and "hs-token-123" not in result.out + result.err
+    spec = yaml.safe_load(result.out)["spec"]
+    header = spec["extensions"]["headers_setter"]["headers"][0]
+    assert header["value"].startswith("Bearer ${env:OTELGEN_IMPORT_")
+    password = spec["receivers"]["prometheus"]["scrape_configs"][0]["basic_auth"]["password"]
+    env = {e["name"]: e["secretRef"] for e in spec["pod"]["env"]}
+    assert env[password[len("${env:"):-1]] == {"name": "otel-gateway-prometheus", "key": "password"}
+    assert env[header["value"][len("Bearer ${env:"):-1]] == {"name": "otel-gateway-headers-setter", "key": "Authorization"}
+
+
 # ------------------------------------------------------------------ manifests
 
 

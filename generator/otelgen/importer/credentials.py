@@ -101,6 +101,8 @@ def verbatim_to_env(value: Any, place: Place, notes: Notes, pod_env: list[dict[s
     """A copy of verbatim settings with literal credentials as ``${env:VAR}``;
     each VAR is added to ``pod_env`` fed from the Secret."""
     if isinstance(value, dict):
+        if _is_header_pair(value):  # headers_setter style: {key: Authorization, value: "Bearer ..."}
+            return {**value, "value": _env_reference(value["value"], place, notes, pod_env, (*path, "value"), value["key"])}
         out = {}
         for key, item in value.items():
             sub = (*path, key)
@@ -116,9 +118,13 @@ def verbatim_to_env(value: Any, place: Place, notes: Notes, pod_env: list[dict[s
     return value
 
 
-def _env_reference(value: str, place: Place, notes: Notes, pod_env: list[dict[str, Any]], path: tuple[Any, ...]) -> str:
+def _is_header_pair(item: dict[Any, Any]) -> bool:
+    return isinstance(item.get("key"), str) and is_sensitive_header(item["key"]) and is_literal(item.get("value"))
+
+
+def _env_reference(value: str, place: Place, notes: Notes, pod_env: list[dict[str, Any]], path: tuple[Any, ...], key: str | None = None) -> str:
     prefix, _ = _split_scheme(value)
     var = env_name(place, path)
-    ref = secret_ref(place, str(path[-1]), value, path, notes)
+    ref = secret_ref(place, key or str(path[-1]), value, path, notes)
     pod_env.append({"name": var, "secretRef": ref["secretRef"]})
     return f"{prefix}${{env:{var}}}"

@@ -203,8 +203,9 @@ def _known(ctx: Context, comp: type[Component], section: str, name: str, suffix:
             ctx.fail(p.id, list(p.path), p.message, p.hint)
     for path, why in fitted.moved:
         ctx.notes.warn("W206", [section, name, *path], f"kept verbatim under extra: otelgen's model refuses it ({why})", "the collector judges it; otelgen derives nothing (ports, RBAC, checks) from it")
+    # credentials the typed places did not take (free-form settings, extra) go through env
+    config = credentials.verbatim_to_env(config, place, ctx.notes, ctx.pod_env)
     if "extra" in config:
-        config["extra"] = credentials.verbatim_to_env(config["extra"], place, ctx.notes, ctx.pod_env)
         _warn_files(ctx, config["extra"], [section, name])
     return spec_name, config
 
