@@ -524,6 +524,13 @@ def test_bad_input_exits_2_with_a_clear_line_and_writes_nothing(tmp_path, case):
     assert all("(hint: " in line for line in errors), result.err
 
 
+def test_unreadable_paths_are_refused(tmp_path):
+    for path, fragment in ((tmp_path / "missing.yaml", "file not found"), (tmp_path, "is a directory")):
+        result = run_cli("import", str(path))
+        assert result.code == 2 and result.out == ""
+        assert result.err.startswith("error E007") and fragment in result.err
+
+
 def test_too_old_target_version_is_refused():
     result = run_cli("import", corpus("old-agent-0.98"), "--target-version", "0.100.0")
     assert result.code == 2 and "older than otelgen supports" in result.err
