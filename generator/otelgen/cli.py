@@ -21,6 +21,19 @@ examples:
   otelgen lint collector.yaml k8s/*.yaml          # find what breaks existing deployments
   otelgen kustomize -f spec.yaml -o base/         # a Kustomize base for GitOps
   otelgen schema > otelgen-collector.json         # JSON Schema for editors and CI
+  otelgen import collector.yaml -o spec.yaml      # bring an existing config into a spec
+"""
+
+IMPORT_EXAMPLES = """\
+examples:
+  otelgen import otel-config.yaml -o spec.yaml           # a raw collector config
+  otelgen import deploy/collector.yaml --mode gateway    # manifests: ConfigMap + Deployment/DaemonSet
+  otelgen import otelcol-operator-cr.yaml                # an Operator OpenTelemetryCollector
+  otelgen import old.yaml --target-version 0.145.0 | otelgen render -f -
+
+Prints the spec (or writes it atomically with -o) and, on stderr, one line
+per change made (C3xx), per thing not carried (W2xx), and the kubectl command
+for every Secret the spec now references. Exit code 2 on unusable input.
 """
 
 RENDER_EXAMPLES = """\
@@ -100,6 +113,11 @@ def _parser() -> argparse.ArgumentParser:
     kustomize = sub.add_parser("kustomize", help="write a Kustomize base for a spec", description="Write a Kustomize base: kustomization.yaml, one file per object, the collector config in a configMapGenerator (its name hash rolls the pods).", epilog="examples:\n  otelgen kustomize -f examples/gateway-default.yaml -o deploy/base\n  kustomize build deploy/base | kubectl apply -f -\n", formatter_class=argparse.RawDescriptionHelpFormatter)
     _spec_args(kustomize, "-f", "--file")
     kustomize.add_argument("-o", "--output", metavar="DIR", required=True, help="directory to write (replaced atomically)")
+    imp = sub.add_parser("import", help="turn a collector config or manifests into a spec", description="Import a raw collector config, or the Kubernetes manifests that run one, as an otelgen spec.", epilog=IMPORT_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    imp.add_argument("path", metavar="PATH", help="collector config, or multi-document manifests (also helm template output, Operator resources); - for stdin")
+    imp.add_argument("--mode", choices=["agent", "gateway", "sidecar"], help="default: from the workload kind, else agent when the config reads node-local data, gateway otherwise")
+    imp.add_argument("--target-version", metavar="X.Y.Z", help="collector version the spec targets (component names follow it); default: the image tag of the manifests when otelgen supports it, else the pinned version")
+    imp.add_argument("-o", "--output", metavar="SPEC_YAML", help="write the spec here (atomically); default: stdout")
     return parser
 
 
@@ -182,13 +200,28 @@ def cmd_kustomize(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from otelgen import importer
+
+    imported = importer.import_path(args.path, args.mode, args.target_version)
+    _report(imported.notes.items + imported.warnings)
+    for secret in imported.secrets:
+        print(f"secret {secret.name}: {secret.command()}", file=sys.stderr)
+    if args.output:
+        importer.write_atomically(imported.text(), args.output)
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(imported.text())
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_BAD_INPUT
-    handler = {"render": cmd_render, "inject": cmd_inject, "validate": cmd_validate, "lint": cmd_lint, "schema": cmd_schema, "kustomize": cmd_kustomize}[args.command]
+    handler = {"render": cmd_render, "inject": cmd_inject, "validate": cmd_validate, "lint": cmd_lint, "import": cmd_import, "schema": cmd_schema, "kustomize": cmd_kustomize}[args.command]
     from otelgen.errors import SpecError
 
     try:

@@ -214,6 +214,8 @@ class LoadBalancingExporter(Component):
         if self.config.timeout:
             otlp["timeout"] = self.config.timeout
         resolver = self.config.resolver.model_dump(exclude_none=True)
+        if "dns" in resolver:
+            resolver["dns"]["port"] = str(resolver["dns"]["port"])  # the collector decodes this port as a string
         return {"routing_key": self.config.routing_key, "protocol": {"otlp": otlp}, "resolver": resolver}
 
     def needs(self) -> Needs:

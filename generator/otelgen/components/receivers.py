@@ -333,6 +333,10 @@ class WatchedObject(BaseModel):
     group: str | None = None
     namespaces: list[str] | None = None
     interval: str | None = None
+    label_selector: str | None = None
+    field_selector: str | None = None
+    exclude_watch_type: list[Literal["ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"]] | None = None
+    resource_version: str | None = None
 
 
 class K8sObjectsReceiverConfig(ComponentConfig):

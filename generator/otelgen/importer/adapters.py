@@ -1,0 +1,225 @@
+"""Per-component translations from the collector's config shape to the spec's.
+
+The spec types a few settings differently from the collector (a listener's
+``port`` instead of its ``endpoint``, ``authenticator`` instead of
+``auth.authenticator``, ``filter_by_node`` instead of ``filter.node_from_env_var``).
+Each adapter is keyed by the registry's canonical component id and only
+reshapes; fitting onto the model happens afterwards (:mod:`.fit`)."""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from otelgen.components.base import host_port
+from otelgen.importer import credentials
+from otelgen.importer.notes import Notes
+
+
+@dataclass
+class Adapting:
+    """What an adapter may use: where the component is and where notes go."""
+
+    section: str
+    name: str  # as written in the input
+    mode: str
+    notes: Notes
+    place: credentials.Place
+    #: env var → the Secret key the pod feeds it from (manifest input)
+    env_secrets: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def path(self, *parts: Any) -> list[Any]:
+        return [self.section, self.name, *parts]
+
+
+Adapter = Callable[[dict[str, Any], Adapting], dict[str, Any]]
+
+
+def listen_port(endpoint: Any, a: Adapting, *path: Any) -> int | None:
+    """The port of a listener's ``host:port`` endpoint; None (with a warning) when it has none."""
+    if isinstance(endpoint, str):
+        text = endpoint[1:] if endpoint.startswith(":") else endpoint
+        _, port = host_port(text if ":" in text else f"x:{text}")
+        if port is not None and 1 <= port <= 65535:
+            return port
+    a.notes.warn("W201", a.path(*path), f"cannot read a port from endpoint {endpoint!r}: the component's default port is used", "write the endpoint as host:port")
+    return None
+
+
+def _endpoint_to_port(cfg: Any, a: Adapting, *path: Any) -> Any:
+    if cfg is not None and not isinstance(cfg, dict):
+        return cfg  # not a mapping: the model refuses it with a clear error
+    cfg = dict(cfg or {})
+    if "endpoint" in cfg:
+        port = listen_port(cfg.pop("endpoint"), a, *path, "endpoint")
+        if port is not None:
+            cfg["port"] = port
+    return cfg
+
+
+def _otlp_receiver(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
+    protocols = raw.get("protocols") if isinstance(raw.get("protocols"), dict) else {}
+    out = dict(raw)
+    shaped: dict[str, Any] = {k: v for k, v in protocols.items() if k not in ("grpc", "http")}
+    for proto in ("grpc", "http"):
+        shaped[proto] = _endpoint_to_port(protocols[proto], a, "protocols", proto) if proto in protocols else {"enabled": False}
+    out["protocols"] = shaped
+    return out
+
+
+def _jaeger_receiver(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
+    protocols = raw.get("protocols") if isinstance(raw.get("protocols"), dict) else {}
+    out = dict(raw)
+    shaped: dict[str, Any] = {k: v for k, v in protocols.items() if k not in ("grpc", "thrift_http", "thrift_compact", "thrift_binary")}
+    for proto in ("grpc", "thrift_http", "thrift_compact", "thrift_binary"):
+        shaped[proto] = _endpoint_to_port(protocols[proto], a, "protocols", proto) if proto in protocols else None
+    out["protocols"] = shaped
+    return out
+
+
+def _listener(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
+    """zipkin, health_check, pprof, zpages: one endpoint → port."""
+    return _endpoint_to_port(raw, a)
+
+
+def _prometheus_receiver(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
+    out = {k: v for k, v in raw.items() if k != "config"}
+    config = raw.get("config")
+    out["self_scrape"] = False
+    if isinstance(config, dict):
+        rest = {k: v for k, v in config.items() if k != "scrape_configs"}
+        if "scrape_configs" in config:
+            out["scrape_configs"] = config["scrape_configs"]
+        if rest:
+            out["config"] = rest  # not typed: carried under extra
+    return out
+
+
+def _file_log(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
+    # the spec would add a container parser; the input's operators are kept as written instead
+    return {**raw, "parse_container_logs": False}
+
+
+def _k8s_attributes(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
+    out = {k: v for k, v in raw.items() if k not in ("filter", "extract")}
+    filt = raw.get("filter")
+    if isinstance(filt, dict) and filt.get("node_from_env_var"):
+        out["filter_by_node"] = True
+        rest = {k: v for k, v in filt.items() if k != "node_from_env_var"}
+        if filt["node_from_env_var"] != "K8S_NODE_NAME":
+            a.notes.change("C306", a.path("filter", "node_from_env_var"), f"node filter reads K8S_NODE_NAME (was {filt['node_from_env_var']}); otelgen defines it from spec.nodeName")
+    elif a.mode == "agent":
+        rest = filt if isinstance(filt, dict) else {}
+        a.notes.change("C306", a.path("filter"), "node filter added: an agent watches only the pods on its own node", "set filter_by_node: false in the spec to watch the whole cluster")
+    else:
+        rest = filt if isinstance(filt, dict) else {}  # gateways and sidecars watch the whole cluster anyway
+    if rest:
+        out["filter"] = rest
+    extract = raw.get("extract")
+    if isinstance(extract, dict):
+        for key in ("metadata", "labels", "annotations"):
+            if key in extract:
+                out[key] = extract[key]
+        rest_extract = {k: v for k, v in extract.items() if k not in ("metadata", "labels", "annotations")}
+        if rest_extract:
+            out["extract"] = rest_extract
+    return out
+
+
+def _network_exporter(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
+    out = dict(raw)
+    auth = raw.get("auth")
+    if isinstance(auth, dict) and isinstance(auth.get("authenticator"), str):
+        out.pop("auth")
+        out["authenticator"] = auth["authenticator"]
+        if len(auth) > 1:
+            out["auth"] = {k: v for k, v in auth.items() if k != "authenticator"}
+    if "headers" in raw:
+        out["headers"] = credentials.headers_to_secrets(raw["headers"], a.place, a.notes)
+    return out
+
+
+def _otlp_http_exporter(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
+    out = _network_exporter(raw, a)
+    endpoint = raw.get("endpoint")
+    tls = out.get("tls") or {}
+    if isinstance(endpoint, str) and endpoint.startswith("http://") and isinstance(tls, dict) and "insecure" not in tls:
+        out["tls"] = {**tls, "insecure": True}  # what the http:// scheme already meant
+    return out
+
+
+def _memory_limiter(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
+    out = dict(raw)
+    if "check_interval" not in out:
+        a.notes.change("C306", a.path("check_interval"), "check_interval set to otelgen's 100ms (the collector requires one)", "see docs/memory.md")
+    return out
+
+
+_ENV_ONLY = re.compile(r"^\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}$")
+
+
+def _bearer_token(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
+    """The spec takes the token only as a Secret reference."""
+    out = dict(raw)
+    token = raw.get("token")
+    if credentials.is_literal(token):
+        out["token"] = credentials.secret_ref(a.place, "token", token, ("token",), a.notes)
+    elif isinstance(token, str) and _ENV_ONLY.match(token):
+        var = _ENV_ONLY.match(token)[1]
+        if var in a.env_secrets:
+            out["token"] = {"secretRef": dict(a.env_secrets[var])}
+        else:
+            out["token"] = credentials.secret_ref(a.place, "token", token, ("token",), a.notes, f"the value of env var {var}")
+    return out
+
+
+def _load_balancing(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
+    out = {k: v for k, v in raw.items() if k != "protocol"}
+    protocol = raw.get("protocol")
+    if isinstance(protocol, dict) and isinstance(protocol.get("otlp"), dict):
+        otlp = dict(protocol["otlp"])
+        for key in ("tls", "timeout"):
+            if key in otlp:
+                out[key] = otlp.pop(key)
+        rest = {k: v for k, v in protocol.items() if k != "otlp"}
+        if otlp:
+            rest["otlp"] = otlp
+        if rest:
+            out["protocol"] = rest
+    elif protocol is not None:
+        out["protocol"] = protocol
+    return out
+
+
+def _leader_elected(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
+    out = dict(raw)
+    out.pop("k8s_leader_elector", None)  # derived by otelgen; changes.py lists a difference
+    return out
+
+
+ADAPTERS: dict[str, Adapter] = {
+    "otlp:receiver": _otlp_receiver,
+    "jaeger:receiver": _jaeger_receiver,
+    "zipkin:receiver": _listener,
+    "prometheus:receiver": _prometheus_receiver,
+    "file_log:receiver": _file_log,
+    "k8s_cluster:receiver": _leader_elected,
+    "k8s_objects:receiver": _leader_elected,
+    "k8s_events:receiver": _leader_elected,
+    "k8s_attributes:processor": _k8s_attributes,
+    "memory_limiter:processor": _memory_limiter,
+    "otlp:exporter": _network_exporter,
+    "otlp_http:exporter": _otlp_http_exporter,
+    "loadbalancing:exporter": _load_balancing,
+    "health_check:extension": _listener,
+    "pprof:extension": _listener,
+    "zpages:extension": _listener,
+    "bearertokenauth:extension": _bearer_token,
+}
+
+
+def adapt(component_id: str, kind: str, raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
+    adapter = ADAPTERS.get(f"{component_id}:{kind}")
+    return adapter(copy.deepcopy(raw), a) if adapter else copy.deepcopy(raw)
