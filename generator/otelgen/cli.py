@@ -19,9 +19,9 @@ examples:
   otelgen inject -f app-deployment.yaml           # add the collector sidecar to an app
   otelgen validate examples/*.yaml                # check specs in CI
   otelgen lint collector.yaml k8s/*.yaml          # find what breaks existing deployments
+  otelgen import collector.yaml -o spec.yaml      # bring an existing config into a spec
   otelgen kustomize -f spec.yaml -o base/         # a Kustomize base for GitOps
   otelgen schema > otelgen-collector.json         # JSON Schema for editors and CI
-  otelgen import collector.yaml -o spec.yaml      # bring an existing config into a spec
 """
 
 IMPORT_EXAMPLES = """\
