@@ -143,3 +143,11 @@ def test_text_utf8_cannot_carry_is_refused(tmp_path):
     assert result.code == 2 and "line 5" in result.err and "surrogate" in result.err, result.err
     result = run_cli("render", "gateway", "--set", "exporters.otlp.extra.foo=a\udcff")
     assert result.code == 2 and result.err.startswith("error E005 ") and "not UTF-8" in result.err, result.err
+
+
+def test_values_yaml_cannot_construct_are_clean_errors(tmp_path):
+    """PyYAML turns 2001-13-45 into a timestamp and fails with ValueError: that
+    is bad input (E001 with a hint to quote it), not a traceback."""
+    spec = write_spec(tmp_path, "spec:\n  mode: gateway\n  pod:\n    annotations:\n      built: 2001-13-45\n")
+    result = run_cli("render", "-f", spec)
+    assert result.code == 2 and result.err.startswith("error E001 ") and "quote the value" in result.err, result.err

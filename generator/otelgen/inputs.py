@@ -130,17 +130,9 @@ def _node_lines(node: yaml.Node, offset: int, flat: bool) -> tuple[dict, dict]:
 
 def _parse(text: str | bytes, source: str, line_offset: int = 0, flat: bool = False) -> list[tuple[Any, dict, dict]]:
     """(data, lines, blocks) of every document, under yamlio's limits; SpecError when unusable."""
-    if isinstance(text, bytes):
-        if len(text) > yamlio.MAX_BYTES:
-            raise SpecError([error("E002", [], f"{source} is larger than {yamlio.MAX_BYTES} bytes", "split it or trim it")])
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise SpecError([error("E001", [], f"{source} is not UTF-8 text ({exc.reason} at byte {exc.start})", "save the file as UTF-8")]) from None
-    if len(text) > yamlio.MAX_BYTES:
-        raise SpecError([error("E002", [], f"{source} is larger than {yamlio.MAX_BYTES} bytes", "split it or trim it")])
-    try:
-        loader = yamlio._LimitedLoader(text)
+    text = yamlio.decode(text, source)
+    with yamlio.parse_errors(source, 0 if flat else line_offset):
+        loader = yamlio.LimitedLoader(text)
         try:
             out = []
             while loader.check_node():
@@ -152,17 +144,6 @@ def _parse(text: str | bytes, source: str, line_offset: int = 0, flat: bool = Fa
             return out
         finally:
             loader.dispose()
-    except yamlio._TooBig as exc:
-        raise SpecError([error("E002", [], f"{source}: refused: {exc}", "YAML anchors/aliases and nesting are limited to keep parsing bounded")]) from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f" at line {mark.line + 1 + (0 if flat else line_offset)}, column {mark.column + 1}" if mark else ""
-        raise SpecError([error("E001", [], f"{source}: invalid YAML{where}: {exc.problem}", "check indentation and quoting")]) from None
-    except yaml.YAMLError as exc:
-        raise SpecError([error("E001", [], f"{source}: invalid YAML: {exc}", "check indentation and quoting")]) from None
-    except (RecursionError, ValueError, TypeError, OverflowError) as exc:
-        # constructors of odd scalars (timestamps, unhashable keys) and very deep input
-        raise SpecError([error("E002", [], f"{source}: refused: {type(exc).__name__}: {str(exc)[:120]}", "simplify the document")]) from None
 
 
 # ---------------------------------------------------------------- kubernetes objects

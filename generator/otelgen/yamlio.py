@@ -10,7 +10,8 @@ multi-line strings as literal blocks.
 from __future__ import annotations
 
 import re
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 import yaml
 
@@ -28,7 +29,7 @@ def is_utf8_text(text: str) -> bool:
     return not _SURROGATE.search(text)
 
 
-class _LimitedLoader(yaml.SafeLoader):
+class LimitedLoader(yaml.SafeLoader):
     """SafeLoader that refuses documents with too many nodes or too deep nesting."""
 
     def __init__(self, stream: str) -> None:
@@ -88,8 +89,8 @@ def _check_alias_expansion(root: yaml.Node) -> None:
     size(root)
 
 
-def load_documents(text: str | bytes, source: str) -> list[Any]:
-    """Parse every YAML document in ``text``; raise SpecError on anything unusable."""
+def decode(text: str | bytes, source: str) -> str:
+    """The text of one input; SpecError when it is too large or not UTF-8."""
     if isinstance(text, bytes):
         if len(text) > MAX_BYTES:
             raise SpecError([error("E002", [], f"{source} is larger than {MAX_BYTES} bytes", "split it or trim it")])
@@ -99,8 +100,37 @@ def load_documents(text: str | bytes, source: str) -> list[Any]:
             raise SpecError([error("E001", [], f"{source} is not UTF-8 text ({exc.reason} at byte {exc.start})", "save the file as UTF-8")]) from None
     if len(text) > MAX_BYTES:
         raise SpecError([error("E002", [], f"{source} is larger than {MAX_BYTES} bytes", "split it or trim it")])
+    return text
+
+
+@contextmanager
+def parse_errors(source: str, line_offset: int = 0) -> Iterator[None]:
+    """Every way parsing ``source`` with ``LimitedLoader`` can fail, as one
+    SpecError (line numbers shifted by ``line_offset`` for embedded YAML)."""
     try:
-        loader = _LimitedLoader(text)
+        yield
+    except _TooBig as exc:
+        raise SpecError([error("E002", [], f"{source}: refused: {exc}", "YAML anchors/aliases and nesting are limited to keep parsing bounded")]) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f" at line {mark.line + 1 + line_offset}, column {mark.column + 1}" if mark else ""
+        raise SpecError([error("E001", [], f"{source}: invalid YAML{where}: {exc.problem}", "check indentation and quoting")]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow
+        raise SpecError([error("E001", [], f"{source}: invalid YAML at character {exc.position}: {str(exc).splitlines()[0]}", "remove control characters; YAML files are printable text")]) from None
+    except yaml.YAMLError as exc:
+        raise SpecError([error("E001", [], f"{source}: invalid YAML: {exc}", "check indentation and quoting")]) from None
+    except RecursionError:
+        raise SpecError([error("E002", [], f"{source}: refused: nesting too deep", "flatten the document")]) from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        # constructors of odd scalars: a timestamp like 2001-13-45, a huge float exponent
+        raise SpecError([error("E001", [], f"{source}: invalid YAML value: {type(exc).__name__}: {str(exc)[:120]}", "quote the value to keep it a string")]) from None
+
+
+def load_documents(text: str | bytes, source: str) -> list[Any]:
+    """Parse every YAML document in ``text``; raise SpecError on anything unusable."""
+    text = decode(text, source)
+    with parse_errors(source):
+        loader = LimitedLoader(text)
         try:
             docs = []
             while loader.check_data():
@@ -108,16 +138,6 @@ def load_documents(text: str | bytes, source: str) -> list[Any]:
             return docs
         finally:
             loader.dispose()
-    except _TooBig as exc:
-        raise SpecError([error("E002", [], f"{source}: refused: {exc}", "YAML anchors/aliases and nesting are limited to keep parsing bounded")]) from None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise SpecError([error("E001", [], f"{source}: invalid YAML{where}: {exc.problem}", "check indentation and quoting")]) from None
-    except yaml.YAMLError as exc:
-        raise SpecError([error("E001", [], f"{source}: invalid YAML: {exc}", "check indentation and quoting")]) from None
-    except RecursionError:
-        raise SpecError([error("E002", [], f"{source}: refused: nesting too deep", "flatten the document")]) from None
 
 
 def load_mapping(text: str | bytes, source: str) -> dict:

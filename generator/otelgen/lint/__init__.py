@@ -112,18 +112,19 @@ def run(paths: list[str], options: Options, fmt: str, fail_on: str) -> int:
     from otelgen.lint.output import FORMATS
 
     findings: list[Finding] = []
-    unusable = False
+    unusable = 0
     for path in paths:
         try:
             findings.extend(lint_path(path, options))
         except SpecError as exc:
-            unusable = True
+            unusable += 1
             for problem in exc.problems:
                 print(problem.render() if problem.source or path in problem.message else f"{path}: {problem.render()}", file=sys.stderr)
     sys.stdout.write(FORMATS[fmt](findings))
     if fmt == "text":
         counts = {s: sum(1 for f in findings if f.severity == s) for s in ("error", "warning")}
-        print(f"{len(paths)} file(s): {counts['error']} error(s), {counts['warning']} warning(s)", file=sys.stderr)
+        not_read = f", {unusable} unusable (not linted)" if unusable else ""
+        print(f"{len(paths)} file(s){not_read}: {counts['error']} error(s), {counts['warning']} warning(s)", file=sys.stderr)
     if unusable:
         return 2
     threshold = SEVERITY_RANK[fail_on]
