@@ -269,15 +269,23 @@ def _processors_list(doc: Any, pipeline_name: str) -> Any:
     return pipeline["processors"]
 
 
+def _take_out(items: list, type_name: str, default: str, doc: Any) -> str:
+    """Remove every processor of ``type_name`` from the pipeline's ``items``;
+    the name of the first one listed (the one to put back), else ``default``."""
+    names = {r.name for r in find_type(doc, "processors", type_name)}
+    name = default
+    for i in reversed(range(len(items))):
+        if items[i] in names:
+            name = items[i]
+            del items[i]
+    return name
+
+
 def fix_memory_limiter_placement(doc: Any, hit: Hit, t: ConfigTarget) -> str | None:
     name, defined_now = _memory_limiter_name(doc, t)
     pipeline_name = hit.path[2]
     items = _processors_list(doc, pipeline_name)
-    limiters = {r.name for r in find_type(doc, "processors", "memory_limiter")}
-    for i in reversed(range(len(items))):
-        if items[i] in limiters:
-            name = items[i]
-            del items[i]
+    name = _take_out(items, "memory_limiter", name, doc)
     items.insert(0, name)
     done = f"{name} first in pipeline {pipeline_name}"
     return f"{defined_now}; {done}" if defined_now else done
@@ -303,11 +311,7 @@ def _place_batch(doc: Any, pipeline_name: str) -> str:
     """Put the pipeline's batch right after its last sampler / context-dependent processor."""
     name, defined_now = _batch_name(doc)
     items = _processors_list(doc, pipeline_name)
-    batches = {r.name for r in find_type(doc, "processors", "batch")}
-    for i in reversed(range(len(items))):
-        if items[i] in batches:
-            name = items[i]
-            del items[i]
+    name = _take_out(items, "batch", name, doc)
     order = {r.name: (r.registry.order if r.registry else None) for r in defined(doc) if r.section == "processors"}
     last_before = max((i for i, p in enumerate(items) if order.get(p) in ("before_batch", "first")), default=-1)
     items.insert(last_before + 1 if last_before >= 0 else len(items), name)
