@@ -21,10 +21,10 @@ log() { printf 'install.sh: %s\n' "$*" >&2; }
 die() { printf 'install.sh: ERROR: %s\n' "$*" >&2; exit 1; }
 where() { "$PY" "$TOOLS/toolpaths.py" where "$1" || die "cannot compute the path of $1"; }
 
-WANT=(kubeconform kustomize kube-score wheelhouse k8s-schemas crd-schemas collector telemetrygen)
+WANT=(kubeconform kustomize kube-score helm wheelhouse k8s-schemas crd-schemas collector telemetrygen)
 case "${1:-}" in
   --check) exec "$PY" "$TOOLS/toolpaths.py" check ;;
-  --skip-collector) WANT=(kubeconform kustomize kube-score wheelhouse k8s-schemas crd-schemas telemetrygen) ;;
+  --skip-collector) WANT=(kubeconform kustomize kube-score helm wheelhouse k8s-schemas crd-schemas telemetrygen) ;;
   "") ;;
   *) die "usage: $0 [--check | --skip-collector]" ;;
 esac
@@ -121,6 +121,13 @@ if [[ -x $KUBE_SCORE ]]; then
   log "kube-score $KUBE_SCORE_VERSION: present ($KUBE_SCORE)"
 else
   timed "kube-score" go_install "$KUBE_SCORE" "github.com/zegl/kube-score/cmd/kube-score@$KUBE_SCORE_VERSION"
+fi
+
+HELM=$(where helm)
+if [[ -x $HELM ]]; then
+  log "helm $HELM_VERSION: present ($HELM)"
+else
+  timed "helm" go_install "$HELM" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
 fi
 
 WHEELHOUSE=$(where wheelhouse)

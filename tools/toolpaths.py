@@ -102,6 +102,10 @@ def kube_score_path() -> Path:
     return cache_root() / "kube-score" / versions()["KUBE_SCORE_VERSION"] / "kube-score"
 
 
+def helm_path() -> Path:
+    return cache_root() / "helm" / versions()["HELM_VERSION"] / "helm"
+
+
 def telemetrygen_path() -> Path:
     return cache_root() / "telemetrygen" / versions()["TELEMETRYGEN_VERSION"] / "telemetrygen"
 
@@ -155,6 +159,10 @@ def kube_score() -> Path:
     return _require("kube-score", kube_score_path())
 
 
+def helm() -> Path:
+    return _require("helm", helm_path())
+
+
 def wheelhouse() -> Path:
     return _require("wheelhouse", wheelhouse_path())
 
@@ -191,6 +199,7 @@ PATHS = {  # name -> expected path, for install.sh
     "kustomize": kustomize_path,
     "wheelhouse": wheelhouse_path,
     "kube-score": kube_score_path,
+    "helm": helm_path,
     "builder": builder_path,
     "k8s-schemas": k8s_schemas_root,
     "crd-schemas": crd_schemas_root,
@@ -203,6 +212,7 @@ INSTALLED = {  # name -> public accessor, for `check`
     "kustomize": kustomize,
     "wheelhouse": wheelhouse,
     "kube-score": kube_score,
+    "helm": helm,
     "k8s-schemas": k8s_schema_location,
     "crd-schemas": crd_schema_location,
     "collector": collector,

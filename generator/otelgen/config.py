@@ -35,7 +35,8 @@ def collector_config(plan: Plan) -> dict[str, Any]:
                 rendered[role] = [ref(role, n) for n in pipeline[role]]
         pipelines[pname] = rendered
     config["service"] = {
-        "extensions": [ids[key] for key in plan.instances if key[0] == "extensions"],
+        # sorted: the order of keys in the input (lost in Helm values) must not matter
+        "extensions": sorted(ids[key] for key in plan.instances if key[0] == "extensions"),
         "pipelines": pipelines,
         "telemetry": telemetry(plan),
     }

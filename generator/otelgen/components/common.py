@@ -81,7 +81,7 @@ class HeadersMixin(BaseModel):
 
     def render_headers(self, ctx: Context, needs: Needs) -> dict[str, str]:
         out: dict[str, str] = {}
-        for name, value in self.headers.items():
+        for name, value in sorted(self.headers.items()):  # env var order independent of key order
             if isinstance(value, SecretValue):
                 text, env = secret_env(ctx, value, "HEADER", name)
                 needs.env.append(env)

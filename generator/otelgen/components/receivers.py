@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -230,6 +231,12 @@ class FileLogReceiver(Component):
 # ------------------------------------------------------------------- hostmetrics
 
 _DEFAULT_SCRAPERS = ("cpu", "load", "memory", "disk", "filesystem", "network", "paging", "processes")
+#: filesystem scraper settings when none are given: pseudo and container
+#: filesystems only produce noise and permission errors
+FILESYSTEM_DEFAULTS: dict[str, Any] = {
+    "exclude_fs_types": {"fs_types": ["autofs", "binfmt_misc", "bpf", "cgroup2", "configfs", "debugfs", "devpts", "devtmpfs", "fusectl", "hugetlbfs", "mqueue", "nsfs", "overlay", "proc", "procfs", "pstore", "rpc_pipefs", "securityfs", "selinuxfs", "squashfs", "sysfs", "tracefs"], "match_type": "strict"},
+    "exclude_mount_points": {"mount_points": ["/dev/*", "/proc/*", "/sys/*", "/run/k3s/containerd/*", "/var/lib/docker/*", "/var/lib/kubelet/*", "/snap/*"], "match_type": "regexp"},
+}
 
 
 class HostMetricsReceiverConfig(ComponentConfig):
@@ -249,11 +256,7 @@ class HostMetricsReceiver(Component):
     def build(self) -> dict[str, Any]:
         scrapers = dict(self.config.scrapers)
         if "filesystem" in scrapers and not scrapers["filesystem"]:
-            # pseudo and container filesystems only produce noise and permission errors
-            scrapers["filesystem"] = {
-                "exclude_fs_types": {"fs_types": ["autofs", "binfmt_misc", "bpf", "cgroup2", "configfs", "debugfs", "devpts", "devtmpfs", "fusectl", "hugetlbfs", "mqueue", "nsfs", "overlay", "proc", "procfs", "pstore", "rpc_pipefs", "securityfs", "selinuxfs", "squashfs", "sysfs", "tracefs"], "match_type": "strict"},
-                "exclude_mount_points": {"mount_points": ["/dev/*", "/proc/*", "/sys/*", "/run/k3s/containerd/*", "/var/lib/docker/*", "/var/lib/kubelet/*", "/snap/*"], "match_type": "regexp"},
-            }
+            scrapers["filesystem"] = copy.deepcopy(FILESYSTEM_DEFAULTS)
         return {"collection_interval": self.config.collection_interval, "root_path": self.config.root_path, "scrapers": scrapers}
 
     def needs(self) -> Needs:

@@ -1,0 +1,330 @@
+{{- /*
+Kubernetes objects from the plan (otelgen.manifests.*), in otelgen's apply
+order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
+*/ -}}
+
+{{- define "otelgen.selectorLabels" -}}
+{{- toJson (dict "app.kubernetes.io/name" .data.naming.appName "app.kubernetes.io/instance" .name "app.kubernetes.io/component" .mode) -}}
+{{- end -}}
+
+{{- define "otelgen.metadata" -}}
+{{- $plan := .plan -}}
+{{- $meta := dict "name" .name -}}
+{{- if not .clusterScoped -}}{{- $_ := set $meta "namespace" $plan.namespace -}}{{- end -}}
+{{- $labels := include "otelgen.selectorLabels" $plan | fromJson -}}
+{{- $_ := set $labels "app.kubernetes.io/version" $plan.version -}}
+{{- $_ := set $labels "app.kubernetes.io/part-of" $plan.data.naming.partOf -}}
+{{- $_ := set $labels "app.kubernetes.io/managed-by" .helm.managedBy -}}
+{{- $_ := set $labels "helm.sh/chart" .helm.chart -}}
+{{- $_ := set $meta "labels" $labels -}}
+{{- if .annotations -}}{{- $_ := set $meta "annotations" .annotations -}}{{- end -}}
+{{- toJson $meta -}}
+{{- end -}}
+
+{{- /* rbac.merge_rules: one PolicyRule per (apiGroup, verbs), sorted */ -}}
+{{- define "otelgen.mergeRules" -}}
+{{- $verbsBy := dict -}}
+{{- range $rule := .rules -}}
+{{- range $group := $rule.apiGroups -}}
+{{- range $resource := $rule.resources -}}
+{{- $key := printf "%s %s" $group $resource -}}
+{{- $_ := set $verbsBy $key (concat (get $verbsBy $key | default list) $rule.verbs | uniq | sortAlpha) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $grouped := dict -}}
+{{- $groupKeys := dict -}}
+{{- range $key, $verbs := $verbsBy -}}
+{{- $group := (splitn " " 2 $key)._0 -}}
+{{- $resource := (splitn " " 2 $key)._1 -}}
+{{- $gkey := printf "%s %s" $group (join " " $verbs) -}}
+{{- $_ := set $grouped $gkey (append (get $grouped $gkey | default list) $resource) -}}
+{{- $_ := set $groupKeys $gkey (dict "group" $group "verbs" $verbs) -}}
+{{- end -}}
+{{- $out := list -}}
+{{- range $gkey := keys $grouped | sortAlpha -}}
+{{- $g := get $groupKeys $gkey -}}
+{{- $out = append $out (dict "apiGroups" (list $g.group) "resources" (get $grouped $gkey | sortAlpha) "verbs" $g.verbs) -}}
+{{- end -}}
+{{- toJson (dict "v" $out) -}}
+{{- end -}}
+
+{{- define "otelgen.servicePort" -}}
+{{- $out := dict "name" .name "port" .port "targetPort" .name "protocol" .protocol -}}
+{{- if .appProtocol -}}{{- $_ := set $out "appProtocol" .appProtocol -}}{{- end -}}
+{{- toJson $out -}}
+{{- end -}}
+
+{{- define "otelgen.volume" -}}
+{{- if .host_path -}}
+{{- toJson (dict "name" .name "hostPath" (dict "path" .host_path "type" (.host_path_type | default "Directory"))) -}}
+{{- else if .secret_name -}}
+{{- $secret := dict "secretName" .secret_name "defaultMode" .mode -}}
+{{- if .secret_items -}}
+{{- $items := list -}}
+{{- range $i := .secret_items -}}{{- $items = append $items (dict "key" (index $i 0) "path" (index $i 1)) -}}{{- end -}}
+{{- $_ := set $secret "items" $items -}}
+{{- end -}}
+{{- toJson (dict "name" .name "secret" $secret) -}}
+{{- else -}}
+{{- toJson (dict "name" .name "emptyDir" (dict "sizeLimit" (printf "%dMi" (int (.empty_dir_mib | default 64))))) -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "otelgen.config" -}}
+{{- $plan := .plan -}}
+{{- $config := dict -}}
+{{- range $section := list "extensions" "receivers" "processors" "exporters" "connectors" -}}
+{{- $entries := dict -}}
+{{- range $inst := $plan.instances -}}{{- if eq $inst.section $section -}}{{- $_ := set $entries $inst.renderedId $inst.config -}}{{- end -}}{{- end -}}
+{{- if $entries -}}{{- $_ := set $config $section $entries -}}{{- end -}}
+{{- end -}}
+{{- $ids := dict -}}
+{{- $extensions := list -}}
+{{- range $inst := $plan.instances -}}
+{{- $_ := set $ids (printf "%s %s" $inst.section $inst.name) $inst.renderedId -}}
+{{- if eq $inst.section "extensions" -}}{{- $extensions = append $extensions $inst.renderedId -}}{{- end -}}
+{{- end -}}
+{{- $pipelines := dict -}}
+{{- range $pname, $p := $plan.pipelines -}}
+{{- $rendered := dict -}}
+{{- range $role := list "receivers" "processors" "exporters" -}}
+{{- $refs := list -}}
+{{- range $ref := get $p $role -}}
+{{- $sec := $role -}}
+{{- if and (ne $role "processors") (has $ref $plan.connectors) -}}{{- $sec = "connectors" -}}{{- end -}}
+{{- $refs = append $refs (get $ids (printf "%s %s" $sec $ref)) -}}
+{{- end -}}
+{{- if $refs -}}{{- $_ := set $rendered $role $refs -}}{{- end -}}
+{{- end -}}
+{{- $_ := set $pipelines $pname $rendered -}}
+{{- end -}}
+{{- $telemetry := dict "logs" (dict "level" $plan.spec.telemetry.logLevel "encoding" "json") "metrics" (dict "level" "normal" "readers" (list (dict "pull" (dict "exporter" (dict "prometheus" (dict "host" $plan.data.paths.podIP "port" $plan.spec.telemetry.metricsPort)))))) -}}
+{{- $_ := set $config "service" (dict "extensions" ($extensions | sortAlpha) "pipelines" $pipelines "telemetry" $telemetry) -}}
+{{- toJson $config -}}
+{{- end -}}
+
+{{- define "otelgen.objects" -}}
+{{- $plan := .plan -}}
+{{- $helm := .helm -}}
+{{- $spec := $plan.spec -}}
+{{- $mode := $plan.mode -}}
+{{- $data := $plan.data -}}
+{{- $m := dict "plan" $plan "helm" $helm "annotations" (dict) -}}
+{{- $objects := list -}}
+{{- $selector := include "otelgen.selectorLabels" $plan | fromJson -}}
+{{- $several := and (eq $mode "gateway") (or (gt (int $spec.scaling.replicas) 1) $spec.scaling.autoscaling.enabled) -}}
+
+{{- /* ServiceAccount and RBAC */ -}}
+{{- if ne $mode "sidecar" -}}
+{{- $objects = append $objects (dict "apiVersion" "v1" "kind" "ServiceAccount" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "automountServiceAccountToken" $plan.needsApi) -}}
+{{- $clusterRules := list -}}
+{{- $nsRules := list -}}
+{{- range $r := $plan.needs.rbac -}}
+{{- if $r.namespaced -}}{{- $nsRules = append $nsRules $r -}}{{- else -}}{{- $clusterRules = append $clusterRules $r -}}{{- end -}}
+{{- end -}}
+{{- $subjects := list (dict "kind" "ServiceAccount" "name" $plan.name "namespace" $plan.namespace) -}}
+{{- if $clusterRules -}}
+{{- $crName := printf "%s-%s" $plan.name $plan.namespace -}}
+{{- $objects = append $objects (dict "apiVersion" "rbac.authorization.k8s.io/v1" "kind" "ClusterRole" "metadata" (include "otelgen.metadata" (merge (dict "name" $crName "clusterScoped" true) $m) | fromJson) "rules" (include "otelgen.mergeRules" (dict "rules" $clusterRules) | fromJson).v) -}}
+{{- $objects = append $objects (dict "apiVersion" "rbac.authorization.k8s.io/v1" "kind" "ClusterRoleBinding" "metadata" (include "otelgen.metadata" (merge (dict "name" $crName "clusterScoped" true) $m) | fromJson) "roleRef" (dict "apiGroup" "rbac.authorization.k8s.io" "kind" "ClusterRole" "name" $crName) "subjects" $subjects) -}}
+{{- end -}}
+{{- if $nsRules -}}
+{{- $objects = append $objects (dict "apiVersion" "rbac.authorization.k8s.io/v1" "kind" "Role" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "rules" (include "otelgen.mergeRules" (dict "rules" $nsRules) | fromJson).v) -}}
+{{- $objects = append $objects (dict "apiVersion" "rbac.authorization.k8s.io/v1" "kind" "RoleBinding" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "roleRef" (dict "apiGroup" "rbac.authorization.k8s.io" "kind" "Role" "name" $plan.name) "subjects" $subjects) -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* ConfigMap */ -}}
+{{- $configText := include "otelgen.config" (dict "plan" $plan) | fromJson | toYaml -}}
+{{- $cmName := printf "%s-config" $plan.name -}}
+{{- $objects = append $objects (dict "apiVersion" "v1" "kind" "ConfigMap" "metadata" (include "otelgen.metadata" (merge (dict "name" $cmName) $m) | fromJson) "data" (dict $data.paths.configKey (printf "%s\n" $configText))) -}}
+
+{{- /* cert-manager Certificate */ -}}
+{{- $tlsSecret := "" -}}
+{{- if $spec.tls -}}{{- $tlsSecret = $spec.tls.secretName | default (printf "%s-tls" $plan.name) -}}{{- end -}}
+{{- if and $spec.tls $spec.tls.certManager -}}
+{{- $cm := $spec.tls.certManager -}}
+{{- $names := list -}}
+{{- $services := list $plan.name -}}
+{{- if eq $mode "gateway" -}}{{- $services = append $services (printf "%s-headless" $plan.name) -}}{{- end -}}
+{{- range $svc := $services -}}
+{{- $names = concat $names (list $svc (printf "%s.%s" $svc $plan.namespace) (printf "%s.%s.svc" $svc $plan.namespace) (printf "%s.%s.svc.cluster.local" $svc $plan.namespace)) -}}
+{{- end -}}
+{{- if eq $mode "gateway" -}}{{- $names = append $names (printf "*.%s-headless.%s.svc.cluster.local" $plan.name $plan.namespace) -}}{{- end -}}
+{{- range $n := $cm.dnsNames -}}{{- if not (has $n $names) -}}{{- $names = append $names $n -}}{{- end -}}{{- end -}}
+{{- $certSpec := dict "secretName" $tlsSecret "duration" $cm.duration "renewBefore" $cm.renewBefore "dnsNames" $names "privateKey" (dict "algorithm" "ECDSA" "size" 256 "rotationPolicy" "Always") "usages" (list "server auth" "digital signature" "key encipherment") "issuerRef" (dict "name" $cm.issuerRef.name "kind" $cm.issuerRef.kind "group" $cm.issuerRef.group) -}}
+{{- $objects = append $objects (dict "apiVersion" "cert-manager.io/v1" "kind" "Certificate" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "spec" $certSpec) -}}
+{{- end -}}
+
+{{- /* Services */ -}}
+{{- $servicePorts := list -}}
+{{- range $p := $plan.needs.ports -}}{{- if $p.service -}}{{- $servicePorts = append $servicePorts (include "otelgen.servicePort" $p | fromJson) -}}{{- end -}}{{- end -}}
+{{- if ne $mode "sidecar" -}}
+{{- $svcSpec := dict "type" $spec.service.type -}}
+{{- $policy := $spec.service.internalTrafficPolicy | default (ternary "Local" "" (eq $mode "agent")) -}}
+{{- if $policy -}}{{- $_ := set $svcSpec "internalTrafficPolicy" $policy -}}{{- end -}}
+{{- $_ := set $svcSpec "selector" $selector -}}
+{{- $_ := set $svcSpec "ports" $servicePorts -}}
+{{- $objects = append $objects (dict "apiVersion" "v1" "kind" "Service" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name "annotations" $spec.service.annotations) $m) | fromJson) "spec" $svcSpec) -}}
+{{- if eq $mode "gateway" -}}
+{{- $headless := dict "clusterIP" "None" "publishNotReadyAddresses" false "selector" $selector "ports" $servicePorts -}}
+{{- $objects = append $objects (dict "apiVersion" "v1" "kind" "Service" "metadata" (include "otelgen.metadata" (merge (dict "name" (printf "%s-headless" $plan.name)) $m) | fromJson) "spec" $headless) -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* Workload */ -}}
+{{- if ne $mode "sidecar" -}}
+{{- $pod := $spec.pod -}}
+{{- $mounts := list -}}
+{{- if $spec.tls -}}
+{{- $mounts = append $mounts (dict "name" "tls-server" "mount_path" $data.paths.serverTlsDir "read_only" true "secret_name" $tlsSecret "secret_items" (list (list "tls.crt" "tls.crt") (list "tls.key" "tls.key"))) -}}
+{{- if $spec.tls.clientCA -}}
+{{- $mounts = append $mounts (dict "name" "tls-client-ca" "mount_path" $data.paths.clientCaDir "read_only" true "secret_name" $spec.tls.clientCA.name "secret_items" (list (list $spec.tls.clientCA.key "ca.crt"))) -}}
+{{- end -}}
+{{- end -}}
+{{- $mounts = concat $mounts $plan.needs.mounts -}}
+{{- $volumes := list (dict "name" "otelcol-config" "configMap" (dict "name" $cmName "items" (list (dict "key" $data.paths.configKey "path" $data.paths.configKey)))) -}}
+{{- $volumeMounts := list (dict "name" "otelcol-config" "mountPath" $data.paths.configDir "readOnly" true) -}}
+{{- range $mt := $mounts -}}
+{{- $volumes = append $volumes (include "otelgen.volume" (merge (dict "mode" $data.secretFileMode) $mt) | fromJson) -}}
+{{- $volumeMounts = append $volumeMounts (dict "name" $mt.name "mountPath" $mt.mount_path "readOnly" $mt.read_only) -}}
+{{- end -}}
+{{- /* env: MY_POD_IP, then the components', GOMEMLIMIT, then pod.env (by name, later wins) */ -}}
+{{- $envNames := list -}}
+{{- $envByName := dict -}}
+{{- range $e := prepend $plan.needs.env (dict "name" "MY_POD_IP" "fieldPath" "status.podIP") -}}
+{{- if not (hasKey $envByName $e.name) -}}
+{{- $envNames = append $envNames $e.name -}}
+{{- if $e.fieldPath -}}
+{{- $_ := set $envByName $e.name (dict "name" $e.name "valueFrom" (dict "fieldRef" (dict "apiVersion" "v1" "fieldPath" $e.fieldPath))) -}}
+{{- else if $e.secret -}}
+{{- $_ := set $envByName $e.name (dict "name" $e.name "valueFrom" (dict "secretKeyRef" (dict "name" $e.secret.name "key" $e.secret.key))) -}}
+{{- else -}}
+{{- $_ := set $envByName $e.name (dict "name" $e.name "value" ($e.value | default "")) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if $plan.gomemlimit -}}
+{{- if not (hasKey $envByName "GOMEMLIMIT") -}}{{- $envNames = append $envNames "GOMEMLIMIT" -}}{{- end -}}
+{{- $_ := set $envByName "GOMEMLIMIT" (dict "name" "GOMEMLIMIT" "value" $plan.gomemlimit) -}}
+{{- end -}}
+{{- range $e := $pod.env -}}
+{{- if not (hasKey $envByName $e.name) -}}{{- $envNames = append $envNames $e.name -}}{{- end -}}
+{{- if $e.secretRef -}}
+{{- $_ := set $envByName $e.name (dict "name" $e.name "valueFrom" (dict "secretKeyRef" (dict "name" $e.secretRef.name "key" $e.secretRef.key))) -}}
+{{- else -}}
+{{- $_ := set $envByName $e.name (dict "name" $e.name "value" $e.value) -}}
+{{- end -}}
+{{- end -}}
+{{- $env := list -}}
+{{- range $n := $envNames -}}{{- $env = append $env (get $envByName $n) -}}{{- end -}}
+{{- $containerPorts := list -}}
+{{- range $p := $plan.needs.ports -}}{{- $containerPorts = append $containerPorts (dict "name" $p.name "containerPort" $p.port "protocol" $p.protocol) -}}{{- end -}}
+{{- $health := "" -}}
+{{- range $inst := $plan.instances -}}{{- if and (not $health) (eq $inst.section "extensions") (hasPrefix "health_check" $inst.renderedId) -}}{{- $health = $inst -}}{{- end -}}{{- end -}}
+{{- $get := dict "path" $health.config.path "port" "health" -}}
+{{- $uid := $pod.runAsUser -}}
+{{- $image := printf "%s:%s" $spec.image.repository ($spec.image.tag | default $plan.version) -}}
+{{- if $spec.image.digest -}}{{- $image = printf "%s@%s" $image $spec.image.digest -}}{{- end -}}
+{{- $container := dict "name" $data.naming.container "image" $image "imagePullPolicy" $spec.image.pullPolicy "args" (list (printf "--config=%s/%s" $data.paths.configDir $data.paths.configKey)) "env" $env "ports" $containerPorts "resources" (dict "requests" $plan.requests "limits" $plan.limits) -}}
+{{- $_ := set $container "securityContext" (dict "allowPrivilegeEscalation" false "capabilities" (dict "drop" (list "ALL")) "privileged" false "readOnlyRootFilesystem" true "runAsGroup" $uid "runAsNonRoot" true "runAsUser" $uid "seccompProfile" (dict "type" "RuntimeDefault")) -}}
+{{- $_ := set $container "startupProbe" (dict "httpGet" $get "periodSeconds" 2 "failureThreshold" 30) -}}
+{{- $_ := set $container "livenessProbe" (dict "tcpSocket" (dict "port" "health") "periodSeconds" 10 "timeoutSeconds" 2 "failureThreshold" 3) -}}
+{{- $_ := set $container "readinessProbe" (dict "httpGet" $get "periodSeconds" 5 "timeoutSeconds" 2 "failureThreshold" 2) -}}
+{{- $_ := set $container "volumeMounts" $volumeMounts -}}
+{{- $podSpec := dict "serviceAccountName" $plan.name "automountServiceAccountToken" $plan.needsApi "securityContext" (dict "runAsNonRoot" true "runAsUser" $uid "runAsGroup" $uid "fsGroup" $uid "seccompProfile" (dict "type" "RuntimeDefault")) "terminationGracePeriodSeconds" $pod.terminationGracePeriodSeconds -}}
+{{- if $pod.priorityClassName -}}{{- $_ := set $podSpec "priorityClassName" $pod.priorityClassName -}}{{- end -}}
+{{- if $pod.nodeSelector -}}{{- $_ := set $podSpec "nodeSelector" $pod.nodeSelector -}}{{- end -}}
+{{- if $pod.tolerations -}}{{- $_ := set $podSpec "tolerations" $pod.tolerations -}}{{- end -}}
+{{- if and $spec.scaling.topologySpread $several -}}
+{{- $_ := set $podSpec "affinity" (dict "podAntiAffinity" (dict "preferredDuringSchedulingIgnoredDuringExecution" (list (dict "weight" 100 "podAffinityTerm" (dict "labelSelector" (dict "matchLabels" $selector) "topologyKey" "kubernetes.io/hostname"))))) -}}
+{{- $spread := list -}}
+{{- range $key := list "topology.kubernetes.io/zone" "kubernetes.io/hostname" -}}
+{{- $spread = append $spread (dict "maxSkew" 1 "topologyKey" $key "whenUnsatisfiable" "ScheduleAnyway" "labelSelector" (dict "matchLabels" $selector)) -}}
+{{- end -}}
+{{- $_ := set $podSpec "topologySpreadConstraints" $spread -}}
+{{- end -}}
+{{- $_ := set $podSpec "containers" (list $container) -}}
+{{- $_ := set $podSpec "volumes" $volumes -}}
+{{- $podAnnotations := merge (dict $data.naming.checksumAnnotation (sha256sum $configText)) $pod.annotations -}}
+{{- $template := dict "metadata" (dict "labels" (merge (deepCopy $pod.labels) $selector) "annotations" $podAnnotations) "spec" $podSpec -}}
+{{- if eq $mode "agent" -}}
+{{- $objects = append $objects (dict "apiVersion" "apps/v1" "kind" "DaemonSet" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "spec" (dict "selector" (dict "matchLabels" $selector) "updateStrategy" (dict "type" "RollingUpdate" "rollingUpdate" (dict "maxUnavailable" 1)) "template" $template)) -}}
+{{- else -}}
+{{- $wspec := dict "revisionHistoryLimit" 5 "selector" (dict "matchLabels" $selector) "strategy" (dict "type" "RollingUpdate" "rollingUpdate" (dict "maxSurge" 1 "maxUnavailable" 0)) "template" $template -}}
+{{- if not $spec.scaling.autoscaling.enabled -}}{{- $_ := set $wspec "replicas" $spec.scaling.replicas -}}{{- end -}}
+{{- $objects = append $objects (dict "apiVersion" "apps/v1" "kind" "Deployment" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "spec" $wspec) -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* HorizontalPodAutoscaler and PodDisruptionBudget */ -}}
+{{- $auto := $spec.scaling.autoscaling -}}
+{{- if and (eq $mode "gateway") $auto.enabled -}}
+{{- $metrics := list -}}
+{{- range $pair := list (list "cpu" $auto.targetCPUUtilizationPercentage) (list "memory" $auto.targetMemoryUtilizationPercentage) -}}
+{{- if not (kindIs "invalid" (index $pair 1)) -}}
+{{- $metrics = append $metrics (dict "type" "Resource" "resource" (dict "name" (index $pair 0) "target" (dict "type" "Utilization" "averageUtilization" (index $pair 1)))) -}}
+{{- end -}}
+{{- end -}}
+{{- $objects = append $objects (dict "apiVersion" "autoscaling/v2" "kind" "HorizontalPodAutoscaler" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "spec" (dict "scaleTargetRef" (dict "apiVersion" "apps/v1" "kind" "Deployment" "name" $plan.name) "minReplicas" $auto.minReplicas "maxReplicas" $auto.maxReplicas "metrics" $metrics)) -}}
+{{- end -}}
+{{- if and $spec.scaling.podDisruptionBudget.enabled $several -}}
+{{- $objects = append $objects (dict "apiVersion" "policy/v1" "kind" "PodDisruptionBudget" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "spec" (dict "maxUnavailable" $spec.scaling.podDisruptionBudget.maxUnavailable "selector" (dict "matchLabels" $selector))) -}}
+{{- end -}}
+
+{{- /* NetworkPolicy */ -}}
+{{- $np := $spec.networkPolicy -}}
+{{- if and (ne $mode "sidecar") $np.enabled -}}
+{{- $receiverPorts := list -}}
+{{- $observePorts := list -}}
+{{- range $p := $plan.needs.ports -}}
+{{- if and $p.service (ne $p.name "metrics") -}}{{- $receiverPorts = append $receiverPorts (dict "protocol" $p.protocol "port" $p.port) -}}{{- end -}}
+{{- if has $p.name (list "metrics" "health") -}}{{- $observePorts = append $observePorts (dict "protocol" $p.protocol "port" $p.port) -}}{{- end -}}
+{{- end -}}
+{{- $ingress := list -}}
+{{- if $receiverPorts -}}{{- $ingress = append $ingress (include "otelgen.npRule" (dict "dir" "from" "peers" $np.ingressFrom "ports" $receiverPorts) | fromJson) -}}{{- end -}}
+{{- if $observePorts -}}{{- $ingress = append $ingress (include "otelgen.npRule" (dict "dir" "from" "peers" $np.metricsFrom "ports" $observePorts) | fromJson) -}}{{- end -}}
+{{- $dnsPeer := dict "namespaceSelector" (dict "matchLabels" (dict "kubernetes.io/metadata.name" $np.dns.namespace)) "podSelector" (dict "matchLabels" $np.dns.podLabels) -}}
+{{- $egress := list (include "otelgen.npRule" (dict "dir" "to" "peers" (list $dnsPeer) "ports" (list (dict "protocol" "UDP" "port" 53) (dict "protocol" "TCP" "port" 53))) | fromJson) -}}
+{{- $exporters := list -}}
+{{- $byExporter := dict -}}
+{{- range $e := $plan.needs.egress -}}
+{{- if not (kindIs "invalid" $e.port) -}}
+{{- $exp := trimPrefix "exporter " $e.reason -}}
+{{- if not (hasKey $byExporter $exp) -}}{{- $exporters = append $exporters $exp -}}{{- $_ := set $byExporter $exp list -}}{{- end -}}
+{{- $port := dict "protocol" $e.protocol "port" $e.port -}}
+{{- if not (has $port (get $byExporter $exp)) -}}{{- $_ := set $byExporter $exp (append (get $byExporter $exp) $port) -}}{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- range $exp := $exporters -}}
+{{- $egress = append $egress (include "otelgen.npRule" (dict "dir" "to" "peers" (get $np.exporterTo $exp | default list) "ports" (get $byExporter $exp)) | fromJson) -}}
+{{- end -}}
+{{- if $plan.needsApi -}}
+{{- $peers := list -}}
+{{- range $c := $np.apiServer.cidrs -}}{{- $peers = append $peers (dict "ipBlock" (dict "cidr" $c)) -}}{{- end -}}
+{{- $ports := list -}}
+{{- range $p := $np.apiServer.ports -}}{{- $ports = append $ports (dict "protocol" "TCP" "port" $p) -}}{{- end -}}
+{{- $egress = append $egress (include "otelgen.npRule" (dict "dir" "to" "peers" $peers "ports" $ports) | fromJson) -}}
+{{- end -}}
+{{- if $plan.needs.kubelet -}}
+{{- $peers := list -}}
+{{- range $c := $np.kubeletCidrs -}}{{- $peers = append $peers (dict "ipBlock" (dict "cidr" $c)) -}}{{- end -}}
+{{- $egress = append $egress (include "otelgen.npRule" (dict "dir" "to" "peers" $peers "ports" (list (dict "protocol" "TCP" "port" $data.ports.kubelet))) | fromJson) -}}
+{{- end -}}
+{{- range $extra := $np.egress -}}
+{{- $egress = append $egress (include "otelgen.npRule" (dict "dir" "to" "peers" $extra.to "ports" $extra.ports) | fromJson) -}}
+{{- end -}}
+{{- $objects = append $objects (dict "apiVersion" "networking.k8s.io/v1" "kind" "NetworkPolicy" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "spec" (dict "podSelector" (dict "matchLabels" $selector) "policyTypes" (list "Ingress" "Egress") "ingress" $ingress "egress" $egress)) -}}
+{{- end -}}
+{{- toJson (dict "v" $objects) -}}
+{{- end -}}
+
+{{- define "otelgen.npRule" -}}
+{{- $rule := dict -}}
+{{- if .peers -}}{{- $_ := set $rule .dir .peers -}}{{- end -}}
+{{- $ports := list -}}
+{{- range $p := .ports -}}{{- $ports = append $ports (dict "protocol" ($p.protocol | default "TCP") "port" $p.port) -}}{{- end -}}
+{{- $_ := set $rule "ports" $ports -}}
+{{- toJson $rule -}}
+{{- end -}}
