@@ -38,11 +38,11 @@ from otelgen.spec.model import MODES, Spec
 CHART_DIR = "charts/otel-collector"
 CHART_NAME = "otel-collector"
 CHART_VERSION = "0.1.0"
-#: Kubernetes versions the rendered objects are valid for (native sidecars need
-#: 1.29, but sidecar mode renders no object).  ">=1.20.0-0" would also be true;
-#: the lower bound is what the schemas in the toolchain check: 1.30.  A helm
-#: built without ldflags claims 1.20, so pass --kube-version with such a build.
-KUBE_VERSION = ">=1.25.0-0"
+#: Kubernetes versions whose APIs the rendered objects use: autoscaling/v2 (the
+#: HPA) is GA from 1.23, policy/v1 from 1.21 (the chart renders no pod for
+#: sidecars, so native sidecars' 1.29 does not apply).  A helm built without its
+#: Makefile's ldflags assumes 1.20 without a cluster: pass --kube-version to it.
+KUBE_VERSION = ">=1.23.0-0"
 
 
 # ------------------------------------------------------------------ pydantic → defaults descriptors
@@ -198,8 +198,36 @@ def chart_data() -> dict[str, Any]:
     }
 
 
+def _nullable(schema: Any) -> bool:
+    if not isinstance(schema, dict):
+        return True
+    return schema.get("type") == "null" or any(_nullable_member(m) for m in schema.get("anyOf", []))
+
+
+def _nullable_member(schema: Any) -> bool:
+    return isinstance(schema, dict) and schema.get("type") == "null"
+
+
+def _allow_null(node: Any) -> Any:
+    """Every property may be null: in values, as in `otelgen -f`, null deletes what a mode's
+    defaults set (the templates merge the defaults under the values like otelgen does)."""
+    if isinstance(node, list):
+        return [_allow_null(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _allow_null(v) for k, v in node.items()}
+    for key in ("properties", "patternProperties"):
+        if isinstance(out.get(key), dict):
+            out[key] = {name: sub if _nullable(sub) else {"anyOf": [sub, {"type": "null"}]} for name, sub in out[key].items()}
+    extra = out.get("additionalProperties")
+    if isinstance(extra, dict) and not _nullable(extra):
+        out["additionalProperties"] = {"anyOf": [extra, {"type": "null"}]}
+    return out
+
+
 def values_schema() -> dict[str, Any]:
-    """The spec section's schema; fields that a mode's defaults fill are not required."""
+    """The spec section's schema; fields that a mode's defaults fill are not required, and
+    null is allowed everywhere (it deletes a default)."""
     full = spec_schema()
     defs = full["$defs"]
     spec = defs.pop("Spec")
@@ -213,13 +241,13 @@ def values_schema() -> dict[str, Any]:
                     optional.add(comp.config_model.__name__)
     for name in optional:
         defs[name].pop("required", None)
-    return {
+    return _allow_null({
         "$schema": full["$schema"],
         "title": "otel-collector chart values: the spec section of an otelgen Collector",
         "description": "Generated from otelgen's pydantic model by `make generate`; do not edit.",
         **{k: v for k, v in spec.items() if k not in ("title", "required")},
         "$defs": dict(sorted(defs.items())),
-    }
+    })
 
 
 def chart_yaml() -> dict[str, Any]:

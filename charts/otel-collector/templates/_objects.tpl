@@ -138,7 +138,8 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- /* ConfigMap */ -}}
 {{- $configText := include "otelgen.config" (dict "plan" $plan) | fromJson | toYaml -}}
 {{- $cmName := printf "%s-config" $plan.name -}}
-{{- $objects = append $objects (dict "apiVersion" "v1" "kind" "ConfigMap" "metadata" (include "otelgen.metadata" (merge (dict "name" $cmName) $m) | fromJson) "data" (dict $data.paths.configKey (printf "%s\n" $configText))) -}}
+{{- $configText = printf "%s\n" $configText -}}
+{{- $objects = append $objects (dict "apiVersion" "v1" "kind" "ConfigMap" "metadata" (include "otelgen.metadata" (merge (dict "name" $cmName) $m) | fromJson) "data" (dict $data.paths.configKey $configText)) -}}
 
 {{- /* cert-manager Certificate */ -}}
 {{- $tlsSecret := "" -}}
