@@ -284,6 +284,8 @@ def _settings(draw, mode: str, spec: dict) -> dict:
     if mode == "gateway":
         auto = draw(st.sampled_from([{"enabled": False}, {"enabled": True}, {"enabled": True, "minReplicas": 3, "maxReplicas": 9, "targetCPUUtilizationPercentage": None, "targetMemoryUtilizationPercentage": 80}, {"enabled": True, "targetMemoryUtilizationPercentage": 75}]))
         out["scaling"] = {"replicas": draw(st.integers(1, 4)), "autoscaling": auto, "podDisruptionBudget": draw(st.sampled_from([{}, {"enabled": False}, {"maxUnavailable": 2}])), "topologySpread": draw(st.booleans())}
+    if mode != "sidecar" and draw(st.booleans()):
+        out["serviceMonitor"] = draw(st.sampled_from([{"enabled": True}, {"enabled": True, "interval": "10s", "labels": {"release": "prometheus"}}, {"enabled": False}]))
     if draw(st.booleans()):
         out["service"] = draw(st.sampled_from([{"type": "LoadBalancer", "annotations": {"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}}, {"internalTrafficPolicy": "Cluster"}, {"type": "NodePort"}]))
     if draw(st.booleans()):

@@ -64,10 +64,15 @@ def otelgen_objects(tmp_path: Path, metadata: dict, spec: dict) -> list[dict]:
     return result.objects()
 
 
+#: The chart renders a ServiceMonitor only when the cluster serves this API (otelgen whenever
+#: spec.serviceMonitor.enabled); parity runs as against a cluster with the Prometheus Operator.
+MONITORING_API = ("--api-versions", "monitoring.coreos.com/v1")
+
+
 def assert_parity(tmp_path: Path, metadata: dict, spec: dict) -> None:
     namespace = metadata.get("namespace", "observability")
     want = otelgen_objects(tmp_path, metadata, spec)
-    got = helm_objects(tmp_path, metadata["name"], namespace, spec)
+    got = helm_objects(tmp_path, metadata["name"], namespace, spec, *MONITORING_API)
     problems = diff(want, got)
     assert not problems, f"helm template differs from otelgen render:\n{problems}\n--- values:\n{yaml.safe_dump(spec)}"
 
@@ -161,6 +166,27 @@ def test_parity_diff_is_a_real_judge(tmp_path):
 
 
 # ---------------------------------------------------------------- Helm behaviour
+
+
+@pytest.mark.parametrize("mode", ["agent", "gateway"])
+def test_service_monitor_only_when_the_cluster_has_the_api(mode, tmp_path):
+    spec = {"mode": mode, "serviceMonitor": {"enabled": True, "interval": "15s", "labels": {"release": "prometheus"}}}
+    metadata = {"name": "otel", "namespace": "obs"}
+    want = otelgen_objects(tmp_path, metadata, spec)
+    monitor = next(o for o in want if o["kind"] == "ServiceMonitor")
+    assert monitor["metadata"]["labels"]["release"] == "prometheus"
+    assert monitor["spec"]["endpoints"][0]["port"] == "metrics" and monitor["spec"]["endpoints"][0]["interval"] == "15s"
+    assert ("relabelings" in monitor["spec"]["endpoints"][0]) == (mode == "gateway"), "the headless Service's duplicate targets are dropped"
+    with_api = helm_objects(tmp_path, "otel", "obs", spec, *MONITORING_API)
+    assert not diff(want, with_api), diff(want, with_api)
+    without = helm_objects(tmp_path, "otel", "obs", spec)
+    assert [o for o in with_api if o["kind"] != "ServiceMonitor"] == without
+    from test_kubeconform import _versions, kubeconform
+
+    code, resources = kubeconform(yaml.safe_dump_all(with_api), _versions()[-1])
+    assert code == 0 and all(r.get("status") == "statusValid" for r in resources[:-1]), resources
+    assert resources[-1]["summary"].get("valid") == len(with_api)
+
 
 
 def test_release_name_and_namespace_name_every_object(tmp_path):

@@ -30,7 +30,7 @@ from otelgen import components, distributions, plan, sizing, versions, yamlio
 from otelgen.components.base import Component, Context, Needs
 from otelgen.components.extensions import HEALTH_PORT
 from otelgen.components.receivers import _JAEGER, FILESYSTEM_DEFAULTS
-from otelgen.manifests import naming, networkpolicy, workload
+from otelgen.manifests import monitoring, naming, networkpolicy, workload
 from otelgen.schema import spec_schema
 from otelgen.spec.load import mode_defaults
 from otelgen.spec.model import MODES, Spec
@@ -190,7 +190,7 @@ def chart_data() -> dict[str, Any]:
         "declarations": declarations(),
         "sizing": {"sizes": sizing.SIZES, "defaultSize": sizing.DEFAULT_SIZE, "ephemeralStorage": sizing.EPHEMERAL_STORAGE, "checkInterval": sizing.CHECK_INTERVAL},
         "paths": {"podIP": plan.POD_IP, "serverTlsDir": plan.SERVER_TLS_DIR, "clientCaDir": plan.CLIENT_CA_DIR, "configKey": naming.CONFIG_KEY, "configDir": naming.CONFIG_DIR},
-        "naming": {"container": naming.CONTAINER, "appName": "opentelemetry-collector", "partOf": "opentelemetry", "managedBy": "otelgen", "checksumAnnotation": "otelgen.io/config-checksum"},
+        "naming": {"container": naming.CONTAINER, "appName": "opentelemetry-collector", "partOf": "opentelemetry", "managedBy": "otelgen", "checksumAnnotation": "otelgen.io/config-checksum", "telemetryPort": plan.TELEMETRY_PORT, "metricsPath": monitoring.METRICS_PATH},
         "ports": {"health": HEALTH_PORT, "kubelet": networkpolicy.KUBELET_PORT},
         "secretFileMode": workload.SECRET_FILE_MODE,
         "distributions": distributions._table(),

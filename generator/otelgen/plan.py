@@ -21,6 +21,7 @@ _NAME = re.compile(r"^([a-z][a-z0-9_]*)(?:/([A-Za-z0-9_.-]+))?$")
 POD_IP = "${env:MY_POD_IP}"
 SERVER_TLS_DIR = "/etc/otelcol/tls/server"
 CLIENT_CA_DIR = "/etc/otelcol/tls/client-ca"
+TELEMETRY_PORT = "metrics"  # name of the collector's own metrics port
 SECTIONS = tuple(components.SECTIONS)
 
 
@@ -344,7 +345,7 @@ class Planner:
         total = Needs()
         port_owner: dict[tuple[int, str], str] = {}
         name_owner: dict[str, str] = {}
-        telemetry = Port("metrics", self.spec.telemetry.metrics_port, "TCP", "http", service=True, ingress=False)
+        telemetry = Port(TELEMETRY_PORT, self.spec.telemetry.metrics_port, "TCP", "http", service=True, ingress=False)
         declared: list[tuple[str, Port]] = []
         for (section, name), inst in sorted(used.items(), key=lambda kv: (SECTIONS.index(kv[0][0]), kv[0][1])):
             needs = inst.needs()

@@ -3,7 +3,7 @@
 {{- $plan := include "otelgen.plan" . | fromJson -}}
 {{- $ns := $plan.namespace -}}
 {{- $receivers := list -}}
-{{- range $p := $plan.needs.ports -}}{{- if and $p.service (ne $p.name "metrics") -}}{{- $receivers = append $receivers $p -}}{{- end -}}{{- end -}}
+{{- range $p := $plan.needs.ports -}}{{- if and $p.service (ne $p.name $plan.data.naming.telemetryPort) -}}{{- $receivers = append $receivers $p -}}{{- end -}}{{- end -}}
 {{- $health := "" -}}
 {{- range $p := $plan.needs.ports -}}{{- if eq $p.name "health" -}}{{- $health = $p -}}{{- end -}}{{- end -}}
 {{- $healthPath := "/" -}}

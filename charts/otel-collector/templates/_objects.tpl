@@ -280,8 +280,8 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $receiverPorts := list -}}
 {{- $observePorts := list -}}
 {{- range $p := $plan.needs.ports -}}
-{{- if and $p.service (ne $p.name "metrics") -}}{{- $receiverPorts = append $receiverPorts (dict "protocol" $p.protocol "port" $p.port) -}}{{- end -}}
-{{- if has $p.name (list "metrics" "health") -}}{{- $observePorts = append $observePorts (dict "protocol" $p.protocol "port" $p.port) -}}{{- end -}}
+{{- if and $p.service (ne $p.name $data.naming.telemetryPort) -}}{{- $receiverPorts = append $receiverPorts (dict "protocol" $p.protocol "port" $p.port) -}}{{- end -}}
+{{- if has $p.name (list $data.naming.telemetryPort "health") -}}{{- $observePorts = append $observePorts (dict "protocol" $p.protocol "port" $p.port) -}}{{- end -}}
 {{- end -}}
 {{- $ingress := list -}}
 {{- if $receiverPorts -}}{{- $ingress = append $ingress (include "otelgen.npRule" (dict "dir" "from" "peers" $np.ingressFrom "ports" $receiverPorts) | fromJson) -}}{{- end -}}
@@ -317,6 +317,18 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $egress = append $egress (include "otelgen.npRule" (dict "dir" "to" "peers" $extra.to "ports" $extra.ports) | fromJson) -}}
 {{- end -}}
 {{- $objects = append $objects (dict "apiVersion" "networking.k8s.io/v1" "kind" "NetworkPolicy" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "spec" (dict "podSelector" (dict "matchLabels" $selector) "policyTypes" (list "Ingress" "Egress") "ingress" $ingress "egress" $egress)) -}}
+{{- end -}}
+
+{{- /* ServiceMonitor: when asked for and the cluster serves monitoring.coreos.com/v1 */ -}}
+{{- $sm := $spec.serviceMonitor -}}
+{{- if and (ne $mode "sidecar") $sm.enabled $helm.monitoringApi -}}
+{{- $meta := include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson -}}
+{{- $_ := set $meta "labels" (merge (deepCopy $sm.labels) $meta.labels) -}}
+{{- $endpoint := dict "port" $data.naming.telemetryPort "path" $data.naming.metricsPath "interval" $sm.interval -}}
+{{- if eq $mode "gateway" -}}
+{{- $_ := set $endpoint "relabelings" (list (dict "action" "drop" "sourceLabels" (list "__meta_kubernetes_service_name") "regex" (printf "%s-headless" $plan.name))) -}}
+{{- end -}}
+{{- $objects = append $objects (dict "apiVersion" "monitoring.coreos.com/v1" "kind" "ServiceMonitor" "metadata" $meta "spec" (dict "selector" (dict "matchLabels" $selector) "namespaceSelector" (dict "matchNames" (list $plan.namespace)) "endpoints" (list $endpoint))) -}}
 {{- end -}}
 {{- toJson (dict "v" $objects) -}}
 {{- end -}}

@@ -245,7 +245,7 @@ Input: the chart's root context. Output: JSON.
 {{- end -}}
 
 {{- /* ---- ports (unique by port/protocol and name), env and mounts (first wins) */ -}}
-{{- $telemetry := dict "name" "metrics" "port" $spec.telemetry.metricsPort "protocol" "TCP" "appProtocol" "http" "service" true "ingress" false -}}
+{{- $telemetry := dict "name" $data.naming.telemetryPort "port" $spec.telemetry.metricsPort "protocol" "TCP" "appProtocol" "http" "service" true "ingress" false -}}
 {{- $ports := list -}}
 {{- $seenPort := dict -}}
 {{- range $p := append $needs.ports $telemetry -}}
