@@ -26,7 +26,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from otelgen import components, distributions, plan, sizing, versions, yamlio
+from otelgen import components, distributions, plan, presets, sizing, versions, yamlio
 from otelgen.components.base import Component, Context, Needs
 from otelgen.components.extensions import HEALTH_PORT
 from otelgen.components.receivers import _JAEGER, FILESYSTEM_DEFAULTS
@@ -188,6 +188,12 @@ def chart_data() -> dict[str, Any]:
         "components": registry(),
         "sections": list(components.SECTIONS),
         "declarations": declarations(),
+        "presets": {
+            "receivers": {name: {"receiver": r, "signal": sig, "agentOnly": agent} for name, (r, sig, agent) in presets.RECEIVER_PRESETS.items()},
+            "checkpointStorage": presets.CHECKPOINT_STORAGE,
+            "checkpointDirectory": presets.CHECKPOINT_DIRECTORY,
+            "ownLogs": presets.OWN_LOGS,
+        },
         "sizing": {"sizes": sizing.SIZES, "defaultSize": sizing.DEFAULT_SIZE, "ephemeralStorage": sizing.EPHEMERAL_STORAGE, "checkInterval": sizing.CHECK_INTERVAL},
         "paths": {"podIP": plan.POD_IP, "serverTlsDir": plan.SERVER_TLS_DIR, "clientCaDir": plan.CLIENT_CA_DIR, "configKey": naming.CONFIG_KEY, "configDir": naming.CONFIG_DIR},
         "naming": {"container": naming.CONTAINER, "appName": "opentelemetry-collector", "partOf": "opentelemetry", "managedBy": "otelgen", "checksumAnnotation": "otelgen.io/config-checksum", "telemetryPort": plan.TELEMETRY_PORT, "metricsPath": monitoring.METRICS_PATH},

@@ -65,31 +65,27 @@ Input: the chart's root context. Output: JSON.
 {{- end -}}
 {{- end -}}
 {{- end -}}
-{{- range $preset := list "logsCollection" "hostMetrics" "kubeletMetrics" -}}
-{{- if and (get $presets $preset).enabled (ne $mode "agent") -}}
+{{- $table := $data.presets -}}
+{{- range $preset := list "logsCollection" "hostMetrics" "kubeletMetrics" "clusterMetrics" "kubernetesEvents" -}}
+{{- $settings := get $presets $preset -}}
+{{- $row := get $table.receivers $preset -}}
+{{- if $settings.enabled -}}
+{{- if and $row.agentOnly (ne $mode "agent") -}}
 {{- include "otelgen.fail" (dict "id" "E020" "path" (printf "spec.presets.%s.enabled" $preset) "msg" (printf "preset %s reads node-local data and needs mode agent (got %s)" $preset $mode) "hint" "enable it in the agent spec") -}}
 {{- end -}}
-{{- end -}}
-{{- if $presets.logsCollection.enabled -}}
-{{- $lc := $presets.logsCollection -}}
+{{- $config := dict -}}
+{{- if eq $preset "logsCollection" -}}
 {{- $exclude := list -}}
-{{- if not $lc.includeCollectorLogs -}}{{- $exclude = list (printf "/var/log/pods/%s_%s-*_*/*/*.log" $namespace $name) -}}{{- end -}}
-{{- $storage := dict "directory" "/var/lib/otelcol/file_log" -}}
-{{- if $lc.checkpointHostPath -}}{{- $_ := set $storage "host_path" $lc.checkpointHostPath -}}{{- end -}}
-{{- if not (hasKey $sections.extensions "file_storage/checkpoints") -}}{{- $_ := set $sections.extensions "file_storage/checkpoints" $storage -}}{{- end -}}
-{{- $adds = append $adds (list "file_log" (dict "exclude" $exclude "start_at" $lc.startAt "storage" "file_storage/checkpoints") "logs" "logsCollection") -}}
+{{- if not $settings.includeCollectorLogs -}}{{- $exclude = list ($table.ownLogs | replace "{namespace}" $namespace | replace "{name}" $name) -}}{{- end -}}
+{{- $config = dict "exclude" $exclude "start_at" $settings.startAt "storage" $table.checkpointStorage -}}
+{{- $storage := dict "directory" $table.checkpointDirectory -}}
+{{- if $settings.checkpointHostPath -}}{{- $_ := set $storage "host_path" $settings.checkpointHostPath -}}{{- end -}}
+{{- if not (hasKey $sections.extensions $table.checkpointStorage) -}}{{- $_ := set $sections.extensions $table.checkpointStorage $storage -}}{{- end -}}
+{{- else if $settings.collectionInterval -}}
+{{- $config = dict "collection_interval" $settings.collectionInterval -}}
 {{- end -}}
-{{- if $presets.hostMetrics.enabled -}}
-{{- $adds = append $adds (list "hostmetrics" (dict "collection_interval" $presets.hostMetrics.collectionInterval) "metrics" "hostMetrics") -}}
+{{- $adds = append $adds (list $row.receiver $config $row.signal $preset) -}}
 {{- end -}}
-{{- if $presets.kubeletMetrics.enabled -}}
-{{- $adds = append $adds (list "kubelet_stats" (dict "collection_interval" $presets.kubeletMetrics.collectionInterval) "metrics" "kubeletMetrics") -}}
-{{- end -}}
-{{- if $presets.clusterMetrics.enabled -}}
-{{- $adds = append $adds (list "k8s_cluster" (dict "collection_interval" $presets.clusterMetrics.collectionInterval) "metrics" "clusterMetrics") -}}
-{{- end -}}
-{{- if $presets.kubernetesEvents.enabled -}}
-{{- $adds = append $adds (list "k8s_objects/events" dict "logs" "kubernetesEvents") -}}
 {{- end -}}
 {{- range $add := $adds -}}
 {{- $rname := index $add 0 -}}
