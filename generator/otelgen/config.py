@@ -7,6 +7,8 @@ from typing import Any
 from otelgen.plan import POD_IP, Plan
 
 SECTION_ORDER = ("extensions", "receivers", "processors", "exporters", "connectors")
+LOG_ENCODING = "json"
+METRICS_LEVEL = "normal"
 
 
 def rendered_ids(plan: Plan) -> dict[tuple[str, str], str]:
@@ -45,9 +47,9 @@ def collector_config(plan: Plan) -> dict[str, Any]:
 
 def telemetry(plan: Plan) -> dict[str, Any]:
     return {
-        "logs": {"level": plan.spec.telemetry.log_level, "encoding": "json"},
+        "logs": {"level": plan.spec.telemetry.log_level, "encoding": LOG_ENCODING},
         "metrics": {
-            "level": "normal",
+            "level": METRICS_LEVEL,
             "readers": [{"pull": {"exporter": {"prometheus": {"host": POD_IP, "port": plan.spec.telemetry.metrics_port}}}}],
         },
     }

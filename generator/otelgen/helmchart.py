@@ -26,11 +26,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from otelgen import components, distributions, plan, presets, sizing, versions, yamlio
-from otelgen.components.base import Component, Context, Needs
-from otelgen.components.extensions import HEALTH_PORT
-from otelgen.components.receivers import _JAEGER, FILESYSTEM_DEFAULTS
-from otelgen.manifests import monitoring, naming, networkpolicy, workload
+from otelgen import components, config, distributions, plan, presets, sizing, versions, yamlio
+from otelgen.components.base import ENV_PREFIX, Component, Context, Needs
+from otelgen.components.extensions import HEALTH_PORT, HEALTH_PORT_NAME, LEASE_NAME
+from otelgen.components.common import CLIENT_TLS_DIR
+from otelgen.components.receivers import _JAEGER, FILESYSTEM_DEFAULTS, UDP_BIND_HOST
+from otelgen.manifests import autoscaling, configmap, monitoring, naming, networkpolicy, tls, workload
 from otelgen.schema import spec_schema
 from otelgen.spec.load import mode_defaults
 from otelgen.spec.model import MODES, Spec
@@ -103,10 +104,18 @@ def _ctx(mode: str = "gateway", instance: str = "x") -> Context:
                    pod_host=plan.POD_IP, server_tls=None, leader_election=None, namespace="ns", name="name")
 
 
-def needs_of(component: str, kind: str, config: dict[str, Any], mode: str = "gateway") -> Needs:
+def instance_of(component: str, kind: str, config: dict[str, Any], mode: str = "gateway") -> Component:
     comp = components.lookup(kind, component)  # type: ignore[arg-type]
     assert comp is not None
-    return comp(comp.config_model.model_validate(config), _ctx(mode)).needs()
+    return comp(comp.config_model.model_validate(config), _ctx(mode))
+
+
+def needs_of(component: str, kind: str, config: dict[str, Any], mode: str = "gateway") -> Needs:
+    return instance_of(component, kind, config, mode).needs()
+
+
+def built(component: str, kind: str, config: dict[str, Any], mode: str = "gateway") -> dict[str, Any]:
+    return instance_of(component, kind, config, mode).build()
 
 
 def _rules(needs: Needs) -> list[dict[str, Any]]:
@@ -141,21 +150,47 @@ def declarations() -> dict[str, Any]:
             "deploymentMetadata": ["k8s.deployment.name", "k8s.deployment.uid"],
             "nodeRules": _rules(node_attrs)[len(base_attrs.rbac):],
             "nodeEnv": _env(agent_attrs),
+            "nodeFilter": built("k8s_attributes", "processor", {"filter_by_node": True})["filter"],
+            "podAssociation": {mode: built("k8s_attributes", "processor", {}, mode)["pod_association"] for mode in MODES},
         },
+        "prometheus": {"selfScrape": built("prometheus", "receiver", {})["config"]["scrape_configs"][0]},
         "k8s_cluster": {"rules": _rules(needs_of("k8s_cluster", "receiver", {}))},
         "k8s_events": {"rules": _rules(needs_of("k8s_events", "receiver", {}))},
         "k8s_objects": {"verbs": {"watch": _rules(watch)[0]["verbs"], "pull": _rules(pull)[0]["verbs"]}},
         "kubelet_stats": {"rules": _rules(kubelet), "env": _env(kubelet)},
         "resourcedetection": {"detectors": ["k8snode", "k8s_api"], "rules": _rules(detect), "env": _env(detect)},
         "loadbalancing": {"k8sRules": _rules(lb_k8s)[len(lb_dns.rbac):]},
-        "k8s_leader_elector": {"rules": _rules(leader), "env": _env(leader)},
-        "file_log": {"mounts": _mounts(needs_of("file_log", "receiver", {}))},
+        "k8s_leader_elector": {"rules": _rules(leader), "env": _env(leader), "config": {k: v for k, v in built("k8s_leader_elector", "extension", {}).items() if k in ("auth_type", "lease_namespace")}, "leaseName": LEASE_NAME},
+        "file_log": {"mounts": _mounts(needs_of("file_log", "receiver", {})), "containerParser": built("file_log", "receiver", {"parse_container_logs": True})["operators"][0]},
         "hostmetrics": {"filesystem": FILESYSTEM_DEFAULTS, "mounts": _mounts(needs_of("hostmetrics", "receiver", {}))},
-        "jaeger": {"protocols": [[proto, *row] for proto, row in _JAEGER.items()]},
+        "jaeger": {"protocols": [[proto, *row] for proto, row in _JAEGER.items()], "udpBindHost": UDP_BIND_HOST},
+        "clientTls": {"dir": CLIENT_TLS_DIR},
     }
 
 
 # ------------------------------------------------------------------ the data file
+
+
+def manifest_constants() -> dict[str, Any]:
+    """Fixed parts of the Kubernetes objects (otelgen.manifests.*)."""
+    return {
+        "configVolume": workload.CONFIG_VOLUME,
+        "baseEnv": [{"name": e.name, "fieldPath": e.field_path} for e in workload.BASE_ENV],
+        "containerSecurity": workload.CONTAINER_SECURITY,
+        "podSecurity": workload.POD_SECURITY,
+        "probes": {"startupProbe": workload.STARTUP_PROBE, "livenessProbe": workload.LIVENESS_PROBE, "readinessProbe": workload.READINESS_PROBE},
+        "daemonSetUpdateStrategy": workload.DAEMONSET_UPDATE_STRATEGY,
+        "deploymentStrategy": workload.DEPLOYMENT_STRATEGY,
+        "revisionHistoryLimit": workload.REVISION_HISTORY_LIMIT,
+        "spreadKeys": list(autoscaling.SPREAD_KEYS),
+        "spread": autoscaling.SPREAD,
+        "antiAffinityKey": autoscaling.ANTI_AFFINITY_KEY,
+        "antiAffinityWeight": autoscaling.ANTI_AFFINITY_WEIGHT,
+        "certificate": {"privateKey": tls.PRIVATE_KEY, "usages": list(tls.USAGES), "serviceDnsNames": list(tls.SERVICE_DNS_NAMES), "podDnsName": tls.POD_DNS_NAME},
+        "tlsVolumes": {"server": tls.SERVER_VOLUME, "clientCa": tls.CLIENT_CA_VOLUME},
+        "dnsPorts": [{"port": p, "protocol": proto} for p, proto in networkpolicy.DNS_PORTS],
+        "telemetry": {"logEncoding": config.LOG_ENCODING, "metricsLevel": config.METRICS_LEVEL},
+    }
 
 
 def _component_entry(comp: type[Component]) -> dict[str, Any]:
@@ -196,7 +231,8 @@ def chart_data() -> dict[str, Any]:
         },
         "sizing": {"sizes": sizing.SIZES, "defaultSize": sizing.DEFAULT_SIZE, "ephemeralStorage": sizing.EPHEMERAL_STORAGE, "checkInterval": sizing.CHECK_INTERVAL},
         "paths": {"podIP": plan.POD_IP, "serverTlsDir": plan.SERVER_TLS_DIR, "clientCaDir": plan.CLIENT_CA_DIR, "configKey": naming.CONFIG_KEY, "configDir": naming.CONFIG_DIR},
-        "naming": {"container": naming.CONTAINER, "appName": "opentelemetry-collector", "partOf": "opentelemetry", "managedBy": "otelgen", "checksumAnnotation": "otelgen.io/config-checksum", "telemetryPort": plan.TELEMETRY_PORT, "metricsPath": monitoring.METRICS_PATH},
+        "manifests": manifest_constants(),
+        "naming": {"container": naming.CONTAINER, "appName": naming.APP_NAME, "partOf": naming.PART_OF, "managedBy": naming.MANAGED_BY, "names": naming.NAMES, "checksumAnnotation": configmap.CHECKSUM_ANNOTATION, "healthPort": HEALTH_PORT_NAME, "envPrefix": ENV_PREFIX, "gomemlimit": workload.GOMEMLIMIT, "telemetryPort": plan.TELEMETRY_PORT, "metricsPath": monitoring.METRICS_PATH},
         "ports": {"health": HEALTH_PORT, "kubelet": networkpolicy.KUBELET_PORT},
         "secretFileMode": workload.SECRET_FILE_MODE,
         "distributions": distributions._table(),

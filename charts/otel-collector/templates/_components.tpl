@@ -49,7 +49,7 @@ Components without a builder here render their settings as given
 {{- $l := get $cfg.protocols $proto -}}
 {{- if and $l $l.enabled -}}
 {{- $host := $ctx.bindHost -}}
-{{- if and (eq (index $row 2) "UDP") (ne $ctx.bindHost "localhost") -}}{{- $host = "0.0.0.0" -}}{{- end -}}
+{{- if and (eq (index $row 2) "UDP") (ne $ctx.bindHost "localhost") -}}{{- $host = $.decl.jaeger.udpBindHost -}}{{- end -}}
 {{- $entry := dict "endpoint" (printf "%s:%d" $host (int $l.port)) -}}
 {{- if has $proto (list "grpc" "thrift_http") -}}{{- $entry = merge $entry (include "otelgen.serverTls" $ctx | fromJson) -}}{{- end -}}
 {{- $_ := set $protocols $proto $entry -}}
@@ -67,7 +67,7 @@ Components without a builder here render their settings as given
 {{- define "otelgen.build.prometheus.receivers" -}}
 {{- $jobs := list -}}
 {{- if .cfg.self_scrape -}}
-{{- $jobs = append $jobs (dict "job_name" "otel-collector" "scrape_interval" .cfg.scrape_interval "static_configs" (list (dict "targets" (list (printf "%s:8888" .ctx.podHost))))) -}}
+{{- $jobs = append $jobs (merge (dict "scrape_interval" .cfg.scrape_interval) (deepCopy .decl.prometheus.selfScrape)) -}}
 {{- end -}}
 {{- $jobs = concat $jobs .cfg.scrape_configs -}}
 {{- toJson (dict "config" (dict "config" (dict "scrape_configs" $jobs))) -}}
@@ -77,7 +77,7 @@ Components without a builder here render their settings as given
 {{- $cfg := omit .cfg "extra" "parse_container_logs" "operators" -}}
 {{- if not $cfg.exclude -}}{{- $cfg = omit $cfg "exclude" -}}{{- end -}}
 {{- $operators := list -}}
-{{- if .cfg.parse_container_logs -}}{{- $operators = append $operators (dict "type" "container" "id" "container-parser") -}}{{- end -}}
+{{- if .cfg.parse_container_logs -}}{{- $operators = append $operators .decl.file_log.containerParser -}}{{- end -}}
 {{- $operators = concat $operators .cfg.operators -}}
 {{- if $operators -}}{{- $_ := set $cfg "operators" $operators -}}{{- end -}}
 {{- toJson (dict "config" $cfg "mounts" .decl.file_log.mounts) -}}
@@ -134,7 +134,7 @@ Components without a builder here render their settings as given
 {{- else -}}
 {{- $nodeFiltered := eq .ctx.mode "agent" -}}
 {{- if not (kindIs "invalid" $cfg.filter_by_node) -}}{{- $nodeFiltered = $cfg.filter_by_node -}}{{- end -}}
-{{- if $nodeFiltered -}}{{- $_ := set $out "filter" (dict "node_from_env_var" "K8S_NODE_NAME") -}}{{- end -}}
+{{- if $nodeFiltered -}}{{- $_ := set $out "filter" $decl.nodeFilter -}}{{- end -}}
 {{- $extract := dict "metadata" $cfg.metadata -}}
 {{- if $cfg.labels -}}{{- $_ := set $extract "labels" $cfg.labels -}}{{- end -}}
 {{- if $cfg.annotations -}}{{- $_ := set $extract "annotations" $cfg.annotations -}}{{- end -}}
@@ -142,14 +142,7 @@ Components without a builder here render their settings as given
 {{- if not (kindIs "invalid" $cfg.pod_association) -}}
 {{- $_ := set $out "pod_association" $cfg.pod_association -}}
 {{- else -}}
-{{- $ip := dict "sources" (list (dict "from" "resource_attribute" "name" "k8s.pod.ip")) -}}
-{{- $uid := dict "sources" (list (dict "from" "resource_attribute" "name" "k8s.pod.uid")) -}}
-{{- $conn := dict "sources" (list (dict "from" "connection")) -}}
-{{- if eq .ctx.mode "gateway" -}}
-{{- $_ := set $out "pod_association" (list $ip $uid $conn) -}}
-{{- else -}}
-{{- $_ := set $out "pod_association" (list $conn $ip $uid) -}}
-{{- end -}}
+{{- $_ := set $out "pod_association" (get $decl.podAssociation .ctx.mode) -}}
 {{- end -}}
 {{- $rules := $decl.rules -}}
 {{- $deployment := false -}}
@@ -185,7 +178,7 @@ Components without a builder here render their settings as given
 {{- if $t.insecure -}}
 {{- $out = dict "insecure" true -}}
 {{- else -}}
-{{- $base := printf "/etc/otelcol/tls/%s" (include "otelgen.mountSlug" .ctx.instance) -}}
+{{- $base := printf "%s/%s" .decl.clientTls.dir (include "otelgen.mountSlug" .ctx.instance) -}}
 {{- if $t.ca_secret -}}
 {{- $mounts = append $mounts (dict "name" (include "otelgen.volumeName" (dict "prefix" "ca" "instance" .ctx.instance)) "mount_path" (printf "%s/ca" $base) "read_only" true "secret_name" $t.ca_secret.name "secret_items" (list (list $t.ca_secret.key "ca.crt"))) -}}
 {{- $_ := set $out "ca_file" (printf "%s/ca/ca.crt" $base) -}}
@@ -203,7 +196,7 @@ Components without a builder here render their settings as given
 
 {{- /* A secret reference as ${env:VAR} text plus the env var: {value, ctx, parts} */ -}}
 {{- define "otelgen.secretEnv" -}}
-{{- $name := include "otelgen.envName" (dict "instance" .ctx.instance "parts" .parts) -}}
+{{- $name := include "otelgen.envName" (dict "prefix" .decl.envPrefix "instance" .ctx.instance "parts" .parts) -}}
 {{- toJson (dict "text" (printf "%s${env:%s}" (.value.prefix | default "") $name) "env" (dict "name" $name "secret" .value.secretRef)) -}}
 {{- end -}}
 
@@ -211,13 +204,13 @@ Components without a builder here render their settings as given
 {{- $c := .cfg -}}
 {{- $ctx := .ctx -}}
 {{- $cfg := dict "endpoint" $c.endpoint -}}
-{{- $tls := include "otelgen.clientTls" (dict "tls" $c.tls "ctx" $ctx) | fromJson -}}
+{{- $tls := include "otelgen.clientTls" (dict "tls" $c.tls "ctx" $ctx "decl" $.decl) | fromJson -}}
 {{- if $tls.tls -}}{{- $_ := set $cfg "tls" $tls.tls -}}{{- end -}}
 {{- $env := list -}}
 {{- $headers := dict -}}
 {{- range $name, $value := $c.headers -}}
 {{- if kindIs "map" $value -}}
-{{- $s := include "otelgen.secretEnv" (dict "value" $value "ctx" $ctx "parts" (list "HEADER" $name)) | fromJson -}}
+{{- $s := include "otelgen.secretEnv" (dict "value" $value "ctx" $ctx "decl" $.decl "parts" (list "HEADER" $name)) | fromJson -}}
 {{- $env = append $env $s.env -}}
 {{- $_ := set $headers $name $s.text -}}
 {{- else -}}
@@ -254,7 +247,7 @@ Components without a builder here render their settings as given
 {{- define "otelgen.build.loadbalancing.exporters" -}}
 {{- $ctx := .ctx -}}
 {{- $otlp := dict -}}
-{{- $tls := include "otelgen.clientTls" (dict "tls" .cfg.tls "ctx" $ctx) | fromJson -}}
+{{- $tls := include "otelgen.clientTls" (dict "tls" .cfg.tls "ctx" $ctx "decl" .decl) | fromJson -}}
 {{- if $tls.tls -}}{{- $_ := set $otlp "tls" $tls.tls -}}{{- end -}}
 {{- if .cfg.timeout -}}{{- $_ := set $otlp "timeout" .cfg.timeout -}}{{- end -}}
 {{- $r := .cfg.resolver -}}
@@ -273,7 +266,7 @@ Components without a builder here render their settings as given
 {{- end -}}
 
 {{- define "otelgen.build.health_check.extensions" -}}
-{{- toJson (dict "config" (dict "endpoint" (printf "%s:%d" .ctx.podHost (int .cfg.port)) "path" .cfg.path) "ports" (list (include "otelgen.localPort" (dict "name" "health" "port" .cfg.port) | fromJson))) -}}
+{{- toJson (dict "config" (dict "endpoint" (printf "%s:%d" .ctx.podHost (int .cfg.port)) "path" .cfg.path) "ports" (list (include "otelgen.localPort" (dict "name" .decl.healthPort "port" .cfg.port) | fromJson))) -}}
 {{- end -}}
 
 {{- define "otelgen.build.pprof.extensions" -}}
@@ -296,14 +289,15 @@ Components without a builder here render their settings as given
 {{- end -}}
 
 {{- define "otelgen.build.bearertokenauth.extensions" -}}
-{{- $s := include "otelgen.secretEnv" (dict "value" .cfg.token "ctx" .ctx "parts" (list "TOKEN")) | fromJson -}}
+{{- $s := include "otelgen.secretEnv" (dict "value" .cfg.token "ctx" .ctx "decl" .decl "parts" (list "TOKEN")) | fromJson -}}
 {{- toJson (dict "config" (dict "scheme" .cfg.scheme "token" $s.text) "env" (list $s.env)) -}}
 {{- end -}}
 
 {{- define "otelgen.build.k8s_leader_elector.extensions" -}}
 {{- $c := .cfg -}}
-{{- $config := dict "auth_type" "serviceAccount" "lease_name" ($c.lease_name | default (printf "%s-leader" .ctx.name)) "lease_namespace" "${env:MY_POD_NAMESPACE}" "lease_duration" $c.lease_duration "renew_deadline" $c.renew_deadline "retry_period" $c.retry_period -}}
-{{- toJson (dict "config" $config "rbac" .decl.k8s_leader_elector.rules "env" .decl.k8s_leader_elector.env) -}}
+{{- $decl := .decl.k8s_leader_elector -}}
+{{- $config := merge (dict "lease_name" ($c.lease_name | default ($decl.leaseName | replace "{name}" .ctx.name)) "lease_duration" $c.lease_duration "renew_deadline" $c.renew_deadline "retry_period" $c.retry_period) (deepCopy $decl.config) -}}
+{{- toJson (dict "config" $config "rbac" $decl.rules "env" $decl.env) -}}
 {{- end -}}
 
 {{- /* ------------------------------------------------------------ connectors */ -}}

@@ -84,7 +84,7 @@ filled in (also in nested models, lists and mappings of models), nulls left out.
 
 {{- /* An env var name unique to a component instance: {instance, parts} */ -}}
 {{- define "otelgen.envName" -}}
-{{- $raw := join "_" (concat (list "OTELGEN" .instance) .parts) -}}
+{{- $raw := join "_" (concat (list .prefix .instance) .parts) -}}
 {{- regexReplaceAll "[^A-Za-z0-9]" $raw "_" | upper -}}
 {{- end -}}
 

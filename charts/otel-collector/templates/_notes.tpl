@@ -5,12 +5,12 @@
 {{- $receivers := list -}}
 {{- range $p := $plan.needs.ports -}}{{- if and $p.service (ne $p.name $plan.data.naming.telemetryPort) -}}{{- $receivers = append $receivers $p -}}{{- end -}}{{- end -}}
 {{- $health := "" -}}
-{{- range $p := $plan.needs.ports -}}{{- if eq $p.name "health" -}}{{- $health = $p -}}{{- end -}}{{- end -}}
+{{- range $p := $plan.needs.ports -}}{{- if eq $p.name $plan.data.naming.healthPort -}}{{- $health = $p -}}{{- end -}}{{- end -}}
 {{- $healthPath := "/" -}}
 {{- range $inst := $plan.instances -}}{{- if and (eq $inst.section "extensions") (hasPrefix "health_check" $inst.renderedId) -}}{{- $healthPath = $inst.config.path -}}{{- end -}}{{- end -}}
 OpenTelemetry Collector {{ $plan.version }} ({{ $plan.mode }}) rendered by otelgen's chart as release {{ .Release.Name }} in namespace {{ $ns }}.
 {{ if eq $plan.mode "sidecar" }}
-Sidecar mode installs only the ConfigMap {{ $plan.name }}-config: add the collector container to your
+Sidecar mode installs only the ConfigMap {{ $plan.data.naming.names.configMap | replace "{name}" $plan.name }}: add the collector container to your
 pods with `otelgen inject --spec <your spec>`. The app sends to localhost:
 {{- range $p := $receivers }}
   {{ $p.name }}: localhost:{{ int $p.port }}/{{ $p.protocol }}

@@ -99,7 +99,7 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- end -}}
 {{- $_ := set $pipelines $pname $rendered -}}
 {{- end -}}
-{{- $telemetry := dict "logs" (dict "level" $plan.spec.telemetry.logLevel "encoding" "json") "metrics" (dict "level" "normal" "readers" (list (dict "pull" (dict "exporter" (dict "prometheus" (dict "host" $plan.data.paths.podIP "port" $plan.spec.telemetry.metricsPort)))))) -}}
+{{- $telemetry := dict "logs" (dict "level" $plan.spec.telemetry.logLevel "encoding" $plan.data.manifests.telemetry.logEncoding) "metrics" (dict "level" $plan.data.manifests.telemetry.metricsLevel "readers" (list (dict "pull" (dict "exporter" (dict "prometheus" (dict "host" $plan.data.paths.podIP "port" $plan.spec.telemetry.metricsPort)))))) -}}
 {{- $_ := set $config "service" (dict "extensions" ($extensions | sortAlpha) "pipelines" $pipelines "telemetry" $telemetry) -}}
 {{- toJson $config -}}
 {{- end -}}
@@ -113,6 +113,9 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $m := dict "plan" $plan "helm" $helm "annotations" (dict) -}}
 {{- $objects := list -}}
 {{- $selector := include "otelgen.selectorLabels" $plan | fromJson -}}
+{{- $fixed := $data.manifests -}}
+{{- $names := $data.naming.names -}}
+{{- $headlessName := $names.headlessService | replace "{name}" $plan.name -}}
 {{- $several := and (eq $mode "gateway") (or (gt (int $spec.scaling.replicas) 1) $spec.scaling.autoscaling.enabled) -}}
 
 {{- /* ServiceAccount and RBAC */ -}}
@@ -125,7 +128,7 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- end -}}
 {{- $subjects := list (dict "kind" "ServiceAccount" "name" $plan.name "namespace" $plan.namespace) -}}
 {{- if $clusterRules -}}
-{{- $crName := printf "%s-%s" $plan.name $plan.namespace -}}
+{{- $crName := $names.clusterRole | replace "{name}" $plan.name | replace "{namespace}" $plan.namespace -}}
 {{- $objects = append $objects (dict "apiVersion" "rbac.authorization.k8s.io/v1" "kind" "ClusterRole" "metadata" (include "otelgen.metadata" (merge (dict "name" $crName "clusterScoped" true) $m) | fromJson) "rules" (include "otelgen.mergeRules" (dict "rules" $clusterRules) | fromJson).v) -}}
 {{- $objects = append $objects (dict "apiVersion" "rbac.authorization.k8s.io/v1" "kind" "ClusterRoleBinding" "metadata" (include "otelgen.metadata" (merge (dict "name" $crName "clusterScoped" true) $m) | fromJson) "roleRef" (dict "apiGroup" "rbac.authorization.k8s.io" "kind" "ClusterRole" "name" $crName) "subjects" $subjects) -}}
 {{- end -}}
@@ -137,24 +140,26 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 
 {{- /* ConfigMap */ -}}
 {{- $configText := include "otelgen.config" (dict "plan" $plan) | fromJson | toYaml -}}
-{{- $cmName := printf "%s-config" $plan.name -}}
+{{- $cmName := $names.configMap | replace "{name}" $plan.name -}}
 {{- $configText = printf "%s\n" $configText -}}
 {{- $objects = append $objects (dict "apiVersion" "v1" "kind" "ConfigMap" "metadata" (include "otelgen.metadata" (merge (dict "name" $cmName) $m) | fromJson) "data" (dict $data.paths.configKey $configText)) -}}
 
 {{- /* cert-manager Certificate */ -}}
 {{- $tlsSecret := "" -}}
-{{- if $spec.tls -}}{{- $tlsSecret = $spec.tls.secretName | default (printf "%s-tls" $plan.name) -}}{{- end -}}
+{{- if $spec.tls -}}{{- $tlsSecret = $spec.tls.secretName | default ($names.tlsSecret | replace "{name}" $plan.name) -}}{{- end -}}
 {{- if and $spec.tls $spec.tls.certManager -}}
 {{- $cm := $spec.tls.certManager -}}
-{{- $names := list -}}
+{{- $dnsNames := list -}}
 {{- $services := list $plan.name -}}
-{{- if eq $mode "gateway" -}}{{- $services = append $services (printf "%s-headless" $plan.name) -}}{{- end -}}
+{{- if eq $mode "gateway" -}}{{- $services = append $services $headlessName -}}{{- end -}}
 {{- range $svc := $services -}}
-{{- $names = concat $names (list $svc (printf "%s.%s" $svc $plan.namespace) (printf "%s.%s.svc" $svc $plan.namespace) (printf "%s.%s.svc.cluster.local" $svc $plan.namespace)) -}}
+{{- range $pattern := $fixed.certificate.serviceDnsNames -}}
+{{- $dnsNames = append $dnsNames ($pattern | replace "{service}" $svc | replace "{namespace}" $plan.namespace) -}}
 {{- end -}}
-{{- if eq $mode "gateway" -}}{{- $names = append $names (printf "*.%s-headless.%s.svc.cluster.local" $plan.name $plan.namespace) -}}{{- end -}}
-{{- range $n := $cm.dnsNames -}}{{- if not (has $n $names) -}}{{- $names = append $names $n -}}{{- end -}}{{- end -}}
-{{- $certSpec := dict "secretName" $tlsSecret "duration" $cm.duration "renewBefore" $cm.renewBefore "dnsNames" $names "privateKey" (dict "algorithm" "ECDSA" "size" 256 "rotationPolicy" "Always") "usages" (list "server auth" "digital signature" "key encipherment") "issuerRef" (dict "name" $cm.issuerRef.name "kind" $cm.issuerRef.kind "group" $cm.issuerRef.group) -}}
+{{- end -}}
+{{- if eq $mode "gateway" -}}{{- $dnsNames = append $dnsNames ($fixed.certificate.podDnsName | replace "{service}" $headlessName | replace "{namespace}" $plan.namespace) -}}{{- end -}}
+{{- range $n := $cm.dnsNames -}}{{- if not (has $n $dnsNames) -}}{{- $dnsNames = append $dnsNames $n -}}{{- end -}}{{- end -}}
+{{- $certSpec := dict "secretName" $tlsSecret "duration" $cm.duration "renewBefore" $cm.renewBefore "dnsNames" $dnsNames "privateKey" $fixed.certificate.privateKey "usages" $fixed.certificate.usages "issuerRef" (dict "name" $cm.issuerRef.name "kind" $cm.issuerRef.kind "group" $cm.issuerRef.group) -}}
 {{- $objects = append $objects (dict "apiVersion" "cert-manager.io/v1" "kind" "Certificate" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "spec" $certSpec) -}}
 {{- end -}}
 
@@ -170,7 +175,7 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $objects = append $objects (dict "apiVersion" "v1" "kind" "Service" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name "annotations" $spec.service.annotations) $m) | fromJson) "spec" $svcSpec) -}}
 {{- if eq $mode "gateway" -}}
 {{- $headless := dict "clusterIP" "None" "publishNotReadyAddresses" false "selector" $selector "ports" $servicePorts -}}
-{{- $objects = append $objects (dict "apiVersion" "v1" "kind" "Service" "metadata" (include "otelgen.metadata" (merge (dict "name" (printf "%s-headless" $plan.name)) $m) | fromJson) "spec" $headless) -}}
+{{- $objects = append $objects (dict "apiVersion" "v1" "kind" "Service" "metadata" (include "otelgen.metadata" (merge (dict "name" $headlessName) $m) | fromJson) "spec" $headless) -}}
 {{- end -}}
 {{- end -}}
 
@@ -179,14 +184,14 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $pod := $spec.pod -}}
 {{- $mounts := list -}}
 {{- if $spec.tls -}}
-{{- $mounts = append $mounts (dict "name" "tls-server" "mount_path" $data.paths.serverTlsDir "read_only" true "secret_name" $tlsSecret "secret_items" (list (list "tls.crt" "tls.crt") (list "tls.key" "tls.key"))) -}}
+{{- $mounts = append $mounts (dict "name" $fixed.tlsVolumes.server "mount_path" $data.paths.serverTlsDir "read_only" true "secret_name" $tlsSecret "secret_items" (list (list "tls.crt" "tls.crt") (list "tls.key" "tls.key"))) -}}
 {{- if $spec.tls.clientCA -}}
-{{- $mounts = append $mounts (dict "name" "tls-client-ca" "mount_path" $data.paths.clientCaDir "read_only" true "secret_name" $spec.tls.clientCA.name "secret_items" (list (list $spec.tls.clientCA.key "ca.crt"))) -}}
+{{- $mounts = append $mounts (dict "name" $fixed.tlsVolumes.clientCa "mount_path" $data.paths.clientCaDir "read_only" true "secret_name" $spec.tls.clientCA.name "secret_items" (list (list $spec.tls.clientCA.key "ca.crt"))) -}}
 {{- end -}}
 {{- end -}}
 {{- $mounts = concat $mounts $plan.needs.mounts -}}
-{{- $volumes := list (dict "name" "otelcol-config" "configMap" (dict "name" $cmName "items" (list (dict "key" $data.paths.configKey "path" $data.paths.configKey)))) -}}
-{{- $volumeMounts := list (dict "name" "otelcol-config" "mountPath" $data.paths.configDir "readOnly" true) -}}
+{{- $volumes := list (dict "name" $fixed.configVolume "configMap" (dict "name" $cmName "items" (list (dict "key" $data.paths.configKey "path" $data.paths.configKey)))) -}}
+{{- $volumeMounts := list (dict "name" $fixed.configVolume "mountPath" $data.paths.configDir "readOnly" true) -}}
 {{- range $mt := $mounts -}}
 {{- $volumes = append $volumes (include "otelgen.volume" (merge (dict "mode" $data.secretFileMode) $mt) | fromJson) -}}
 {{- $volumeMounts = append $volumeMounts (dict "name" $mt.name "mountPath" $mt.mount_path "readOnly" $mt.read_only) -}}
@@ -194,7 +199,7 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- /* env: MY_POD_IP, then the components', GOMEMLIMIT, then pod.env (by name, later wins) */ -}}
 {{- $envNames := list -}}
 {{- $envByName := dict -}}
-{{- range $e := prepend $plan.needs.env (dict "name" "MY_POD_IP" "fieldPath" "status.podIP") -}}
+{{- range $e := concat $fixed.baseEnv $plan.needs.env -}}
 {{- if not (hasKey $envByName $e.name) -}}
 {{- $envNames = append $envNames $e.name -}}
 {{- if $e.fieldPath -}}
@@ -207,8 +212,9 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- end -}}
 {{- end -}}
 {{- if $plan.gomemlimit -}}
-{{- if not (hasKey $envByName "GOMEMLIMIT") -}}{{- $envNames = append $envNames "GOMEMLIMIT" -}}{{- end -}}
-{{- $_ := set $envByName "GOMEMLIMIT" (dict "name" "GOMEMLIMIT" "value" $plan.gomemlimit) -}}
+{{- $gomemlimit := $data.naming.gomemlimit -}}
+{{- if not (hasKey $envByName $gomemlimit) -}}{{- $envNames = append $envNames $gomemlimit -}}{{- end -}}
+{{- $_ := set $envByName $gomemlimit (dict "name" $gomemlimit "value" $plan.gomemlimit) -}}
 {{- end -}}
 {{- range $e := $pod.env -}}
 {{- if not (hasKey $envByName $e.name) -}}{{- $envNames = append $envNames $e.name -}}{{- end -}}
@@ -224,25 +230,25 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- range $p := $plan.needs.ports -}}{{- $containerPorts = append $containerPorts (dict "name" $p.name "containerPort" $p.port "protocol" $p.protocol) -}}{{- end -}}
 {{- $health := "" -}}
 {{- range $inst := $plan.instances -}}{{- if and (not $health) (eq $inst.section "extensions") (hasPrefix "health_check" $inst.renderedId) -}}{{- $health = $inst -}}{{- end -}}{{- end -}}
-{{- $get := dict "path" $health.config.path "port" "health" -}}
+{{- $get := dict "path" $health.config.path "port" $data.naming.healthPort -}}
 {{- $uid := $pod.runAsUser -}}
 {{- $image := printf "%s:%s" $spec.image.repository ($spec.image.tag | default $plan.version) -}}
 {{- if $spec.image.digest -}}{{- $image = printf "%s@%s" $image $spec.image.digest -}}{{- end -}}
 {{- $container := dict "name" $data.naming.container "image" $image "imagePullPolicy" $spec.image.pullPolicy "args" (list (printf "--config=%s/%s" $data.paths.configDir $data.paths.configKey)) "env" $env "ports" $containerPorts "resources" (dict "requests" $plan.requests "limits" $plan.limits) -}}
-{{- $_ := set $container "securityContext" (dict "allowPrivilegeEscalation" false "capabilities" (dict "drop" (list "ALL")) "privileged" false "readOnlyRootFilesystem" true "runAsGroup" $uid "runAsNonRoot" true "runAsUser" $uid "seccompProfile" (dict "type" "RuntimeDefault")) -}}
-{{- $_ := set $container "startupProbe" (dict "httpGet" $get "periodSeconds" 2 "failureThreshold" 30) -}}
-{{- $_ := set $container "livenessProbe" (dict "tcpSocket" (dict "port" "health") "periodSeconds" 10 "timeoutSeconds" 2 "failureThreshold" 3) -}}
-{{- $_ := set $container "readinessProbe" (dict "httpGet" $get "periodSeconds" 5 "timeoutSeconds" 2 "failureThreshold" 2) -}}
+{{- $_ := set $container "securityContext" (merge (dict "runAsGroup" $uid "runAsUser" $uid) (deepCopy $fixed.containerSecurity)) -}}
+{{- $_ := set $container "startupProbe" (merge (dict "httpGet" $get) (deepCopy $fixed.probes.startupProbe)) -}}
+{{- $_ := set $container "livenessProbe" (merge (dict "tcpSocket" (dict "port" $data.naming.healthPort)) (deepCopy $fixed.probes.livenessProbe)) -}}
+{{- $_ := set $container "readinessProbe" (merge (dict "httpGet" $get) (deepCopy $fixed.probes.readinessProbe)) -}}
 {{- $_ := set $container "volumeMounts" $volumeMounts -}}
-{{- $podSpec := dict "serviceAccountName" $plan.name "automountServiceAccountToken" $plan.needsApi "securityContext" (dict "runAsNonRoot" true "runAsUser" $uid "runAsGroup" $uid "fsGroup" $uid "seccompProfile" (dict "type" "RuntimeDefault")) "terminationGracePeriodSeconds" $pod.terminationGracePeriodSeconds -}}
+{{- $podSpec := dict "serviceAccountName" $plan.name "automountServiceAccountToken" $plan.needsApi "securityContext" (merge (dict "runAsUser" $uid "runAsGroup" $uid "fsGroup" $uid) (deepCopy $fixed.podSecurity)) "terminationGracePeriodSeconds" $pod.terminationGracePeriodSeconds -}}
 {{- if $pod.priorityClassName -}}{{- $_ := set $podSpec "priorityClassName" $pod.priorityClassName -}}{{- end -}}
 {{- if $pod.nodeSelector -}}{{- $_ := set $podSpec "nodeSelector" $pod.nodeSelector -}}{{- end -}}
 {{- if $pod.tolerations -}}{{- $_ := set $podSpec "tolerations" $pod.tolerations -}}{{- end -}}
 {{- if and $spec.scaling.topologySpread $several -}}
-{{- $_ := set $podSpec "affinity" (dict "podAntiAffinity" (dict "preferredDuringSchedulingIgnoredDuringExecution" (list (dict "weight" 100 "podAffinityTerm" (dict "labelSelector" (dict "matchLabels" $selector) "topologyKey" "kubernetes.io/hostname"))))) -}}
+{{- $_ := set $podSpec "affinity" (dict "podAntiAffinity" (dict "preferredDuringSchedulingIgnoredDuringExecution" (list (dict "weight" $fixed.antiAffinityWeight "podAffinityTerm" (dict "labelSelector" (dict "matchLabels" $selector) "topologyKey" $fixed.antiAffinityKey))))) -}}
 {{- $spread := list -}}
-{{- range $key := list "topology.kubernetes.io/zone" "kubernetes.io/hostname" -}}
-{{- $spread = append $spread (dict "maxSkew" 1 "topologyKey" $key "whenUnsatisfiable" "ScheduleAnyway" "labelSelector" (dict "matchLabels" $selector)) -}}
+{{- range $key := $fixed.spreadKeys -}}
+{{- $spread = append $spread (merge (dict "topologyKey" $key "labelSelector" (dict "matchLabels" $selector)) (deepCopy $fixed.spread)) -}}
 {{- end -}}
 {{- $_ := set $podSpec "topologySpreadConstraints" $spread -}}
 {{- end -}}
@@ -251,9 +257,9 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $podAnnotations := merge (dict $data.naming.checksumAnnotation (sha256sum $configText)) $pod.annotations -}}
 {{- $template := dict "metadata" (dict "labels" (merge (deepCopy $pod.labels) $selector) "annotations" $podAnnotations) "spec" $podSpec -}}
 {{- if eq $mode "agent" -}}
-{{- $objects = append $objects (dict "apiVersion" "apps/v1" "kind" "DaemonSet" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "spec" (dict "selector" (dict "matchLabels" $selector) "updateStrategy" (dict "type" "RollingUpdate" "rollingUpdate" (dict "maxUnavailable" 1)) "template" $template)) -}}
+{{- $objects = append $objects (dict "apiVersion" "apps/v1" "kind" "DaemonSet" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "spec" (dict "selector" (dict "matchLabels" $selector) "updateStrategy" $fixed.daemonSetUpdateStrategy "template" $template)) -}}
 {{- else -}}
-{{- $wspec := dict "revisionHistoryLimit" 5 "selector" (dict "matchLabels" $selector) "strategy" (dict "type" "RollingUpdate" "rollingUpdate" (dict "maxSurge" 1 "maxUnavailable" 0)) "template" $template -}}
+{{- $wspec := dict "revisionHistoryLimit" $fixed.revisionHistoryLimit "selector" (dict "matchLabels" $selector) "strategy" $fixed.deploymentStrategy "template" $template -}}
 {{- if not $spec.scaling.autoscaling.enabled -}}{{- $_ := set $wspec "replicas" $spec.scaling.replicas -}}{{- end -}}
 {{- $objects = append $objects (dict "apiVersion" "apps/v1" "kind" "Deployment" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "spec" $wspec) -}}
 {{- end -}}
@@ -281,13 +287,13 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $observePorts := list -}}
 {{- range $p := $plan.needs.ports -}}
 {{- if and $p.service (ne $p.name $data.naming.telemetryPort) -}}{{- $receiverPorts = append $receiverPorts (dict "protocol" $p.protocol "port" $p.port) -}}{{- end -}}
-{{- if has $p.name (list $data.naming.telemetryPort "health") -}}{{- $observePorts = append $observePorts (dict "protocol" $p.protocol "port" $p.port) -}}{{- end -}}
+{{- if has $p.name (list $data.naming.telemetryPort $data.naming.healthPort) -}}{{- $observePorts = append $observePorts (dict "protocol" $p.protocol "port" $p.port) -}}{{- end -}}
 {{- end -}}
 {{- $ingress := list -}}
 {{- if $receiverPorts -}}{{- $ingress = append $ingress (include "otelgen.npRule" (dict "dir" "from" "peers" $np.ingressFrom "ports" $receiverPorts) | fromJson) -}}{{- end -}}
 {{- if $observePorts -}}{{- $ingress = append $ingress (include "otelgen.npRule" (dict "dir" "from" "peers" $np.metricsFrom "ports" $observePorts) | fromJson) -}}{{- end -}}
 {{- $dnsPeer := dict "namespaceSelector" (dict "matchLabels" (dict "kubernetes.io/metadata.name" $np.dns.namespace)) "podSelector" (dict "matchLabels" $np.dns.podLabels) -}}
-{{- $egress := list (include "otelgen.npRule" (dict "dir" "to" "peers" (list $dnsPeer) "ports" (list (dict "protocol" "UDP" "port" 53) (dict "protocol" "TCP" "port" 53))) | fromJson) -}}
+{{- $egress := list (include "otelgen.npRule" (dict "dir" "to" "peers" (list $dnsPeer) "ports" $fixed.dnsPorts) | fromJson) -}}
 {{- $exporters := list -}}
 {{- $byExporter := dict -}}
 {{- range $e := $plan.needs.egress -}}
@@ -326,7 +332,7 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $_ := set $meta "labels" (merge (deepCopy $sm.labels) $meta.labels) -}}
 {{- $endpoint := dict "port" $data.naming.telemetryPort "path" $data.naming.metricsPath "interval" $sm.interval -}}
 {{- if eq $mode "gateway" -}}
-{{- $_ := set $endpoint "relabelings" (list (dict "action" "drop" "sourceLabels" (list "__meta_kubernetes_service_name") "regex" (printf "%s-headless" $plan.name))) -}}
+{{- $_ := set $endpoint "relabelings" (list (dict "action" "drop" "sourceLabels" (list "__meta_kubernetes_service_name") "regex" $headlessName)) -}}
 {{- end -}}
 {{- $objects = append $objects (dict "apiVersion" "monitoring.coreos.com/v1" "kind" "ServiceMonitor" "metadata" $meta "spec" (dict "selector" (dict "matchLabels" $selector) "namespaceSelector" (dict "matchNames" (list $plan.namespace)) "endpoints" (list $endpoint))) -}}
 {{- end -}}

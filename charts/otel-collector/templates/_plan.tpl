@@ -192,6 +192,7 @@ Input: the chart's root context. Output: JSON.
 {{- $bindHost := $data.paths.podIP -}}
 {{- if eq $mode "sidecar" -}}{{- $bindHost = "localhost" -}}{{- end -}}
 {{- $builders := dict "receivers" (list "otlp" "jaeger" "zipkin" "prometheus" "file_log" "hostmetrics" "kubelet_stats" "k8s_cluster" "k8s_objects" "k8s_events") "processors" (list "k8s_attributes" "resourcedetection") "exporters" (list "otlp" "otlp_http" "file" "loadbalancing") "extensions" (list "health_check" "pprof" "zpages" "file_storage" "bearertokenauth" "k8s_leader_elector") "connectors" (list "spanmetrics" "routing") -}}
+{{- $decl := merge (dict "healthPort" $data.naming.healthPort "envPrefix" $data.naming.envPrefix) $data.declarations -}}
 {{- $instances := list -}}
 {{- $needs := dict "ports" list "rbac" list "env" list "mounts" list "egress" list "kubelet" false -}}
 {{- range $section := $data.sections -}}
@@ -215,7 +216,7 @@ Input: the chart's root context. Output: JSON.
 {{- $ctx := dict "mode" $mode "instance" $iname "bindHost" $bindHost "podHost" $data.paths.podIP "serverTls" $serverTls "leaderElection" $leader "namespace" $namespace "name" $name -}}
 {{- $builder := "otelgen.build.generic" -}}
 {{- if has $comp.id (get $builders $section) -}}{{- $builder = printf "otelgen.build.%s.%s" $comp.id $section -}}{{- end -}}
-{{- $built := include $builder (dict "cfg" $cfg "ctx" $ctx "decl" $data.declarations) | fromJson -}}
+{{- $built := include $builder (dict "cfg" $cfg "ctx" $ctx "decl" $decl) | fromJson -}}
 {{- $_ := set $inst "config" (include "otelgen.merge" (dict "base" $built.config "override" ($cfg.extra | default dict)) | fromJson) -}}
 {{- range $k := list "ports" "rbac" "env" "mounts" "egress" -}}
 {{- $_ := set $needs $k (concat (get $needs $k) (get $built $k | default list)) -}}

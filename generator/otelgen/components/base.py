@@ -19,6 +19,7 @@ from otelgen import versions
 Kind = Literal["receiver", "processor", "exporter", "extension", "connector"]
 Signal = Literal["traces", "metrics", "logs"]
 ALL_SIGNALS: tuple[Signal, ...] = ("traces", "metrics", "logs")
+ENV_PREFIX = "OTELGEN"  # env vars otelgen adds for secret references: OTELGEN_<INSTANCE>_<PARTS>
 
 
 class ComponentConfig(BaseModel):
@@ -131,7 +132,7 @@ class Context:
 
     def env_name(self, *parts: str) -> str:
         """An env var name unique to this component instance."""
-        raw = "_".join(("OTELGEN", self.instance, *parts))
+        raw = "_".join((ENV_PREFIX, self.instance, *parts))
         return "".join(ch if ch.isalnum() else "_" for ch in raw).upper()
 
 

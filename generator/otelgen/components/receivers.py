@@ -101,6 +101,8 @@ class JaegerReceiverConfig(ComponentConfig):
     protocols: JaegerProtocols = Field(default_factory=JaegerProtocols)
 
 
+#: where UDP listeners (the Jaeger agent protocols) bind, except in sidecars (localhost)
+UDP_BIND_HOST = "0.0.0.0"
 _JAEGER = {
     "grpc": ("jaeger-grpc", "TCP", "grpc"),
     "thrift_http": ("jaeger-thrift", "TCP", "http"),
@@ -128,7 +130,7 @@ class JaegerReceiver(Component):
     def build(self) -> dict[str, Any]:
         protocols = {}
         for proto, listener in self._enabled():
-            host = "0.0.0.0" if _JAEGER[proto][1] == "UDP" and self.ctx.bind_host != "localhost" else self.ctx.bind_host
+            host = UDP_BIND_HOST if _JAEGER[proto][1] == "UDP" and self.ctx.bind_host != "localhost" else self.ctx.bind_host
             entry: dict[str, Any] = {"endpoint": f"{host}:{listener.port}"}
             if proto in ("grpc", "thrift_http"):
                 entry.update(_server_tls(self.ctx))
