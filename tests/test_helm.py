@@ -257,12 +257,27 @@ def test_bad_values_fail_with_the_schema_error(case, tmp_path):
     assert not proc.stdout.strip(), "nothing may be rendered"
 
 
-def test_semantic_errors_fail_with_otelgen_ids(tmp_path):
-    proc = helm_template(helm(), "gw", "obs", write_values(tmp_path, {"mode": "gateway", "presets": {"logsCollection": {"enabled": True}}}))
-    assert proc.returncode != 0
-    assert "error E020 spec.presets.logsCollection.enabled: preset logsCollection reads node-local data and needs mode agent" in proc.stderr
-    proc = helm_template(helm(), "gw", "obs", write_values(tmp_path, {"mode": "gateway", "resources": {"size": "none"}}))
-    assert "error E018" in proc.stderr
+SEMANTIC_ERRORS = {
+    "E020 preset mode": ({"mode": "gateway", "presets": {"logsCollection": {"enabled": True}}}, "error E020 spec.presets.logsCollection.enabled: preset logsCollection reads node-local data and needs mode agent (got gateway)"),
+    "E020 no pipeline": ({"mode": "gateway", "pipelines": {"logs": None, "metrics": None}, "presets": {"kubernetesEvents": {"enabled": True}}}, "error E020 spec.presets.kubernetesEvents: preset kubernetesEvents needs a 'logs' pipeline to feed"),
+    "E018 no memory limit": ({"mode": "gateway", "resources": {"size": "none"}}, "error E018 spec.resources.limits.memory: no memory limit"),
+    "E016 not in the image": ({"mode": "gateway", "receivers": {"kafka": {}}, "pipelines": {"traces": {"receivers": ["otlp", "kafka"], "exporters": ["otlp"]}}}, "error E016 spec.receivers.kafka: receiver type 'kafka' is not in the otelcol-k8s image"),
+    "E019 sidecar single writer": ({"mode": "sidecar", "receivers": {"k8s_events": {}}, "pipelines": {"logs": {"receivers": ["k8s_events"], "exporters": ["otlp"]}}}, "error E019 spec.receivers.k8s_events: k8s_events must have one writer"),
+    "E014 port twice": ({"mode": "gateway", "receivers": {"zipkin": {"port": 4317}}, "pipelines": {"traces": {"receivers": ["otlp", "zipkin"], "exporters": ["otlp"]}}}, "error E014"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SEMANTIC_ERRORS))
+def test_semantic_errors_fail_like_otelgen(case, tmp_path):
+    """The checks the templates repeat fail with otelgen's ID and path (and otelgen agrees)."""
+    values, message = SEMANTIC_ERRORS[case]
+    proc = helm_template(helm(), "gw", "obs", write_values(tmp_path, values))
+    assert proc.returncode != 0 and not proc.stdout.strip()
+    assert message in proc.stderr, proc.stderr
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump({"metadata": {"name": "gw", "namespace": "obs"}, "spec": values}))
+    result = run_cli("render", "-f", str(spec))
+    assert result.code == 2 and message.split(":")[0] in result.err, result.err
 
 
 def test_packaged_chart_renders_the_same(tmp_path):

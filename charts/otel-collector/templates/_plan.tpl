@@ -18,10 +18,10 @@ Input: the chart's root context. Output: JSON.
 {{- $namespace := .Release.Namespace -}}
 {{- $mode := .Values.mode | default "gateway" -}}
 {{- if not (hasKey $data.modeDefaults $mode) -}}
-{{- include "otelgen.fail" (dict "id" "E004" "path" "spec.mode" "msg" (printf "mode %q is not one of agent, gateway, sidecar" $mode) "hint" "agent (DaemonSet), gateway (Deployment) or sidecar") -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" "spec.mode" "msg" (printf "mode '%s' is not one of agent, gateway, sidecar" $mode) "hint" "agent (DaemonSet), gateway (Deployment) or sidecar") -}}
 {{- end -}}
 {{- if gt (len $name) 40 -}}
-{{- include "otelgen.fail" (dict "id" "E004" "path" "metadata.name" "msg" (printf "release name %q is longer than 40 characters" $name) "hint" "object names get suffixes; use a shorter release name") -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" "metadata.name" "msg" (printf "release name '%s' is longer than 40 characters" $name) "hint" "object names get suffixes; use a shorter release name") -}}
 {{- end -}}
 {{- $merged := include "otelgen.merge" (dict "base" (get $data.modeDefaults $mode) "override" .Values) | fromJson -}}
 {{- $spec := (include "otelgen.applyModel" (dict "desc" $data.spec "value" $merged) | fromJson).v -}}
@@ -92,7 +92,7 @@ Input: the chart's root context. Output: JSON.
 {{- $signal := index $add 2 -}}
 {{- if not (hasKey $sections.receivers $rname) -}}{{- $_ := set $sections.receivers $rname (index $add 1) -}}{{- end -}}
 {{- if not (hasKey $pipelines $signal) -}}
-{{- include "otelgen.fail" (dict "id" "E020" "path" (printf "spec.presets.%s" (index $add 3)) "msg" (printf "preset %s needs a %q pipeline to feed" (index $add 3) $signal) "hint" (printf "add spec.pipelines.%s with the exporters that should get this data" $signal)) -}}
+{{- include "otelgen.fail" (dict "id" "E020" "path" (printf "spec.presets.%s" (index $add 3)) "msg" (printf "preset %s needs a '%s' pipeline to feed" (index $add 3) $signal) "hint" (printf "add spec.pipelines.%s with the exporters that should get this data" $signal)) -}}
 {{- end -}}
 {{- $p := get $pipelines $signal -}}
 {{- if not (has $rname $p.receivers) -}}{{- $_ := set $p "receivers" (append $p.receivers $rname) -}}{{- end -}}
@@ -201,7 +201,7 @@ Input: the chart's root context. Output: JSON.
 {{- $raw := get $entries $iname | default dict -}}
 {{- $m := regexFindAll "^[a-z][a-z0-9_]*(/[A-Za-z0-9_.-]+)?$" $iname 1 -}}
 {{- if not $m -}}
-{{- include "otelgen.fail" (dict "id" "E017" "path" (printf "spec.%s.%s" $section $iname) "msg" (printf "%q is not a component name" $iname) "hint" "type[/name], e.g. otlp or otlp/backend (type: lowercase letters, digits, '_')") -}}
+{{- include "otelgen.fail" (dict "id" "E017" "path" (printf "spec.%s.%s" $section $iname) "msg" (printf "'%s' is not a component name" $iname) "hint" "type[/name], e.g. otlp or otlp/backend (type: lowercase letters, digits, '_')") -}}
 {{- end -}}
 {{- if or (eq $section "extensions") (hasKey $referenced (printf "%s %s" $section $iname)) -}}
 {{- $type := include "otelgen.typeOf" $iname -}}
@@ -230,7 +230,7 @@ Input: the chart's root context. Output: JSON.
 {{- $since := get (get $data.distributions.renamed $section | default dict) $type -}}
 {{- if and (not $known) $since -}}{{- $known = semverCompare (printf ">=%s" $since) $version -}}{{- end -}}
 {{- if not $known -}}
-{{- include "otelgen.fail" (dict "id" "E016" "path" (printf "spec.%s.%s" $section $iname) "msg" (printf "%s type %q is not in the otelcol-k8s image" $kind $type) "hint" "use a component the image has, or set distribution: custom with your own image") -}}
+{{- include "otelgen.fail" (dict "id" "E016" "path" (printf "spec.%s.%s" $section $iname) "msg" (printf "%s type '%s' is not in the otelcol-k8s image" $kind $type) "hint" "use a component the image has, or set distribution: custom with your own image") -}}
 {{- end -}}
 {{- end -}}
 {{- $_ := set $inst "config" $raw -}}
