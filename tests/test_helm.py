@@ -123,6 +123,28 @@ def test_set_mode_gives_the_mode_defaults(mode, tmp_path):
     assert not diff(want, objects_of(proc.stdout)), diff(want, objects_of(proc.stdout))
 
 
+SET_CASES = {
+    "agent logs": ("agent", ["presets.logsCollection.enabled=true", "presets.hostMetrics.enabled=true"]),
+    "gateway backend": ("gateway", ["exporters.otlp.endpoint=tempo.tracing:4317", "scaling.replicas=3", "resources.size=large"]),
+    "sidecar": ("sidecar", ["telemetry.logLevel=debug"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SET_CASES))
+def test_set_flags_match_otelgen_set(case):
+    """The issue's commands: `helm template --set mode=agent --set presets...` == `otelgen render agent --set presets...`."""
+    from otelgen.spec.load import mode_defaults
+
+    mode, sets = SET_CASES[case]
+    result = run_cli("render", mode, *[arg for s in sets for arg in ("--set", s)])
+    assert result.code == 0, result.err
+    metadata = mode_defaults(mode)["metadata"]
+    cmd = [helm(), "template", metadata["name"], str(CHART), "-n", metadata["namespace"], "--set", f"mode={mode}", *[arg for s in sets for arg in ("--set", s)], "--kube-version", KUBE_VERSION]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert not diff(result.objects(), objects_of(proc.stdout)), diff(result.objects(), objects_of(proc.stdout))
+
+
 def _hypothesis(examples: int) -> settings:
     return settings(max_examples=examples, derandomize=True, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large])
 
