@@ -338,3 +338,18 @@ def test_notes_name_the_endpoints_and_the_health_checks(tmp_path):
     assert "http / on port 13133" in notes
     sidecar = _notes(tmp_path, {"mode": "sidecar"})
     assert "otlp-grpc: localhost:4317/TCP" in sidecar and "rollout status" not in sidecar
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_helm_config_passes_the_real_collector(example, tmp_path):
+    """The ConfigMap text Helm writes (not otelgen's) is accepted by `otelcol-k8s validate`,
+    with the env the chart's workload gives the container."""
+    from test_collector import validate
+
+    metadata, spec = spec_of(example)
+    objects = helm_objects(tmp_path, metadata["name"], metadata["namespace"], spec)
+    text = next(o for o in objects if o["kind"] == "ConfigMap")["data"][CONFIG_KEY]
+    workloads = [o for o in objects if o["kind"] in ("Deployment", "DaemonSet")]
+    env = workloads[0]["spec"]["template"]["spec"]["containers"][0]["env"] if workloads else None
+    proc = validate(text, tmp_path, env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
