@@ -12,8 +12,12 @@ settings, and null deleting a mode default."""
 from __future__ import annotations
 
 import copy
+import typing
 
 from hypothesis import strategies as st
+from pydantic import BaseModel
+
+from otelgen.spec import model
 
 RECEIVERS = ["otlp", "jaeger", "zipkin", "prometheus", "k8s_cluster", "k8s_objects", "k8s_events", "otlp/extra", "file_log", "hostmetrics", "kubelet_stats"]
 PROCESSORS = ["batch", "memory_limiter", "k8s_attributes", "resourcedetection", "tail_sampling", "filter", "transform", "resource", "attributes", "groupbytrace"]
@@ -223,6 +227,16 @@ def deployments(draw, mode: str) -> dict:
     return {"apiVersion": "otelgen.io/v1alpha1", "kind": "Collector", "metadata": {"name": name, "namespace": draw(st.sampled_from(["obs", "observability-long-namespace"]))}, "spec": spec}
 
 
+def literals(owner: type[BaseModel], field: str) -> st.SearchStrategy:
+    """Every value a Literal field of the model allows (so new values are covered automatically)."""
+    annotation = owner.model_fields[field].annotation
+    options = [a for a in typing.get_args(annotation) if a is not type(None)]
+    while len(options) == 1 and typing.get_args(options[0]):
+        options = [a for a in typing.get_args(options[0]) if a is not type(None)]
+    assert options, f"{owner.__name__}.{field} is not a Literal"
+    return st.sampled_from(options)
+
+
 def _settings(draw, mode: str, spec: dict) -> dict:
     """Everything outside the components."""
     out: dict = {}
@@ -235,7 +249,7 @@ def _settings(draw, mode: str, spec: dict) -> dict:
         presets["kubernetesAttributes"] = {"enabled": False}
     if mode == "agent":
         if "logs" in signals and draw(st.booleans()):
-            presets["logsCollection"] = {"enabled": True, "includeCollectorLogs": draw(st.booleans()), "startAt": draw(st.sampled_from(["beginning", "end"])), **draw(st.sampled_from([{}, {"checkpointHostPath": "/var/lib/otelcol-ckpt"}]))}
+            presets["logsCollection"] = {"enabled": True, "includeCollectorLogs": draw(st.booleans()), "startAt": draw(literals(model.LogsCollectionPreset, "start_at")), **draw(st.sampled_from([{}, {"checkpointHostPath": "/var/lib/otelcol-ckpt"}]))}
         for preset in ("hostMetrics", "kubeletMetrics"):
             if "metrics" in signals and draw(st.booleans()):
                 presets[preset] = {"enabled": True, "collectionInterval": draw(interval)}
@@ -249,14 +263,18 @@ def _settings(draw, mode: str, spec: dict) -> dict:
     if draw(st.booleans()):
         out["collectorVersion"] = draw(st.sampled_from(VERSIONS))
     if draw(st.booleans()):
-        out["image"] = draw(st.sampled_from([{"tag": "0.145.1"}, {"repository": "registry.example.com/otelcol", "digest": "sha256:" + "a" * 64, "pullPolicy": "IfNotPresent"}]))
-    resources = draw(st.sampled_from([{}, {"size": "small"}, {"size": "large"}, {"size": "none", "limits": {"memory": "1Gi"}}, {"size": "none", "allowNoMemoryLimit": True}]))
+        out["image"] = draw(st.sampled_from([{"tag": "0.145.1"}, {"repository": "registry.example.com/otelcol", "digest": "sha256:" + "a" * 64}]))
+        out["image"]["pullPolicy"] = draw(literals(model.Image, "pull_policy"))
+    size = draw(literals(model.Resources, "size"))
+    resources = draw(st.sampled_from([{}, {"size": size}, {"size": "none", "limits": {"memory": "1Gi"}}, {"size": "none", "allowNoMemoryLimit": True}]))
     for part in ("requests", "limits"):
         for key, strategy in QUANTITIES.items():
             if draw(st.integers(0, 4)) == 0:
                 resources.setdefault(part, {})[key] = draw(strategy)
     if draw(st.booleans()):
         resources.setdefault("limits", {})["ephemeralStorage"] = "2Gi"
+    if resources.get("size") == "none" and not resources.get("allowNoMemoryLimit") and "memory" not in resources.get("limits", {}):
+        resources.setdefault("limits", {})["memory"] = "512Mi"  # otelgen refuses a pod without a memory limit
     if resources:
         out["resources"] = resources
     if draw(st.booleans()):
@@ -267,7 +285,7 @@ def _settings(draw, mode: str, spec: dict) -> dict:
         out["tls"] = draw(st.sampled_from([
             {"secretName": "gw-tls"},
             {"secretName": "gw-tls", "clientCA": {"name": "client-ca"}},
-            {"certManager": {"issuerRef": {"name": "ca"}}},
+            {"certManager": {"issuerRef": {"name": "ca", "kind": draw(literals(model.IssuerRef, "kind"))}}},
             {"certManager": {"issuerRef": {"name": "ca", "kind": "Issuer"}, "dnsNames": ["otel.example.com"], "duration": "720h"}, "clientCA": {"name": "ca", "key": "bundle.pem"}},
         ]))
     if mode != "sidecar":
@@ -287,13 +305,15 @@ def _settings(draw, mode: str, spec: dict) -> dict:
     if mode != "sidecar" and draw(st.booleans()):
         out["serviceMonitor"] = draw(st.sampled_from([{"enabled": True}, {"enabled": True, "interval": "10s", "labels": {"release": "prometheus"}}, {"enabled": False}]))
     if draw(st.booleans()):
-        out["service"] = draw(st.sampled_from([{"type": "LoadBalancer", "annotations": {"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}}, {"internalTrafficPolicy": "Cluster"}, {"type": "NodePort"}]))
+        out["service"] = {"type": draw(literals(model.ServiceSettings, "type")), "internalTrafficPolicy": draw(literals(model.ServiceSettings, "internal_traffic_policy")), **draw(st.sampled_from([{}, {"annotations": {"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}}]))}
     if draw(st.booleans()):
-        out["telemetry"] = draw(st.sampled_from([{"metricsPort": 8889}, {"logLevel": "debug"}]))
+        out["telemetry"] = {"logLevel": draw(literals(model.Telemetry, "log_level")), **draw(st.sampled_from([{}, {"metricsPort": 8889}]))}
+    if draw(st.booleans()):
+        out["sidecar"] = {"native": draw(st.booleans()), "containerName": draw(st.sampled_from(["otc-container", "collector"]))}
     if draw(st.booleans()):
         out["pod"] = draw(st.sampled_from([
             {"annotations": {"team": "obs"}, "labels": {"tier": "telemetry"}, "nodeSelector": {"kubernetes.io/os": "linux", "a": "b"}},
-            {"tolerations": [{"operator": "Exists"}, {"key": "dedicated", "operator": "Equal", "value": "obs", "effect": "NoSchedule", "tolerationSeconds": 60}], "priorityClassName": "system-node-critical"},
+            {"tolerations": [{"operator": "Exists"}, {"key": "dedicated", "operator": "Equal", "value": "obs", "effect": draw(literals(model.Toleration, "effect")), "tolerationSeconds": 60}], "priorityClassName": "system-node-critical"},
             {"env": [{"name": "BACKEND", "value": "b:4317"}, {"name": "TOKEN", "secretRef": {"name": "s", "key": "t"}}, {"name": "GOMEMLIMIT", "value": "100MiB"}], "runAsUser": 2000, "terminationGracePeriodSeconds": 60},
         ]))
     return out
