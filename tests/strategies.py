@@ -75,6 +75,42 @@ def specs(draw) -> dict:
     return {"apiVersion": "otelgen.io/v1alpha1", "kind": "Collector", "metadata": {"name": draw(st.sampled_from(["otel", "a-b", "Bad_Name", "x" * 45])), "namespace": "obs"}, "spec": spec}
 
 
+def _paths(node, prefix=()):
+    yield prefix
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _paths(value, prefix + (key,))
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _paths(value, prefix + (i,))
+
+
+@st.composite
+def mutated(draw, within: tuple = ()) -> dict:
+    """An example or generated spec with one to three random edits (below ``within``, e.g. ("spec",))."""
+    from conftest import EXAMPLES
+    import yaml
+
+    base = draw(st.one_of(specs(), st.sampled_from([yaml.safe_load(p.read_text()) for p in EXAMPLES])))
+    doc = copy.deepcopy(base)
+    for _ in range(draw(st.integers(1, 3))):
+        paths = [p for p in _paths(doc) if len(p) > len(within) and p[: len(within)] == within]
+        if not paths:
+            break
+        path = draw(st.sampled_from(paths))
+        parent = doc
+        for part in path[:-1]:
+            parent = parent[part]
+        action = draw(st.sampled_from(["replace", "delete", "add"]))
+        if action == "delete":
+            del parent[path[-1]]
+        elif action == "replace":
+            parent[path[-1]] = draw(values)
+        elif isinstance(parent, dict):
+            parent[draw(st.text(min_size=1, max_size=10))] = draw(values)
+    return doc
+
+
 # ---------------------------------------------------------------- valid deployments
 
 ALL = ("traces", "metrics", "logs")

@@ -5,52 +5,18 @@ nothing written).  Seeded (derandomized), so failures reproduce."""
 
 from __future__ import annotations
 
-import copy
 import re
 
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import EXAMPLES, run_cli
-from strategies import specs, values
+from conftest import run_cli
+from strategies import mutated, specs
 
 PROBLEM_LINE = re.compile(r"^(error|warning) [EW]\d{3} ")
 def fuzz_settings(examples: int) -> settings:
     return settings(max_examples=examples, derandomize=True, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
-
-def _paths(node, prefix=()):
-    yield prefix
-    if isinstance(node, dict):
-        for key, value in node.items():
-            yield from _paths(value, prefix + (key,))
-    elif isinstance(node, list):
-        for i, value in enumerate(node):
-            yield from _paths(value, prefix + (i,))
-
-
-@st.composite
-def mutated(draw) -> dict:
-    """An example or generated spec with one to three random edits."""
-    base = draw(st.one_of(specs(), st.sampled_from([yaml.safe_load(p.read_text()) for p in EXAMPLES])))
-    doc = copy.deepcopy(base)
-    for _ in range(draw(st.integers(1, 3))):
-        paths = [p for p in _paths(doc) if p]
-        if not paths:
-            break
-        path = draw(st.sampled_from(paths))
-        parent = doc
-        for part in path[:-1]:
-            parent = parent[part]
-        action = draw(st.sampled_from(["replace", "delete", "add"]))
-        if action == "delete":
-            del parent[path[-1]]
-        elif action == "replace":
-            parent[path[-1]] = draw(values)
-        elif isinstance(parent, dict):
-            parent[draw(st.text(min_size=1, max_size=10))] = draw(values)
-    return doc
-
 
 def check_outcome(doc, tmp_path) -> None:
     path = tmp_path / "spec.yaml"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -26,7 +27,7 @@ from hypothesis import HealthCheck, given, settings
 
 from conftest import EXAMPLES, ROOT, run_cli, tool
 from helm_parity import CHART, CONFIG_KEY, HELM_ANNOTATIONS, KUBE_VERSION, diff, helm_template
-from strategies import deployments
+from strategies import deployments, mutated, specs
 
 pytestmark = pytest.mark.tools
 
@@ -382,3 +383,48 @@ def test_helm_config_passes_the_real_collector(example, tmp_path):
     env = workloads[0]["spec"]["template"]["spec"]["containers"][0]["env"] if workloads else None
     proc = validate(text, tmp_path, env)
     assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+# ---------------------------------------------------------------- invalid input: the chart refuses what otelgen refuses
+
+PROBLEM = re.compile(r"error (E\d{3}) (\S+?): ")
+
+
+def _same_verdict(doc: dict, tmp_path: Path) -> None:
+    """otelgen renders ⇒ helm renders the same objects; otelgen refuses the spec ⇒ helm refuses
+    it too (schema, release name, or the same error ID at the same path as one of otelgen's)."""
+    spec_file = tmp_path / "spec.yaml"
+    spec_file.write_text(yaml.safe_dump(doc, allow_unicode=True))
+    result = run_cli("render", "-f", str(spec_file))
+    metadata, spec = doc.get("metadata"), doc.get("spec")
+    if not isinstance(metadata, dict) or not isinstance(spec, dict):
+        return  # not a spec section Helm could be given
+    release, namespace = str(metadata.get("name")), str(metadata.get("namespace", "observability"))
+    proc = helm_template(helm(), release, namespace, write_values(tmp_path, spec), *MONITORING_API)
+    if result.code == 0:
+        assert proc.returncode == 0, f"otelgen renders it, helm refuses:\n{proc.stderr}"
+        problems = diff(result.objects(), objects_of(proc.stdout))
+        assert not problems, problems
+        return
+    otelgen_problems = set(PROBLEM.findall(result.err))
+    if otelgen_problems == {("E006", "spec.mode")}:
+        return  # no mode: the chart's values.yaml says gateway, like `otelgen render gateway`
+    assert proc.returncode != 0, f"otelgen refuses it, helm renders it:\n{result.err}"
+    helm_problem = PROBLEM.findall(proc.stderr)
+    if helm_problem:
+        assert helm_problem[0] in otelgen_problems, f"helm: {proc.stderr}\notelgen: {result.err}"
+    else:
+        refusals = ("values don't meet the specifications of the schema", "invalid release name", "failed to parse")  # the last: YAML values JSON cannot hold (.inf)
+        assert any(text in proc.stderr for text in refusals), proc.stderr
+
+
+@_hypothesis(150)
+@given(doc=specs())
+def test_chart_and_otelgen_agree_on_fuzzed_specs(doc, tmp_path_factory):
+    _same_verdict(doc, tmp_path_factory.mktemp("verdict"))
+
+
+@_hypothesis(150)
+@given(doc=mutated(within=("spec",)))
+def test_chart_and_otelgen_agree_on_mutated_specs(doc, tmp_path_factory):
+    _same_verdict(doc, tmp_path_factory.mktemp("verdict"))

@@ -29,7 +29,7 @@ from pydantic import BaseModel
 from otelgen import components, config, distributions, plan, presets, sizing, versions, yamlio
 from otelgen.components.base import ENV_PREFIX, Component, Context, Needs
 from otelgen.components.extensions import HEALTH_PORT, HEALTH_PORT_NAME, LEASE_NAME
-from otelgen.components.common import CLIENT_TLS_DIR
+from otelgen.components.common import CLIENT_TLS_DIR, SENSITIVE_HEADER_WORDS
 from otelgen.components.receivers import _JAEGER, FILESYSTEM_DEFAULTS, UDP_BIND_HOST
 from otelgen.manifests import autoscaling, configmap, monitoring, naming, networkpolicy, tls, workload
 from otelgen.schema import spec_schema
@@ -165,6 +165,7 @@ def declarations() -> dict[str, Any]:
         "hostmetrics": {"filesystem": FILESYSTEM_DEFAULTS, "mounts": _mounts(needs_of("hostmetrics", "receiver", {}))},
         "jaeger": {"protocols": [[proto, *row] for proto, row in _JAEGER.items()], "udpBindHost": UDP_BIND_HOST},
         "clientTls": {"dir": CLIENT_TLS_DIR},
+        "headers": {"sensitiveWords": list(SENSITIVE_HEADER_WORDS)},
     }
 
 
@@ -201,6 +202,7 @@ def _component_entry(comp: type[Component]) -> dict[str, Any]:
         "signals": list(comp.signals),
         "order": comp.order,
         "connects": [list(c) for c in comp.connects],
+        "extensionFields": [list(path) for path in comp.config_model.extension_fields],
         "model": model_desc(comp.config_model),
     }
 
@@ -236,7 +238,7 @@ def chart_data() -> dict[str, Any]:
         "ports": {"health": HEALTH_PORT, "kubelet": networkpolicy.KUBELET_PORT},
         "secretFileMode": workload.SECRET_FILE_MODE,
         "distributions": distributions._table(),
-        "versions": {"pinned": versions.PINNED_COLLECTOR_VERSION, "imageRepository": versions.DEFAULT_IMAGE_REPOSITORY},
+        "versions": {"pinned": versions.PINNED_COLLECTOR_VERSION, "minimum": versions.MIN_COLLECTOR_VERSION, "imageRepository": versions.DEFAULT_IMAGE_REPOSITORY},
     }
 
 

@@ -27,6 +27,7 @@ Input: the chart's root context. Output: JSON.
 {{- $spec := (include "otelgen.applyModel" (dict "desc" $data.spec "value" $merged) | fromJson).v -}}
 {{- $_ := set $spec "collectorVersion" (regexReplaceAll "^v+" (toString $spec.collectorVersion) "") -}}
 {{- $version := $spec.collectorVersion -}}
+{{- include "otelgen.checkSpec" (dict "data" $data "spec" $spec) -}}
 
 {{- /* ---- sections and pipelines */ -}}
 {{- $sections := dict -}}
@@ -170,6 +171,11 @@ Input: the chart's root context. Output: JSON.
 {{- end -}}
 {{- end -}}
 
+{{- /* ---- names, references, signals, processor order */ -}}
+{{- $checks := dict "data" $data "spec" $spec "sections" $sections "pipelines" $pipelines "version" $version -}}
+{{- include "otelgen.checkNames" $checks -}}
+{{- include "otelgen.checkPipelines" $checks -}}
+
 {{- /* ---- which instances the pipelines use (Planner._used) */ -}}
 {{- $connectors := keys $sections.connectors -}}
 {{- $referenced := dict -}}
@@ -199,15 +205,12 @@ Input: the chart's root context. Output: JSON.
 {{- $entries := get $sections $section -}}
 {{- range $iname := keys $entries | sortAlpha -}}
 {{- $raw := get $entries $iname | default dict -}}
-{{- $m := regexFindAll "^[a-z][a-z0-9_]*(/[A-Za-z0-9_.-]+)?$" $iname 1 -}}
-{{- if not $m -}}
-{{- include "otelgen.fail" (dict "id" "E017" "path" (printf "spec.%s.%s" $section $iname) "msg" (printf "'%s' is not a component name" $iname) "hint" "type[/name], e.g. otlp or otlp/backend (type: lowercase letters, digits, '_')") -}}
-{{- end -}}
 {{- if or (eq $section "extensions") (hasKey $referenced (printf "%s %s" $section $iname)) -}}
 {{- $type := include "otelgen.typeOf" $iname -}}
 {{- $parts := splitn "/" 2 $iname -}}
 {{- $suffix := index $parts "_1" -}}
 {{- $comp := get (get $data.components $section) $type -}}
+{{- include "otelgen.checkExtensionRefs" (dict "data" $data "sections" $sections "section" $section "name" $iname "cfg" $raw) -}}
 {{- $inst := dict "section" $section "name" $iname -}}
 {{- $rendered := $type -}}
 {{- if $comp -}}
@@ -218,21 +221,12 @@ Input: the chart's root context. Output: JSON.
 {{- if has $comp.id (get $builders $section) -}}{{- $builder = printf "otelgen.build.%s.%s" $comp.id $section -}}{{- end -}}
 {{- $built := include $builder (dict "cfg" $cfg "ctx" $ctx "decl" $decl) | fromJson -}}
 {{- $_ := set $inst "config" (include "otelgen.merge" (dict "base" $built.config "override" ($cfg.extra | default dict)) | fromJson) -}}
+{{- range $p := $built.ports | default list -}}{{- $_ := set $p "owner" (printf "%s.%s" $section $iname) -}}{{- end -}}
 {{- range $k := list "ports" "rbac" "env" "mounts" "egress" -}}
 {{- $_ := set $needs $k (concat (get $needs $k) (get $built $k | default list)) -}}
 {{- end -}}
 {{- if $built.kubelet -}}{{- $_ := set $needs "kubelet" true -}}{{- end -}}
 {{- else -}}
-{{- $dist := get $data.distributions $spec.distribution -}}
-{{- if eq $spec.distribution "otelcol-k8s" -}}
-{{- $kind := trimSuffix "s" $section -}}
-{{- $known := has $type (get $dist $section | default list) -}}
-{{- $since := get (get $data.distributions.renamed $section | default dict) $type -}}
-{{- if and (not $known) $since -}}{{- $known = semverCompare (printf ">=%s" $since) $version -}}{{- end -}}
-{{- if not $known -}}
-{{- include "otelgen.fail" (dict "id" "E016" "path" (printf "spec.%s.%s" $section $iname) "msg" (printf "%s type '%s' is not in the otelcol-k8s image" $kind $type) "hint" "use a component the image has, or set distribution: custom with your own image") -}}
-{{- end -}}
-{{- end -}}
 {{- $_ := set $inst "config" $raw -}}
 {{- end -}}
 {{- $_ := set $inst "renderedId" (ternary (printf "%s/%s" $rendered $suffix) $rendered (ne $suffix "")) -}}
@@ -242,16 +236,21 @@ Input: the chart's root context. Output: JSON.
 {{- end -}}
 
 {{- /* ---- ports (unique by port/protocol and name), env and mounts (first wins) */ -}}
-{{- $telemetry := dict "name" $data.naming.telemetryPort "port" $spec.telemetry.metricsPort "protocol" "TCP" "appProtocol" "http" "service" true "ingress" false -}}
+{{- $telemetry := dict "owner" "telemetry.metricsPort" "name" $data.naming.telemetryPort "port" $spec.telemetry.metricsPort "protocol" "TCP" "appProtocol" "http" "service" true "ingress" false -}}
 {{- $ports := list -}}
-{{- $seenPort := dict -}}
+{{- $portOwner := dict -}}
+{{- $nameOwner := dict -}}
 {{- range $p := append $needs.ports $telemetry -}}
 {{- $key := printf "%d/%s" (int $p.port) $p.protocol -}}
-{{- if or (hasKey $seenPort $key) (hasKey $seenPort $p.name) -}}
-{{- include "otelgen.fail" (dict "id" "E014" "path" "spec" "msg" (printf "port %s (%s) is declared twice" $key $p.name) "hint" "give one of them another port, or rename one of the component instances") -}}
+{{- $path := printf "spec.%s" $p.owner -}}
+{{- if hasKey $portOwner $key -}}
+{{- include "otelgen.fail" (dict "id" "E014" "path" $path "msg" (printf "port %s is already used by %s" $key (get $portOwner $key)) "hint" "give one of them another port") -}}
 {{- end -}}
-{{- $_ := set $seenPort $key true -}}
-{{- $_ := set $seenPort $p.name true -}}
+{{- if hasKey $nameOwner $p.name -}}
+{{- include "otelgen.fail" (dict "id" "E014" "path" $path "msg" (printf "port name '%s' is already used by %s" $p.name (get $nameOwner $p.name)) "hint" "rename one of the component instances") -}}
+{{- end -}}
+{{- $_ := set $portOwner $key $p.owner -}}
+{{- $_ := set $nameOwner $p.name $p.owner -}}
 {{- $ports = append $ports $p -}}
 {{- end -}}
 {{- $_ := set $needs "ports" $ports -}}

@@ -34,9 +34,19 @@ class ComponentConfig(BaseModel):
 
     extra: dict[str, Any] = Field(default_factory=dict, description="Settings otelgen does not model, merged verbatim into this component's config.")
 
+    #: field paths whose value names an extension (e.g. ("sending_queue", "storage"))
+    extension_fields: ClassVar[tuple[tuple[str, ...], ...]] = ()
+
     def extension_refs(self) -> list[tuple[tuple[str, ...], str]]:
         """Extensions this config names: (field path, extension name)."""
-        return []
+        refs = []
+        for path in self.extension_fields:
+            value: Any = self
+            for part in path:
+                value = getattr(value, part, None)
+            if value:
+                refs.append((path, value))
+        return refs
 
 
 class SecretRef(BaseModel):

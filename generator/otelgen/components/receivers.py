@@ -205,8 +205,7 @@ class FileLogReceiverConfig(ComponentConfig):
     operators: list[dict[str, Any]] = Field(default_factory=list)
     storage: str | None = Field(default=None, description="file_storage extension that keeps read offsets.")
 
-    def extension_refs(self) -> list[tuple[tuple[str, ...], str]]:
-        return [(("storage",), self.storage)] if self.storage else []
+    extension_fields = (("storage",),)
 
 
 class FileLogReceiver(Component):
