@@ -106,19 +106,36 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 
 {{- define "otelgen.objects" -}}
 {{- $plan := .plan -}}
-{{- $helm := .helm -}}
 {{- $spec := $plan.spec -}}
-{{- $mode := $plan.mode -}}
 {{- $data := $plan.data -}}
-{{- $m := dict "plan" $plan "helm" $helm "annotations" (dict) -}}
-{{- $objects := list -}}
-{{- $selector := include "otelgen.selectorLabels" $plan | fromJson -}}
-{{- $fixed := $data.manifests -}}
 {{- $names := $data.naming.names -}}
-{{- $headlessName := $names.headlessService | replace "{name}" $plan.name -}}
-{{- $several := and (eq $mode "gateway") (or (gt (int $spec.scaling.replicas) 1) $spec.scaling.autoscaling.enabled) -}}
+{{- $configText := include "otelgen.config" (dict "plan" $plan) | fromJson | toYaml -}}
+{{- $cmName := $names.configMap | replace "{name}" $plan.name -}}
+{{- $configText = printf "%s\n" $configText -}}
+{{- $tlsSecret := "" -}}
+{{- if $spec.tls -}}{{- $tlsSecret = $spec.tls.secretName | default ($names.tlsSecret | replace "{name}" $plan.name) -}}{{- end -}}
+{{- $ctx := dict "plan" $plan "helm" .helm "spec" $spec "mode" $plan.mode "data" $data "names" $names "fixed" $data.manifests -}}
+{{- $_ := set $ctx "m" (dict "plan" $plan "helm" .helm "annotations" (dict)) -}}
+{{- $_ := set $ctx "selector" (include "otelgen.selectorLabels" $plan | fromJson) -}}
+{{- $_ := set $ctx "headlessName" ($names.headlessService | replace "{name}" $plan.name) -}}
+{{- $_ := set $ctx "several" (and (eq $plan.mode "gateway") (or (gt (int $spec.scaling.replicas) 1) $spec.scaling.autoscaling.enabled)) -}}
+{{- $_ := set $ctx "cmName" $cmName -}}
+{{- $_ := set $ctx "tlsSecret" $tlsSecret -}}
+{{- $_ := set $ctx "configText" $configText -}}
+{{- $objects := list -}}
+{{- range $part := list "rbac" "configMap" "certificate" "services" "workload" "scaling" "networkPolicy" "serviceMonitor" -}}
+{{- $objects = concat $objects (include (printf "otelgen.objects.%s" $part) $ctx | fromJson).v -}}
+{{- end -}}
+{{- toJson (dict "v" $objects) -}}
+{{- end -}}
 
-{{- /* ServiceAccount and RBAC */ -}}
+{{- /* ServiceAccount, and ClusterRole/Role with bindings for the rules the components declare (manifests/rbac.py) */ -}}
+{{- define "otelgen.objects.rbac" -}}
+{{- $plan := .plan -}}
+{{- $mode := .mode -}}
+{{- $m := .m -}}
+{{- $names := .names -}}
+{{- $objects := list -}}
 {{- if ne $mode "sidecar" -}}
 {{- $objects = append $objects (dict "apiVersion" "v1" "kind" "ServiceAccount" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "automountServiceAccountToken" $plan.needsApi) -}}
 {{- $clusterRules := list -}}
@@ -137,16 +154,30 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $objects = append $objects (dict "apiVersion" "rbac.authorization.k8s.io/v1" "kind" "RoleBinding" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "roleRef" (dict "apiGroup" "rbac.authorization.k8s.io" "kind" "Role" "name" $plan.name) "subjects" $subjects) -}}
 {{- end -}}
 {{- end -}}
+{{- toJson (dict "v" $objects) -}}
+{{- end -}}
 
-{{- /* ConfigMap */ -}}
-{{- $configText := include "otelgen.config" (dict "plan" $plan) | fromJson | toYaml -}}
-{{- $cmName := $names.configMap | replace "{name}" $plan.name -}}
-{{- $configText = printf "%s\n" $configText -}}
+{{- /* the ConfigMap with the collector config (manifests/configmap.py) */ -}}
+{{- define "otelgen.objects.configMap" -}}
+{{- $data := .data -}}
+{{- $m := .m -}}
+{{- $cmName := .cmName -}}
+{{- $configText := .configText -}}
+{{- $objects := list -}}
 {{- $objects = append $objects (dict "apiVersion" "v1" "kind" "ConfigMap" "metadata" (include "otelgen.metadata" (merge (dict "name" $cmName) $m) | fromJson) "data" (dict $data.paths.configKey $configText)) -}}
+{{- toJson (dict "v" $objects) -}}
+{{- end -}}
 
-{{- /* cert-manager Certificate */ -}}
-{{- $tlsSecret := "" -}}
-{{- if $spec.tls -}}{{- $tlsSecret = $spec.tls.secretName | default ($names.tlsSecret | replace "{name}" $plan.name) -}}{{- end -}}
+{{- /* the receivers' cert-manager Certificate (manifests/tls.py) */ -}}
+{{- define "otelgen.objects.certificate" -}}
+{{- $plan := .plan -}}
+{{- $spec := .spec -}}
+{{- $mode := .mode -}}
+{{- $m := .m -}}
+{{- $fixed := .fixed -}}
+{{- $headlessName := .headlessName -}}
+{{- $tlsSecret := .tlsSecret -}}
+{{- $objects := list -}}
 {{- if and $spec.tls $spec.tls.certManager -}}
 {{- $cm := $spec.tls.certManager -}}
 {{- $dnsNames := list -}}
@@ -162,8 +193,18 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $certSpec := dict "secretName" $tlsSecret "duration" $cm.duration "renewBefore" $cm.renewBefore "dnsNames" $dnsNames "privateKey" $fixed.certificate.privateKey "usages" $fixed.certificate.usages "issuerRef" (dict "name" $cm.issuerRef.name "kind" $cm.issuerRef.kind "group" $cm.issuerRef.group) -}}
 {{- $objects = append $objects (dict "apiVersion" "cert-manager.io/v1" "kind" "Certificate" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "spec" $certSpec) -}}
 {{- end -}}
+{{- toJson (dict "v" $objects) -}}
+{{- end -}}
 
-{{- /* Services */ -}}
+{{- /* the Service and a gateway's headless twin (manifests/service.py) */ -}}
+{{- define "otelgen.objects.services" -}}
+{{- $plan := .plan -}}
+{{- $spec := .spec -}}
+{{- $mode := .mode -}}
+{{- $m := .m -}}
+{{- $selector := .selector -}}
+{{- $headlessName := .headlessName -}}
+{{- $objects := list -}}
 {{- $servicePorts := list -}}
 {{- range $p := $plan.needs.ports -}}{{- if $p.service -}}{{- $servicePorts = append $servicePorts (include "otelgen.servicePort" $p | fromJson) -}}{{- end -}}{{- end -}}
 {{- if ne $mode "sidecar" -}}
@@ -178,8 +219,23 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $objects = append $objects (dict "apiVersion" "v1" "kind" "Service" "metadata" (include "otelgen.metadata" (merge (dict "name" $headlessName) $m) | fromJson) "spec" $headless) -}}
 {{- end -}}
 {{- end -}}
+{{- toJson (dict "v" $objects) -}}
+{{- end -}}
 
-{{- /* Workload */ -}}
+{{- /* the DaemonSet or Deployment (manifests/workload.py) */ -}}
+{{- define "otelgen.objects.workload" -}}
+{{- $plan := .plan -}}
+{{- $spec := .spec -}}
+{{- $mode := .mode -}}
+{{- $data := .data -}}
+{{- $m := .m -}}
+{{- $selector := .selector -}}
+{{- $fixed := .fixed -}}
+{{- $several := .several -}}
+{{- $cmName := .cmName -}}
+{{- $tlsSecret := .tlsSecret -}}
+{{- $configText := .configText -}}
+{{- $objects := list -}}
 {{- if ne $mode "sidecar" -}}
 {{- $pod := $spec.pod -}}
 {{- $mounts := list -}}
@@ -264,8 +320,18 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $objects = append $objects (dict "apiVersion" "apps/v1" "kind" "Deployment" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "spec" $wspec) -}}
 {{- end -}}
 {{- end -}}
+{{- toJson (dict "v" $objects) -}}
+{{- end -}}
 
-{{- /* HorizontalPodAutoscaler and PodDisruptionBudget */ -}}
+{{- /* HorizontalPodAutoscaler and PodDisruptionBudget (manifests/autoscaling.py) */ -}}
+{{- define "otelgen.objects.scaling" -}}
+{{- $plan := .plan -}}
+{{- $spec := .spec -}}
+{{- $mode := .mode -}}
+{{- $m := .m -}}
+{{- $selector := .selector -}}
+{{- $several := .several -}}
+{{- $objects := list -}}
 {{- $auto := $spec.scaling.autoscaling -}}
 {{- if and (eq $mode "gateway") $auto.enabled -}}
 {{- $metrics := list -}}
@@ -279,8 +345,19 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- if and $spec.scaling.podDisruptionBudget.enabled $several -}}
 {{- $objects = append $objects (dict "apiVersion" "policy/v1" "kind" "PodDisruptionBudget" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "spec" (dict "maxUnavailable" $spec.scaling.podDisruptionBudget.maxUnavailable "selector" (dict "matchLabels" $selector))) -}}
 {{- end -}}
+{{- toJson (dict "v" $objects) -}}
+{{- end -}}
 
-{{- /* NetworkPolicy */ -}}
+{{- /* default-deny NetworkPolicy with the allows the plan needs (manifests/networkpolicy.py) */ -}}
+{{- define "otelgen.objects.networkPolicy" -}}
+{{- $plan := .plan -}}
+{{- $spec := .spec -}}
+{{- $mode := .mode -}}
+{{- $data := .data -}}
+{{- $m := .m -}}
+{{- $selector := .selector -}}
+{{- $fixed := .fixed -}}
+{{- $objects := list -}}
 {{- $np := $spec.networkPolicy -}}
 {{- if and (ne $mode "sidecar") $np.enabled -}}
 {{- $receiverPorts := list -}}
@@ -324,8 +401,20 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- end -}}
 {{- $objects = append $objects (dict "apiVersion" "networking.k8s.io/v1" "kind" "NetworkPolicy" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "spec" (dict "podSelector" (dict "matchLabels" $selector) "policyTypes" (list "Ingress" "Egress") "ingress" $ingress "egress" $egress)) -}}
 {{- end -}}
+{{- toJson (dict "v" $objects) -}}
+{{- end -}}
 
-{{- /* ServiceMonitor: when asked for and the cluster serves monitoring.coreos.com/v1 */ -}}
+{{- /* ServiceMonitor, when asked for and the cluster serves monitoring.coreos.com/v1 (manifests/monitoring.py) */ -}}
+{{- define "otelgen.objects.serviceMonitor" -}}
+{{- $plan := .plan -}}
+{{- $helm := .helm -}}
+{{- $spec := .spec -}}
+{{- $mode := .mode -}}
+{{- $data := .data -}}
+{{- $m := .m -}}
+{{- $selector := .selector -}}
+{{- $headlessName := .headlessName -}}
+{{- $objects := list -}}
 {{- $sm := $spec.serviceMonitor -}}
 {{- if and (ne $mode "sidecar") $sm.enabled $helm.monitoringApi -}}
 {{- $meta := include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson -}}
