@@ -39,7 +39,29 @@ Input: the chart's root context. Output: JSON.
 {{- $_ := set $pipelines $pname (dict "receivers" (concat (list) $p.receivers) "processors" (concat (list) ($p.processors | default list)) "exporters" (concat (list) $p.exporters)) -}}
 {{- end -}}
 
-{{- /* ---- presets (otelgen.presets.apply) */ -}}
+{{- $state := dict "data" $data "spec" $spec "mode" $mode "name" $name "namespace" $namespace "version" $version "sections" $sections "pipelines" $pipelines -}}
+{{- range $phase := list "presets" "sizing" "autoInsert" "leaderElection" -}}{{- include (printf "otelgen.plan.%s" $phase) $state -}}{{- end -}}
+
+{{- $checks := dict "data" $data "spec" $spec "sections" $sections "pipelines" $pipelines "version" $version -}}
+{{- include "otelgen.checkNames" $checks -}}
+{{- include "otelgen.checkPipelines" $checks -}}
+
+{{- range $phase := list "components" "ports" -}}{{- include (printf "otelgen.plan.%s" $phase) $state -}}{{- end -}}
+{{- $needs := $state.needs -}}
+{{- $plan := dict "spec" $spec "mode" $mode "name" $name "namespace" $namespace "version" $version "instances" $state.instances "pipelines" $pipelines "connectors" $state.connectors "needs" $needs "requests" $state.requests "limits" $state.limits "gomemlimit" $state.gomemlimit "leaderElection" $state.leader "needsApi" (gt (len $needs.rbac) 0) "data" $data -}}
+{{- toJson $plan -}}
+{{- end -}}
+
+
+{{- /* expands the presets into sections and pipelines (otelgen.presets.apply) */ -}}
+{{- define "otelgen.plan.presets" -}}
+{{- $data := .data -}}
+{{- $spec := .spec -}}
+{{- $mode := .mode -}}
+{{- $name := .name -}}
+{{- $namespace := .namespace -}}
+{{- $sections := .sections -}}
+{{- $pipelines := .pipelines -}}
 {{- $presets := $spec.presets -}}
 {{- $adds := list -}}
 {{- if $presets.kubernetesAttributes.enabled -}}
@@ -98,8 +120,13 @@ Input: the chart's root context. Output: JSON.
 {{- $p := get $pipelines $signal -}}
 {{- if not (has $rname $p.receivers) -}}{{- $_ := set $p "receivers" (append $p.receivers $rname) -}}{{- end -}}
 {{- end -}}
+{{- end -}}
 
-{{- /* ---- sizing (otelgen.sizing.resolve) */ -}}
+{{- /* requests, limits and GOMEMLIMIT (otelgen.sizing) */ -}}
+{{- define "otelgen.plan.sizing" -}}
+{{- $data := .data -}}
+{{- $spec := .spec -}}
+{{- $mode := .mode -}}
 {{- $res := $spec.resources -}}
 {{- $size := $res.size | default (get $data.sizing.defaultSize $mode) -}}
 {{- $base := get $data.sizing.sizes $size | default (dict "requests" dict "limits" dict) -}}
@@ -122,8 +149,17 @@ Input: the chart's root context. Output: JSON.
 {{- $mib := div (mul (include "otelgen.mebibytes" $limits.memory | atoi) (int $spec.memory.gomemlimitPercentage)) 100 -}}
 {{- $gomemlimit = printf "%dMiB" (max $mib 1) -}}
 {{- end -}}
+{{- $_ := set $ "requests" $requests -}}
+{{- $_ := set $ "limits" $limits -}}
+{{- $_ := set $ "gomemlimit" $gomemlimit -}}
+{{- end -}}
 
-{{- /* ---- memory_limiter first, batch last (Planner._auto_insert) */ -}}
+{{- /* memory_limiter first and batch last in every pipeline (Planner._auto_insert) */ -}}
+{{- define "otelgen.plan.autoInsert" -}}
+{{- $data := .data -}}
+{{- $spec := .spec -}}
+{{- $sections := .sections -}}
+{{- $pipelines := .pipelines -}}
 {{- $limiter := dict "check_interval" $data.sizing.checkInterval "limit_percentage" $spec.memory.limitPercentage "spike_limit_percentage" $spec.memory.spikeLimitPercentage -}}
 {{- range $pname, $p := $pipelines -}}
 {{- $types := list -}}
@@ -147,8 +183,15 @@ Input: the chart's root context. Output: JSON.
 {{- end -}}
 {{- end -}}
 {{- if not (hasKey $sections.extensions "health_check") -}}{{- $_ := set $sections.extensions "health_check" dict -}}{{- end -}}
+{{- end -}}
 
-{{- /* ---- leader election for single-writer receivers (Planner._leader_election) */ -}}
+{{- /* the k8s_leader_elector for single-writer receivers, added when several replicas run (Planner._leader_election) */ -}}
+{{- define "otelgen.plan.leaderElection" -}}
+{{- $data := .data -}}
+{{- $spec := .spec -}}
+{{- $mode := .mode -}}
+{{- $sections := .sections -}}
+{{- $pipelines := .pipelines -}}
 {{- $single := list -}}
 {{- range $rname, $_x := $sections.receivers -}}
 {{- $comp := get $data.components.receivers (include "otelgen.typeOf" $rname) -}}
@@ -170,13 +213,20 @@ Input: the chart's root context. Output: JSON.
 {{- $leader = "k8s_leader_elector" -}}
 {{- end -}}
 {{- end -}}
+{{- $_ := set $ "leader" $leader -}}
+{{- end -}}
 
-{{- /* ---- names, references, signals, processor order */ -}}
-{{- $checks := dict "data" $data "spec" $spec "sections" $sections "pipelines" $pipelines "version" $version -}}
-{{- include "otelgen.checkNames" $checks -}}
-{{- include "otelgen.checkPipelines" $checks -}}
-
-{{- /* ---- which instances the pipelines use (Planner._used) */ -}}
+{{- /* the instances the pipelines use, built, with their declarations (Planner._used, _parse_all, _collect_needs) */ -}}
+{{- define "otelgen.plan.components" -}}
+{{- $data := .data -}}
+{{- $spec := .spec -}}
+{{- $mode := .mode -}}
+{{- $name := .name -}}
+{{- $namespace := .namespace -}}
+{{- $version := .version -}}
+{{- $sections := .sections -}}
+{{- $pipelines := .pipelines -}}
+{{- $leader := .leader -}}
 {{- $connectors := keys $sections.connectors -}}
 {{- $referenced := dict -}}
 {{- range $p := $pipelines -}}
@@ -234,8 +284,16 @@ Input: the chart's root context. Output: JSON.
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- $_ := set $ "connectors" $connectors -}}
+{{- $_ := set $ "instances" $instances -}}
+{{- $_ := set $ "needs" $needs -}}
+{{- end -}}
 
-{{- /* ---- ports (unique by port/protocol and name), env and mounts (first wins) */ -}}
+{{- /* ports unique by number/protocol and name; env and mounts unique by name, first wins (Planner._collect_needs) */ -}}
+{{- define "otelgen.plan.ports" -}}
+{{- $data := .data -}}
+{{- $spec := .spec -}}
+{{- $needs := .needs -}}
 {{- $telemetry := dict "owner" "telemetry.metricsPort" "name" $data.naming.telemetryPort "port" $spec.telemetry.metricsPort "protocol" "TCP" "appProtocol" "http" "service" true "ingress" false -}}
 {{- $ports := list -}}
 {{- $portOwner := dict -}}
@@ -262,7 +320,4 @@ Input: the chart's root context. Output: JSON.
 {{- end -}}
 {{- $_ := set $needs $k $unique -}}
 {{- end -}}
-
-{{- $plan := dict "spec" $spec "mode" $mode "name" $name "namespace" $namespace "version" $version "instances" $instances "pipelines" $pipelines "connectors" $connectors "needs" $needs "requests" $requests "limits" $limits "gomemlimit" $gomemlimit "leaderElection" $leader "needsApi" (gt (len $needs.rbac) 0) "data" $data -}}
-{{- toJson $plan -}}
 {{- end -}}
