@@ -315,6 +315,12 @@ SEMANTIC_ERRORS = {
     "E018 no memory limit": ({"mode": "gateway", "resources": {"size": "none"}}, "error E018 spec.resources.limits.memory: no memory limit"),
     "E016 not in the image": ({"mode": "gateway", "receivers": {"kafka": {}}, "pipelines": {"traces": {"receivers": ["otlp", "kafka"], "exporters": ["otlp"]}}}, "error E016 spec.receivers.kafka: receiver type 'kafka' is not in the otelcol-k8s image"),
     "E019 sidecar single writer": ({"mode": "sidecar", "receivers": {"k8s_events": {}}, "pipelines": {"logs": {"receivers": ["k8s_events"], "exporters": ["otlp"]}}}, "error E019 spec.receivers.k8s_events: k8s_events must have one writer"),
+    "E004 plaintext with a CA": ({"mode": "agent", "exporters": {"otlp": {"tls": {"ca_secret": {"name": "gw-ca", "key": "ca.crt"}}}}}, "error E004 spec.exporters.otlp.tls: tls.insecure: true turns TLS off, so ca_secret would be ignored"),
+    "E004 http without insecure": ({"mode": "gateway", "exporters": {"otlp_http/x": {"endpoint": "http://x:4318"}}, "pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["otlp_http/x"]}}}, "error E004 spec.exporters.otlp_http/x: http:// endpoint without tls.insecure: true"),
+    "E004 memory_limiter mib and percentage": ({"mode": "gateway", "processors": {"memory_limiter": {"limit_mib": 400, "limit_percentage": 50}}}, "error E004 spec.processors.memory_limiter: set limit_mib or limit_percentage, not both"),
+    "E015 literal credential": ({"mode": "gateway", "exporters": {"otlp": {"endpoint": "x:4317", "headers": {"Authorization": "Bearer abc"}}}}, "error E015 spec.exporters.otlp.headers: literal credential in header 'Authorization'"),
+    "E010 undefined exporter": ({"mode": "gateway", "pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["otlp/bakend"]}}}, "error E010 spec.pipelines.traces.exporters[0]: 'otlp/bakend' is not defined under spec.exporters or spec.connectors (hint: defined: otlp)"),
+    "E013 batch before sampler": ({"mode": "gateway", "processors": {"batch": {}, "tail_sampling": {"policies": [{"name": "a", "type": "always_sample"}]}}, "pipelines": {"traces": {"receivers": ["otlp"], "processors": ["batch", "tail_sampling"], "exporters": ["otlp"]}}}, "error E013 spec.pipelines.traces.processors[2]: batch runs before tail_sampling"),
     "E014 port twice": ({"mode": "gateway", "receivers": {"zipkin": {"port": 4317}}, "pipelines": {"traces": {"receivers": ["otlp", "zipkin"], "exporters": ["otlp"]}}}, "error E014"),
 }
 

@@ -24,6 +24,9 @@ sections, pipelines, version}.
 {{- if and $comp (hasKey $comp.model.defaults "headers") (kindIs "map" $raw) -}}
 {{- include "otelgen.checkCredentials" (dict "data" $data "section" $section "name" $iname "cfg" $raw) -}}
 {{- end -}}
+{{- if and $comp (kindIs "map" $raw) -}}
+{{- include "otelgen.checkComponent" (dict "id" $comp.id "path" $path "cfg" (include "otelgen.applyModel" (dict "desc" $comp.model "value" $raw) | fromJson).v) -}}
+{{- end -}}
 {{- if and (not $comp) (eq $spec.distribution "otelcol-k8s") -}}
 {{- $known := has $type (get (get $data.distributions "otelcol-k8s") $section | default list) -}}
 {{- $since := get (get $data.distributions.renamed $section | default dict) $type -}}
@@ -227,5 +230,71 @@ sections, pipelines, version}.
 {{- include "otelgen.fail" (dict "id" "E015" "path" (printf "spec.%s.%s.headers" $.section $.name) "msg" (printf "literal credential in header '%s': reference a Secret instead: {secretRef: {name: ..., key: ...}}" $header) "hint" "create a Secret (kubectl create secret generic NAME --from-literal=KEY=...) and reference it; the pod gets it as an env var, the config as ${env:VAR}") -}}
 {{- end -}}
 {{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* The component configs' own validators (otelgen.components.*): {id, path, cfg (defaults applied)} */ -}}
+{{- define "otelgen.checkComponent" -}}
+{{- $c := .cfg -}}
+{{- $path := .path -}}
+{{- $bad := list -}}
+{{- if and (kindIs "map" $c.tls) (hasKey $c.tls "insecure_skip_verify") -}}
+{{- $ignored := list -}}
+{{- range $k := list "ca_secret" "cert_secret" "insecure_skip_verify" "server_name_override" -}}{{- if get $c.tls $k -}}{{- $ignored = append $ignored $k -}}{{- end -}}{{- end -}}
+{{- if and $c.tls.insecure $ignored -}}
+{{- $bad = list (printf "%s.tls" $path) (printf "tls.insecure: true turns TLS off, so %s would be ignored: set insecure: false (or null to drop a default's insecure: true)" (join ", " $ignored)) -}}
+{{- end -}}
+{{- end -}}
+{{- if eq .id "otlp_http" -}}
+{{- $endpoint := toString $c.endpoint -}}
+{{- if not (or (hasPrefix "http://" $endpoint) (hasPrefix "https://" $endpoint) (hasPrefix "${" $endpoint)) -}}
+{{- $bad = list $path "otlp_http endpoint must be a URL (https://host[:port][/path])" -}}
+{{- else if and (hasPrefix "http://" $endpoint) (not $c.tls.insecure) -}}
+{{- $bad = list $path "http:// endpoint without tls.insecure: true (use https:// or opt in to plaintext)" -}}
+{{- end -}}
+{{- else if eq .id "loadbalancing" -}}
+{{- if eq (kindIs "invalid" $c.resolver.dns) (kindIs "invalid" $c.resolver.k8s) -}}
+{{- $bad = list (printf "%s.resolver" $path) "set exactly one resolver: dns or k8s" -}}
+{{- end -}}
+{{- else if eq .id "memory_limiter" -}}
+{{- $has := dict -}}
+{{- range $k := list "limit_mib" "spike_limit_mib" "limit_percentage" "spike_limit_percentage" -}}{{- $_ := set $has $k (hasKey $c $k) -}}{{- end -}}
+{{- if and $has.limit_mib $has.limit_percentage -}}
+{{- $bad = list $path "set limit_mib or limit_percentage, not both (percentages follow the container's memory limit)" -}}
+{{- else if and $has.limit_mib $has.spike_limit_mib (ge (int $c.spike_limit_mib) (int $c.limit_mib)) -}}
+{{- $bad = list $path "spike_limit_mib must be below limit_mib" -}}
+{{- else if and $has.limit_percentage $has.spike_limit_percentage (ge (int $c.spike_limit_percentage) (int $c.limit_percentage)) -}}
+{{- $bad = list $path "spike_limit_percentage must be below limit_percentage" -}}
+{{- else if has (toString $c.check_interval) (list "0" "0s") -}}
+{{- $bad = list $path "check_interval must be greater than zero (otelgen's default is 100ms, see docs/memory.md)" -}}
+{{- end -}}
+{{- else if eq .id "batch" -}}
+{{- if and $c.send_batch_max_size (lt (int $c.send_batch_max_size) (int $c.send_batch_size)) -}}
+{{- $bad = list $path "send_batch_max_size must be 0 or at least send_batch_size" -}}
+{{- end -}}
+{{- else if eq .id "otlp" -}}
+{{- if and (kindIs "map" $c.protocols) (not (or $c.protocols.grpc.enabled $c.protocols.http.enabled)) -}}
+{{- $bad = list $path "enable at least one of protocols.grpc / protocols.http" -}}
+{{- end -}}
+{{- else if eq .id "filter" -}}
+{{- if not (or $c.traces $c.metrics $c.logs $c.extra) -}}
+{{- $bad = list $path "filter needs OTTL conditions under traces, metrics or logs" -}}
+{{- end -}}
+{{- end -}}
+{{- range $field := list "actions" "attributes" -}}
+{{- if has $.id (list "attributes" "resource") -}}
+{{- range $i, $a := get $c $field | default list -}}
+{{- if and (not $bad) (kindIs "map" $a) -}}
+{{- if and (kindIs "invalid" $a.key) (kindIs "invalid" $a.pattern) -}}
+{{- $bad = list (printf "%s.%s[%d]" $path $field $i) "an action needs key or pattern" -}}
+{{- else if and (has $a.action (list "insert" "update" "upsert")) (kindIs "invalid" $a.value) (kindIs "invalid" $a.from_attribute) (kindIs "invalid" $a.from_context) -}}
+{{- $bad = list (printf "%s.%s[%d]" $path $field $i) (printf "action '%s' needs value, from_attribute or from_context" $a.action) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if $bad -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" (index $bad 0) "msg" (index $bad 1) "hint" "fix the value") -}}
 {{- end -}}
 {{- end -}}
