@@ -416,7 +416,9 @@ def _same_verdict(doc: dict, tmp_path: Path) -> None:
     if otelgen_problems == {("E006", "spec.mode")}:
         return  # no mode: the chart's values.yaml says gateway, like `otelgen render gateway`
     assert proc.returncode != 0, f"otelgen refuses it, helm renders it:\n{result.err}"
-    helm_problem = PROBLEM.findall(proc.stderr)
+    from otelgen.errors import printable
+
+    helm_problem = PROBLEM.findall(printable(proc.stderr.replace("\n", " ")))
     if helm_problem:
         assert helm_problem[0] in otelgen_problems, f"helm: {proc.stderr}\notelgen: {result.err}"
     else:

@@ -93,7 +93,8 @@ def model_desc(model: type[BaseModel]) -> dict[str, Any]:
         inner = _type_desc(info.annotation)
         if inner:
             fields[key] = inner
-    return {"t": "model", "defaults": defaults, "fields": fields}
+    required = [info.alias or name for name, info in model.model_fields.items() if info.is_required()]
+    return {"t": "model", "defaults": defaults, "fields": fields, "required": required}
 
 
 # ------------------------------------------------------------------ component declarations
@@ -253,16 +254,19 @@ def _nullable_member(schema: Any) -> bool:
 
 
 def _allow_null(node: Any) -> Any:
-    """Every property may be null: in values, as in `otelgen -f`, null deletes what a mode's
-    defaults set (the templates merge the defaults under the values like otelgen does)."""
+    """Every optional property may be null: in values, as in `otelgen -f`, null deletes what a
+    mode's defaults set (the templates merge the defaults under the values like otelgen does).
+    A required field cannot be deleted, so null stays an error there."""
     if isinstance(node, list):
         return [_allow_null(n) for n in node]
     if not isinstance(node, dict):
         return node
     out = {k: _allow_null(v) for k, v in node.items()}
-    for key in ("properties", "patternProperties"):
-        if isinstance(out.get(key), dict):
-            out[key] = {name: sub if _nullable(sub) else {"anyOf": [sub, {"type": "null"}]} for name, sub in out[key].items()}
+    required = set(node.get("required", []))
+    if isinstance(out.get("properties"), dict):
+        out["properties"] = {name: sub if _nullable(sub) or name in required else {"anyOf": [sub, {"type": "null"}]} for name, sub in out["properties"].items()}
+    if isinstance(out.get("patternProperties"), dict):
+        out["patternProperties"] = {name: sub if _nullable(sub) else {"anyOf": [sub, {"type": "null"}]} for name, sub in out["patternProperties"].items()}
     extra = out.get("additionalProperties")
     if isinstance(extra, dict) and not _nullable(extra):
         out["additionalProperties"] = {"anyOf": [extra, {"type": "null"}]}
@@ -273,6 +277,8 @@ def values_schema() -> dict[str, Any]:
     """The spec section's schema; fields that a mode's defaults fill are not required, and
     null is allowed everywhere (it deletes a default)."""
     full = spec_schema()
+    full["$defs"]["Spec"]["required"] = [info.alias or name for name, info in Spec.model_fields.items() if info.is_required()]
+    full = _allow_null(full)
     defs = full["$defs"]
     spec = defs.pop("Spec")
     optional = {"Pipeline"}
@@ -285,26 +291,25 @@ def values_schema() -> dict[str, Any]:
                     optional.add(comp.config_model.__name__)
     for name in optional:
         defs[name].pop("required", None)
-    return _allow_null({
+    return {
         "$schema": full["$schema"],
         "title": "otel-collector chart values: the spec section of an otelgen Collector",
         "description": "Generated from otelgen's pydantic model by `make generate`; do not edit.",
         **{k: v for k, v in spec.items() if k not in ("title", "required")},
         "$defs": dict(sorted(defs.items())),
-    })
+    }
 
 
 def chart_yaml() -> dict[str, Any]:
     return {
         "apiVersion": "v2",
         "name": CHART_NAME,
-        "description": "OpenTelemetry Collector (agent, gateway or sidecar) rendered exactly like `otelgen render`; values are the otelgen spec.",
+        "description": "OpenTelemetry Collector as agent, gateway or sidecar: the objects `otelgen render` makes, with the otelgen spec as values.",
         "type": "application",
         "version": CHART_VERSION,
         "appVersion": versions.PINNED_COLLECTOR_VERSION,
         "kubeVersion": KUBE_VERSION,
         "keywords": ["opentelemetry", "collector", "otelgen"],
-        "home": "https://otelgen.io",
     }
 
 

@@ -25,7 +25,7 @@ sections, pipelines, version}.
 {{- include "otelgen.checkCredentials" (dict "data" $data "section" $section "name" $iname "cfg" $raw) -}}
 {{- end -}}
 {{- if and $comp (kindIs "map" $raw) -}}
-{{- include "otelgen.checkComponent" (dict "id" $comp.id "path" $path "cfg" (include "otelgen.applyModel" (dict "desc" $comp.model "value" $raw) | fromJson).v) -}}
+{{- include "otelgen.checkComponent" (dict "id" $comp.id "path" $path "required" $comp.model.required "cfg" (include "otelgen.applyModel" (dict "desc" $comp.model "value" $raw) | fromJson).v) -}}
 {{- end -}}
 {{- if and (not $comp) (eq $spec.distribution "otelcol-k8s") -}}
 {{- $known := has $type (get (get $data.distributions "otelcol-k8s") $section | default list) -}}
@@ -171,6 +171,15 @@ sections, pipelines, version}.
 {{- include "otelgen.fail" (dict "id" "E004" "path" "spec.image.tag" "msg" "image tag must be pinned to a version, not 'latest'" "hint" "fix the value") -}}
 {{- end -}}
 {{- range $pname := keys $spec.pipelines | sortAlpha -}}
+{{- range $role := list "receivers" "exporters" -}}
+{{- if not (hasKey (get $spec.pipelines $pname) $role) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" (printf "spec.pipelines.%s.%s" $pname $role) "msg" "required field is missing" "hint" "add it") -}}
+{{- else if not (get (get $spec.pipelines $pname) $role) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" (printf "spec.pipelines.%s.%s" $pname $role) "msg" "List should have at least 1 item after validation, not 0 (got [])" "hint" "check the type of this value") -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- range $pname := keys $spec.pipelines | sortAlpha -}}
 {{- if not (regexMatch "^(traces|metrics|logs)(/[A-Za-z0-9_.-]+)?$" $pname) -}}
 {{- include "otelgen.fail" (dict "id" "E004" "path" "spec.pipelines" "msg" (printf "pipeline '%s': name must be traces, metrics or logs, optionally followed by /name (e.g. traces/sampled)" $pname) "hint" "fix the value") -}}
 {{- end -}}
@@ -237,6 +246,11 @@ sections, pipelines, version}.
 {{- define "otelgen.checkComponent" -}}
 {{- $c := .cfg -}}
 {{- $path := .path -}}
+{{- range $field := .required -}}
+{{- if not (hasKey $c $field) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" (printf "%s.%s" $path $field) "msg" "required field is missing" "hint" "add it") -}}
+{{- end -}}
+{{- end -}}
 {{- $bad := list -}}
 {{- if and (kindIs "map" $c.tls) (hasKey $c.tls "insecure_skip_verify") -}}
 {{- $ignored := list -}}
