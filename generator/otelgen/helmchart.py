@@ -21,6 +21,7 @@ stays the one place that knows them.
 from __future__ import annotations
 
 import json
+import types
 import typing
 from typing import Any
 
@@ -94,7 +95,12 @@ def model_desc(model: type[BaseModel]) -> dict[str, Any]:
         if inner:
             fields[key] = inner
     required = [info.alias or name for name, info in model.model_fields.items() if info.is_required()]
-    return {"t": "model", "defaults": defaults, "fields": fields, "required": required}
+    not_null = [info.alias or name for name, info in model.model_fields.items() if not _accepts_none(info.annotation)]
+    return {"t": "model", "defaults": defaults, "fields": fields, "required": required, "notNull": not_null}
+
+
+def _accepts_none(annotation: Any) -> bool:
+    return annotation is Any or annotation is type(None) or any(_accepts_none(a) for a in typing.get_args(annotation) if typing.get_origin(annotation) in (typing.Union, types.UnionType))
 
 
 # ------------------------------------------------------------------ component declarations

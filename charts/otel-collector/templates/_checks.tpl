@@ -25,6 +25,7 @@ sections, pipelines, version}.
 {{- include "otelgen.checkCredentials" (dict "data" $data "section" $section "name" $iname "cfg" $raw) -}}
 {{- end -}}
 {{- if and $comp (kindIs "map" $raw) -}}
+{{- include "otelgen.checkNulls" (dict "desc" $comp.model "value" $raw "path" $path) -}}
 {{- include "otelgen.checkComponent" (dict "id" $comp.id "path" $path "required" $comp.model.required "cfg" (include "otelgen.applyModel" (dict "desc" $comp.model "value" $raw) | fromJson).v) -}}
 {{- end -}}
 {{- if and (not $comp) (eq $spec.distribution "otelcol-k8s") -}}
@@ -310,5 +311,26 @@ sections, pipelines, version}.
 {{- end -}}
 {{- if $bad -}}
 {{- include "otelgen.fail" (dict "id" "E004" "path" (index $bad 0) "msg" (index $bad 1) "hint" "fix the value") -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* null left after merging the defaults (nothing to delete) where the model takes no null,
+like pydantic's validation of the merged document: {desc, value, path} */ -}}
+{{- define "otelgen.checkNulls" -}}
+{{- $d := .desc -}}
+{{- if and (eq $d.t "model") (kindIs "map" .value) -}}
+{{- range $k := keys .value | sortAlpha -}}
+{{- $x := get $.value $k -}}
+{{- $path := printf "%s.%s" $.path $k -}}
+{{- if and (kindIs "invalid" $x) (has $k $d.notNull) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" $path "msg" "null is not allowed here (nothing to delete)" "hint" "check the type of this value") -}}
+{{- else if hasKey $d.fields $k -}}
+{{- include "otelgen.checkNulls" (dict "desc" (get $d.fields $k) "value" $x "path" $path) -}}
+{{- end -}}
+{{- end -}}
+{{- else if and (eq $d.t "list") (kindIs "slice" .value) -}}
+{{- range $i, $x := .value -}}{{- include "otelgen.checkNulls" (dict "desc" $d.of "value" $x "path" (printf "%s[%d]" $.path $i)) -}}{{- end -}}
+{{- else if and (eq $d.t "dict") (kindIs "map" .value) -}}
+{{- range $k := keys .value | sortAlpha -}}{{- include "otelgen.checkNulls" (dict "desc" $d.of "value" (get $.value $k) "path" (printf "%s.%s" $.path $k)) -}}{{- end -}}
 {{- end -}}
 {{- end -}}
