@@ -70,10 +70,10 @@ def _type_desc(annotation: Any) -> dict[str, Any] | None:
     args = typing.get_args(annotation)
     if origin in (list, tuple) and args:
         inner = _type_desc(args[0])
-        return {"t": "list", "of": inner} if inner else None
+        return {"t": "list", "of": inner, "nullItems": _accepts_none(args[0])} if inner else None
     if origin is dict and len(args) == 2:
         inner = _type_desc(args[1])
-        return {"t": "dict", "of": inner} if inner else None
+        return {"t": "dict", "of": inner, "nullItems": _accepts_none(args[1])} if inner else None
     for arg in args:  # Optional[X], X | Y: the first model-like member
         inner = _type_desc(arg)
         if inner:
@@ -287,6 +287,7 @@ def values_schema() -> dict[str, Any]:
     full = _allow_null(full)
     defs = full["$defs"]
     spec = defs.pop("Spec")
+    spec["properties"]["pipelines"].pop("minProperties", None)  # the mode defaults have pipelines; checked after merging
     optional = {"Pipeline"}
     for mode in MODES:
         for section, entries in mode_defaults(mode)["spec"].items():

@@ -171,6 +171,9 @@ sections, pipelines, version}.
 {{- if eq (toString $spec.image.tag | trim) "latest" -}}
 {{- include "otelgen.fail" (dict "id" "E004" "path" "spec.image.tag" "msg" "image tag must be pinned to a version, not 'latest'" "hint" "fix the value") -}}
 {{- end -}}
+{{- if not $spec.pipelines -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" "spec.pipelines" "msg" "Dictionary should have at least 1 item after validation, not 0 (got {})" "hint" "check the type of this value") -}}
+{{- end -}}
 {{- range $pname := keys $spec.pipelines | sortAlpha -}}
 {{- range $role := list "receivers" "exporters" -}}
 {{- if not (hasKey (get $spec.pipelines $pname) $role) -}}
@@ -329,8 +332,18 @@ like pydantic's validation of the merged document: {desc, value, path} */ -}}
 {{- end -}}
 {{- end -}}
 {{- else if and (eq $d.t "list") (kindIs "slice" .value) -}}
-{{- range $i, $x := .value -}}{{- include "otelgen.checkNulls" (dict "desc" $d.of "value" $x "path" (printf "%s[%d]" $.path $i)) -}}{{- end -}}
+{{- range $i, $x := .value -}}
+{{- if and (kindIs "invalid" $x) (not $d.nullItems) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" (printf "%s[%d]" $.path $i) "msg" "null is not allowed here" "hint" "check the type of this value") -}}
+{{- end -}}
+{{- include "otelgen.checkNulls" (dict "desc" $d.of "value" $x "path" (printf "%s[%d]" $.path $i)) -}}
+{{- end -}}
 {{- else if and (eq $d.t "dict") (kindIs "map" .value) -}}
-{{- range $k := keys .value | sortAlpha -}}{{- include "otelgen.checkNulls" (dict "desc" $d.of "value" (get $.value $k) "path" (printf "%s.%s" $.path $k)) -}}{{- end -}}
+{{- range $k := keys .value | sortAlpha -}}
+{{- if and (kindIs "invalid" (get $.value $k)) (not $d.nullItems) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" (printf "%s.%s" $.path $k) "msg" "null is not allowed here (nothing to delete)" "hint" "check the type of this value") -}}
+{{- end -}}
+{{- include "otelgen.checkNulls" (dict "desc" $d.of "value" (get $.value $k) "path" (printf "%s.%s" $.path $k)) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
