@@ -2,16 +2,20 @@
 
   schemas/otelgen-collector.json   JSON Schema of the spec
   kustomize/                       bases, components and overlays
+  charts/otel-collector/           the Helm chart's generated files (otelgen.helmchart)
 
-Run with `make generate`; tests/test_kustomize.py and tests/test_schema.py fail
-when the committed tree differs from what this writes.
+Run with `make generate`; tests/test_kustomize.py, tests/test_schema.py and
+tests/test_helm.py fail when the committed tree differs from what this writes.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
+from otelgen import helmchart
 from otelgen import kustomize as k
 from otelgen.render import write_files
 from otelgen.schema import SCHEMA_FILE, spec_schema_text
@@ -71,10 +75,24 @@ def kustomize_tree() -> dict[str, str]:
     return files
 
 
+def write_beside(files: dict[str, str], root: Path) -> None:
+    """Write each file atomically (temp file + rename) into ``root``, leaving other files alone
+    (the chart's templates are hand-written)."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+
+
 def main() -> int:
     write_files({SCHEMA_FILE: spec_schema_text()}, str(ROOT / "schemas"))
     write_files(kustomize_tree(), str(ROOT / "kustomize"))
-    print("regenerated schemas/ and kustomize/", file=sys.stderr)
+    write_beside(helmchart.chart_files(), ROOT / helmchart.CHART_DIR)
+    print("regenerated schemas/, kustomize/ and the generated files of charts/otel-collector/", file=sys.stderr)
     return 0
 
 

@@ -21,10 +21,10 @@ log() { printf 'install.sh: %s\n' "$*" >&2; }
 die() { printf 'install.sh: ERROR: %s\n' "$*" >&2; exit 1; }
 where() { "$PY" "$TOOLS/toolpaths.py" where "$1" || die "cannot compute the path of $1"; }
 
-WANT=(kubeconform kustomize kube-score checkov wheelhouse k8s-schemas crd-schemas collector telemetrygen sarif-schema)
+WANT=(kubeconform kustomize kube-score checkov helm wheelhouse k8s-schemas crd-schemas collector telemetrygen sarif-schema)
 case "${1:-}" in
   --check) exec "$PY" "$TOOLS/toolpaths.py" check ;;
-  --skip-collector) WANT=(kubeconform kustomize kube-score checkov wheelhouse k8s-schemas crd-schemas telemetrygen sarif-schema) ;;
+  --skip-collector) WANT=(kubeconform kustomize kube-score checkov helm wheelhouse k8s-schemas crd-schemas telemetrygen sarif-schema) ;;
   "") ;;
   *) die "usage: $0 [--check | --skip-collector]" ;;
 esac
@@ -138,6 +138,13 @@ if [[ -x $CHECKOV/bin/python ]]; then
   log "checkov $CHECKOV_VERSION: present ($CHECKOV)"
 else
   timed "checkov" install_checkov "$CHECKOV"
+fi
+
+HELM=$(where helm)
+if [[ -x $HELM ]]; then
+  log "helm $HELM_VERSION: present ($HELM)"
+else
+  timed "helm" go_install "$HELM" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
 fi
 
 WHEELHOUSE=$(where wheelhouse)

@@ -109,6 +109,10 @@ def checkov_root() -> Path:
     return cache_root() / "checkov" / f"{versions()['CHECKOV_VERSION']}-{key}"
 
 
+def helm_path() -> Path:
+    return cache_root() / "helm" / versions()["HELM_VERSION"] / "helm"
+
+
 def telemetrygen_path() -> Path:
     return cache_root() / "telemetrygen" / versions()["TELEMETRYGEN_VERSION"] / "telemetrygen"
 
@@ -167,6 +171,10 @@ def kube_score() -> Path:
     return _require("kube-score", kube_score_path())
 
 
+def helm() -> Path:
+    return _require("helm", helm_path())
+
+
 def wheelhouse() -> Path:
     return _require("wheelhouse", wheelhouse_path())
 
@@ -214,6 +222,7 @@ PATHS = {  # name -> expected path, for install.sh
     "wheelhouse": wheelhouse_path,
     "kube-score": kube_score_path,
     "checkov": checkov_root,
+    "helm": helm_path,
     "builder": builder_path,
     "k8s-schemas": k8s_schemas_root,
     "crd-schemas": crd_schemas_root,
@@ -228,6 +237,7 @@ INSTALLED = {  # name -> public accessor, for `check`
     "wheelhouse": wheelhouse,
     "kube-score": kube_score,
     "checkov": checkov,
+    "helm": helm,
     "k8s-schemas": k8s_schema_location,
     "crd-schemas": crd_schema_location,
     "collector": collector,

@@ -7,6 +7,8 @@ from typing import Any
 from otelgen.plan import POD_IP, Plan
 
 SECTION_ORDER = ("extensions", "receivers", "processors", "exporters", "connectors")
+LOG_ENCODING = "json"
+METRICS_LEVEL = "normal"
 
 
 def rendered_ids(plan: Plan) -> dict[tuple[str, str], str]:
@@ -35,7 +37,8 @@ def collector_config(plan: Plan) -> dict[str, Any]:
                 rendered[role] = [ref(role, n) for n in pipeline[role]]
         pipelines[pname] = rendered
     config["service"] = {
-        "extensions": [ids[key] for key in plan.instances if key[0] == "extensions"],
+        # sorted: the order of keys in the input (lost in Helm values) must not matter
+        "extensions": sorted(ids[key] for key in plan.instances if key[0] == "extensions"),
         "pipelines": pipelines,
         "telemetry": telemetry(plan),
     }
@@ -44,9 +47,9 @@ def collector_config(plan: Plan) -> dict[str, Any]:
 
 def telemetry(plan: Plan) -> dict[str, Any]:
     return {
-        "logs": {"level": plan.spec.telemetry.log_level, "encoding": "json"},
+        "logs": {"level": plan.spec.telemetry.log_level, "encoding": LOG_ENCODING},
         "metrics": {
-            "level": "normal",
+            "level": METRICS_LEVEL,
             "readers": [{"pull": {"exporter": {"prometheus": {"host": POD_IP, "port": plan.spec.telemetry.metrics_port}}}}],
         },
     }

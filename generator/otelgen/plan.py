@@ -21,6 +21,7 @@ _NAME = re.compile(r"^([a-z][a-z0-9_]*)(?:/([A-Za-z0-9_.-]+))?$")
 POD_IP = "${env:MY_POD_IP}"
 SERVER_TLS_DIR = "/etc/otelcol/tls/server"
 CLIENT_CA_DIR = "/etc/otelcol/tls/client-ca"
+TELEMETRY_PORT = "metrics"  # name of the collector's own metrics port
 SECTIONS = tuple(components.SECTIONS)
 
 
@@ -167,7 +168,7 @@ class Planner:
 
     def _leader_election(self, sections: dict[str, dict], pipelines: dict) -> str | None:
         single = []
-        for rname in sections["receivers"]:
+        for rname in sorted(sections["receivers"]):  # sorted: key order in the input must not matter
             comp = components.lookup("receiver", rname.split("/")[0])
             if comp is not None and getattr(comp, "id", "") in ("k8s_cluster", "k8s_objects", "k8s_events"):
                 if any(rname in p["receivers"] for p in pipelines.values()):
@@ -178,7 +179,7 @@ class Planner:
             self.problems.add(error("E019", ["spec", "receivers", single[0]], f"{single[0]} must have one writer, but a sidecar runs once per app pod", "run it in the gateway"))
             return None
         several = self.spec.mode == "agent" or self.spec.scaling.replicas > 1 or self.spec.scaling.autoscaling.enabled
-        existing = [e for e in sections["extensions"] if e.split("/")[0] == "k8s_leader_elector"]
+        existing = sorted(e for e in sections["extensions"] if e.split("/")[0] == "k8s_leader_elector")
         if existing:
             return existing[0]
         if several:
@@ -344,7 +345,7 @@ class Planner:
         total = Needs()
         port_owner: dict[tuple[int, str], str] = {}
         name_owner: dict[str, str] = {}
-        telemetry = Port("metrics", self.spec.telemetry.metrics_port, "TCP", "http", service=True, ingress=False)
+        telemetry = Port(TELEMETRY_PORT, self.spec.telemetry.metrics_port, "TCP", "http", service=True, ingress=False)
         declared: list[tuple[str, Port]] = []
         for (section, name), inst in sorted(used.items(), key=lambda kv: (SECTIONS.index(kv[0][0]), kv[0][1])):
             needs = inst.needs()

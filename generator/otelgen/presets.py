@@ -15,6 +15,20 @@ from otelgen.spec.model import Spec
 
 PIPELINE_SIGNALS = ("traces", "metrics", "logs")
 
+#: preset field → (receiver instance it adds, the pipeline it feeds, node-local: agent only)
+RECEIVER_PRESETS: dict[str, tuple[str, str, bool]] = {
+    "logsCollection": ("file_log", "logs", True),
+    "hostMetrics": ("hostmetrics", "metrics", True),
+    "kubeletMetrics": ("kubelet_stats", "metrics", True),
+    "clusterMetrics": ("k8s_cluster", "metrics", False),
+    "kubernetesEvents": ("k8s_objects/events", "logs", False),
+}
+#: logsCollection: the file_storage instance keeping read offsets, and where
+CHECKPOINT_STORAGE = "file_storage/checkpoints"
+CHECKPOINT_DIRECTORY = "/var/lib/otelcol/file_log"
+#: logsCollection skips this collector's own log files unless includeCollectorLogs
+OWN_LOGS = "/var/log/pods/{namespace}_{name}-*_*/*/*.log"
+
 
 def _signal(pipeline: str) -> str:
     return pipeline.split("/", 1)[0]
@@ -34,6 +48,28 @@ def _agent_only(spec: Spec, preset: str, problems: list[Problem]) -> bool:
         problems.append(error("E020", ["spec", "presets", preset, "enabled"], f"preset {preset} reads node-local data and needs mode agent (got {spec.mode})", "enable it in the agent spec"))
         return False
     return True
+
+
+def _field(preset: str) -> str:
+    """camelCase preset name → the Presets model's attribute."""
+    return "".join("_" + ch.lower() if ch.isupper() else ch for ch in preset)
+
+
+def _receiver_config(spec: Spec, preset: str, name: str, namespace: str) -> dict[str, Any]:
+    """The receiver settings a preset writes (collection_interval for the scrapers)."""
+    settings = getattr(spec.presets, _field(preset))
+    if preset == "logsCollection":
+        exclude = [] if settings.include_collector_logs else [OWN_LOGS.format(namespace=namespace, name=name)]
+        return {"exclude": exclude, "start_at": settings.start_at, "storage": CHECKPOINT_STORAGE}
+    interval = getattr(settings, "collection_interval", None)
+    return {"collection_interval": interval} if interval else {}
+
+
+def _checkpoint_storage(spec: Spec) -> dict[str, Any]:
+    storage: dict[str, Any] = {"directory": CHECKPOINT_DIRECTORY}
+    if spec.presets.logs_collection.checkpoint_host_path:
+        storage["host_path"] = spec.presets.logs_collection.checkpoint_host_path
+    return storage
 
 
 def apply(spec: Spec, name: str, namespace: str) -> tuple[Spec, list[Problem]]:
@@ -57,27 +93,12 @@ def apply(spec: Spec, name: str, namespace: str) -> tuple[Spec, list[Problem]]:
                     at = 1 if procs and procs[0].split("/")[0] == "memory_limiter" else 0
                     procs.insert(at, "k8s_attributes")
 
-    if presets.logs_collection.enabled and _agent_only(spec, "logsCollection", problems):
-        preset = presets.logs_collection
-        exclude = [] if preset.include_collector_logs else [f"/var/log/pods/{namespace}_{name}-*_*/*/*.log"]
-        storage: dict[str, Any] = {"directory": "/var/lib/otelcol/file_log"}
-        if preset.checkpoint_host_path:
-            storage["host_path"] = preset.checkpoint_host_path
-        sections["extensions"].setdefault("file_storage/checkpoints", storage)
-        cfg = {"exclude": exclude, "start_at": preset.start_at, "storage": "file_storage/checkpoints"}
-        _add_receiver(sections, pipelines, "file_log", cfg, "logs", "logsCollection", problems)
-
-    if presets.host_metrics.enabled and _agent_only(spec, "hostMetrics", problems):
-        _add_receiver(sections, pipelines, "hostmetrics", {"collection_interval": presets.host_metrics.collection_interval}, "metrics", "hostMetrics", problems)
-
-    if presets.kubelet_metrics.enabled and _agent_only(spec, "kubeletMetrics", problems):
-        _add_receiver(sections, pipelines, "kubelet_stats", {"collection_interval": presets.kubelet_metrics.collection_interval}, "metrics", "kubeletMetrics", problems)
-
-    if presets.cluster_metrics.enabled:
-        _add_receiver(sections, pipelines, "k8s_cluster", {"collection_interval": presets.cluster_metrics.collection_interval}, "metrics", "clusterMetrics", problems)
-
-    if presets.kubernetes_events.enabled:
-        _add_receiver(sections, pipelines, "k8s_objects/events", {}, "logs", "kubernetesEvents", problems)
+    for preset, (receiver, signal, agent_only) in RECEIVER_PRESETS.items():
+        if not getattr(presets, _field(preset)).enabled or (agent_only and not _agent_only(spec, preset, problems)):
+            continue
+        if preset == "logsCollection":
+            sections["extensions"].setdefault(CHECKPOINT_STORAGE, _checkpoint_storage(spec))
+        _add_receiver(sections, pipelines, receiver, _receiver_config(spec, preset, name, namespace), signal, preset, problems)
 
     updated = spec.model_copy(update={**sections, "pipelines": {k: type(spec.pipelines[k]).model_validate(v) for k, v in pipelines.items()}})
     return updated, problems

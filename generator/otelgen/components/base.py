@@ -19,6 +19,7 @@ from otelgen import versions
 Kind = Literal["receiver", "processor", "exporter", "extension", "connector"]
 Signal = Literal["traces", "metrics", "logs"]
 ALL_SIGNALS: tuple[Signal, ...] = ("traces", "metrics", "logs")
+ENV_PREFIX = "OTELGEN"  # env vars otelgen adds for secret references: OTELGEN_<INSTANCE>_<PARTS>
 
 
 class ComponentConfig(BaseModel):
@@ -33,9 +34,19 @@ class ComponentConfig(BaseModel):
 
     extra: dict[str, Any] = Field(default_factory=dict, description="Settings otelgen does not model, merged verbatim into this component's config.")
 
+    #: field paths whose value names an extension (e.g. ("sending_queue", "storage"))
+    extension_fields: ClassVar[tuple[tuple[str, ...], ...]] = ()
+
     def extension_refs(self) -> list[tuple[tuple[str, ...], str]]:
         """Extensions this config names: (field path, extension name)."""
-        return []
+        refs = []
+        for path in self.extension_fields:
+            value: Any = self
+            for part in path:
+                value = getattr(value, part, None)
+            if value:
+                refs.append((path, value))
+        return refs
 
 
 class SecretRef(BaseModel):
@@ -132,7 +143,7 @@ class Context:
 
     def env_name(self, *parts: str) -> str:
         """An env var name unique to this component instance."""
-        raw = "_".join(("OTELGEN", self.instance, *parts))
+        raw = "_".join((ENV_PREFIX, self.instance, *parts))
         return "".join(ch if ch.isalnum() else "_" for ch in raw).upper()
 
 

@@ -8,6 +8,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from otelgen.components.base import Context, EnvVar, Mount, Needs, SecretRef, SecretValue, secret_env
 
+#: client certificates and CAs of exporters are mounted under <this>/<instance slug>/
+CLIENT_TLS_DIR = "/etc/otelcol/tls"
 SENSITIVE_HEADER_WORDS = ("authorization", "api-key", "apikey", "api_key", "token", "secret", "password", "credential", "signature")
 
 
@@ -41,7 +43,7 @@ class ClientTLS(BaseModel):
         if self.insecure:
             return {"insecure": True}
         out: dict[str, Any] = {}
-        base = f"/etc/otelcol/tls/{mount_slug(ctx.instance)}"
+        base = f"{CLIENT_TLS_DIR}/{mount_slug(ctx.instance)}"
         if self.ca_secret:
             needs.mounts.append(Mount(name=volume_name("ca", ctx.instance), mount_path=f"{base}/ca", read_only=True, secret_name=self.ca_secret.name, secret_items=((self.ca_secret.key, "ca.crt"),)))
             out["ca_file"] = f"{base}/ca/ca.crt"
@@ -81,7 +83,7 @@ class HeadersMixin(BaseModel):
 
     def render_headers(self, ctx: Context, needs: Needs) -> dict[str, str]:
         out: dict[str, str] = {}
-        for name, value in self.headers.items():
+        for name, value in sorted(self.headers.items()):  # env var order independent of key order
             if isinstance(value, SecretValue):
                 text, env = secret_env(ctx, value, "HEADER", name)
                 needs.env.append(env)

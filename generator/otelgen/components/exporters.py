@@ -38,13 +38,7 @@ class _NetworkExporterConfig(ComponentConfig, HeadersMixin):
     authenticator: str | None = Field(default=None, description="Client auth extension, e.g. bearertokenauth/backend.")
     egress_port: int | None = Field(default=None, ge=1, le=65535, description="Destination port for the NetworkPolicy when the endpoint does not show it.")
 
-    def extension_refs(self) -> list[tuple[tuple[str, ...], str]]:
-        refs = []
-        if self.sending_queue and self.sending_queue.storage:
-            refs.append((("sending_queue", "storage"), self.sending_queue.storage))
-        if self.authenticator:
-            refs.append((("authenticator",), self.authenticator))
-        return refs
+    extension_fields = (("sending_queue", "storage"), ("authenticator",))
 
 
 class _NetworkExporter(Component):

@@ -10,6 +10,8 @@ from otelgen.components.base import Component, ComponentConfig, EnvVar, Mount, N
 from otelgen.components.common import secret_or_env, volume_name
 
 HEALTH_PORT = 13133
+HEALTH_PORT_NAME = "health"  # the probes' target
+LEASE_NAME = "{name}-leader"  # k8s_leader_elector's default Lease
 
 
 class HealthCheckConfig(ComponentConfig):
@@ -28,10 +30,10 @@ class HealthCheck(Component):
         return {"endpoint": f"{self.ctx.pod_host}:{self.config.port}", "path": self.config.path}
 
     def needs(self) -> Needs:
-        return Needs(ports=[Port("health", self.config.port, "TCP", "http", service=False, ingress=False)])
+        return Needs(ports=[Port(HEALTH_PORT_NAME, self.config.port, "TCP", "http", service=False, ingress=False)])
 
     def probe_target(self) -> tuple[str, str]:
-        return "health", self.config.path
+        return HEALTH_PORT_NAME, self.config.path
 
 
 class PprofConfig(ComponentConfig):
@@ -142,7 +144,7 @@ class LeaderElector(Component):
     def build(self) -> dict[str, Any]:
         return {
             "auth_type": "serviceAccount",
-            "lease_name": self.config.lease_name or f"{self.ctx.name}-leader",
+            "lease_name": self.config.lease_name or LEASE_NAME.format(name=self.ctx.name),
             "lease_namespace": "${env:MY_POD_NAMESPACE}",
             "lease_duration": self.config.lease_duration,
             "renew_deadline": self.config.renew_deadline,

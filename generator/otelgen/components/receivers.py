@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -100,6 +101,8 @@ class JaegerReceiverConfig(ComponentConfig):
     protocols: JaegerProtocols = Field(default_factory=JaegerProtocols)
 
 
+#: where UDP listeners (the Jaeger agent protocols) bind, except in sidecars (localhost)
+UDP_BIND_HOST = "0.0.0.0"
 _JAEGER = {
     "grpc": ("jaeger-grpc", "TCP", "grpc"),
     "thrift_http": ("jaeger-thrift", "TCP", "http"),
@@ -127,7 +130,7 @@ class JaegerReceiver(Component):
     def build(self) -> dict[str, Any]:
         protocols = {}
         for proto, listener in self._enabled():
-            host = "0.0.0.0" if _JAEGER[proto][1] == "UDP" and self.ctx.bind_host != "localhost" else self.ctx.bind_host
+            host = UDP_BIND_HOST if _JAEGER[proto][1] == "UDP" and self.ctx.bind_host != "localhost" else self.ctx.bind_host
             entry: dict[str, Any] = {"endpoint": f"{host}:{listener.port}"}
             if proto in ("grpc", "thrift_http"):
                 entry.update(_server_tls(self.ctx))
@@ -202,8 +205,7 @@ class FileLogReceiverConfig(ComponentConfig):
     operators: list[dict[str, Any]] = Field(default_factory=list)
     storage: str | None = Field(default=None, description="file_storage extension that keeps read offsets.")
 
-    def extension_refs(self) -> list[tuple[tuple[str, ...], str]]:
-        return [(("storage",), self.storage)] if self.storage else []
+    extension_fields = (("storage",),)
 
 
 class FileLogReceiver(Component):
@@ -230,6 +232,12 @@ class FileLogReceiver(Component):
 # ------------------------------------------------------------------- hostmetrics
 
 _DEFAULT_SCRAPERS = ("cpu", "load", "memory", "disk", "filesystem", "network", "paging", "processes")
+#: filesystem scraper settings when none are given: pseudo and container
+#: filesystems only produce noise and permission errors
+FILESYSTEM_DEFAULTS: dict[str, Any] = {
+    "exclude_fs_types": {"fs_types": ["autofs", "binfmt_misc", "bpf", "cgroup2", "configfs", "debugfs", "devpts", "devtmpfs", "fusectl", "hugetlbfs", "mqueue", "nsfs", "overlay", "proc", "procfs", "pstore", "rpc_pipefs", "securityfs", "selinuxfs", "squashfs", "sysfs", "tracefs"], "match_type": "strict"},
+    "exclude_mount_points": {"mount_points": ["/dev/*", "/proc/*", "/sys/*", "/run/k3s/containerd/*", "/var/lib/docker/*", "/var/lib/kubelet/*", "/snap/*"], "match_type": "regexp"},
+}
 
 
 class HostMetricsReceiverConfig(ComponentConfig):
@@ -249,11 +257,7 @@ class HostMetricsReceiver(Component):
     def build(self) -> dict[str, Any]:
         scrapers = dict(self.config.scrapers)
         if "filesystem" in scrapers and not scrapers["filesystem"]:
-            # pseudo and container filesystems only produce noise and permission errors
-            scrapers["filesystem"] = {
-                "exclude_fs_types": {"fs_types": ["autofs", "binfmt_misc", "bpf", "cgroup2", "configfs", "debugfs", "devpts", "devtmpfs", "fusectl", "hugetlbfs", "mqueue", "nsfs", "overlay", "proc", "procfs", "pstore", "rpc_pipefs", "securityfs", "selinuxfs", "squashfs", "sysfs", "tracefs"], "match_type": "strict"},
-                "exclude_mount_points": {"mount_points": ["/dev/*", "/proc/*", "/sys/*", "/run/k3s/containerd/*", "/var/lib/docker/*", "/var/lib/kubelet/*", "/snap/*"], "match_type": "regexp"},
-            }
+            scrapers["filesystem"] = copy.deepcopy(FILESYSTEM_DEFAULTS)
         return {"collection_interval": self.config.collection_interval, "root_path": self.config.root_path, "scrapers": scrapers}
 
     def needs(self) -> Needs:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from otelgen.config import collector_config
-from otelgen.manifests import autoscaling, configmap, networkpolicy, rbac, service, tls, workload
+from otelgen.manifests import autoscaling, configmap, monitoring, networkpolicy, rbac, service, tls, workload
 from otelgen.plan import Plan
 
 
@@ -24,4 +24,5 @@ def render_objects(plan: Plan) -> list[dict[str, Any]]:
     objects.append(autoscaling.horizontal_pod_autoscaler(plan))
     objects.append(autoscaling.pod_disruption_budget(plan))
     objects.append(networkpolicy.network_policy(plan))
+    objects.append(monitoring.service_monitor(plan))
     return [obj for obj in objects if obj is not None]

@@ -7,6 +7,12 @@ from typing import Any
 from otelgen.manifests import naming
 from otelgen.plan import Plan
 
+#: spread replicas over zones, then nodes; never block scheduling for it
+SPREAD_KEYS = ("topology.kubernetes.io/zone", "kubernetes.io/hostname")
+SPREAD: dict[str, Any] = {"maxSkew": 1, "whenUnsatisfiable": "ScheduleAnyway"}
+ANTI_AFFINITY_KEY = "kubernetes.io/hostname"
+ANTI_AFFINITY_WEIGHT = 100
+
 
 def horizontal_pod_autoscaler(plan: Plan) -> dict[str, Any] | None:
     auto = plan.spec.scaling.autoscaling
@@ -50,10 +56,7 @@ def topology_spread(plan: Plan) -> list[dict[str, Any]]:
     if not plan.spec.scaling.topology_spread or not runs_several(plan):
         return []
     selector = {"matchLabels": naming.selector_labels(plan)}
-    return [
-        {"maxSkew": 1, "topologyKey": key, "whenUnsatisfiable": "ScheduleAnyway", "labelSelector": selector}
-        for key in ("topology.kubernetes.io/zone", "kubernetes.io/hostname")
-    ]
+    return [{"maxSkew": SPREAD["maxSkew"], "topologyKey": key, "whenUnsatisfiable": SPREAD["whenUnsatisfiable"], "labelSelector": selector} for key in SPREAD_KEYS]
 
 
 def pod_anti_affinity(plan: Plan) -> dict[str, Any] | None:
@@ -64,5 +67,5 @@ def pod_anti_affinity(plan: Plan) -> dict[str, Any] | None:
     wherever the cluster has room."""
     if not plan.spec.scaling.topology_spread or not runs_several(plan):
         return None
-    term = {"labelSelector": {"matchLabels": naming.selector_labels(plan)}, "topologyKey": "kubernetes.io/hostname"}
-    return {"preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 100, "podAffinityTerm": term}]}
+    term = {"labelSelector": {"matchLabels": naming.selector_labels(plan)}, "topologyKey": ANTI_AFFINITY_KEY}
+    return {"preferredDuringSchedulingIgnoredDuringExecution": [{"weight": ANTI_AFFINITY_WEIGHT, "podAffinityTerm": term}]}

@@ -10,6 +10,9 @@ from otelgen.manifests import naming
 from otelgen.plan import Plan
 
 
+CHECKSUM_ANNOTATION = "otelgen.io/config-checksum"  # on the pod template: a config change rolls the pods
+
+
 def config_map(plan: Plan, config: dict[str, Any]) -> dict[str, Any]:
     return {
         "apiVersion": "v1",

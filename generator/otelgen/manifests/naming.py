@@ -7,10 +7,20 @@ from otelgen.plan import Plan
 CONFIG_KEY = "collector.yaml"
 CONFIG_DIR = "/conf"
 CONTAINER = "otc-container"
+APP_NAME = "opentelemetry-collector"
+PART_OF = "opentelemetry"
+MANAGED_BY = "otelgen"
+#: object names from the collector's name (metadata.name, the Helm release name)
+NAMES = {
+    "configMap": "{name}-config",
+    "clusterRole": "{name}-{namespace}",  # cluster-scoped, so the namespace is part of the name
+    "headlessService": "{name}-headless",
+    "tlsSecret": "{name}-tls",  # cert-manager's Secret when tls.secretName is not given
+}
 
 
 def config_map(plan: Plan) -> str:
-    return f"{plan.name}-config"
+    return NAMES["configMap"].format(name=plan.name)
 
 
 def service_account(plan: Plan) -> str:
@@ -18,8 +28,7 @@ def service_account(plan: Plan) -> str:
 
 
 def cluster_role(plan: Plan) -> str:
-    """Cluster-scoped, so the namespace is part of the name."""
-    return f"{plan.name}-{plan.namespace}"
+    return NAMES["clusterRole"].format(name=plan.name, namespace=plan.namespace)
 
 
 def role(plan: Plan) -> str:
@@ -31,7 +40,7 @@ def service(plan: Plan) -> str:
 
 
 def headless_service(plan: Plan) -> str:
-    return f"{plan.name}-headless"
+    return NAMES["headlessService"].format(name=plan.name)
 
 
 def workload(plan: Plan) -> str:
@@ -42,12 +51,12 @@ def tls_secret(plan: Plan) -> str:
     """The Secret holding the receivers' certificate (given, or cert-manager's)."""
     tls = plan.spec.tls
     assert tls is not None
-    return tls.secret_name or f"{plan.name}-tls"
+    return tls.secret_name or NAMES["tlsSecret"].format(name=plan.name)
 
 
 def selector_labels(plan: Plan) -> dict[str, str]:
     return {
-        "app.kubernetes.io/name": "opentelemetry-collector",
+        "app.kubernetes.io/name": APP_NAME,
         "app.kubernetes.io/instance": plan.name,
         "app.kubernetes.io/component": plan.mode,
     }
@@ -57,8 +66,8 @@ def labels(plan: Plan) -> dict[str, str]:
     out = {
         **selector_labels(plan),
         "app.kubernetes.io/version": plan.version,
-        "app.kubernetes.io/part-of": "opentelemetry",
-        "app.kubernetes.io/managed-by": "otelgen",
+        "app.kubernetes.io/part-of": PART_OF,
+        "app.kubernetes.io/managed-by": MANAGED_BY,
     }
     out.update(plan.doc.metadata.labels)
     return out

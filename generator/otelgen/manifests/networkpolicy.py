@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from otelgen.manifests import naming
-from otelgen.plan import Plan
+from otelgen.components.extensions import HEALTH_PORT_NAME
+from otelgen.plan import TELEMETRY_PORT, Plan
 from otelgen.spec.model import Peer
 
 KUBELET_PORT = 10250
+DNS_PORTS = ((53, "UDP"), (53, "TCP"))
 
 
 def _peer(peer: Peer) -> dict[str, Any]:
@@ -29,8 +31,8 @@ def _rule(direction: str, peers: list[Peer] | list[dict], ports: list[tuple[int 
 
 def ingress_rules(plan: Plan) -> list[dict[str, Any]]:
     np = plan.spec.network_policy
-    receiver_ports = [(p.port, p.protocol) for p in plan.needs.ports if p.service and p.name != "metrics"]
-    observe_ports = [(p.port, p.protocol) for p in plan.needs.ports if p.name in ("metrics", "health")]
+    receiver_ports = [(p.port, p.protocol) for p in plan.needs.ports if p.service and p.name != TELEMETRY_PORT]
+    observe_ports = [(p.port, p.protocol) for p in plan.needs.ports if p.name in (TELEMETRY_PORT, HEALTH_PORT_NAME)]
     rules = []
     if receiver_ports:
         rules.append(_rule("ingress", np.ingress_from, receiver_ports))
@@ -45,7 +47,7 @@ def egress_rules(plan: Plan) -> list[dict[str, Any]]:
         "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": np.dns.namespace}},
         "podSelector": {"matchLabels": dict(np.dns.pod_labels)},
     }
-    rules = [_rule("egress", [dns_peer], [(53, "UDP"), (53, "TCP")])]
+    rules = [_rule("egress", [dns_peer], list(DNS_PORTS))]
     by_exporter: dict[str, list[tuple[int | str, str]]] = {}
     for egress in plan.needs.egress:
         if egress.port is None:

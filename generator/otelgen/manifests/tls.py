@@ -8,14 +8,23 @@ from otelgen.components.base import Mount
 from otelgen.manifests import naming
 from otelgen.plan import CLIENT_CA_DIR, SERVER_TLS_DIR, Plan
 
+SERVER_VOLUME = "tls-server"
+CLIENT_CA_VOLUME = "tls-client-ca"
+PRIVATE_KEY: dict[str, Any] = {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"}
+USAGES = ("server auth", "digital signature", "key encipherment")
+#: the names a Service answers to, from the short name to the FQDN
+SERVICE_DNS_NAMES = ("{service}", "{service}.{namespace}", "{service}.{namespace}.svc", "{service}.{namespace}.svc.cluster.local")
+#: a gateway's pods behind its headless Service (the loadbalancing exporter dials them)
+POD_DNS_NAME = "*.{service}.{namespace}.svc.cluster.local"
+
 
 def dns_names(plan: Plan) -> list[str]:
     names = []
     services = [naming.service(plan)] + ([naming.headless_service(plan)] if plan.mode == "gateway" else [])
     for svc in services:
-        names += [svc, f"{svc}.{plan.namespace}", f"{svc}.{plan.namespace}.svc", f"{svc}.{plan.namespace}.svc.cluster.local"]
-    if plan.mode == "gateway":  # the loadbalancing exporter dials pod addresses behind the headless Service
-        names.append(f"*.{naming.headless_service(plan)}.{plan.namespace}.svc.cluster.local")
+        names += [pattern.format(service=svc, namespace=plan.namespace) for pattern in SERVICE_DNS_NAMES]
+    if plan.mode == "gateway":
+        names.append(POD_DNS_NAME.format(service=naming.headless_service(plan), namespace=plan.namespace))
     extra = plan.spec.tls.cert_manager.dns_names if plan.spec.tls and plan.spec.tls.cert_manager else []
     for name in extra:
         if name not in names:
@@ -37,8 +46,8 @@ def certificate(plan: Plan) -> dict[str, Any] | None:
             "duration": cm.duration,
             "renewBefore": cm.renew_before,
             "dnsNames": dns_names(plan),
-            "privateKey": {"algorithm": "ECDSA", "size": 256, "rotationPolicy": "Always"},
-            "usages": ["server auth", "digital signature", "key encipherment"],
+            "privateKey": dict(PRIVATE_KEY),
+            "usages": list(USAGES),
             "issuerRef": {"name": cm.issuer_ref.name, "kind": cm.issuer_ref.kind, "group": cm.issuer_ref.group},
         },
     }
@@ -48,7 +57,7 @@ def server_mounts(plan: Plan) -> list[Mount]:
     tls = plan.spec.tls
     if tls is None:
         return []
-    mounts = [Mount(name="tls-server", mount_path=SERVER_TLS_DIR, read_only=True, secret_name=naming.tls_secret(plan), secret_items=(("tls.crt", "tls.crt"), ("tls.key", "tls.key")))]
+    mounts = [Mount(name=SERVER_VOLUME, mount_path=SERVER_TLS_DIR, read_only=True, secret_name=naming.tls_secret(plan), secret_items=(("tls.crt", "tls.crt"), ("tls.key", "tls.key")))]
     if tls.client_ca is not None:
-        mounts.append(Mount(name="tls-client-ca", mount_path=CLIENT_CA_DIR, read_only=True, secret_name=tls.client_ca.name, secret_items=((tls.client_ca.key, "ca.crt"),)))
+        mounts.append(Mount(name=CLIENT_CA_VOLUME, mount_path=CLIENT_CA_DIR, read_only=True, secret_name=tls.client_ca.name, secret_items=((tls.client_ca.key, "ca.crt"),)))
     return mounts

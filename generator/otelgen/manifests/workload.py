@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from otelgen.components.base import EnvVar, Mount
@@ -9,6 +10,26 @@ from otelgen.manifests import autoscaling, configmap, naming, rbac, tls
 from otelgen.plan import Plan
 
 SECRET_FILE_MODE = 0o440  # group-readable: fsGroup gives the collector's group access
+CONFIG_VOLUME = "otelcol-config"
+GOMEMLIMIT = "GOMEMLIMIT"  # env var: the Go runtime's soft memory limit (sizing.gomemlimit)
+BASE_ENV = (EnvVar("MY_POD_IP", field_path="status.podIP"),)
+#: the container's security context without the user/group (pod.runAsUser)
+CONTAINER_SECURITY: dict[str, Any] = {
+    "allowPrivilegeEscalation": False,
+    "capabilities": {"drop": ["ALL"]},
+    "privileged": False,
+    "readOnlyRootFilesystem": True,
+    "runAsNonRoot": True,
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
+POD_SECURITY: dict[str, Any] = {"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}}
+#: probe timings (see probes() for why liveness asks a different question)
+STARTUP_PROBE = {"periodSeconds": 2, "failureThreshold": 30}
+LIVENESS_PROBE = {"periodSeconds": 10, "timeoutSeconds": 2, "failureThreshold": 3}
+READINESS_PROBE = {"periodSeconds": 5, "timeoutSeconds": 2, "failureThreshold": 2}
+DAEMONSET_UPDATE_STRATEGY: dict[str, Any] = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}}
+DEPLOYMENT_STRATEGY: dict[str, Any] = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+REVISION_HISTORY_LIMIT = 5
 
 
 def image(plan: Plan) -> str:
@@ -18,12 +39,11 @@ def image(plan: Plan) -> str:
 
 
 def env_vars(plan: Plan) -> list[dict[str, Any]]:
-    base = [EnvVar("MY_POD_IP", field_path="status.podIP")]
     out: dict[str, dict[str, Any]] = {}
-    for var in base + plan.needs.env:
+    for var in list(BASE_ENV) + plan.needs.env:
         out.setdefault(var.name, _env(var))
     if plan.gomemlimit:
-        out["GOMEMLIMIT"] = {"name": "GOMEMLIMIT", "value": plan.gomemlimit}
+        out[GOMEMLIMIT] = {"name": GOMEMLIMIT, "value": plan.gomemlimit}
     for entry in plan.spec.pod.env:
         if entry.secret_ref is not None:
             out[entry.name] = {"name": entry.name, "valueFrom": {"secretKeyRef": {"name": entry.secret_ref.name, "key": entry.secret_ref.key}}}
@@ -45,7 +65,7 @@ def mounts(plan: Plan) -> list[Mount]:
 
 
 def volume_name_config(plan: Plan) -> str:
-    return "otelcol-config"
+    return CONFIG_VOLUME
 
 
 def volumes(plan: Plan) -> list[dict[str, Any]]:
@@ -80,16 +100,7 @@ def volume_mounts(plan: Plan) -> list[dict[str, Any]]:
 
 def container_security_context(plan: Plan) -> dict[str, Any]:
     uid = plan.spec.pod.run_as_user
-    return {
-        "allowPrivilegeEscalation": False,
-        "capabilities": {"drop": ["ALL"]},
-        "privileged": False,
-        "readOnlyRootFilesystem": True,
-        "runAsGroup": uid,
-        "runAsNonRoot": True,
-        "runAsUser": uid,
-        "seccompProfile": {"type": "RuntimeDefault"},
-    }
+    return dict(sorted({**copy.deepcopy(CONTAINER_SECURITY), "runAsGroup": uid, "runAsUser": uid}.items()))
 
 
 def probes(plan: Plan) -> dict[str, Any]:
@@ -103,9 +114,9 @@ def probes(plan: Plan) -> dict[str, Any]:
     port_name, path = health.component.probe_target()
     get = {"path": path, "port": port_name}
     return {
-        "startupProbe": {"httpGet": get, "periodSeconds": 2, "failureThreshold": 30},
-        "livenessProbe": {"tcpSocket": {"port": port_name}, "periodSeconds": 10, "timeoutSeconds": 2, "failureThreshold": 3},
-        "readinessProbe": {"httpGet": get, "periodSeconds": 5, "timeoutSeconds": 2, "failureThreshold": 2},
+        "startupProbe": {"httpGet": get, **STARTUP_PROBE},
+        "livenessProbe": {"tcpSocket": {"port": port_name}, **LIVENESS_PROBE},
+        "readinessProbe": {"httpGet": dict(get), **READINESS_PROBE},
     }
 
 
@@ -135,12 +146,13 @@ def collector_container(plan: Plan) -> dict[str, Any]:
 
 def pod_security_context(plan: Plan) -> dict[str, Any]:
     uid = plan.spec.pod.run_as_user
-    return {"runAsNonRoot": True, "runAsUser": uid, "runAsGroup": uid, "fsGroup": uid, "seccompProfile": {"type": "RuntimeDefault"}}
+    security = copy.deepcopy(POD_SECURITY)
+    return {"runAsNonRoot": security.pop("runAsNonRoot"), "runAsUser": uid, "runAsGroup": uid, "fsGroup": uid, **security}
 
 
 def pod_template(plan: Plan, config_map: dict[str, Any]) -> dict[str, Any]:
     pod = plan.spec.pod
-    annotations = {"otelgen.io/config-checksum": configmap.checksum(config_map), **pod.annotations}
+    annotations = {configmap.CHECKSUM_ANNOTATION: configmap.checksum(config_map), **pod.annotations}
     spec: dict[str, Any] = {
         "serviceAccountName": naming.service_account(plan),
         "automountServiceAccountToken": False,  # the token, when needed, is in volumes (rbac.api_access_mounts)
@@ -173,12 +185,12 @@ def workload(plan: Plan, config_map: dict[str, Any]) -> dict[str, Any] | None:
     selector = {"matchLabels": naming.selector_labels(plan)}
     template = pod_template(plan, config_map)
     if plan.mode == "agent":
-        spec = {"selector": selector, "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}}, "template": template}
+        spec = {"selector": selector, "updateStrategy": copy.deepcopy(DAEMONSET_UPDATE_STRATEGY), "template": template}
         kind = "DaemonSet"
     else:
         spec = {}
         if not plan.spec.scaling.autoscaling.enabled:  # the HPA owns replicas when it is on
             spec["replicas"] = plan.spec.scaling.replicas
-        spec.update({"revisionHistoryLimit": 5, "selector": selector, "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}, "template": template})
+        spec.update({"revisionHistoryLimit": REVISION_HISTORY_LIMIT, "selector": selector, "strategy": copy.deepcopy(DEPLOYMENT_STRATEGY), "template": template})
         kind = "Deployment"
     return {"apiVersion": "apps/v1", "kind": kind, "metadata": naming.metadata(plan, naming.workload(plan)), "spec": spec}

@@ -293,6 +293,14 @@ class Telemetry(Model):
     log_level: Literal["debug", "info", "warn", "error"] = "info"
 
 
+class ServiceMonitor(Model):
+    """A Prometheus Operator ServiceMonitor for the collector's own metrics (agent and gateway)."""
+
+    enabled: bool = Field(default=False, description="Render a monitoring.coreos.com/v1 ServiceMonitor (the Helm chart only when the cluster serves that API).")
+    interval: str = Field(default="30s", pattern=r"^[0-9]+(ms|s|m|h)$")
+    labels: dict[str, str] = Field(default_factory=dict, description="Extra labels, e.g. the one your Prometheus selects ServiceMonitors by (release: prometheus).")
+
+
 class EnvEntry(Model):
     name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     value: str | None = None
@@ -348,6 +356,7 @@ class Spec(Model):
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     sidecar: Sidecar = Field(default_factory=Sidecar)
     telemetry: Telemetry = Field(default_factory=Telemetry)
+    service_monitor: ServiceMonitor = Field(default_factory=ServiceMonitor)
     pod: PodSettings = Field(default_factory=PodSettings)
 
     @field_validator("collector_version")

@@ -1,0 +1,349 @@
+{{- /*
+otelgen's checks of component names and pipelines (Planner._parse_one,
+_check_references, _check_order, _check_extension_refs), in the same order.
+Helm stops at the first problem; otelgen lists them all. Input: {data, spec,
+sections, pipelines, version}.
+*/ -}}
+
+{{- define "otelgen.checkNames" -}}
+{{- $data := .data -}}
+{{- $spec := .spec -}}
+{{- $version := .version -}}
+{{- range $section := $data.sections -}}
+{{- range $iname := keys (get $.sections $section) | sortAlpha -}}
+{{- $path := printf "spec.%s.%s" $section $iname -}}
+{{- if not (regexMatch "^[a-z][a-z0-9_]*(/[A-Za-z0-9_.-]+)?$" $iname) -}}
+{{- include "otelgen.fail" (dict "id" "E017" "path" $path "msg" (printf "'%s' is not a component name" $iname) "hint" "type[/name], e.g. otlp or otlp/backend (type: lowercase letters, digits, '_')") -}}
+{{- end -}}
+{{- $raw := get (get $.sections $section) $iname -}}
+{{- if not (or (kindIs "invalid" $raw) (kindIs "map" $raw)) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" $path "msg" (printf "expected a mapping of settings, got %s" (kindOf $raw)) "hint" "use {} for the defaults") -}}
+{{- end -}}
+{{- $type := include "otelgen.typeOf" $iname -}}
+{{- $comp := get (get $data.components $section) $type -}}
+{{- if and $comp (hasKey $comp.model.defaults "headers") (kindIs "map" $raw) -}}
+{{- include "otelgen.checkCredentials" (dict "data" $data "section" $section "name" $iname "cfg" $raw) -}}
+{{- end -}}
+{{- if and $comp (kindIs "map" $raw) -}}
+{{- include "otelgen.checkNulls" (dict "desc" $comp.model "value" $raw "path" $path) -}}
+{{- include "otelgen.checkComponent" (dict "id" $comp.id "path" $path "required" $comp.model.required "cfg" (include "otelgen.applyModel" (dict "desc" $comp.model "value" $raw) | fromJson).v) -}}
+{{- end -}}
+{{- if and (not $comp) (eq $spec.distribution "otelcol-k8s") -}}
+{{- $known := has $type (get (get $data.distributions "otelcol-k8s") $section | default list) -}}
+{{- $since := get (get $data.distributions.renamed $section | default dict) $type -}}
+{{- if and (not $known) $since -}}{{- $known = semverCompare (printf ">=%s" $since) $version -}}{{- end -}}
+{{- if not $known -}}
+{{- include "otelgen.fail" (dict "id" "E016" "path" $path "msg" (printf "%s type '%s' is not in the otelcol-k8s image" (trimSuffix "s" $section) $type) "hint" "use a component the image has, or set distribution: custom with your own image") -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "otelgen.checkPipelines" -}}
+{{- $data := .data -}}
+{{- $sections := .sections -}}
+{{- $pipelines := .pipelines -}}
+{{- $connectors := keys $sections.connectors -}}
+{{- $asExporter := dict -}}
+{{- $asReceiver := dict -}}
+{{- range $pname := keys $pipelines | sortAlpha -}}
+{{- $p := get $pipelines $pname -}}
+{{- $signal := include "otelgen.typeOf" $pname -}}
+{{- range $role := list "receivers" "processors" "exporters" -}}
+{{- $seen := dict -}}
+{{- range $i, $ref := get $p $role -}}
+{{- $path := printf "spec.pipelines.%s.%s[%d]" $pname $role $i -}}
+{{- if hasKey $seen $ref -}}
+{{- include "otelgen.fail" (dict "id" "E010" "path" $path "msg" (printf "'%s' is listed twice in this pipeline" $ref) "hint" "list each component once") -}}
+{{- end -}}
+{{- $_ := set $seen $ref true -}}
+{{- if and (ne $role "processors") (has $ref $connectors) -}}
+{{- $uses := ternary $asReceiver $asExporter (eq $role "receivers") -}}
+{{- $_ := set $uses $ref (append (get $uses $ref | default list) $signal | uniq) -}}
+{{- else if not (hasKey (get $sections $role) $ref) -}}
+{{- $defined := keys (get $sections $role) | sortAlpha -}}
+{{- if ne $role "processors" -}}{{- $defined = concat $defined ($connectors | sortAlpha) -}}{{- end -}}
+{{- include "otelgen.fail" (dict "id" "E010" "path" $path "msg" (printf "'%s' is not defined under spec.%s%s" $ref $role (ternary "" " or spec.connectors" (eq $role "processors"))) "hint" (printf "defined: %s" (join ", " $defined | default "none"))) -}}
+{{- else -}}
+{{- $comp := get (get $data.components $role) (include "otelgen.typeOf" $ref) -}}
+{{- if and $comp (not (has $signal $comp.signals)) -}}
+{{- include "otelgen.fail" (dict "id" "E011" "path" $path "msg" (printf "%s does not support %s (it handles %s)" $ref $signal (join ", " $comp.signals)) "hint" (printf "move it to a %s pipeline" (join " or " $comp.signals))) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- range $name := $connectors | sortAlpha -}}
+{{- $out := get $asExporter $name | default list -}}
+{{- $in := get $asReceiver $name | default list -}}
+{{- $path := printf "spec.connectors.%s" $name -}}
+{{- if and (or $out $in) (not (and $out $in)) -}}
+{{- include "otelgen.fail" (dict "id" "E012" "path" $path "msg" (printf "connector %s is used only as a %s" $name (ternary "receiver" "exporter" (not $out))) "hint" (printf "list it as an %s of another pipeline too" (ternary "exporter" "receiver" (not $out)))) -}}
+{{- end -}}
+{{- $comp := get $data.components.connectors (include "otelgen.typeOf" $name) -}}
+{{- if and $out $in $comp -}}
+{{- $pairs := list -}}
+{{- range $pair := $comp.connects -}}{{- $pairs = append $pairs (join "->" $pair) -}}{{- end -}}
+{{- range $s := $out | sortAlpha -}}
+{{- $ok := false -}}
+{{- range $t := $in -}}{{- if has (printf "%s->%s" $s $t) $pairs -}}{{- $ok = true -}}{{- end -}}{{- end -}}
+{{- if not $ok -}}
+{{- include "otelgen.fail" (dict "id" "E011" "path" $path "msg" (printf "connector %s cannot take %s to %s" $name $s (join ", " ($in | sortAlpha))) "hint" (printf "it connects %s" (join ", " $pairs))) -}}
+{{- end -}}
+{{- end -}}
+{{- range $t := $in | sortAlpha -}}
+{{- $ok := false -}}
+{{- range $s := $out -}}{{- if has (printf "%s->%s" $s $t) $pairs -}}{{- $ok = true -}}{{- end -}}{{- end -}}
+{{- if not $ok -}}
+{{- include "otelgen.fail" (dict "id" "E011" "path" $path "msg" (printf "connector %s cannot produce %s from %s" $name $t (join ", " ($out | sortAlpha))) "hint" (printf "it connects %s" (join ", " $pairs))) -}}
+{{- end -}}
+{{- end -}}
+{{- if eq $comp.id "routing" -}}
+{{- $cfg := get $sections.connectors $name | default dict -}}
+{{- $refs := list -}}
+{{- range $i, $route := $cfg.table | default list -}}
+{{- range $j, $target := $route.pipelines | default list -}}{{- $refs = append $refs (list (printf "%s.table[%d].pipelines[%d]" $path $i $j) $target) -}}{{- end -}}
+{{- end -}}
+{{- range $j, $target := $cfg.default_pipelines | default list -}}{{- $refs = append $refs (list (printf "%s.default_pipelines[%d]" $path $j) $target) -}}{{- end -}}
+{{- range $ref := $refs -}}
+{{- $target := index $ref 1 -}}
+{{- if not (hasKey $pipelines $target) -}}
+{{- include "otelgen.fail" (dict "id" "E010" "path" (index $ref 0) "msg" (printf "pipeline '%s' does not exist" $target) "hint" (printf "pipelines: %s" (join ", " (keys $pipelines | sortAlpha)))) -}}
+{{- else if not (has $name (get $pipelines $target).receivers) -}}
+{{- include "otelgen.fail" (dict "id" "E012" "path" (index $ref 0) "msg" (printf "pipeline '%s' does not receive from %s" $target $name) "hint" (printf "add %s to spec.pipelines.%s.receivers" $name $target)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- range $pname := keys $pipelines | sortAlpha -}}
+{{- $procs := (get $pipelines $pname).processors -}}
+{{- $orders := list -}}
+{{- range $ref := $procs -}}
+{{- $comp := get $data.components.processors (include "otelgen.typeOf" $ref) -}}
+{{- $order := "" -}}
+{{- if and $comp (hasKey $sections.processors $ref) -}}{{- $order = $comp.order | default "" -}}{{- end -}}
+{{- $orders = append $orders $order -}}
+{{- end -}}
+{{- range $i, $order := $orders -}}
+{{- $path := printf "spec.pipelines.%s.processors[%d]" $pname $i -}}
+{{- if and (eq $order "first") (ne $i 0) -}}
+{{- include "otelgen.fail" (dict "id" "E013" "path" $path "msg" (printf "%s must be the first processor (it is at position %d)" (index $procs $i) $i) "hint" "move memory_limiter to the front so it can refuse data before other processors spend memory") -}}
+{{- end -}}
+{{- if eq $order "batch" -}}
+{{- $late := list -}}
+{{- range $j, $o := $orders -}}{{- if and (gt $j $i) (eq $o "before_batch") -}}{{- $late = append $late (index $procs $j) -}}{{- end -}}{{- end -}}
+{{- if $late -}}
+{{- include "otelgen.fail" (dict "id" "E013" "path" $path "msg" (printf "%s runs before %s" (index $procs $i) (join ", " $late)) "hint" "put batch after samplers, filters and k8s_attributes (batching drops the request context they rely on)") -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* Extensions that used components name must be defined: {data, sections, section, name, cfg} */ -}}
+{{- define "otelgen.checkExtensionRefs" -}}
+{{- $comp := get (get .data.components .section) (include "otelgen.typeOf" .name) -}}
+{{- if $comp -}}
+{{- range $fieldPath := $comp.extensionFields -}}
+{{- $value := $.cfg -}}
+{{- range $part := $fieldPath -}}{{- if kindIs "map" $value -}}{{- $value = get $value $part -}}{{- else -}}{{- $value = "" -}}{{- end -}}{{- end -}}
+{{- if and $value (not (hasKey $.sections.extensions $value)) -}}
+{{- $defined := keys $.sections.extensions | sortAlpha -}}
+{{- include "otelgen.fail" (dict "id" "E010" "path" (printf "spec.%s.%s.%s" $.section $.name (join "." $fieldPath)) "msg" (printf "extension '%s' is not defined under spec.extensions" $value) "hint" (printf "defined: %s" (join ", " $defined | default "none"))) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* The spec model's own validators that JSON Schema cannot express (otelgen.spec.model). Input: {data, spec}. */ -}}
+{{- define "otelgen.checkSpec" -}}
+{{- $spec := .spec -}}
+{{- $data := .data -}}
+{{- $v := toString $spec.collectorVersion -}}
+{{- if not (regexMatch "^[0-9]+\\.[0-9]+\\.[0-9]+$" $v) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" "spec.collectorVersion" "msg" (printf "not a collector version: '%s' (expected X.Y.Z, e.g. %s)" $v $data.versions.pinned) "hint" "fix the value") -}}
+{{- end -}}
+{{- if not (semverCompare (printf ">=%s" $data.versions.minimum) $v) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" "spec.collectorVersion" "msg" (printf "collector %s is older than otelgen supports (component names are known from %s on)" $v $data.versions.minimum) "hint" "fix the value") -}}
+{{- end -}}
+{{- if eq (toString $spec.image.tag | trim) "latest" -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" "spec.image.tag" "msg" "image tag must be pinned to a version, not 'latest'" "hint" "fix the value") -}}
+{{- end -}}
+{{- if not $spec.pipelines -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" "spec.pipelines" "msg" "Dictionary should have at least 1 item after validation, not 0 (got {})" "hint" "check the type of this value") -}}
+{{- end -}}
+{{- range $pname := keys $spec.pipelines | sortAlpha -}}
+{{- range $role := list "receivers" "exporters" -}}
+{{- if not (hasKey (get $spec.pipelines $pname) $role) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" (printf "spec.pipelines.%s.%s" $pname $role) "msg" "required field is missing" "hint" "add it") -}}
+{{- else if not (get (get $spec.pipelines $pname) $role) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" (printf "spec.pipelines.%s.%s" $pname $role) "msg" "List should have at least 1 item after validation, not 0 (got [])" "hint" "check the type of this value") -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- range $pname := keys $spec.pipelines | sortAlpha -}}
+{{- if not (regexMatch "^(traces|metrics|logs)(/[A-Za-z0-9_.-]+)?$" $pname) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" "spec.pipelines" "msg" (printf "pipeline '%s': name must be traces, metrics or logs, optionally followed by /name (e.g. traces/sampled)" $pname) "hint" "fix the value") -}}
+{{- end -}}
+{{- end -}}
+{{- range $part := list "requests" "limits" -}}
+{{- range $field, $q := get $spec.resources $part -}}
+{{- if not (regexMatch "^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$" (toString $q | trim)) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" (printf "spec.resources.%s.%s" $part $field) "msg" (printf "not a Kubernetes quantity: '%s' (e.g. 512Mi, 1Gi, 250m, 2)" (toString $q)) "hint" "fix the value") -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if ge (int $spec.memory.spikeLimitPercentage) (int $spec.memory.limitPercentage) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" "spec.memory" "msg" "spikeLimitPercentage must be below limitPercentage" "hint" "fix the value") -}}
+{{- end -}}
+{{- $auto := $spec.scaling.autoscaling -}}
+{{- if lt (int $auto.maxReplicas) (int $auto.minReplicas) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" "spec.scaling.autoscaling" "msg" "maxReplicas must be at least minReplicas" "hint" "fix the value") -}}
+{{- end -}}
+{{- if and $auto.enabled (kindIs "invalid" $auto.targetCPUUtilizationPercentage) (kindIs "invalid" $auto.targetMemoryUtilizationPercentage) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" "spec.scaling.autoscaling" "msg" "autoscaling needs a CPU or memory utilization target" "hint" "fix the value") -}}
+{{- end -}}
+{{- if not (kindIs "invalid" $spec.tls) -}}
+{{- if eq (empty $spec.tls.secretName) (empty $spec.tls.certManager) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" "spec.tls" "msg" "set exactly one of secretName or certManager" "hint" "fix the value") -}}
+{{- end -}}
+{{- end -}}
+{{- range $i, $e := $spec.pod.env -}}
+{{- if eq (kindIs "invalid" $e.value) (kindIs "invalid" $e.secretRef) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" (printf "spec.pod.env[%d]" $i) "msg" "set exactly one of value or secretRef" "hint" "fix the value") -}}
+{{- end -}}
+{{- end -}}
+{{- $np := $spec.networkPolicy -}}
+{{- $peers := list -}}
+{{- range $i, $p := $np.ingressFrom -}}{{- $peers = append $peers (list (printf "spec.networkPolicy.ingressFrom[%d]" $i) $p) -}}{{- end -}}
+{{- range $i, $p := $np.metricsFrom -}}{{- $peers = append $peers (list (printf "spec.networkPolicy.metricsFrom[%d]" $i) $p) -}}{{- end -}}
+{{- range $exp := keys $np.exporterTo | sortAlpha -}}{{- range $i, $p := get $np.exporterTo $exp -}}{{- $peers = append $peers (list (printf "spec.networkPolicy.exporterTo.%s[%d]" $exp $i) $p) -}}{{- end -}}{{- end -}}
+{{- range $i, $rule := $np.egress -}}{{- range $j, $p := $rule.to -}}{{- $peers = append $peers (list (printf "spec.networkPolicy.egress[%d].to[%d]" $i $j) $p) -}}{{- end -}}{{- end -}}
+{{- range $pair := $peers -}}
+{{- $p := index $pair 1 -}}
+{{- if and $p.ipBlock (or $p.namespaceSelector $p.podSelector) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" (index $pair 0) "msg" "ipBlock cannot be combined with selectors in one peer" "hint" "fix the value") -}}
+{{- end -}}
+{{- if not (or $p.ipBlock $p.namespaceSelector $p.podSelector) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" (index $pair 0) "msg" "a peer needs namespaceSelector, podSelector or ipBlock" "hint" "fix the value") -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* E015: credentials only from Secrets (HeadersMixin): {data, section, name, cfg} */ -}}
+{{- define "otelgen.checkCredentials" -}}
+{{- range $header := keys ($.cfg.headers | default dict) | sortAlpha -}}
+{{- $value := get $.cfg.headers $header -}}
+{{- if kindIs "string" $value -}}
+{{- $sensitive := false -}}
+{{- range $word := $.data.declarations.headers.sensitiveWords -}}{{- if contains $word (lower $header) -}}{{- $sensitive = true -}}{{- end -}}{{- end -}}
+{{- if and $sensitive (not (hasPrefix "${env:" $value)) -}}
+{{- include "otelgen.fail" (dict "id" "E015" "path" (printf "spec.%s.%s.headers" $.section $.name) "msg" (printf "literal credential in header '%s': reference a Secret instead: {secretRef: {name: ..., key: ...}}" $header) "hint" "create a Secret (kubectl create secret generic NAME --from-literal=KEY=...) and reference it; the pod gets it as an env var, the config as ${env:VAR}") -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* The component configs' own validators (otelgen.components.*): {id, path, cfg (defaults applied)} */ -}}
+{{- define "otelgen.checkComponent" -}}
+{{- $c := .cfg -}}
+{{- $path := .path -}}
+{{- range $field := .required -}}
+{{- if not (hasKey $c $field) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" (printf "%s.%s" $path $field) "msg" "required field is missing" "hint" "add it") -}}
+{{- end -}}
+{{- end -}}
+{{- $bad := list -}}
+{{- if and (kindIs "map" $c.tls) (hasKey $c.tls "insecure_skip_verify") -}}
+{{- $ignored := list -}}
+{{- range $k := list "ca_secret" "cert_secret" "insecure_skip_verify" "server_name_override" -}}{{- if get $c.tls $k -}}{{- $ignored = append $ignored $k -}}{{- end -}}{{- end -}}
+{{- if and $c.tls.insecure $ignored -}}
+{{- $bad = list (printf "%s.tls" $path) (printf "tls.insecure: true turns TLS off, so %s would be ignored: set insecure: false (or null to drop a default's insecure: true)" (join ", " $ignored)) -}}
+{{- end -}}
+{{- end -}}
+{{- if eq .id "otlp_http" -}}
+{{- $endpoint := toString $c.endpoint -}}
+{{- if not (or (hasPrefix "http://" $endpoint) (hasPrefix "https://" $endpoint) (hasPrefix "${" $endpoint)) -}}
+{{- $bad = list $path "otlp_http endpoint must be a URL (https://host[:port][/path])" -}}
+{{- else if and (hasPrefix "http://" $endpoint) (not $c.tls.insecure) -}}
+{{- $bad = list $path "http:// endpoint without tls.insecure: true (use https:// or opt in to plaintext)" -}}
+{{- end -}}
+{{- else if eq .id "loadbalancing" -}}
+{{- if eq (kindIs "invalid" $c.resolver.dns) (kindIs "invalid" $c.resolver.k8s) -}}
+{{- $bad = list (printf "%s.resolver" $path) "set exactly one resolver: dns or k8s" -}}
+{{- end -}}
+{{- else if eq .id "memory_limiter" -}}
+{{- $has := dict -}}
+{{- range $k := list "limit_mib" "spike_limit_mib" "limit_percentage" "spike_limit_percentage" -}}{{- $_ := set $has $k (hasKey $c $k) -}}{{- end -}}
+{{- if and $has.limit_mib $has.limit_percentage -}}
+{{- $bad = list $path "set limit_mib or limit_percentage, not both (percentages follow the container's memory limit)" -}}
+{{- else if and $has.limit_mib $has.spike_limit_mib (ge (int $c.spike_limit_mib) (int $c.limit_mib)) -}}
+{{- $bad = list $path "spike_limit_mib must be below limit_mib" -}}
+{{- else if and $has.limit_percentage $has.spike_limit_percentage (ge (int $c.spike_limit_percentage) (int $c.limit_percentage)) -}}
+{{- $bad = list $path "spike_limit_percentage must be below limit_percentage" -}}
+{{- else if has (toString $c.check_interval) (list "0" "0s") -}}
+{{- $bad = list $path "check_interval must be greater than zero (otelgen's default is 100ms, see docs/memory.md)" -}}
+{{- end -}}
+{{- else if eq .id "batch" -}}
+{{- if and $c.send_batch_max_size (lt (int $c.send_batch_max_size) (int $c.send_batch_size)) -}}
+{{- $bad = list $path "send_batch_max_size must be 0 or at least send_batch_size" -}}
+{{- end -}}
+{{- else if eq .id "otlp" -}}
+{{- if and (kindIs "map" $c.protocols) (not (or $c.protocols.grpc.enabled $c.protocols.http.enabled)) -}}
+{{- $bad = list $path "enable at least one of protocols.grpc / protocols.http" -}}
+{{- end -}}
+{{- else if eq .id "filter" -}}
+{{- if not (or $c.traces $c.metrics $c.logs $c.extra) -}}
+{{- $bad = list $path "filter needs OTTL conditions under traces, metrics or logs" -}}
+{{- end -}}
+{{- end -}}
+{{- range $field := list "actions" "attributes" -}}
+{{- if has $.id (list "attributes" "resource") -}}
+{{- range $i, $a := get $c $field | default list -}}
+{{- if and (not $bad) (kindIs "map" $a) -}}
+{{- if and (kindIs "invalid" $a.key) (kindIs "invalid" $a.pattern) -}}
+{{- $bad = list (printf "%s.%s[%d]" $path $field $i) "an action needs key or pattern" -}}
+{{- else if and (has $a.action (list "insert" "update" "upsert")) (kindIs "invalid" $a.value) (kindIs "invalid" $a.from_attribute) (kindIs "invalid" $a.from_context) -}}
+{{- $bad = list (printf "%s.%s[%d]" $path $field $i) (printf "action '%s' needs value, from_attribute or from_context" $a.action) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if $bad -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" (index $bad 0) "msg" (index $bad 1) "hint" "fix the value") -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* null left after merging the defaults (nothing to delete) where the model takes no null,
+like pydantic's validation of the merged document: {desc, value, path} */ -}}
+{{- define "otelgen.checkNulls" -}}
+{{- $d := .desc -}}
+{{- if and (eq $d.t "model") (kindIs "map" .value) -}}
+{{- range $k := keys .value | sortAlpha -}}
+{{- $x := get $.value $k -}}
+{{- $path := printf "%s.%s" $.path $k -}}
+{{- if and (kindIs "invalid" $x) (has $k $d.notNull) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" $path "msg" "null is not allowed here (nothing to delete)" "hint" "check the type of this value") -}}
+{{- else if hasKey $d.fields $k -}}
+{{- include "otelgen.checkNulls" (dict "desc" (get $d.fields $k) "value" $x "path" $path) -}}
+{{- end -}}
+{{- end -}}
+{{- else if and (eq $d.t "list") (kindIs "slice" .value) -}}
+{{- range $i, $x := .value -}}
+{{- if and (kindIs "invalid" $x) (not $d.nullItems) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" (printf "%s[%d]" $.path $i) "msg" "null is not allowed here" "hint" "check the type of this value") -}}
+{{- end -}}
+{{- include "otelgen.checkNulls" (dict "desc" $d.of "value" $x "path" (printf "%s[%d]" $.path $i)) -}}
+{{- end -}}
+{{- else if and (eq $d.t "dict") (kindIs "map" .value) -}}
+{{- range $k := keys .value | sortAlpha -}}
+{{- if and (kindIs "invalid" (get $.value $k)) (not $d.nullItems) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" (printf "%s.%s" $.path $k) "msg" "null is not allowed here (nothing to delete)" "hint" "check the type of this value") -}}
+{{- end -}}
+{{- include "otelgen.checkNulls" (dict "desc" $d.of "value" (get $.value $k) "path" (printf "%s.%s" $.path $k)) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}

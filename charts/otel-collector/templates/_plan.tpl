@@ -1,0 +1,324 @@
+{{- /*
+The plan (otelgen.plan.Planner): spec with defaults, presets expanded,
+pipelines completed, components resolved and their declarations collected.
+Input: the chart's root context. Output: JSON.
+*/ -}}
+
+{{- define "otelgen.fail" -}}
+{{- fail (printf "error %s %s: %s (hint: %s)" .id .path .msg .hint) -}}
+{{- end -}}
+
+{{- define "otelgen.typeOf" -}}
+{{- (splitn "/" 2 .)._0 -}}
+{{- end -}}
+
+{{- define "otelgen.plan" -}}
+{{- $data := include "otelgen.data" . | fromJson -}}
+{{- $name := .Release.Name -}}
+{{- $namespace := .Release.Namespace -}}
+{{- $mode := .Values.mode | default "gateway" -}}
+{{- if not (hasKey $data.modeDefaults $mode) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" "spec.mode" "msg" (printf "mode '%s' is not one of agent, gateway, sidecar" $mode) "hint" "agent (DaemonSet), gateway (Deployment) or sidecar") -}}
+{{- end -}}
+{{- if gt (len $name) 40 -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" "metadata.name" "msg" (printf "release name '%s' is longer than 40 characters" $name) "hint" "object names get suffixes; use a shorter release name") -}}
+{{- end -}}
+{{- $merged := include "otelgen.merge" (dict "base" (get $data.modeDefaults $mode) "override" .Values) | fromJson -}}
+{{- include "otelgen.checkNulls" (dict "desc" $data.spec "value" $merged "path" "spec") -}}
+{{- $spec := (include "otelgen.applyModel" (dict "desc" $data.spec "value" $merged) | fromJson).v -}}
+{{- $_ := set $spec "collectorVersion" (regexReplaceAll "^v+" (toString $spec.collectorVersion) "") -}}
+{{- $version := $spec.collectorVersion -}}
+{{- include "otelgen.checkSpec" (dict "data" $data "spec" $spec) -}}
+
+{{- /* ---- sections and pipelines */ -}}
+{{- $sections := dict -}}
+{{- range $s := $data.sections -}}
+{{- $_ := set $sections $s (deepCopy (get $spec $s | default dict)) -}}
+{{- end -}}
+{{- $pipelines := dict -}}
+{{- range $pname, $p := $spec.pipelines -}}
+{{- $_ := set $pipelines $pname (dict "receivers" (concat (list) $p.receivers) "processors" (concat (list) ($p.processors | default list)) "exporters" (concat (list) $p.exporters)) -}}
+{{- end -}}
+
+{{- $state := dict "data" $data "spec" $spec "mode" $mode "name" $name "namespace" $namespace "version" $version "sections" $sections "pipelines" $pipelines -}}
+{{- range $phase := list "presets" "sizing" "autoInsert" "leaderElection" -}}{{- include (printf "otelgen.plan.%s" $phase) $state -}}{{- end -}}
+
+{{- $checks := dict "data" $data "spec" $spec "sections" $sections "pipelines" $pipelines "version" $version -}}
+{{- include "otelgen.checkNames" $checks -}}
+{{- include "otelgen.checkPipelines" $checks -}}
+
+{{- range $phase := list "components" "ports" -}}{{- include (printf "otelgen.plan.%s" $phase) $state -}}{{- end -}}
+{{- $needs := $state.needs -}}
+{{- $plan := dict "spec" $spec "mode" $mode "name" $name "namespace" $namespace "version" $version "instances" $state.instances "pipelines" $pipelines "connectors" $state.connectors "needs" $needs "requests" $state.requests "limits" $state.limits "gomemlimit" $state.gomemlimit "leaderElection" $state.leader "needsApi" (gt (len $needs.rbac) 0) "data" $data -}}
+{{- toJson $plan -}}
+{{- end -}}
+
+
+{{- /* expands the presets into sections and pipelines (otelgen.presets.apply) */ -}}
+{{- define "otelgen.plan.presets" -}}
+{{- $data := .data -}}
+{{- $spec := .spec -}}
+{{- $mode := .mode -}}
+{{- $name := .name -}}
+{{- $namespace := .namespace -}}
+{{- $sections := .sections -}}
+{{- $pipelines := .pipelines -}}
+{{- $presets := $spec.presets -}}
+{{- $adds := list -}}
+{{- if $presets.kubernetesAttributes.enabled -}}
+{{- if eq $mode "sidecar" -}}
+{{- include "otelgen.fail" (dict "id" "E020" "path" "spec.presets.kubernetesAttributes.enabled" "msg" "kubernetesAttributes is not for sidecars (every pod would watch the API)" "hint" "enable it on the agent or gateway the sidecar sends to") -}}
+{{- end -}}
+{{- $cfg := dict -}}
+{{- if $presets.kubernetesAttributes.extractLabels -}}
+{{- $labels := list -}}
+{{- range $key := $presets.kubernetesAttributes.extractLabels -}}
+{{- $labels = append $labels (dict "tag_name" (printf "k8s.pod.labels.%s" $key) "key" $key "from" "pod") -}}
+{{- end -}}
+{{- $_ := set $cfg "labels" $labels -}}
+{{- end -}}
+{{- if not (hasKey $sections.processors "k8s_attributes") -}}{{- $_ := set $sections.processors "k8s_attributes" $cfg -}}{{- end -}}
+{{- range $pname, $p := $pipelines -}}
+{{- if not (has "k8s_attributes" $p.processors) -}}
+{{- $procs := $p.processors -}}
+{{- if and $procs (eq (include "otelgen.typeOf" (first $procs)) "memory_limiter") -}}
+{{- $_ := set $p "processors" (concat (list (first $procs) "k8s_attributes") (rest $procs)) -}}
+{{- else -}}
+{{- $_ := set $p "processors" (prepend $procs "k8s_attributes") -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $table := $data.presets -}}
+{{- range $preset := list "logsCollection" "hostMetrics" "kubeletMetrics" "clusterMetrics" "kubernetesEvents" -}}
+{{- $settings := get $presets $preset -}}
+{{- $row := get $table.receivers $preset -}}
+{{- if $settings.enabled -}}
+{{- if and $row.agentOnly (ne $mode "agent") -}}
+{{- include "otelgen.fail" (dict "id" "E020" "path" (printf "spec.presets.%s.enabled" $preset) "msg" (printf "preset %s reads node-local data and needs mode agent (got %s)" $preset $mode) "hint" "enable it in the agent spec") -}}
+{{- end -}}
+{{- $config := dict -}}
+{{- if eq $preset "logsCollection" -}}
+{{- $exclude := list -}}
+{{- if not $settings.includeCollectorLogs -}}{{- $exclude = list ($table.ownLogs | replace "{namespace}" $namespace | replace "{name}" $name) -}}{{- end -}}
+{{- $config = dict "exclude" $exclude "start_at" $settings.startAt "storage" $table.checkpointStorage -}}
+{{- $storage := dict "directory" $table.checkpointDirectory -}}
+{{- if $settings.checkpointHostPath -}}{{- $_ := set $storage "host_path" $settings.checkpointHostPath -}}{{- end -}}
+{{- if not (hasKey $sections.extensions $table.checkpointStorage) -}}{{- $_ := set $sections.extensions $table.checkpointStorage $storage -}}{{- end -}}
+{{- else if $settings.collectionInterval -}}
+{{- $config = dict "collection_interval" $settings.collectionInterval -}}
+{{- end -}}
+{{- $adds = append $adds (list $row.receiver $config $row.signal $preset) -}}
+{{- end -}}
+{{- end -}}
+{{- range $add := $adds -}}
+{{- $rname := index $add 0 -}}
+{{- $signal := index $add 2 -}}
+{{- if not (hasKey $sections.receivers $rname) -}}{{- $_ := set $sections.receivers $rname (index $add 1) -}}{{- end -}}
+{{- if not (hasKey $pipelines $signal) -}}
+{{- include "otelgen.fail" (dict "id" "E020" "path" (printf "spec.presets.%s" (index $add 3)) "msg" (printf "preset %s needs a '%s' pipeline to feed" (index $add 3) $signal) "hint" (printf "add spec.pipelines.%s with the exporters that should get this data" $signal)) -}}
+{{- end -}}
+{{- $p := get $pipelines $signal -}}
+{{- if not (has $rname $p.receivers) -}}{{- $_ := set $p "receivers" (append $p.receivers $rname) -}}{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* requests, limits and GOMEMLIMIT (otelgen.sizing) */ -}}
+{{- define "otelgen.plan.sizing" -}}
+{{- $data := .data -}}
+{{- $spec := .spec -}}
+{{- $mode := .mode -}}
+{{- $res := $spec.resources -}}
+{{- $size := $res.size | default (get $data.sizing.defaultSize $mode) -}}
+{{- $base := get $data.sizing.sizes $size | default (dict "requests" dict "limits" dict) -}}
+{{- $requests := deepCopy $base.requests -}}
+{{- $limits := deepCopy $base.limits -}}
+{{- $_ := set $requests "ephemeral-storage" $data.sizing.ephemeralStorage.requests -}}
+{{- $_ := set $limits "ephemeral-storage" $data.sizing.ephemeralStorage.limits -}}
+{{- range $pair := list (list $requests $res.requests) (list $limits $res.limits) -}}
+{{- $target := index $pair 0 -}}
+{{- $given := index $pair 1 -}}
+{{- range $f := list (list "cpu" "cpu") (list "memory" "memory") (list "ephemeralStorage" "ephemeral-storage") -}}
+{{- if hasKey $given (index $f 0) -}}{{- $_ := set $target (index $f 1) (get $given (index $f 0)) -}}{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if and (not $limits.memory) (not $res.allowNoMemoryLimit) -}}
+{{- include "otelgen.fail" (dict "id" "E018" "path" "spec.resources.limits.memory" "msg" "no memory limit: memory_limiter and GOMEMLIMIT are derived from it, and without one the pod can use the whole node" "hint" "set resources.size (small|medium|large) or resources.limits.memory, or allowNoMemoryLimit: true") -}}
+{{- end -}}
+{{- $gomemlimit := "" -}}
+{{- if $limits.memory -}}
+{{- $mib := div (mul (include "otelgen.mebibytes" $limits.memory | atoi) (int $spec.memory.gomemlimitPercentage)) 100 -}}
+{{- $gomemlimit = printf "%dMiB" (max $mib 1) -}}
+{{- end -}}
+{{- $_ := set $ "requests" $requests -}}
+{{- $_ := set $ "limits" $limits -}}
+{{- $_ := set $ "gomemlimit" $gomemlimit -}}
+{{- end -}}
+
+{{- /* memory_limiter first and batch last in every pipeline (Planner._auto_insert) */ -}}
+{{- define "otelgen.plan.autoInsert" -}}
+{{- $data := .data -}}
+{{- $spec := .spec -}}
+{{- $sections := .sections -}}
+{{- $pipelines := .pipelines -}}
+{{- $limiter := dict "check_interval" $data.sizing.checkInterval "limit_percentage" $spec.memory.limitPercentage "spike_limit_percentage" $spec.memory.spikeLimitPercentage -}}
+{{- range $pname, $p := $pipelines -}}
+{{- $types := list -}}
+{{- range $x := $p.processors -}}{{- $types = append $types (include "otelgen.typeOf" $x) -}}{{- end -}}
+{{- if and $spec.pipelineDefaults.memoryLimiter (not (has "memory_limiter" $types)) -}}
+{{- $_ := set $p "processors" (prepend $p.processors "memory_limiter") -}}
+{{- if not (hasKey $sections.processors "memory_limiter") -}}{{- $_ := set $sections.processors "memory_limiter" (deepCopy $limiter) -}}{{- end -}}
+{{- end -}}
+{{- if and $spec.pipelineDefaults.batch (not (has "batch" $types)) -}}
+{{- $_ := set $p "processors" (append $p.processors "batch") -}}
+{{- if not (hasKey $sections.processors "batch") -}}{{- $_ := set $sections.processors "batch" dict -}}{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- range $key, $cfg := $sections.processors -}}
+{{- if eq (include "otelgen.typeOf" $key) "memory_limiter" -}}
+{{- $c := $cfg | default dict -}}
+{{- if not (or (hasKey $c "limit_mib") (hasKey $c "limit_percentage")) -}}
+{{- $c = merge (deepCopy $c) $limiter -}}
+{{- end -}}
+{{- $_ := set $sections.processors $key $c -}}
+{{- end -}}
+{{- end -}}
+{{- if not (hasKey $sections.extensions "health_check") -}}{{- $_ := set $sections.extensions "health_check" dict -}}{{- end -}}
+{{- end -}}
+
+{{- /* the k8s_leader_elector for single-writer receivers, added when several replicas run (Planner._leader_election) */ -}}
+{{- define "otelgen.plan.leaderElection" -}}
+{{- $data := .data -}}
+{{- $spec := .spec -}}
+{{- $mode := .mode -}}
+{{- $sections := .sections -}}
+{{- $pipelines := .pipelines -}}
+{{- $single := list -}}
+{{- range $rname, $_x := $sections.receivers -}}
+{{- $comp := get $data.components.receivers (include "otelgen.typeOf" $rname) -}}
+{{- if and $comp (has $comp.id (list "k8s_cluster" "k8s_objects" "k8s_events")) -}}
+{{- range $p := $pipelines -}}{{- if has $rname $p.receivers -}}{{- $single = append $single $rname -}}{{- end -}}{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $leader := "" -}}
+{{- if $single -}}
+{{- if eq $mode "sidecar" -}}
+{{- include "otelgen.fail" (dict "id" "E019" "path" (printf "spec.receivers.%s" (first $single)) "msg" (printf "%s must have one writer, but a sidecar runs once per app pod" (first $single)) "hint" "run it in the gateway") -}}
+{{- end -}}
+{{- $several := or (eq $mode "agent") (gt (int $spec.scaling.replicas) 1) $spec.scaling.autoscaling.enabled -}}
+{{- range $ename, $_x := $sections.extensions -}}
+{{- if and (not $leader) (eq (include "otelgen.typeOf" $ename) "k8s_leader_elector") -}}{{- $leader = $ename -}}{{- end -}}
+{{- end -}}
+{{- if and (not $leader) $several -}}
+{{- $_ := set $sections.extensions "k8s_leader_elector" dict -}}
+{{- $leader = "k8s_leader_elector" -}}
+{{- end -}}
+{{- end -}}
+{{- $_ := set $ "leader" $leader -}}
+{{- end -}}
+
+{{- /* the instances the pipelines use, built, with their declarations (Planner._used, _parse_all, _collect_needs) */ -}}
+{{- define "otelgen.plan.components" -}}
+{{- $data := .data -}}
+{{- $spec := .spec -}}
+{{- $mode := .mode -}}
+{{- $name := .name -}}
+{{- $namespace := .namespace -}}
+{{- $version := .version -}}
+{{- $sections := .sections -}}
+{{- $pipelines := .pipelines -}}
+{{- $leader := .leader -}}
+{{- $connectors := keys $sections.connectors -}}
+{{- $referenced := dict -}}
+{{- range $p := $pipelines -}}
+{{- range $role := list "receivers" "processors" "exporters" -}}
+{{- range $ref := get $p $role -}}
+{{- $sec := $role -}}
+{{- if and (ne $role "processors") (has $ref $connectors) -}}{{- $sec = "connectors" -}}{{- end -}}
+{{- $_ := set $referenced (printf "%s %s" $sec $ref) true -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* ---- components: parse, build, declare; sorted by (section, name) like Planner._collect_needs */ -}}
+{{- $serverTls := dict -}}
+{{- if $spec.tls -}}
+{{- $serverTls = dict "cert_file" (printf "%s/tls.crt" $data.paths.serverTlsDir) "key_file" (printf "%s/tls.key" $data.paths.serverTlsDir) -}}
+{{- if $spec.tls.clientCA -}}{{- $_ := set $serverTls "client_ca_file" (printf "%s/ca.crt" $data.paths.clientCaDir) -}}{{- end -}}
+{{- end -}}
+{{- $bindHost := $data.paths.podIP -}}
+{{- if eq $mode "sidecar" -}}{{- $bindHost = "localhost" -}}{{- end -}}
+{{- $builders := dict "receivers" (list "otlp" "jaeger" "zipkin" "prometheus" "file_log" "hostmetrics" "kubelet_stats" "k8s_cluster" "k8s_objects" "k8s_events") "processors" (list "k8s_attributes" "resourcedetection") "exporters" (list "otlp" "otlp_http" "file" "loadbalancing") "extensions" (list "health_check" "pprof" "zpages" "file_storage" "bearertokenauth" "k8s_leader_elector") "connectors" (list "spanmetrics" "routing") -}}
+{{- $decl := merge (dict "healthPort" $data.naming.healthPort "envPrefix" $data.naming.envPrefix) $data.declarations -}}
+{{- $instances := list -}}
+{{- $needs := dict "ports" list "rbac" list "env" list "mounts" list "egress" list "kubelet" false -}}
+{{- range $section := $data.sections -}}
+{{- $entries := get $sections $section -}}
+{{- range $iname := keys $entries | sortAlpha -}}
+{{- $raw := get $entries $iname | default dict -}}
+{{- if or (eq $section "extensions") (hasKey $referenced (printf "%s %s" $section $iname)) -}}
+{{- $type := include "otelgen.typeOf" $iname -}}
+{{- $parts := splitn "/" 2 $iname -}}
+{{- $suffix := index $parts "_1" -}}
+{{- $comp := get (get $data.components $section) $type -}}
+{{- include "otelgen.checkExtensionRefs" (dict "data" $data "sections" $sections "section" $section "name" $iname "cfg" $raw) -}}
+{{- $inst := dict "section" $section "name" $iname -}}
+{{- $rendered := $type -}}
+{{- if $comp -}}
+{{- $rendered = include "otelgen.typeName" (dict "names" $comp.names "version" $version) -}}
+{{- $cfg := (include "otelgen.applyModel" (dict "desc" $comp.model "value" $raw) | fromJson).v -}}
+{{- $ctx := dict "mode" $mode "instance" $iname "bindHost" $bindHost "podHost" $data.paths.podIP "serverTls" $serverTls "leaderElection" $leader "namespace" $namespace "name" $name -}}
+{{- $builder := "otelgen.build.generic" -}}
+{{- if has $comp.id (get $builders $section) -}}{{- $builder = printf "otelgen.build.%s.%s" $comp.id $section -}}{{- end -}}
+{{- $built := include $builder (dict "cfg" $cfg "ctx" $ctx "decl" $decl) | fromJson -}}
+{{- $_ := set $inst "config" (include "otelgen.merge" (dict "base" $built.config "override" ($cfg.extra | default dict)) | fromJson) -}}
+{{- range $p := $built.ports | default list -}}{{- $_ := set $p "owner" (printf "%s.%s" $section $iname) -}}{{- end -}}
+{{- range $k := list "ports" "rbac" "env" "mounts" "egress" -}}
+{{- $_ := set $needs $k (concat (get $needs $k) (get $built $k | default list)) -}}
+{{- end -}}
+{{- if $built.kubelet -}}{{- $_ := set $needs "kubelet" true -}}{{- end -}}
+{{- else -}}
+{{- $_ := set $inst "config" $raw -}}
+{{- end -}}
+{{- $_ := set $inst "renderedId" (ternary (printf "%s/%s" $rendered $suffix) $rendered (ne $suffix "")) -}}
+{{- $instances = append $instances $inst -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $_ := set $ "connectors" $connectors -}}
+{{- $_ := set $ "instances" $instances -}}
+{{- $_ := set $ "needs" $needs -}}
+{{- end -}}
+
+{{- /* ports unique by number/protocol and name; env and mounts unique by name, first wins (Planner._collect_needs) */ -}}
+{{- define "otelgen.plan.ports" -}}
+{{- $data := .data -}}
+{{- $spec := .spec -}}
+{{- $needs := .needs -}}
+{{- $telemetry := dict "owner" "telemetry.metricsPort" "name" $data.naming.telemetryPort "port" $spec.telemetry.metricsPort "protocol" "TCP" "appProtocol" "http" "service" true "ingress" false -}}
+{{- $ports := list -}}
+{{- $portOwner := dict -}}
+{{- $nameOwner := dict -}}
+{{- range $p := append $needs.ports $telemetry -}}
+{{- $key := printf "%d/%s" (int $p.port) $p.protocol -}}
+{{- $path := printf "spec.%s" $p.owner -}}
+{{- if hasKey $portOwner $key -}}
+{{- include "otelgen.fail" (dict "id" "E014" "path" $path "msg" (printf "port %s is already used by %s" $key (get $portOwner $key)) "hint" "give one of them another port") -}}
+{{- end -}}
+{{- if hasKey $nameOwner $p.name -}}
+{{- include "otelgen.fail" (dict "id" "E014" "path" $path "msg" (printf "port name '%s' is already used by %s" $p.name (get $nameOwner $p.name)) "hint" "rename one of the component instances") -}}
+{{- end -}}
+{{- $_ := set $portOwner $key $p.owner -}}
+{{- $_ := set $nameOwner $p.name $p.owner -}}
+{{- $ports = append $ports $p -}}
+{{- end -}}
+{{- $_ := set $needs "ports" $ports -}}
+{{- range $k := list "env" "mounts" -}}
+{{- $seen := dict -}}
+{{- $unique := list -}}
+{{- range $x := get $needs $k -}}
+{{- if not (hasKey $seen $x.name) -}}{{- $_ := set $seen $x.name true -}}{{- $unique = append $unique $x -}}{{- end -}}
+{{- end -}}
+{{- $_ := set $needs $k $unique -}}
+{{- end -}}
+{{- end -}}

@@ -1,0 +1,350 @@
+"""The Helm chart's generated files: every fact its templates use, taken from Python.
+
+charts/otel-collector has hand-written Go templates that implement the
+derivation (plan, config, manifests) and generated files that hold the facts:
+
+  files/otelgen.json   mode defaults, pydantic defaults of the spec and of every
+                       component config, the component registry (type names per
+                       version, signals, processor order, connector pairs), the
+                       RBAC/env/mount/port declarations of the components, sizing
+                       tables, names and labels
+  values.schema.json   the spec section's JSON Schema (otelgen.schema)
+  Chart.yaml           appVersion = the pinned collector version
+  values.yaml          mode: gateway, with every mode's defaults as comments
+
+`make generate` (tools/generate.py) writes them; tests/test_helm.py fails when
+the committed chart differs.  Declarations are taken by asking the component
+classes themselves (``needs()`` on representative configs), so the registry
+stays the one place that knows them.
+"""
+
+from __future__ import annotations
+
+import json
+import types
+import typing
+from typing import Any
+
+from pydantic import BaseModel
+
+from otelgen import components, config, distributions, plan, presets, sizing, versions, yamlio
+from otelgen.components.base import ENV_PREFIX, Component, Context, Needs
+from otelgen.components.extensions import HEALTH_PORT, HEALTH_PORT_NAME, LEASE_NAME
+from otelgen.components.common import CLIENT_TLS_DIR, SENSITIVE_HEADER_WORDS
+from otelgen.components.receivers import _JAEGER, FILESYSTEM_DEFAULTS, UDP_BIND_HOST
+from otelgen.manifests import autoscaling, configmap, monitoring, naming, networkpolicy, tls, workload
+from otelgen.schema import spec_schema
+from otelgen.spec.load import mode_defaults
+from otelgen.spec.model import MODES, Spec
+
+CHART_DIR = "charts/otel-collector"
+CHART_NAME = "otel-collector"
+CHART_VERSION = "0.1.0"
+#: Kubernetes versions whose APIs the rendered objects use: autoscaling/v2 (the
+#: HPA) is GA from 1.23, policy/v1 from 1.21 (the chart renders no pod for
+#: sidecars, so native sidecars' 1.29 does not apply).  A helm built without its
+#: Makefile's ldflags assumes 1.20 without a cluster: pass --kube-version to it.
+KUBE_VERSION = ">=1.23.0-0"
+
+
+# ------------------------------------------------------------------ pydantic → defaults descriptors
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(by_alias=True, exclude_none=True)
+    if isinstance(value, list):
+        return [_dump(v) for v in value]
+    if isinstance(value, tuple):
+        return [_dump(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _dump(v) for k, v in value.items()}
+    return value
+
+
+def _type_desc(annotation: Any) -> dict[str, Any] | None:
+    """How to apply pydantic defaults below a field: model, list of, dict of; None for plain data."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return model_desc(annotation)
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin in (list, tuple) and args:
+        inner = _type_desc(args[0])
+        return {"t": "list", "of": inner, "nullItems": _accepts_none(args[0])} if inner else None
+    if origin is dict and len(args) == 2:
+        inner = _type_desc(args[1])
+        return {"t": "dict", "of": inner, "nullItems": _accepts_none(args[1])} if inner else None
+    for arg in args:  # Optional[X], X | Y: the first model-like member
+        inner = _type_desc(arg)
+        if inner:
+            return inner
+    return None
+
+
+def model_desc(model: type[BaseModel]) -> dict[str, Any]:
+    """Defaults pydantic fills in (dumped by alias, None left out) and the nested models below."""
+    defaults: dict[str, Any] = {}
+    fields: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        key = info.alias or name
+        if not info.is_required():
+            value = _dump(info.get_default(call_default_factory=True))
+            if value is not None:
+                defaults[key] = value
+        inner = _type_desc(info.annotation)
+        if inner:
+            fields[key] = inner
+    required = [info.alias or name for name, info in model.model_fields.items() if info.is_required()]
+    not_null = [info.alias or name for name, info in model.model_fields.items() if not _accepts_none(info.annotation)]
+    return {"t": "model", "defaults": defaults, "fields": fields, "required": required, "notNull": not_null}
+
+
+def _accepts_none(annotation: Any) -> bool:
+    return annotation is Any or annotation is type(None) or any(_accepts_none(a) for a in typing.get_args(annotation) if typing.get_origin(annotation) in (typing.Union, types.UnionType))
+
+
+# ------------------------------------------------------------------ component declarations
+
+
+def _ctx(mode: str = "gateway", instance: str = "x") -> Context:
+    return Context(mode=mode, collector_version=versions.PINNED_COLLECTOR_VERSION, instance=instance, bind_host=plan.POD_IP,
+                   pod_host=plan.POD_IP, server_tls=None, leader_election=None, namespace="ns", name="name")
+
+
+def instance_of(component: str, kind: str, config: dict[str, Any], mode: str = "gateway") -> Component:
+    comp = components.lookup(kind, component)  # type: ignore[arg-type]
+    assert comp is not None
+    return comp(comp.config_model.model_validate(config), _ctx(mode))
+
+
+def needs_of(component: str, kind: str, config: dict[str, Any], mode: str = "gateway") -> Needs:
+    return instance_of(component, kind, config, mode).needs()
+
+
+def built(component: str, kind: str, config: dict[str, Any], mode: str = "gateway") -> dict[str, Any]:
+    return instance_of(component, kind, config, mode).build()
+
+
+def _rules(needs: Needs) -> list[dict[str, Any]]:
+    return [{"apiGroups": list(r.api_groups), "resources": list(r.resources), "verbs": list(r.verbs), "namespaced": r.namespaced} for r in needs.rbac]
+
+
+def _env(needs: Needs) -> list[dict[str, Any]]:
+    return [{"name": e.name, "fieldPath": e.field_path} for e in needs.env if e.field_path]
+
+
+def _mounts(needs: Needs) -> list[dict[str, Any]]:
+    return [{k: v for k, v in m.__dict__.items() if v not in (None, ())} for m in needs.mounts]
+
+
+def declarations() -> dict[str, Any]:
+    """What components ask of the pod, keyed by what the templates look up."""
+    base_attrs = needs_of("k8s_attributes", "processor", {"metadata": []})
+    deploy_attrs = needs_of("k8s_attributes", "processor", {"metadata": ["k8s.deployment.name"]})
+    node_attrs = needs_of("k8s_attributes", "processor", {"metadata": ["k8s.node.uid"]})
+    agent_attrs = needs_of("k8s_attributes", "processor", {"metadata": []}, mode="agent")
+    lb_dns = needs_of("loadbalancing", "exporter", {"resolver": {"dns": {"hostname": "h"}}})
+    lb_k8s = needs_of("loadbalancing", "exporter", {"resolver": {"k8s": {"service": "s"}}})
+    watch = needs_of("k8s_objects", "receiver", {"objects": [{"name": "r", "mode": "watch"}]})
+    pull = needs_of("k8s_objects", "receiver", {"objects": [{"name": "r", "mode": "pull"}]})
+    detect = needs_of("resourcedetection", "processor", {"detectors": ["k8snode"]})
+    kubelet = needs_of("kubelet_stats", "receiver", {})
+    leader = needs_of("k8s_leader_elector", "extension", {})
+    return {
+        "k8s_attributes": {
+            "rules": _rules(base_attrs),
+            "deploymentRules": _rules(deploy_attrs)[len(base_attrs.rbac):],
+            "deploymentMetadata": ["k8s.deployment.name", "k8s.deployment.uid"],
+            "nodeRules": _rules(node_attrs)[len(base_attrs.rbac):],
+            "nodeEnv": _env(agent_attrs),
+            "nodeFilter": built("k8s_attributes", "processor", {"filter_by_node": True})["filter"],
+            "podAssociation": {mode: built("k8s_attributes", "processor", {}, mode)["pod_association"] for mode in MODES},
+        },
+        "prometheus": {"selfScrape": built("prometheus", "receiver", {})["config"]["scrape_configs"][0]},
+        "k8s_cluster": {"rules": _rules(needs_of("k8s_cluster", "receiver", {}))},
+        "k8s_events": {"rules": _rules(needs_of("k8s_events", "receiver", {}))},
+        "k8s_objects": {"verbs": {"watch": _rules(watch)[0]["verbs"], "pull": _rules(pull)[0]["verbs"]}},
+        "kubelet_stats": {"rules": _rules(kubelet), "env": _env(kubelet)},
+        "resourcedetection": {"detectors": ["k8snode", "k8s_api"], "rules": _rules(detect), "env": _env(detect)},
+        "loadbalancing": {"k8sRules": _rules(lb_k8s)[len(lb_dns.rbac):]},
+        "k8s_leader_elector": {"rules": _rules(leader), "env": _env(leader), "config": {k: v for k, v in built("k8s_leader_elector", "extension", {}).items() if k in ("auth_type", "lease_namespace")}, "leaseName": LEASE_NAME},
+        "file_log": {"mounts": _mounts(needs_of("file_log", "receiver", {})), "containerParser": built("file_log", "receiver", {"parse_container_logs": True})["operators"][0]},
+        "hostmetrics": {"filesystem": FILESYSTEM_DEFAULTS, "mounts": _mounts(needs_of("hostmetrics", "receiver", {}))},
+        "jaeger": {"protocols": [[proto, *row] for proto, row in _JAEGER.items()], "udpBindHost": UDP_BIND_HOST},
+        "clientTls": {"dir": CLIENT_TLS_DIR},
+        "headers": {"sensitiveWords": list(SENSITIVE_HEADER_WORDS)},
+    }
+
+
+# ------------------------------------------------------------------ the data file
+
+
+def manifest_constants() -> dict[str, Any]:
+    """Fixed parts of the Kubernetes objects (otelgen.manifests.*)."""
+    return {
+        "configVolume": workload.CONFIG_VOLUME,
+        "baseEnv": [{"name": e.name, "fieldPath": e.field_path} for e in workload.BASE_ENV],
+        "containerSecurity": workload.CONTAINER_SECURITY,
+        "podSecurity": workload.POD_SECURITY,
+        "probes": {"startupProbe": workload.STARTUP_PROBE, "livenessProbe": workload.LIVENESS_PROBE, "readinessProbe": workload.READINESS_PROBE},
+        "daemonSetUpdateStrategy": workload.DAEMONSET_UPDATE_STRATEGY,
+        "deploymentStrategy": workload.DEPLOYMENT_STRATEGY,
+        "revisionHistoryLimit": workload.REVISION_HISTORY_LIMIT,
+        "spreadKeys": list(autoscaling.SPREAD_KEYS),
+        "spread": autoscaling.SPREAD,
+        "antiAffinityKey": autoscaling.ANTI_AFFINITY_KEY,
+        "antiAffinityWeight": autoscaling.ANTI_AFFINITY_WEIGHT,
+        "certificate": {"privateKey": tls.PRIVATE_KEY, "usages": list(tls.USAGES), "serviceDnsNames": list(tls.SERVICE_DNS_NAMES), "podDnsName": tls.POD_DNS_NAME},
+        "tlsVolumes": {"server": tls.SERVER_VOLUME, "clientCa": tls.CLIENT_CA_VOLUME},
+        "dnsPorts": [{"port": p, "protocol": proto} for p, proto in networkpolicy.DNS_PORTS],
+        "telemetry": {"logEncoding": config.LOG_ENCODING, "metricsLevel": config.METRICS_LEVEL},
+    }
+
+
+def _component_entry(comp: type[Component]) -> dict[str, Any]:
+    return {
+        "id": comp.id,
+        "kind": comp.kind,
+        "names": [list(n) for n in comp.names],
+        "signals": list(comp.signals),
+        "order": comp.order,
+        "connects": [list(c) for c in comp.connects],
+        "extensionFields": [list(path) for path in comp.config_model.extension_fields],
+        "model": model_desc(comp.config_model),
+    }
+
+
+def registry() -> dict[str, dict[str, Any]]:
+    """Per section, every known type name (any version's, and the id) → its component."""
+    out: dict[str, dict[str, Any]] = {section: {} for section in components.SECTIONS}
+    kinds = {kind: section for section, kind in components.SECTIONS.items()}
+    for comp in components.ALL:
+        entry = _component_entry(comp)
+        for name in sorted(set(comp.all_names()) | {comp.id}):
+            out[kinds[comp.kind]][name] = entry
+    return out
+
+
+def chart_data() -> dict[str, Any]:
+    return {
+        "modeDefaults": {mode: mode_defaults(mode)["spec"] for mode in MODES},
+        "spec": model_desc(Spec),
+        "components": registry(),
+        "sections": list(components.SECTIONS),
+        "declarations": declarations(),
+        "presets": {
+            "receivers": {name: {"receiver": r, "signal": sig, "agentOnly": agent} for name, (r, sig, agent) in presets.RECEIVER_PRESETS.items()},
+            "checkpointStorage": presets.CHECKPOINT_STORAGE,
+            "checkpointDirectory": presets.CHECKPOINT_DIRECTORY,
+            "ownLogs": presets.OWN_LOGS,
+        },
+        "sizing": {"sizes": sizing.SIZES, "defaultSize": sizing.DEFAULT_SIZE, "ephemeralStorage": sizing.EPHEMERAL_STORAGE, "checkInterval": sizing.CHECK_INTERVAL},
+        "paths": {"podIP": plan.POD_IP, "serverTlsDir": plan.SERVER_TLS_DIR, "clientCaDir": plan.CLIENT_CA_DIR, "configKey": naming.CONFIG_KEY, "configDir": naming.CONFIG_DIR},
+        "manifests": manifest_constants(),
+        "naming": {"container": naming.CONTAINER, "appName": naming.APP_NAME, "partOf": naming.PART_OF, "managedBy": naming.MANAGED_BY, "names": naming.NAMES, "checksumAnnotation": configmap.CHECKSUM_ANNOTATION, "healthPort": HEALTH_PORT_NAME, "envPrefix": ENV_PREFIX, "gomemlimit": workload.GOMEMLIMIT, "telemetryPort": plan.TELEMETRY_PORT, "metricsPath": monitoring.METRICS_PATH},
+        "ports": {"health": HEALTH_PORT, "kubelet": networkpolicy.KUBELET_PORT},
+        "secretFileMode": workload.SECRET_FILE_MODE,
+        "distributions": distributions._table(),
+        "versions": {"pinned": versions.PINNED_COLLECTOR_VERSION, "minimum": versions.MIN_COLLECTOR_VERSION, "imageRepository": versions.DEFAULT_IMAGE_REPOSITORY},
+    }
+
+
+def _nullable(schema: Any) -> bool:
+    if not isinstance(schema, dict):
+        return True
+    return schema.get("type") == "null" or any(_nullable_member(m) for m in schema.get("anyOf", []))
+
+
+def _nullable_member(schema: Any) -> bool:
+    return isinstance(schema, dict) and schema.get("type") == "null"
+
+
+def _allow_null(node: Any) -> Any:
+    """Every optional property may be null: in values, as in `otelgen -f`, null deletes what a
+    mode's defaults set (the templates merge the defaults under the values like otelgen does).
+    A required field cannot be deleted, so null stays an error there."""
+    if isinstance(node, list):
+        return [_allow_null(n) for n in node]
+    if not isinstance(node, dict):
+        return node
+    out = {k: _allow_null(v) for k, v in node.items()}
+    required = set(node.get("required", []))
+    if isinstance(out.get("properties"), dict):
+        out["properties"] = {name: sub if _nullable(sub) or name in required else {"anyOf": [sub, {"type": "null"}]} for name, sub in out["properties"].items()}
+    if isinstance(out.get("patternProperties"), dict):
+        out["patternProperties"] = {name: sub if _nullable(sub) else {"anyOf": [sub, {"type": "null"}]} for name, sub in out["patternProperties"].items()}
+    extra = out.get("additionalProperties")
+    if isinstance(extra, dict) and not _nullable(extra):
+        out["additionalProperties"] = {"anyOf": [extra, {"type": "null"}]}
+    return out
+
+
+def values_schema() -> dict[str, Any]:
+    """The spec section's schema; fields that a mode's defaults fill are not required, and
+    null is allowed everywhere (it deletes a default)."""
+    full = spec_schema()
+    full["$defs"]["Spec"]["required"] = [info.alias or name for name, info in Spec.model_fields.items() if info.is_required()]
+    full = _allow_null(full)
+    defs = full["$defs"]
+    spec = defs.pop("Spec")
+    spec["properties"]["pipelines"].pop("minProperties", None)  # the mode defaults have pipelines; checked after merging
+    optional = {"Pipeline"}
+    for mode in MODES:
+        for section, entries in mode_defaults(mode)["spec"].items():
+            kind = components.SECTIONS.get(section)
+            for name in entries or {} if kind else {}:
+                comp = components.lookup(kind, name.split("/")[0])
+                if comp is not None:
+                    optional.add(comp.config_model.__name__)
+    for name in optional:
+        defs[name].pop("required", None)
+    return {
+        "$schema": full["$schema"],
+        "title": "otel-collector chart values: the spec section of an otelgen Collector",
+        "description": "Generated from otelgen's pydantic model by `make generate`; do not edit.",
+        **{k: v for k, v in spec.items() if k not in ("title", "required")},
+        "$defs": dict(sorted(defs.items())),
+    }
+
+
+def chart_yaml() -> dict[str, Any]:
+    return {
+        "apiVersion": "v2",
+        "name": CHART_NAME,
+        "description": "OpenTelemetry Collector as agent, gateway or sidecar: the objects `otelgen render` makes, with the otelgen spec as values.",
+        "type": "application",
+        "version": CHART_VERSION,
+        "appVersion": versions.PINNED_COLLECTOR_VERSION,
+        "kubeVersion": KUBE_VERSION,
+        "keywords": ["opentelemetry", "collector", "otelgen"],
+    }
+
+
+VALUES_HEADER = """\
+# Values are the `spec` section of an otelgen Collector spec: the same field
+# names, checked by values.schema.json (generated from otelgen's model). The
+# release name is metadata.name, the release namespace metadata.namespace.
+#
+# Each mode starts from otelgen's embedded defaults (merged under your values
+# like `otelgen render <mode> -f values.yaml`: mappings merge, lists replace,
+# null deletes a default). Generated by `make generate`; do not edit.
+"""
+
+
+def values_yaml() -> str:
+    lines = [VALUES_HEADER, "mode: gateway  # agent (DaemonSet) | gateway (Deployment) | sidecar\n"]
+    for mode in MODES:
+        lines.append(f"\n# ---- defaults for mode: {mode}\n")
+        text = yamlio.dump(mode_defaults(mode)["spec"])
+        lines.extend(f"# {line}".rstrip() + "\n" for line in text.splitlines())
+    return "".join(lines)
+
+
+def chart_files() -> dict[str, str]:
+    """Generated chart files (path inside the chart → text)."""
+    return {
+        "Chart.yaml": "# Generated by `make generate` (otelgen.helmchart); do not edit.\n" + yamlio.dump(chart_yaml()),
+        "values.yaml": values_yaml(),
+        "values.schema.json": json.dumps(values_schema(), indent=2) + "\n",
+        "files/otelgen.json": json.dumps(chart_data(), indent=1, sort_keys=True) + "\n",
+    }

@@ -1,0 +1,438 @@
+"""charts/otel-collector against the real helm (tools/install.sh, v3.22.0).
+
+Parity is the contract: `helm template` with a spec's `spec` section as values
+renders the same objects as `otelgen render` of the spec (release name =
+metadata.name, release namespace = metadata.namespace), compared parsed, the
+collector config too, ignoring only what tests/helm_parity.py lists (Helm's
+own labels and the text-based config checksum).  On every example, on the
+mode defaults, and on 240 generated deployments (seeded).
+
+helm here is built with `go install`, without the Makefile's ldflags, so it
+assumes Kubernetes v1.20 when there is no cluster: every call passes
+--kube-version (the chart needs >= 1.23).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+
+from conftest import EXAMPLES, ROOT, run_cli, tool
+from helm_parity import CHART, CONFIG_KEY, HELM_ANNOTATIONS, KUBE_VERSION, diff, helm_template
+from strategies import deployments, mutated, specs
+
+pytestmark = pytest.mark.tools
+
+
+def helm() -> str:
+    return str(tool("helm"))
+
+
+def spec_of(path: Path) -> tuple[dict, dict]:
+    doc = yaml.safe_load(path.read_text())
+    return doc["metadata"], doc["spec"]
+
+
+def write_values(tmp_path: Path, spec: dict, name: str = "values.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return path
+
+
+def objects_of(text: str) -> list[dict]:
+    return [o for o in yaml.safe_load_all(text) if o]
+
+
+def helm_objects(tmp_path: Path, release: str, namespace: str, spec: dict, *extra: str, chart: Path | str = CHART) -> list[dict]:
+    proc = helm_template(helm(), release, namespace, write_values(tmp_path, spec), *extra, chart=chart)
+    assert proc.returncode == 0, proc.stderr
+    return objects_of(proc.stdout)
+
+
+def otelgen_objects(tmp_path: Path, metadata: dict, spec: dict) -> list[dict]:
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump({"apiVersion": "otelgen.io/v1alpha1", "kind": "Collector", "metadata": metadata, "spec": spec}, sort_keys=False))
+    result = run_cli("render", "-f", str(path))
+    assert result.code == 0, result.err
+    return result.objects()
+
+
+#: The chart renders a ServiceMonitor only when the cluster serves this API (otelgen whenever
+#: spec.serviceMonitor.enabled); parity runs as against a cluster with the Prometheus Operator.
+MONITORING_API = ("--api-versions", "monitoring.coreos.com/v1")
+
+
+def assert_parity(tmp_path: Path, metadata: dict, spec: dict) -> None:
+    namespace = metadata.get("namespace", "observability")
+    want = otelgen_objects(tmp_path, metadata, spec)
+    got = helm_objects(tmp_path, metadata["name"], namespace, spec, *MONITORING_API)
+    problems = diff(want, got)
+    assert not problems, f"helm template differs from otelgen render:\n{problems}\n--- values:\n{yaml.safe_dump(spec)}"
+
+
+# ---------------------------------------------------------------- generated files
+
+
+def test_generated_chart_files_are_current():
+    from otelgen import helmchart
+
+    stale = [name for name, text in helmchart.chart_files().items() if (CHART / name).read_text() != text]
+    assert not stale, f"charts/otel-collector/{', '.join(stale)} stale: run `make generate`"
+
+
+def test_chart_metadata_follows_python():
+    from otelgen import versions
+
+    chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
+    assert chart["appVersion"] == versions.PINNED_COLLECTOR_VERSION
+    assert chart["kubeVersion"] == ">=1.23.0-0"
+    data = json.loads((CHART / "files" / "otelgen.json").read_text())
+    assert data["components"]["exporters"]["otlp"]["names"] == [["0.0.0", "otlp"], ["0.144.0", "otlp_grpc"]]
+    schema = json.loads((CHART / "values.schema.json").read_text())
+    assert "pipelines" in schema["properties"] and schema["additionalProperties"] is False
+
+
+# ---------------------------------------------------------------- parity
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_parity_on_examples(example, tmp_path):
+    metadata, spec = spec_of(example)
+    assert_parity(tmp_path, metadata, spec)
+
+
+@pytest.mark.parametrize("mode", ["agent", "gateway", "sidecar"])
+def test_set_mode_gives_the_mode_defaults(mode, tmp_path):
+    """`helm template --set mode=agent` (no values file) == `otelgen render agent`."""
+    result = run_cli("render", mode)
+    assert result.code == 0, result.err
+    want = result.objects()
+    from otelgen.spec.load import mode_defaults
+
+    metadata = mode_defaults(mode)["metadata"]
+    release, namespace = metadata["name"], metadata["namespace"]
+    proc = subprocess.run([helm(), "template", release, str(CHART), "-n", namespace, "--set", f"mode={mode}", "--kube-version", KUBE_VERSION], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert not diff(want, objects_of(proc.stdout)), diff(want, objects_of(proc.stdout))
+
+
+SET_CASES = {
+    "agent logs": ("agent", ["presets.logsCollection.enabled=true", "presets.hostMetrics.enabled=true"]),
+    "gateway backend": ("gateway", ["exporters.otlp.endpoint=tempo.tracing:4317", "scaling.replicas=3", "resources.size=large"]),
+    "sidecar": ("sidecar", ["telemetry.logLevel=debug"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SET_CASES))
+def test_set_flags_match_otelgen_set(case):
+    """The issue's commands: `helm template --set mode=agent --set presets...` == `otelgen render agent --set presets...`."""
+    from otelgen.spec.load import mode_defaults
+
+    mode, sets = SET_CASES[case]
+    result = run_cli("render", mode, *[arg for s in sets for arg in ("--set", s)])
+    assert result.code == 0, result.err
+    metadata = mode_defaults(mode)["metadata"]
+    cmd = [helm(), "template", metadata["name"], str(CHART), "-n", metadata["namespace"], "--set", f"mode={mode}", *[arg for s in sets for arg in ("--set", s)], "--kube-version", KUBE_VERSION]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert not diff(result.objects(), objects_of(proc.stdout)), diff(result.objects(), objects_of(proc.stdout))
+
+
+def _hypothesis(examples: int) -> settings:
+    return settings(max_examples=examples, derandomize=True, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large])
+
+
+def _generated_parity(doc: dict, tmp_path_factory) -> None:
+    assert_parity(tmp_path_factory.mktemp("parity"), doc["metadata"], doc["spec"])
+
+
+@_hypothesis(80)
+@given(doc=deployments("agent"))
+def test_parity_on_generated_agents(doc, tmp_path_factory):
+    _generated_parity(doc, tmp_path_factory)
+
+
+@_hypothesis(80)
+@given(doc=deployments("gateway"))
+def test_parity_on_generated_gateways(doc, tmp_path_factory):
+    _generated_parity(doc, tmp_path_factory)
+
+
+@_hypothesis(80)
+@given(doc=deployments("sidecar"))
+def test_parity_on_generated_sidecars(doc, tmp_path_factory):
+    _generated_parity(doc, tmp_path_factory)
+
+
+def test_generated_deployments_cover_the_model():
+    """The parity strategy reaches every modelled component, every spec field, every preset and
+    every mode's objects, so a new component or field cannot escape parity unnoticed."""
+    from otelgen import components
+    from otelgen.spec.model import Presets, Spec
+
+    seen: set[str] = set()
+
+    for mode in ("agent", "gateway", "sidecar"):
+        @_hypothesis(80)
+        @given(doc=deployments(mode))
+        def collect(doc):
+            spec = doc["spec"]
+            seen.update(f"field:{key}" for key in spec)
+            for section, kind in components.SECTIONS.items():
+                for name, cfg in (spec.get(section) or {}).items():
+                    comp = components.lookup(kind, name.split("/")[0])
+                    if cfg is not None and comp is not None:
+                        seen.add(f"{section}:{comp.id}")
+            seen.update(f"preset:{p}" for p, v in (spec.get("presets") or {}).items() if v.get("enabled"))
+            seen.update(f"scaling:{k}" for k, v in (spec.get("scaling") or {}).get("autoscaling", {}).items() if k == "enabled" and v)
+
+        collect()
+    wanted = {f"field:{f.alias or n}" for n, f in Spec.model_fields.items()}
+    wanted |= {f"{section}:{c.id}" for c in components.ALL for section, kind in components.SECTIONS.items() if c.kind == kind}
+    wanted |= {f"preset:{f.alias or n}" for n, f in Presets.model_fields.items()} | {"scaling:enabled"}
+    assert not wanted - seen, f"never generated: {sorted(wanted - seen)}"
+
+
+def test_parity_diff_is_a_real_judge(tmp_path):
+    """The comparison sees a changed value, a changed list order and a missing object."""
+    metadata, spec = spec_of(ROOT / "examples" / "gateway-tls-hpa.yaml")
+    want = otelgen_objects(tmp_path, metadata, spec)
+    got = helm_objects(tmp_path, metadata["name"], metadata["namespace"], spec)
+    assert diff(want, got) == ""
+    config_map = next(o for o in got if o["kind"] == "ConfigMap")
+    config = yaml.safe_load(config_map["data"][CONFIG_KEY])
+    config["service"]["pipelines"]["traces"]["processors"].reverse()
+    config_map["data"][CONFIG_KEY] = yaml.safe_dump(config)
+    text = diff(want, got)
+    assert "ConfigMap/otel-gateway-config" in text and "memory_limiter" in text
+    got = [o for o in got if o["kind"] != "HorizontalPodAutoscaler"]
+    assert "HorizontalPodAutoscaler/otel-gateway" in diff(want, got)
+
+
+# ---------------------------------------------------------------- Helm behaviour
+
+
+@pytest.mark.parametrize("mode", ["agent", "gateway"])
+def test_service_monitor_only_when_the_cluster_has_the_api(mode, tmp_path):
+    spec = {"mode": mode, "serviceMonitor": {"enabled": True, "interval": "15s", "labels": {"release": "prometheus"}}}
+    metadata = {"name": "otel", "namespace": "obs"}
+    want = otelgen_objects(tmp_path, metadata, spec)
+    monitor = next(o for o in want if o["kind"] == "ServiceMonitor")
+    assert monitor["metadata"]["labels"]["release"] == "prometheus"
+    assert monitor["spec"]["endpoints"][0]["port"] == "metrics" and monitor["spec"]["endpoints"][0]["interval"] == "15s"
+    assert ("relabelings" in monitor["spec"]["endpoints"][0]) == (mode == "gateway"), "the headless Service's duplicate targets are dropped"
+    with_api = helm_objects(tmp_path, "otel", "obs", spec, *MONITORING_API)
+    assert not diff(want, with_api), diff(want, with_api)
+    without = helm_objects(tmp_path, "otel", "obs", spec)
+    assert [o for o in with_api if o["kind"] != "ServiceMonitor"] == without
+    from test_kubeconform import _versions, kubeconform
+
+    code, resources = kubeconform(yaml.safe_dump_all(with_api), _versions()[-1])
+    assert code == 0 and all(r.get("status") == "statusValid" for r in resources[:-1]), resources
+    assert resources[-1]["summary"].get("valid") == len(with_api)
+
+
+
+def test_release_name_and_namespace_name_every_object(tmp_path):
+    objects = helm_objects(tmp_path, "edge", "telemetry", {"mode": "gateway"})
+    assert {o["metadata"]["name"] for o in objects} == {"edge", "edge-config", "edge-headless", "edge-telemetry"}
+    assert {o["metadata"].get("namespace") for o in objects if not o["kind"].startswith("ClusterRole")} == {"telemetry"}
+    for obj in objects:
+        labels = obj["metadata"]["labels"]
+        assert labels["helm.sh/chart"] == "otel-collector-0.1.0"
+        assert labels["app.kubernetes.io/managed-by"] == "Helm"
+        assert labels["app.kubernetes.io/instance"] == "edge"
+
+
+def test_config_checksum_rolls_pods_on_config_change(tmp_path):
+    def rendered(endpoint: str) -> tuple[str, str]:
+        objects = helm_objects(tmp_path, "gw", "obs", {"mode": "gateway", "exporters": {"otlp": {"endpoint": endpoint}}})
+        text = next(o for o in objects if o["kind"] == "ConfigMap")["data"][CONFIG_KEY]
+        annotations = next(o for o in objects if o["kind"] == "Deployment")["spec"]["template"]["metadata"]["annotations"]
+        return text, annotations[HELM_ANNOTATIONS[0]]
+
+    text_a, sum_a = rendered("a.example.com:4317")
+    text_b, sum_b = rendered("b.example.com:4317")
+    assert sum_a == hashlib.sha256(text_a.encode()).hexdigest()
+    assert sum_b == hashlib.sha256(text_b.encode()).hexdigest()
+    assert sum_a != sum_b
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_helm_lint_strict_on_examples(example, tmp_path):
+    _, spec = spec_of(example)
+    proc = subprocess.run([helm(), "lint", "--strict", str(CHART), "-f", str(write_values(tmp_path, spec)), "--kube-version", KUBE_VERSION], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 chart(s) linted, 0 chart(s) failed" in proc.stdout
+    assert "[WARNING]" not in proc.stdout and "[ERROR]" not in proc.stdout, proc.stdout
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_helm_output_passes_kubeconform_strict(example, tmp_path):
+    from test_kubeconform import _versions, kubeconform
+
+    metadata, spec = spec_of(example)
+    proc = helm_template(helm(), metadata["name"], metadata["namespace"], write_values(tmp_path, spec))
+    assert proc.returncode == 0, proc.stderr
+    count = len(objects_of(proc.stdout))
+    for kube_version in _versions():
+        code, resources = kubeconform(proc.stdout, kube_version)
+        problems = [r for r in resources[:-1] if r.get("status") != "statusValid"]
+        assert code == 0 and not problems, problems
+        assert resources[-1]["summary"].get("valid") == count and not resources[-1]["summary"].get("skipped")
+
+
+BAD_VALUES = {
+    "unknown mode": ({"mode": "daemon"}, "/mode"),
+    "wrong type": ({"scaling": {"replicas": "three"}}, "/scaling/replicas"),
+    "unknown field": ({"replicaz": 3}, "replicaz"),
+    "bad pull policy": ({"image": {"pullPolicy": "Sometimes"}}, "/image/pullPolicy"),
+    "component setting": ({"exporters": {"otlp": {"endpoint": "x:4317", "compresion": "gzip"}}}, "compresion"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_VALUES))
+def test_bad_values_fail_with_the_schema_error(case, tmp_path):
+    values, where = BAD_VALUES[case]
+    proc = helm_template(helm(), "gw", "obs", write_values(tmp_path, values))
+    assert proc.returncode != 0
+    assert "values don't meet the specifications of the schema" in proc.stderr, proc.stderr
+    assert where in proc.stderr, proc.stderr
+    assert not proc.stdout.strip(), "nothing may be rendered"
+
+
+SEMANTIC_ERRORS = {
+    "E020 preset mode": ({"mode": "gateway", "presets": {"logsCollection": {"enabled": True}}}, "error E020 spec.presets.logsCollection.enabled: preset logsCollection reads node-local data and needs mode agent (got gateway)"),
+    "E020 no pipeline": ({"mode": "gateway", "pipelines": {"logs": None, "metrics": None}, "presets": {"kubernetesEvents": {"enabled": True}}}, "error E020 spec.presets.kubernetesEvents: preset kubernetesEvents needs a 'logs' pipeline to feed"),
+    "E018 no memory limit": ({"mode": "gateway", "resources": {"size": "none"}}, "error E018 spec.resources.limits.memory: no memory limit"),
+    "E016 not in the image": ({"mode": "gateway", "receivers": {"kafka": {}}, "pipelines": {"traces": {"receivers": ["otlp", "kafka"], "exporters": ["otlp"]}}}, "error E016 spec.receivers.kafka: receiver type 'kafka' is not in the otelcol-k8s image"),
+    "E019 sidecar single writer": ({"mode": "sidecar", "receivers": {"k8s_events": {}}, "pipelines": {"logs": {"receivers": ["k8s_events"], "exporters": ["otlp"]}}}, "error E019 spec.receivers.k8s_events: k8s_events must have one writer"),
+    "E004 plaintext with a CA": ({"mode": "agent", "exporters": {"otlp": {"tls": {"ca_secret": {"name": "gw-ca", "key": "ca.crt"}}}}}, "error E004 spec.exporters.otlp.tls: tls.insecure: true turns TLS off, so ca_secret would be ignored"),
+    "E004 http without insecure": ({"mode": "gateway", "exporters": {"otlp_http/x": {"endpoint": "http://x:4318"}}, "pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["otlp_http/x"]}}}, "error E004 spec.exporters.otlp_http/x: http:// endpoint without tls.insecure: true"),
+    "E004 memory_limiter mib and percentage": ({"mode": "gateway", "processors": {"memory_limiter": {"limit_mib": 400, "limit_percentage": 50}}}, "error E004 spec.processors.memory_limiter: set limit_mib or limit_percentage, not both"),
+    "E015 literal credential": ({"mode": "gateway", "exporters": {"otlp": {"endpoint": "x:4317", "headers": {"Authorization": "Bearer abc"}}}}, "error E015 spec.exporters.otlp.headers: literal credential in header 'Authorization'"),
+    "E010 undefined exporter": ({"mode": "gateway", "pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["otlp/bakend"]}}}, "error E010 spec.pipelines.traces.exporters[0]: 'otlp/bakend' is not defined under spec.exporters or spec.connectors (hint: defined: otlp)"),
+    "E013 batch before sampler": ({"mode": "gateway", "processors": {"batch": {}, "tail_sampling": {"policies": [{"name": "a", "type": "always_sample"}]}}, "pipelines": {"traces": {"receivers": ["otlp"], "processors": ["batch", "tail_sampling"], "exporters": ["otlp"]}}}, "error E013 spec.pipelines.traces.processors[2]: batch runs before tail_sampling"),
+    "E014 port twice": ({"mode": "gateway", "receivers": {"zipkin": {"port": 4317}}, "pipelines": {"traces": {"receivers": ["otlp", "zipkin"], "exporters": ["otlp"]}}}, "error E014"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SEMANTIC_ERRORS))
+def test_semantic_errors_fail_like_otelgen(case, tmp_path):
+    """The checks the templates repeat fail with otelgen's ID and path (and otelgen agrees)."""
+    values, message = SEMANTIC_ERRORS[case]
+    proc = helm_template(helm(), "gw", "obs", write_values(tmp_path, values))
+    assert proc.returncode != 0 and not proc.stdout.strip()
+    assert message in proc.stderr, proc.stderr
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump({"metadata": {"name": "gw", "namespace": "obs"}, "spec": values}))
+    result = run_cli("render", "-f", str(spec))
+    assert result.code == 2 and message.split(":")[0] in result.err, result.err
+
+
+def test_packaged_chart_renders_the_same(tmp_path):
+    proc = subprocess.run([helm(), "package", str(CHART), "-d", str(tmp_path)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    archive = tmp_path / "otel-collector-0.1.0.tgz"
+    assert archive.is_file()
+    listing = subprocess.run(["tar", "tzf", str(archive)], capture_output=True, text=True, check=True).stdout.split()
+    for member in ("Chart.yaml", "values.yaml", "values.schema.json", "files/otelgen.json", "templates/NOTES.txt", "templates/collector.yaml"):
+        assert f"otel-collector/{member}" in listing
+    _, spec = spec_of(ROOT / "examples" / "gateway-two-backends.yaml")
+    from_dir = helm_objects(tmp_path, "otel-gateway", "observability", spec)
+    from_tgz = helm_objects(tmp_path, "otel-gateway", "observability", spec, chart=archive)
+    assert from_dir == from_tgz and len(from_tgz) >= 8
+
+
+def _notes(tmp_path: Path, spec: dict) -> str:
+    """NOTES.txt text: helm template does not print it and `helm install --dry-run` cannot
+    be given --kube-version, so a copy of the chart renders the same define into a ConfigMap."""
+    chart = tmp_path / "chart"
+    shutil.rmtree(chart, ignore_errors=True)
+    shutil.copytree(CHART, chart)
+    (chart / "templates" / "zz-notes.yaml").write_text('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: notes}\ndata:\n  notes: {{ include "otelgen.notes" . | toJson }}\n')
+    assert (CHART / "templates" / "NOTES.txt").read_text().strip() == '{{ include "otelgen.notes" . }}'
+    proc = helm_template(helm(), "otel-gateway", "observability", write_values(tmp_path, spec), "--show-only", "templates/zz-notes.yaml", chart=chart)
+    assert proc.returncode == 0, proc.stderr
+    return yaml.safe_load(proc.stdout)["data"]["notes"]
+
+
+def test_notes_name_the_endpoints_and_the_health_checks(tmp_path):
+    _, spec = spec_of(ROOT / "examples" / "gateway-tls-hpa.yaml")
+    notes = _notes(tmp_path, spec)
+    assert "otlp-grpc: otel-gateway.observability.svc.cluster.local:4317/TCP (TLS, client certificate required)" in notes
+    assert "otlp-http: otel-gateway.observability.svc.cluster.local:4318/TCP" in notes
+    assert "kubectl -n observability rollout status deployment/otel-gateway" in notes
+    assert "http / on port 13133" in notes
+    sidecar = _notes(tmp_path, {"mode": "sidecar"})
+    assert "otlp-grpc: localhost:4317/TCP" in sidecar and "rollout status" not in sidecar
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_helm_config_passes_the_real_collector(example, tmp_path):
+    """The ConfigMap text Helm writes (not otelgen's) is accepted by `otelcol-k8s validate`,
+    with the env the chart's workload gives the container."""
+    from test_collector import validate
+
+    metadata, spec = spec_of(example)
+    objects = helm_objects(tmp_path, metadata["name"], metadata["namespace"], spec)
+    text = next(o for o in objects if o["kind"] == "ConfigMap")["data"][CONFIG_KEY]
+    workloads = [o for o in objects if o["kind"] in ("Deployment", "DaemonSet")]
+    env = workloads[0]["spec"]["template"]["spec"]["containers"][0]["env"] if workloads else None
+    proc = validate(text, tmp_path, env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+# ---------------------------------------------------------------- invalid input: the chart refuses what otelgen refuses
+
+PROBLEM = re.compile(r"error (E\d{3}) (\S+?): ")
+
+
+def _same_verdict(doc: dict, tmp_path: Path) -> None:
+    """otelgen renders ⇒ helm renders the same objects; otelgen refuses the spec ⇒ helm refuses
+    it too (schema, release name, or the same error ID at the same path as one of otelgen's)."""
+    spec_file = tmp_path / "spec.yaml"
+    spec_file.write_text(yaml.safe_dump(doc, allow_unicode=True))
+    result = run_cli("render", "-f", str(spec_file))
+    metadata, spec = doc.get("metadata"), doc.get("spec")
+    if not isinstance(metadata, dict) or not isinstance(spec, dict):
+        return  # not a spec section Helm could be given
+    release, namespace = str(metadata.get("name")), str(metadata.get("namespace", "observability"))
+    proc = helm_template(helm(), release, namespace, write_values(tmp_path, spec), *MONITORING_API)
+    if result.code == 0:
+        assert proc.returncode == 0, f"otelgen renders it, helm refuses:\n{proc.stderr}"
+        problems = diff(result.objects(), objects_of(proc.stdout))
+        assert not problems, problems
+        return
+    otelgen_problems = set(PROBLEM.findall(result.err))
+    if otelgen_problems == {("E006", "spec.mode")}:
+        return  # no mode: the chart's values.yaml says gateway, like `otelgen render gateway`
+    assert proc.returncode != 0, f"otelgen refuses it, helm renders it:\n{result.err}"
+    from otelgen.errors import printable
+
+    helm_problem = PROBLEM.findall(printable(proc.stderr.replace("\n", " ")))
+    if helm_problem:
+        assert helm_problem[0] in otelgen_problems, f"helm: {proc.stderr}\notelgen: {result.err}"
+    else:
+        refusals = ("values don't meet the specifications of the schema", "invalid release name", "failed to parse")  # the last: YAML values JSON cannot hold (.inf)
+        assert any(text in proc.stderr for text in refusals), proc.stderr
+
+
+@_hypothesis(150)
+@given(doc=specs())
+def test_chart_and_otelgen_agree_on_fuzzed_specs(doc, tmp_path_factory):
+    _same_verdict(doc, tmp_path_factory.mktemp("verdict"))
+
+
+@_hypothesis(150)
+@given(doc=mutated(within=("spec",)))
+def test_chart_and_otelgen_agree_on_mutated_specs(doc, tmp_path_factory):
+    _same_verdict(doc, tmp_path_factory.mktemp("verdict"))
