@@ -28,11 +28,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from otelgen import components, config, distributions, plan, presets, sizing, versions, yamlio
-from otelgen.components.base import ENV_PREFIX, Component, Context, Needs
+from otelgen.components.base import ENV_PREFIX, Component, Context, Mount, Needs
 from otelgen.components.extensions import HEALTH_PORT, HEALTH_PORT_NAME, LEASE_NAME
 from otelgen.components.common import CLIENT_TLS_DIR, SENSITIVE_HEADER_WORDS
 from otelgen.components.receivers import _JAEGER, FILESYSTEM_DEFAULTS, UDP_BIND_HOST
-from otelgen.manifests import autoscaling, configmap, monitoring, naming, networkpolicy, tls, workload
+from otelgen.manifests import autoscaling, configmap, monitoring, naming, networkpolicy, rbac, tls, workload
 from otelgen.schema import spec_schema
 from otelgen.spec.load import mode_defaults
 from otelgen.spec.model import MODES, Spec
@@ -133,8 +133,12 @@ def _env(needs: Needs) -> list[dict[str, Any]]:
     return [{"name": e.name, "fieldPath": e.field_path} for e in needs.env if e.field_path]
 
 
+def _mount(m: Mount) -> dict[str, Any]:
+    return {k: v for k, v in m.__dict__.items() if v not in (None, ())}
+
+
 def _mounts(needs: Needs) -> list[dict[str, Any]]:
-    return [{k: v for k, v in m.__dict__.items() if v not in (None, ())} for m in needs.mounts]
+    return [_mount(m) for m in needs.mounts]
 
 
 def declarations() -> dict[str, Any]:
@@ -196,6 +200,7 @@ def manifest_constants() -> dict[str, Any]:
         "antiAffinityWeight": autoscaling.ANTI_AFFINITY_WEIGHT,
         "certificate": {"privateKey": tls.PRIVATE_KEY, "usages": list(tls.USAGES), "serviceDnsNames": list(tls.SERVICE_DNS_NAMES), "podDnsName": tls.POD_DNS_NAME},
         "tlsVolumes": {"server": tls.SERVER_VOLUME, "clientCa": tls.CLIENT_CA_VOLUME},
+        "apiAccess": {"mount": _mount(rbac.API_ACCESS_MOUNT), "sources": rbac.api_access_sources(rbac.API_ACCESS_MOUNT.api_token_seconds)},
         "dnsPorts": [{"port": p, "protocol": proto} for p, proto in networkpolicy.DNS_PORTS],
         "telemetry": {"logEncoding": config.LOG_ENCODING, "metricsLevel": config.METRICS_LEVEL},
     }

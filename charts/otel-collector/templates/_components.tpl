@@ -256,6 +256,9 @@ Components without a builder here render their settings as given
 {{- if $r.dns -}}{{- $ports = list $r.dns.port -}}{{- else -}}{{- $ports = $r.k8s.ports -}}{{- $rbac = .decl.loadbalancing.k8sRules -}}{{- end -}}
 {{- $egress := list -}}
 {{- range $p := $ports -}}{{- $egress = append $egress (dict "port" $p "protocol" "TCP" "reason" (printf "exporter %s" $ctx.instance)) -}}{{- end -}}
+{{- if $r.dns -}}{{- /* the collector decodes the dns resolver's port as a string */ -}}
+{{- $r = deepCopy $r -}}{{- $_ := set $r.dns "port" (toString $r.dns.port) -}}
+{{- end -}}
 {{- toJson (dict "config" (dict "routing_key" .cfg.routing_key "protocol" (dict "otlp" $otlp) "resolver" $r) "mounts" $tls.mounts "egress" $egress "rbac" $rbac) -}}
 {{- end -}}
 

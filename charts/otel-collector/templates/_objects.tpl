@@ -58,6 +58,8 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- define "otelgen.volume" -}}
 {{- if .host_path -}}
 {{- toJson (dict "name" .name "hostPath" (dict "path" .host_path "type" (.host_path_type | default "Directory"))) -}}
+{{- else if .api_token_seconds -}}
+{{- toJson (dict "name" .name "projected" (dict "defaultMode" .mode "sources" .sources)) -}}
 {{- else if .secret_name -}}
 {{- $secret := dict "secretName" .secret_name "defaultMode" .mode -}}
 {{- if .secret_items -}}
@@ -137,7 +139,7 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $names := .names -}}
 {{- $objects := list -}}
 {{- if ne $mode "sidecar" -}}
-{{- $objects = append $objects (dict "apiVersion" "v1" "kind" "ServiceAccount" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "automountServiceAccountToken" $plan.needsApi) -}}
+{{- $objects = append $objects (dict "apiVersion" "v1" "kind" "ServiceAccount" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "automountServiceAccountToken" false) -}}
 {{- $clusterRules := list -}}
 {{- $nsRules := list -}}
 {{- range $r := $plan.needs.rbac -}}
@@ -245,11 +247,14 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $mounts = append $mounts (dict "name" $fixed.tlsVolumes.clientCa "mount_path" $data.paths.clientCaDir "read_only" true "secret_name" $spec.tls.clientCA.name "secret_items" (list (list $spec.tls.clientCA.key "ca.crt"))) -}}
 {{- end -}}
 {{- end -}}
+{{- if $plan.needsApi -}}
+{{- $mounts = append $mounts $fixed.apiAccess.mount -}}
+{{- end -}}
 {{- $mounts = concat $mounts $plan.needs.mounts -}}
 {{- $volumes := list (dict "name" $fixed.configVolume "configMap" (dict "name" $cmName "items" (list (dict "key" $data.paths.configKey "path" $data.paths.configKey)))) -}}
 {{- $volumeMounts := list (dict "name" $fixed.configVolume "mountPath" $data.paths.configDir "readOnly" true) -}}
 {{- range $mt := $mounts -}}
-{{- $volumes = append $volumes (include "otelgen.volume" (merge (dict "mode" $data.secretFileMode) $mt) | fromJson) -}}
+{{- $volumes = append $volumes (include "otelgen.volume" (merge (dict "mode" $data.secretFileMode "sources" $fixed.apiAccess.sources) $mt) | fromJson) -}}
 {{- $volumeMounts = append $volumeMounts (dict "name" $mt.name "mountPath" $mt.mount_path "readOnly" $mt.read_only) -}}
 {{- end -}}
 {{- /* env: MY_POD_IP, then the components', GOMEMLIMIT, then pod.env (by name, later wins) */ -}}
@@ -296,7 +301,7 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $_ := set $container "livenessProbe" (merge (dict "tcpSocket" (dict "port" $data.naming.healthPort)) (deepCopy $fixed.probes.livenessProbe)) -}}
 {{- $_ := set $container "readinessProbe" (merge (dict "httpGet" $get) (deepCopy $fixed.probes.readinessProbe)) -}}
 {{- $_ := set $container "volumeMounts" $volumeMounts -}}
-{{- $podSpec := dict "serviceAccountName" $plan.name "automountServiceAccountToken" $plan.needsApi "securityContext" (merge (dict "runAsUser" $uid "runAsGroup" $uid "fsGroup" $uid) (deepCopy $fixed.podSecurity)) "terminationGracePeriodSeconds" $pod.terminationGracePeriodSeconds -}}
+{{- $podSpec := dict "serviceAccountName" $plan.name "automountServiceAccountToken" false "securityContext" (merge (dict "runAsUser" $uid "runAsGroup" $uid "fsGroup" $uid) (deepCopy $fixed.podSecurity)) "terminationGracePeriodSeconds" $pod.terminationGracePeriodSeconds -}}
 {{- if $pod.priorityClassName -}}{{- $_ := set $podSpec "priorityClassName" $pod.priorityClassName -}}{{- end -}}
 {{- if $pod.nodeSelector -}}{{- $_ := set $podSpec "nodeSelector" $pod.nodeSelector -}}{{- end -}}
 {{- if $pod.tolerations -}}{{- $_ := set $podSpec "tolerations" $pod.tolerations -}}{{- end -}}

@@ -27,13 +27,23 @@ def service_account(plan: Plan) -> dict[str, Any]:
     }
 
 
+#: the volume behind it: the same files the kubelet's automount would project
+API_ACCESS_MOUNT = Mount(name="kube-api-access", mount_path=API_ACCESS_DIR, read_only=True, api_token_seconds=API_TOKEN_SECONDS)
+
+
+def api_access_sources(token_seconds: int) -> list[dict[str, Any]]:
+    """The projected volume's sources: token, cluster CA, the pod's namespace."""
+    return [
+        {"serviceAccountToken": {"path": "token", "expirationSeconds": token_seconds}},
+        {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+        {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}},
+    ]
+
+
 def api_access_mounts(plan: Plan) -> list[Mount]:
-    """The service-account token, only when a component talks to the API: the
-    same files the kubelet's automount would project, but declared, read-only,
-    and absent from every pod that has no use for them."""
-    if not plan.needs_api:
-        return []
-    return [Mount(name="kube-api-access", mount_path=API_ACCESS_DIR, read_only=True, api_token_seconds=API_TOKEN_SECONDS)]
+    """The service-account token, only when a component talks to the API:
+    declared, read-only, and absent from every pod that has no use for it."""
+    return [API_ACCESS_MOUNT] if plan.needs_api else []
 
 
 def merge_rules(rules: list[RbacRule]) -> list[dict[str, Any]]:

@@ -79,11 +79,7 @@ def _volume(m: Mount) -> dict[str, Any]:
     if m.host_path:
         return {"name": m.name, "hostPath": {"path": m.host_path, "type": m.host_path_type or "Directory"}}
     if m.api_token_seconds:
-        return {"name": m.name, "projected": {"defaultMode": SECRET_FILE_MODE, "sources": [
-            {"serviceAccountToken": {"path": "token", "expirationSeconds": m.api_token_seconds}},
-            {"configMap": {"name": "kube-root-ca.crt", "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
-            {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}},
-        ]}}
+        return {"name": m.name, "projected": {"defaultMode": SECRET_FILE_MODE, "sources": rbac.api_access_sources(m.api_token_seconds)}}
     if m.secret_name:
         secret: dict[str, Any] = {"secretName": m.secret_name, "defaultMode": SECRET_FILE_MODE}
         if m.secret_items:
