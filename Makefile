@@ -28,7 +28,7 @@ test: venv tools
 golden: venv
 	OTELGEN_UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/test_golden.py
 
-# Regenerate schemas/ and kustomize/ from the model and examples/ (drift-tested).
+# Regenerate schemas/, kustomize/ and the chart's generated files from the model and examples/ (drift-tested).
 generate: venv
 	$(BIN)/python tools/generate.py
 
