@@ -4,8 +4,8 @@
 Measures, on this machine:
   1. cold process: `otelgen render gateway` end to end (interpreter start, imports,
      render, YAML out), and `otelgen --help` (the CLI's import path), against
-     `python -c pass`; optionally `helm template` of the comparable chart in
-     bench/helm-chart (pass --helm PATH; helm is not part of the toolchain).
+     `python -c pass`, and `helm template` of the project's chart (charts/otel-collector:
+     the same objects from the same input) with the toolchain's helm.
   2. what `otelgen --help` and `render` import (python -X importtime).
   3. in process: specs/second for every example (load + plan + objects + YAML text).
   4. growth: a gateway with N exporters and N pipelines (one per exporter),
@@ -13,7 +13,7 @@ Measures, on this machine:
 
 Usage (from the repo root, after `make venv`):
   .venv/bin/python bench/render.py                       # everything, prints Markdown tables
-  .venv/bin/python bench/render.py --helm /tmp/helm      # plus helm template of bench/helm-chart
+  .venv/bin/python bench/render.py --helm none           # without the helm comparison
   .venv/bin/python bench/render.py --quick               # fewer repetitions
 """
 
@@ -31,8 +31,13 @@ import tempfile
 import time
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
+CHART = ROOT / "charts" / "otel-collector"
+sys.path.insert(0, str(ROOT / "tools"))
+import toolpaths  # noqa: E402
 EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 VENV_BIN = Path(sys.executable).parent
 OTELGEN = str(VENV_BIN / "otelgen")
@@ -166,19 +171,42 @@ def scaled_spec(n: int) -> str:
 
 # ---- helm ----------------------------------------------------------------------
 
-def helm_objects(helm: str) -> int:
-    out = subprocess.run([helm, "template", "otel-gateway", str(BENCH / "helm-chart"), "--namespace", "observability"],
-                         capture_output=True, text=True, check=True, timeout=120).stdout
-    return sum(1 for doc in out.split("\n---") if "kind:" in doc)
+def helm_binary(arg: str | None) -> str | None:
+    """--helm PATH, --helm none, or the toolchain's helm (tools/install.sh) when installed."""
+    if arg == "none":
+        return None
+    if arg:
+        return arg
+    try:
+        return str(toolpaths.helm())
+    except FileNotFoundError:
+        return None
+
+
+def helm_template(helm: str, spec_text: str | None, tmp: Path) -> list[str]:
+    """`helm template` of charts/otel-collector for the input `otelgen render` gets:
+    release = metadata.name, namespace = metadata.namespace, values = the spec section."""
+    doc = yaml.safe_load(spec_text) if spec_text else {"metadata": {"name": "otel-gateway", "namespace": "observability"}, "spec": {"mode": "gateway"}}
+    values = tmp / f"values-{abs(hash(spec_text))}.yaml"
+    values.write_text(yaml.safe_dump(doc["spec"]))
+    return [helm, "template", doc["metadata"]["name"], str(CHART), "--namespace", doc["metadata"].get("namespace", "default"),
+            "--kube-version", toolpaths.k8s_schema_versions()[-1], "-f", str(values)]
+
+
+def objects_in(cmd: list[str], env: dict[str, str] | None = None) -> int:
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=120, env=env).stdout
+    return sum(1 for doc in out.split("\n---") if "\nkind:" in "\n" + doc)
 
 
 # ---- main ----------------------------------------------------------------------
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--helm", help="helm binary: also time `helm template` of bench/helm-chart")
+    ap.add_argument("--helm", help="helm binary for the comparison (default: the toolchain's; `none` to skip)")
     ap.add_argument("--quick", action="store_true", help="fewer repetitions")
     args = ap.parse_args()
+    helm = helm_binary(args.helm)
+    tmp = Path(tempfile.mkdtemp(prefix="otelgen-bench-"))
     runs = 10 if args.quick else 30
     seconds = 0.5 if args.quick else 2.0
 
@@ -196,9 +224,13 @@ def main() -> int:
     if ENV_AS_IS.get("PYTHONDONTWRITEBYTECODE"):
         rows += [("otelgen --help, no .pyc (PYTHONDONTWRITEBYTECODE=1 as set here)", [OTELGEN, "--help"], ENV_AS_IS),
                  ("otelgen render gateway, no .pyc (PYTHONDONTWRITEBYTECODE=1 as set here)", [OTELGEN, "render", "gateway"], ENV_AS_IS)]
-    if args.helm:
-        rows.append((f"helm template bench/helm-chart ({helm_objects(args.helm)} objects, like render gateway)",
-                     [args.helm, "template", "otel-gateway", str(BENCH / "helm-chart"), "--namespace", "observability"], ENV_PYC))
+    if helm:
+        presets = (ROOT / "examples/agent-presets.yaml").read_text()
+        for label, spec_text, ours in (("gateway defaults", None, [OTELGEN, "render", "gateway"]),
+                                       ("examples/agent-presets.yaml", presets, [OTELGEN, "render", "-f", str(ROOT / "examples/agent-presets.yaml")])):
+            cmd = helm_template(helm, spec_text, tmp)
+            assert objects_in(cmd) == objects_in(ours, ENV_PYC), "helm and otelgen must render the same objects"
+            rows.append((f"helm template charts/otel-collector, {label} ({objects_in(cmd)} objects, as otelgen renders)", cmd, ENV_PYC))
     for label, cmd, env in rows:
         print(f"| `{label}` | {fmt(cold(cmd, runs, env=env))} |")
 
@@ -227,7 +259,7 @@ def main() -> int:
 
     # 4. growth
     print("\n## 4. Growth: gateway with N exporters and N pipelines\n")
-    print("| N | in-process ms (median) | ms per pipeline | cold process ms (median) | output lines |\n|---|---|---|---|---|")
+    print("| N | in-process ms (median) | ms per pipeline | cold process ms (median) | helm template ms (median) | output lines |\n|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for n in SIZES:
             path = Path(tmp) / f"n{n}.yaml"
@@ -235,9 +267,11 @@ def main() -> int:
             out = render_once(None, [str(path)])
             s, _, _ = in_process(None, [str(path)], seconds if n < 1000 else 0.0, min_runs=3)
             c = cold([OTELGEN, "render", "-f", str(path)], runs=max(3, runs // (3 if n < 1000 else 10)), warmup=1)
-            print(f"| {n} | {s['median']:.1f} | {s['median'] / n:.2f} | {c['median']:.0f} | {out.count(chr(10))} |")
+            h = f"{cold(helm_template(helm, path.read_text(), tmp), runs=max(3, runs // (3 if n < 1000 else 10)), warmup=1)['median']:.0f}" if helm else "—"
+            print(f"| {n} | {s['median']:.1f} | {s['median'] / n:.2f} | {c['median']:.0f} | {h} | {out.count(chr(10))} |")
     print(f"\nLoad average at the end: {Path('/proc/loadavg').read_text().split()[:3]}")
     shutil.rmtree(PYC_CACHE, ignore_errors=True)
+    shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
