@@ -63,6 +63,16 @@ publish() { # TEMP_DIR FINAL_DIR
   fi
 }
 
+ensure() { # LABEL PATH CMD...: run CMD (timed) unless PATH is already published
+  local label=$1 path=$2
+  shift 2
+  if [[ -e $path ]]; then
+    log "$label: present ($path)"
+  else
+    timed "$label" "$@"
+  fi
+}
+
 timed() { # LABEL CMD... : run, log the wall time
   local label=$1 start=$SECONDS
   shift
@@ -103,25 +113,13 @@ go_install() { # FINAL_BINARY MODULE_PATH@VERSION
 }
 
 KUBECONFORM=$(where kubeconform)
-if [[ -x $KUBECONFORM ]]; then
-  log "kubeconform $KUBECONFORM_VERSION: present ($KUBECONFORM)"
-else
-  timed "kubeconform" go_install "$KUBECONFORM" "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
-fi
+ensure "kubeconform $KUBECONFORM_VERSION" "$KUBECONFORM" go_install "$KUBECONFORM" "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
 
 KUSTOMIZE=$(where kustomize)
-if [[ -x $KUSTOMIZE ]]; then
-  log "kustomize $KUSTOMIZE_VERSION: present ($KUSTOMIZE)"
-else
-  timed "kustomize" go_install "$KUSTOMIZE" "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
-fi
+ensure "kustomize $KUSTOMIZE_VERSION" "$KUSTOMIZE" go_install "$KUSTOMIZE" "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
 
 KUBE_SCORE=$(where kube-score)
-if [[ -x $KUBE_SCORE ]]; then
-  log "kube-score $KUBE_SCORE_VERSION: present ($KUBE_SCORE)"
-else
-  timed "kube-score" go_install "$KUBE_SCORE" "github.com/zegl/kube-score/cmd/kube-score@$KUBE_SCORE_VERSION"
-fi
+ensure "kube-score $KUBE_SCORE_VERSION" "$KUBE_SCORE" go_install "$KUBE_SCORE" "github.com/zegl/kube-score/cmd/kube-score@$KUBE_SCORE_VERSION"
 
 install_checkov() { # VENV_DIR
   new_temp "$1"
@@ -134,30 +132,22 @@ install_checkov() { # VENV_DIR
 }
 
 CHECKOV=$(where checkov)
-if [[ -x $CHECKOV/bin/python ]]; then
-  log "checkov $CHECKOV_VERSION: present ($CHECKOV)"
-else
-  timed "checkov" install_checkov "$CHECKOV"
-fi
+ensure "checkov $CHECKOV_VERSION" "$CHECKOV" install_checkov "$CHECKOV"
 
 HELM=$(where helm)
-if [[ -x $HELM ]]; then
-  log "helm $HELM_VERSION: present ($HELM)"
-else
-  timed "helm" go_install "$HELM" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
-fi
+ensure "helm $HELM_VERSION" "$HELM" go_install "$HELM" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
 
-WHEELHOUSE=$(where wheelhouse)
-if [[ -d $WHEELHOUSE ]]; then
-  log "wheelhouse: present ($WHEELHOUSE)"
-else
-  new_temp "$WHEELHOUSE"
-  log "pip download $WHEELHOUSE_REQUIREMENTS -> $WHEELHOUSE"
+install_wheelhouse() { # DIR
+  new_temp "$1"
+  log "pip download $WHEELHOUSE_REQUIREMENTS -> $1"
   # shellcheck disable=SC2086 # a space-separated list of requirements
   "$PY" -m pip download --quiet --only-binary=:all: --dest "$STAGE" $WHEELHOUSE_REQUIREMENTS \
     || die "pip download of the wheelhouse failed"
-  publish "$STAGE" "$WHEELHOUSE"
-fi
+  publish "$STAGE" "$1"
+}
+
+WHEELHOUSE=$(where wheelhouse)
+ensure "wheelhouse" "$WHEELHOUSE" install_wheelhouse "$WHEELHOUSE"
 
 # ---- c. Kubernetes JSON schemas (PyPI kubernetes-validate) -------------------
 install_k8s_schemas() {
@@ -179,11 +169,7 @@ install_k8s_schemas() {
 }
 
 K8S_SCHEMAS=$(where k8s-schemas)
-if [[ -d $K8S_SCHEMAS ]]; then
-  log "Kubernetes schemas: present ($K8S_SCHEMAS)"
-else
-  timed "Kubernetes schemas" install_k8s_schemas "$K8S_SCHEMAS"
-fi
+ensure "Kubernetes schemas" "$K8S_SCHEMAS" install_k8s_schemas "$K8S_SCHEMAS"
 
 # ---- d. CRD JSON schemas ----------------------------------------------------
 yaml_python() { # a python3 that can import yaml (PyYAML in a cache venv if needed)
@@ -211,11 +197,7 @@ CRDS=$(where crds)
 [[ -d $CRDS ]] || die "CRD directory $CRDS not found (expected <repo>/../shared/crds; set OTELGEN_CRDS_DIR)"
 compgen -G "$CRDS/*.yaml" >/dev/null || die "no *.yaml CRD files in $CRDS"
 CRD_SCHEMAS=$(where crd-schemas)
-if [[ -d $CRD_SCHEMAS ]]; then
-  log "CRD schemas: present ($CRD_SCHEMAS)"
-else
-  timed "CRD schemas" install_crd_schemas "$CRD_SCHEMAS" "$CRDS"
-fi
+ensure "CRD schemas" "$CRD_SCHEMAS" install_crd_schemas "$CRD_SCHEMAS" "$CRDS"
 
 # ---- e. OpenTelemetry Collector (otelcol-k8s) --------------------------------
 build_collector() { # FINAL_BINARY BUILDER
@@ -236,17 +218,9 @@ build_collector() { # FINAL_BINARY BUILDER
 install_collector() {
   local builder collector
   builder=$(where builder)
-  if [[ -x $builder ]]; then
-    log "builder v$COLLECTOR_VERSION: present ($builder)"
-  else
-    timed "builder" go_install "$builder" "go.opentelemetry.io/collector/cmd/builder@v$COLLECTOR_VERSION"
-  fi
+  ensure "builder v$COLLECTOR_VERSION" "$builder" go_install "$builder" "go.opentelemetry.io/collector/cmd/builder@v$COLLECTOR_VERSION"
   collector=$(where collector)
-  if [[ -x $collector ]]; then
-    log "otelcol-k8s: present ($collector)"
-  else
-    timed "otelcol-k8s" build_collector "$collector" "$builder"
-  fi
+  ensure "otelcol-k8s" "$collector" build_collector "$collector" "$builder"
 }
 
 if [[ " ${WANT[*]} " == *" collector "* ]]; then
@@ -257,12 +231,8 @@ fi
 
 # ---- f. telemetrygen (load for the e2e test) ---------------------------------
 TELEMETRYGEN=$(where telemetrygen)
-if [[ -x $TELEMETRYGEN ]]; then
-  log "telemetrygen $TELEMETRYGEN_VERSION: present ($TELEMETRYGEN)"
-else
-  timed "telemetrygen" go_install "$TELEMETRYGEN" \
+ensure "telemetrygen $TELEMETRYGEN_VERSION" "$TELEMETRYGEN" go_install "$TELEMETRYGEN" \
     "github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@$TELEMETRYGEN_VERSION"
-fi
 
 # ---- g. SARIF 2.1.0 JSON schema (npm package, for the lint output test) -----
 install_sarif_schema() { # FINAL_FILE
@@ -281,11 +251,7 @@ install_sarif_schema() { # FINAL_FILE
 }
 
 SARIF_SCHEMA=$(where sarif-schema)
-if [[ -f $SARIF_SCHEMA ]]; then
-  log "SARIF schema: present ($SARIF_SCHEMA)"
-else
-  timed "SARIF schema" install_sarif_schema "$SARIF_SCHEMA"
-fi
+ensure "SARIF schema" "$SARIF_SCHEMA" install_sarif_schema "$SARIF_SCHEMA"
 
 "$PY" "$TOOLS/toolpaths.py" check "${WANT[@]}" || die "installation incomplete"
 log "done; validate offline with:"
