@@ -25,9 +25,7 @@ Stable API (add, don't rename): :func:`read`, :func:`read_text`,
 from __future__ import annotations
 
 import posixpath
-import sys
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 import yaml
@@ -546,17 +544,4 @@ def read_text(text: str | bytes, file: str) -> Inputs:
 
 def read(path: str) -> Inputs:
     """Read and classify one file (``-`` for stdin)."""
-    if path == "-":
-        return read_text(sys.stdin.buffer.read(), "<stdin>")
-    try:
-        p = Path(path)
-        if p.is_file() and p.stat().st_size > yamlio.MAX_BYTES:
-            raise SpecError([error("E002", [], f"{path} is larger than {yamlio.MAX_BYTES} bytes", "split it or trim it")])
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise SpecError([error("E007", [], f"file not found: {path}", "check the path")]) from None
-    except IsADirectoryError:
-        raise SpecError([error("E007", [], f"{path} is a directory, expected a YAML file", "pass the files themselves (e.g. dir/*.yaml)")]) from None
-    except OSError as exc:
-        raise SpecError([error("E007", [], f"cannot read {path}: {exc.strerror}", "check the path and permissions")]) from None
-    return read_text(data, path)
+    return read_text(*yamlio.read_input(path))

@@ -10,7 +10,9 @@ multi-line strings as literal blocks.
 from __future__ import annotations
 
 import re
+import sys
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Iterator
 
 import yaml
@@ -87,6 +89,24 @@ def _check_alias_expansion(root: yaml.Node) -> None:
         return total
 
     size(root)
+
+
+def read_input(path: str, hint: str = "check the path") -> tuple[bytes, str]:
+    """The bytes of ``path`` (``-``: stdin) and the name to report it by; a file
+    over MAX_BYTES is refused before it is read. SpecError (E002/E007) otherwise."""
+    if path == "-":
+        return sys.stdin.buffer.read(MAX_BYTES + 1), "<stdin>"
+    try:
+        p = Path(path)
+        if p.is_file() and p.stat().st_size > MAX_BYTES:
+            raise SpecError([error("E002", [], f"{path} is larger than {MAX_BYTES} bytes", "split it or trim it")])
+        return p.read_bytes(), path
+    except FileNotFoundError:
+        raise SpecError([error("E007", [], f"file not found: {path}", hint)]) from None
+    except IsADirectoryError:
+        raise SpecError([error("E007", [], f"{path} is a directory, expected a YAML file", "pass the files themselves (e.g. dir/*.yaml)")]) from None
+    except OSError as exc:
+        raise SpecError([error("E007", [], f"cannot read {path}: {exc.strerror}", "check the path and permissions")]) from None
 
 
 def decode(text: str | bytes, source: str) -> str:

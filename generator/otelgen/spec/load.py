@@ -7,9 +7,7 @@ document; pydantic's messages are rewritten into what was expected and a hint.
 from __future__ import annotations
 
 import difflib
-import sys
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -28,16 +26,7 @@ def mode_defaults(mode: str) -> dict[str, Any]:
 
 
 def read_source(path: str) -> tuple[bytes, str]:
-    if path == "-":
-        return sys.stdin.buffer.read(), "<stdin>"
-    try:
-        return Path(path).read_bytes(), path
-    except FileNotFoundError:
-        raise SpecError([error("E007", [], f"file not found: {path}", "check the -f path")]) from None
-    except IsADirectoryError:
-        raise SpecError([error("E007", [], f"{path} is a directory, expected a YAML file", "pass the spec file itself")]) from None
-    except OSError as exc:
-        raise SpecError([error("E007", [], f"cannot read {path}: {exc.strerror}", "check the path and permissions")]) from None
+    return yamlio.read_input(path, "check the -f path")
 
 
 def load_files(paths: list[str]) -> list[tuple[dict[str, Any], str]]:
