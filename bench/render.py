@@ -206,7 +206,7 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="fewer repetitions")
     args = ap.parse_args()
     helm = helm_binary(args.helm)
-    tmp = Path(tempfile.mkdtemp(prefix="otelgen-bench-"))
+    work = Path(tempfile.mkdtemp(prefix="otelgen-bench-"))
     runs = 10 if args.quick else 30
     seconds = 0.5 if args.quick else 2.0
 
@@ -228,7 +228,7 @@ def main() -> int:
         presets = (ROOT / "examples/agent-presets.yaml").read_text()
         for label, spec_text, ours in (("gateway defaults", None, [OTELGEN, "render", "gateway"]),
                                        ("examples/agent-presets.yaml", presets, [OTELGEN, "render", "-f", str(ROOT / "examples/agent-presets.yaml")])):
-            cmd = helm_template(helm, spec_text, tmp)
+            cmd = helm_template(helm, spec_text, work)
             assert objects_in(cmd) == objects_in(ours, ENV_PYC), "helm and otelgen must render the same objects"
             rows.append((f"helm template charts/otel-collector, {label} ({objects_in(cmd)} objects, as otelgen renders)", cmd, ENV_PYC))
     for label, cmd, env in rows:
@@ -267,11 +267,11 @@ def main() -> int:
             out = render_once(None, [str(path)])
             s, _, _ = in_process(None, [str(path)], seconds if n < 1000 else 0.0, min_runs=3)
             c = cold([OTELGEN, "render", "-f", str(path)], runs=max(3, runs // (3 if n < 1000 else 10)), warmup=1)
-            h = f"{cold(helm_template(helm, path.read_text(), tmp), runs=max(3, runs // (3 if n < 1000 else 10)), warmup=1)['median']:.0f}" if helm else "—"
+            h = f"{cold(helm_template(helm, path.read_text(), work), runs=max(3, runs // (3 if n < 1000 else 10)), warmup=1)['median']:.0f}" if helm else "—"
             print(f"| {n} | {s['median']:.1f} | {s['median'] / n:.2f} | {c['median']:.0f} | {h} | {out.count(chr(10))} |")
     print(f"\nLoad average at the end: {Path('/proc/loadavg').read_text().split()[:3]}")
     shutil.rmtree(PYC_CACHE, ignore_errors=True)
-    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.rmtree(work, ignore_errors=True)
     return 0
 
 
