@@ -8,10 +8,12 @@ PYTEST_ARGS ?=
 
 .PHONY: render test tools venv golden generate clean
 
+# Setup talks on stderr only: `make render | kubectl apply -f -` must get nothing but YAML.
 $(BIN)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
-	touch $@
+	@echo "make: setting up $(VENV) (pip install -e '.[test]')" >&2
+	@$(PYTHON) -m venv $(VENV) >&2
+	@$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]' >&2
+	@touch $@
 
 venv: $(BIN)/.installed
 
