@@ -7,22 +7,11 @@ from typing import Any
 
 from otelgen import yamlio
 from otelgen.errors import Problem, SpecError, error
+from otelgen.inputs import POD_TEMPLATE_PATHS
 from otelgen.manifests import configmap, workload
 from otelgen.config import collector_config
 from otelgen.plan import build_plan
 from otelgen.spec import load
-
-#: where the pod template sits in each workload kind
-POD_TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
-    "Deployment": ("spec", "template"),
-    "StatefulSet": ("spec", "template"),
-    "DaemonSet": ("spec", "template"),
-    "ReplicaSet": ("spec", "template"),
-    "Job": ("spec", "template"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template"),
-    "Pod": (),
-}
-
 
 def _pod_spec(doc: dict[str, Any], kind: str, index: int) -> dict[str, Any]:
     node: Any = doc

@@ -38,16 +38,18 @@ InputKind = Literal["spec", "config", "manifests"]
 #: Top-level keys of a collector config.
 CONFIG_SECTIONS = ("receivers", "processors", "exporters", "extensions", "connectors", "service")
 
-#: Kinds whose pod template runs containers, and where the pod spec lives.
-WORKLOAD_KINDS: dict[str, tuple[str, ...]] = {
-    "Deployment": ("spec", "template", "spec"),
-    "DaemonSet": ("spec", "template", "spec"),
-    "StatefulSet": ("spec", "template", "spec"),
-    "ReplicaSet": ("spec", "template", "spec"),
-    "Job": ("spec", "template", "spec"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
-    "Pod": ("spec",),
+#: Kinds that run containers, and where their pod template sits (a Pod is its own).
+POD_TEMPLATE_PATHS: dict[str, tuple[str, ...]] = {
+    "Deployment": ("spec", "template"),
+    "StatefulSet": ("spec", "template"),
+    "DaemonSet": ("spec", "template"),
+    "ReplicaSet": ("spec", "template"),
+    "Job": ("spec", "template"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template"),
+    "Pod": (),
 }
+#: The same kinds, and where the pod spec lives.
+WORKLOAD_KINDS: dict[str, tuple[str, ...]] = {kind: (*path, "spec") for kind, path in POD_TEMPLATE_PATHS.items()}
 
 
 # ---------------------------------------------------------------- documents
