@@ -12,7 +12,7 @@ from typing import Any
 from otelgen.components.base import Component
 from otelgen.lint.model import ComponentRef, default_needs, defined, registry_context, service_extensions
 
-LOCALHOST = ("localhost", "127.0.0.1", "::1", "[::1]")
+LOCALHOST = ("localhost", "127.0.0.1", "::1")  # compared after stripping [ ] from IPv6
 TELEMETRY_PORT = 8888  # the collector's internal metrics default
 
 
@@ -28,7 +28,7 @@ class Listener:
 
     @property
     def on_localhost(self) -> bool:
-        return self.host is None or self.host.strip("[]") in ("localhost", "127.0.0.1", "::1")
+        return self.host is None or self.host.strip("[]") in LOCALHOST
 
     @property
     def defaulted(self) -> bool:
