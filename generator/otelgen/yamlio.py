@@ -9,10 +9,11 @@ multi-line strings as literal blocks.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import sys
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, Iterator
 
 import yaml
@@ -91,22 +92,66 @@ def _check_alias_expansion(root: yaml.Node) -> None:
     size(root)
 
 
+def read_bounded(handle, limit: int = MAX_BYTES) -> bytes:
+    """At most ``limit + 1`` bytes from a binary file object, in chunks into one
+    preallocated buffer: memory never grows past ``limit + 1`` whatever the
+    source (a device such as /dev/zero never ends, so the bound ends the read)."""
+    buffer = bytearray(limit + 1)
+    view = memoryview(buffer)
+    filled = 0
+    while filled <= limit:
+        got = handle.readinto(view[filled:])
+        if not got:
+            break
+        filled += got
+    return bytes(view[:filled])
+
+
 def read_input(path: str, hint: str = "check the path") -> tuple[bytes, str]:
-    """The bytes of ``path`` (``-``: stdin) and the name to report it by; a file
-    over MAX_BYTES is refused before it is read. SpecError (E002/E007) otherwise."""
+    """The bytes of ``path`` (``-``: stdin) and the name to report it by.
+
+    Every read is bounded (:func:`read_bounded`, MAX_BYTES + 1 at most), so a
+    larger input is refused without reading the rest. Only regular files and
+    stdin are read: a FIFO, a character or block device or a socket is refused
+    before it is opened (E054), so a FIFO without a writer cannot hang the run
+    and /dev/zero cannot feed it forever; pipe such a source into stdin (``-``)
+    instead. SpecError (E002/E007/E054) otherwise."""
     if path == "-":
-        return sys.stdin.buffer.read(MAX_BYTES + 1), "<stdin>"
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:
+            data = sys.stdin.read(MAX_BYTES + 1).encode("utf-8", "surrogateescape")
+        else:
+            data = read_bounded(stream)
+        if len(data) > MAX_BYTES:
+            raise SpecError([error("E002", [], f"<stdin> is larger than {MAX_BYTES} bytes", "split it or trim it")])
+        return data, "<stdin>"
     try:
-        p = Path(path)
-        if p.is_file() and p.stat().st_size > MAX_BYTES:
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a FIFO" if stat.S_ISFIFO(info.st_mode) else "a character device" if stat.S_ISCHR(info.st_mode) else "a block device" if stat.S_ISBLK(info.st_mode) else "a socket" if stat.S_ISSOCK(info.st_mode) else "not a regular file"
+            raise SpecError([error("E054", [], f"{path} is {kind}, not a regular file", f"save it to a file, or pipe it into stdin (-)")])
+        if info.st_size > MAX_BYTES:
             raise SpecError([error("E002", [], f"{path} is larger than {MAX_BYTES} bytes", "split it or trim it")])
-        return p.read_bytes(), path
+        # O_NONBLOCK: should the path be swapped for a FIFO after the stat, open does not wait for a writer
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise SpecError([error("E054", [], f"{path} is not a regular file", "save it to a file, or pipe it into stdin (-)")])
+            data = read_bounded(handle)
+        if len(data) > MAX_BYTES:
+            raise SpecError([error("E002", [], f"{path} is larger than {MAX_BYTES} bytes", "split it or trim it")])
+        return data, path
     except FileNotFoundError:
         raise SpecError([error("E007", [], f"file not found: {path}", hint)]) from None
     except IsADirectoryError:
         raise SpecError([error("E007", [], f"{path} is a directory, expected a YAML file", "pass the files themselves (e.g. dir/*.yaml)")]) from None
-    except OSError as exc:
-        raise SpecError([error("E007", [], f"cannot read {path}: {exc.strerror}", "check the path and permissions")]) from None
+    except (RuntimeError, RecursionError):
+        raise SpecError([error("E007", [], f"cannot read {path}: a symlink loop", "check the path")]) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise SpecError([error("E007", [], f"cannot read {path}: {reason}", "check the path and permissions")]) from None
 
 
 def decode(text: str | bytes, source: str) -> str:
