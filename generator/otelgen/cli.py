@@ -231,3 +231,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # the last guard: every known class has its own ID before this
+        from otelgen.errors import error
+
+        _report([_unexpected(exc, error)])
+        return EXIT_BAD_INPUT
+
+
+def _unexpected(exc: BaseException, error):
+    """E099: an error no check foresaw, as one line (and never a traceback)."""
+    if isinstance(exc, RecursionError):
+        return error("E099", [], "the input nests too deeply for otelgen to follow", "flatten it; please report the input that got here, it should have had its own error")
+    if isinstance(exc, MemoryError):
+        return error("E099", [], "out of memory while reading or rendering the input", "check the input's size; please report it")
+    if isinstance(exc, OSError):
+        return error("E099", [], f"{exc.strerror or exc}{f' ({exc.filename})' if exc.filename else ''}", "check the paths and permissions; please report the command that got here, it should have had its own error")
+    return error("E099", [], f"internal error: {type(exc).__name__}: {str(exc)[:200]}", "this is a bug in otelgen; please report the command and input")

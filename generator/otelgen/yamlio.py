@@ -63,27 +63,66 @@ class LimitedLoader(yaml.SafeLoader):
         _check_alias_expansion(node)
         return super().construct_document(node)
 
+    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        if isinstance(node, yaml.MappingNode):
+            _check_duplicate_keys(node)
+        return super().construct_mapping(node, deep=deep)
+
 
 class _TooBig(Exception):
     pass
 
 
+class _Cycle(Exception):
+    """An alias inside the node its anchor names: the data would contain itself."""
+
+    def __init__(self, mark) -> None:
+        super().__init__(mark)
+        self.mark = mark
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, mark, first) -> None:
+        super().__init__(key)
+        self.key, self.mark, self.first = key, mark, first
+
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _check_duplicate_keys(node: yaml.MappingNode) -> None:
+    """The same scalar key twice in one mapping (merge keys ``<<`` aside: keys
+    written next to a merge override it, as YAML defines)."""
+    seen: dict[tuple[str, str], Any] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == MERGE_TAG:
+            continue
+        ident = (key_node.tag, key_node.value)
+        if ident in seen:
+            raise _DuplicateKey(key_node.value, key_node.start_mark, seen[ident])
+        seen[ident] = key_node.start_mark
+
+
 def _check_alias_expansion(root: yaml.Node) -> None:
     """Count nodes as if aliases were expanded; refuse alias bombs."""
     sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
 
     def size(node: yaml.Node, depth: int = 0) -> int:
         key = id(node)
+        if key in open_nodes:  # reached again from inside itself: a self-reference
+            raise _Cycle(node.start_mark)
         if key in sizes:
             return sizes[key]
-        sizes[key] = 1  # cycles count once
         if depth > MAX_DEPTH:
             raise _TooBig(f"nesting deeper than {MAX_DEPTH} levels")
+        open_nodes.add(key)
         total = 1
         if isinstance(node, yaml.SequenceNode):
             total += sum(size(child, depth + 1) for child in node.value)
         elif isinstance(node, yaml.MappingNode):
             total += sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
+        open_nodes.discard(key)
         if total > MAX_NODES:
             raise _TooBig(f"aliases expand to more than {MAX_NODES} nodes")
         sizes[key] = total
@@ -176,6 +215,13 @@ def parse_errors(source: str, line_offset: int = 0) -> Iterator[None]:
         yield
     except _TooBig as exc:
         raise SpecError([error("E002", [], f"{source}: refused: {exc}", "YAML anchors/aliases and nesting are limited to keep parsing bounded")]) from None
+    except _Cycle as exc:
+        where = f" (line {exc.mark.line + 1 + line_offset}, column {exc.mark.column + 1})" if exc.mark else ""
+        raise SpecError([error("E040", [], f"{source}: a YAML anchor{where} contains an alias to itself, so the data would contain itself without end", "repeat the settings instead of referring back to the anchor from inside it")]) from None
+    except _DuplicateKey as exc:
+        where = f" at line {exc.mark.line + 1 + line_offset}" if exc.mark else ""
+        first = f" (first at line {exc.first.line + 1 + line_offset})" if exc.first else ""
+        raise SpecError([error("E041", [], f"{source}: key {exc.key!r}{where} appears twice in one mapping{first}; YAML forbids it and tools disagree on which one wins", "keep one of them")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1 + line_offset}, column {mark.column + 1}" if mark else ""

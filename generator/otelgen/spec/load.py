@@ -71,10 +71,9 @@ def apply_set(doc: dict[str, Any], expression: str) -> None:
     parts = _split_path(key)
     if parts[0] not in TOP_LEVEL:
         parts = ["spec", *parts]
-    try:
-        value = yamlio.load_documents(raw, "--set")[0] if raw.strip() else ""
-    except SpecError:
-        value = raw
+    if len(parts) > MAX_SET_DEPTH:
+        raise SpecError([error("E043", [], f"--set {_short_key(key)}: the path has {len(parts)} levels, more than {MAX_SET_DEPTH}", "no spec field is that deep; check the path")])
+    value = _set_value(key, raw)
     target: Any = doc
     for i, part in enumerate(parts[:-1]):
         nxt = parts[i + 1]
@@ -100,6 +99,32 @@ def apply_set(doc: dict[str, Any], expression: str) -> None:
         target[last] = value
     else:
         raise SpecError([error("E005", parts[:-1], f"--set {key}: cannot set a field on a {type(target).__name__}", "check the path")])
+
+
+#: --set paths are at most as deep as a YAML file may be
+MAX_SET_DEPTH = yamlio.MAX_DEPTH
+
+
+def _short_key(key: str) -> str:
+    return key if len(key) <= 80 else key[:77] + "..."
+
+
+def _set_value(key: str, raw: str) -> Any:
+    """The value of ``--set key=raw``: YAML (a scalar or flow collection); text
+    YAML cannot parse is taken as a string; empty text is the empty string."""
+    if not raw.strip():
+        return ""
+    try:
+        docs = yamlio.load_documents(raw, f"--set {_short_key(key)}")
+    except SpecError as exc:
+        if any(p.id in ("E002", "E040", "E041") for p in exc.problems):
+            raise  # bounded-parsing refusals stay refusals
+        return raw
+    if not docs:
+        raise SpecError([error("E042", [], f"--set {_short_key(key)}={raw!r}: YAML reads this value as a comment or as nothing, so it would set nothing", f"quote it to set the text: --set '{_short_key(key)}=\"{raw.strip()}\"'; use null to delete a value")])
+    if len(docs) > 1:
+        raise SpecError([error("E005", [], f"--set {_short_key(key)}: the value holds {len(docs)} YAML documents", "give one value; quote text that contains ---")])
+    return docs[0]
 
 
 def _split_path(key: str) -> list[str | int]:
@@ -145,6 +170,10 @@ def merged_document(cli_mode: str | None, files: list[str], sets: list[str]) -> 
         merged = deep_merge(merged, doc)
     for expression in sets:
         apply_set(merged, expression)
+    spec = merged.get("spec")
+    final = spec.get("mode") if isinstance(spec, dict) else None
+    if final != mode:
+        raise SpecError([error("E006", ["spec", "mode"], f"--set makes the mode {final!r} but the command renders {mode!r}", f"run `otelgen render {final}` or drop the --set of spec.mode" if final in MODES else "spec.mode is agent, gateway or sidecar and must match the command")])
     return merged
 
 
