@@ -7,6 +7,7 @@ document; pydantic's messages are rewritten into what was expected and a hint.
 from __future__ import annotations
 
 import difflib
+import re
 from importlib import resources
 from typing import Any
 
@@ -212,11 +213,18 @@ def pydantic_problems(exc: ValidationError, prefix: tuple, model: type[BaseModel
             problems.append(error("E004", path, f"got {err.get('input')!r}, expected {expected}", "use one of the listed values"))
         elif kind == "value_error" and "literal credential" in str(err["msg"]):
             problems.append(error("E015", path, str(err["msg"]).removeprefix("Value error, "), "create a Secret (kubectl create secret generic NAME --from-literal=KEY=...) and reference it; the pod gets it as an env var, the config as ${env:VAR}"))
+        elif kind == "value_error" and _OWN_ID.match(str(err["msg"]).removeprefix("Value error, ")):
+            own = _OWN_ID.match(str(err["msg"]).removeprefix("Value error, "))
+            problems.append(error(own[1], path, own[2], "fix the value"))
         elif kind == "value_error":
             problems.append(error("E004", path, str(err["msg"]).removeprefix("Value error, "), "fix the value"))
         else:
             problems.append(error("E004", path, f"{err['msg']} (got {_short(err.get('input'))})", "check the type of this value"))
     return problems
+
+
+#: a validator's message may start with its own problem ID: "[E055] ..."
+_OWN_ID = re.compile(r"\[([EW]\d{3})\] (.*)", re.S)
 
 
 def _short(value: Any) -> str:
