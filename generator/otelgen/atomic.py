@@ -10,9 +10,11 @@ name, is then removed.  Where the kernel or file system has no exchange
 (other platforms, EINVAL/ENOSYS), the fallback is two renames (old away, new in)
 with a short window without ``<name>``; docs/errors.md (E049) and the README say so.
 
-A lock file ``.<name>.otelgen.lock`` beside the target (``fcntl.flock``, never
-deleted: deleting a lock file races with its next user) serialises writers: a
-second writer gets E049 at once instead of a crash.  Holding the lock proves
+A lock file ``.<name>.otelgen.lock`` beside the target (``fcntl.flock``)
+serialises writers: a second writer gets E049 at once instead of a crash.  The
+holder unlinks it before releasing it, and a writer that got the lock checks
+that the path still names the file it locked (else it retries), so removing
+it is race-free; a killed run leaves it behind, and the next run takes it over.  Holding the lock proves
 every ``.<name>.otelgen-*`` staging directory is debris of a killed run (writers
 stage only under the lock), so it is removed before staging.
 
@@ -160,17 +162,29 @@ class _Lock:
         self.fd: int | None = None
 
     def __enter__(self) -> "_Lock":
-        try:
-            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
-        except OSError as exc:
-            raise os_error(exc, self.what, self.flag) from None
-        try:
-            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = self._holder()
+        for _ in range(10):
+            try:
+                self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
+            except OSError as exc:
+                raise os_error(exc, self.what, self.flag) from None
+            try:
+                fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                holder = self._holder()
+                os.close(self.fd)
+                self.fd = None
+                raise _fail("E049", f"{self.flag} {self.what}: another otelgen run{holder} is writing it right now; nothing was changed", "wait for it to finish, or write elsewhere") from None
+            # the holder before us unlinks the file when done: make sure we locked the file at the path now
+            try:
+                same = os.path.samestat(os.fstat(self.fd), os.stat(self.path, follow_symlinks=False))
+            except OSError:
+                same = False
+            if same:
+                break
             os.close(self.fd)
             self.fd = None
-            raise _fail("E049", f"{self.flag} {self.what}: another otelgen run{holder} is writing it right now; nothing was changed", "wait for it to finish, or write elsewhere") from None
+        else:
+            raise _fail("E049", f"{self.flag} {self.what}: the lock file {self.path.name} keeps changing; another otelgen run is writing it", "wait for it to finish, or write elsewhere")
         try:
             os.ftruncate(self.fd, 0)
             os.write(self.fd, f"{os.getpid()}\n".encode())
@@ -187,6 +201,10 @@ class _Lock:
 
     def __exit__(self, *exc: object) -> None:
         if self.fd is not None:
+            try:
+                os.unlink(self.path)  # while still holding it; a waiter re-checks the path (above)
+            except OSError:
+                pass
             os.close(self.fd)  # closing releases the flock
             self.fd = None
 

@@ -154,10 +154,10 @@ def _template_metadata(doc: dict[str, Any], kind: str) -> dict[str, Any]:
 
 def _add_sidecar(pod_spec: dict[str, Any], plan, cm: dict[str, Any], kind: str, index: int) -> None:
     container = workload.collector_container(plan)
-    _check_ports(pod_spec, plan, index, kind)
     names = {c.get("name") for c in (pod_spec.get("containers") or []) + (pod_spec.get("initContainers") or [])}
     if container["name"] in names:
         raise SpecError([error("E009", [f"document[{index}]"], f"{kind} already has a container named {container['name']!r}", "it is injected already, or set spec.sidecar.containerName")])
+    _check_ports(pod_spec, plan, index, kind)
     if pod_spec.get("volumes") is None:
         pod_spec["volumes"] = []
     volumes = pod_spec["volumes"]
