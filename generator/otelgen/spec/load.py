@@ -171,11 +171,29 @@ def merged_document(cli_mode: str | None, files: list[str], sets: list[str]) -> 
         merged = deep_merge(merged, doc)
     for expression in sets:
         apply_set(merged, expression)
+    merged = canonical(merged)
     spec = merged.get("spec")
     final = spec.get("mode") if isinstance(spec, dict) else None
     if final != mode:
         raise SpecError([error("E006", ["spec", "mode"], f"--set makes the mode {final!r} but the command renders {mode!r}", f"run `otelgen render {final}` or drop the --set of spec.mode" if final in MODES else "spec.mode is agent, gateway or sidecar and must match the command")])
     return merged
+
+
+def canonical(value: Any) -> Any:
+    """``value`` with every mapping's keys sorted, at every depth (lists keep
+    their order: a pipeline's processors run in list order). The output then
+    does not depend on the key order of the input, so reordering a spec does
+    not change the config checksum and roll every pod. Keys of mixed types
+    (YAML allows ``1:`` next to ``a:``) sort by type name, then value."""
+    if isinstance(value, dict):
+        return {k: canonical(value[k]) for k in sorted(value, key=_key_order)}
+    if isinstance(value, list):
+        return [canonical(v) for v in value]
+    return value
+
+
+def _key_order(key: Any) -> tuple[str, str]:
+    return (type(key).__name__ if not isinstance(key, str) else "", str(key))
 
 
 def parse_document(doc: dict[str, Any]) -> CollectorDocument:
