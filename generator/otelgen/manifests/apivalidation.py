@@ -127,7 +127,7 @@ def _labels(problems: list[Problem], path: list[Any], labels: dict[str, str], va
     total = 0
     for key, value in labels.items():
         if not is_qualified_name(key):
-            problems.append(error("E056", [*path, key], f"{key!r} is not a valid {'label' if values else 'annotation'} key", "an optional DNS subdomain prefix and '/', then ≤63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit (e.g. example.com/team)"))
+            problems.append(error("E056", path, f"{key!r} is not a valid {'label' if values else 'annotation'} key", "an optional DNS subdomain prefix and '/', then ≤63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit (e.g. example.com/team)"))
         if values and not is_valid_label_value(value):
             problems.append(error("E056", [*path, key], f"{value!r} is not a valid label value", "≤63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit (or empty)"))
         total += len(key) + len(value or "")
