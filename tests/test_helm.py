@@ -348,6 +348,16 @@ def test_semantic_errors_fail_like_otelgen(case, tmp_path):
     assert result.code == 2 and message.split(":")[0] in result.err, result.err
 
 
+def test_release_name_must_be_a_service_name(tmp_path):
+    """IsDNS1035Label (a Service name): helm accepts release '1gw' (a DNS-1123 label), the API
+    server would refuse the Service; chart and otelgen both say E055 metadata.name."""
+    message = "error E055 metadata.name: '1gw' is not a DNS-1035 label"
+    proc = helm_template(helm(), "1gw", "obs", write_values(tmp_path, {"mode": "gateway"}))
+    assert proc.returncode != 0 and message in proc.stderr, proc.stderr
+    result = run_cli("render", "gateway", "--set", "metadata.name=1gw")
+    assert result.code == 2 and message in result.err, result.err
+
+
 def test_packaged_chart_renders_the_same(tmp_path):
     proc = subprocess.run([helm(), "package", str(CHART), "-d", str(tmp_path)], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr

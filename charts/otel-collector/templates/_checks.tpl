@@ -351,7 +351,7 @@ like pydantic's validation of the merged document: {desc, value, path} */ -}}
 {{- /*
 What the API server validates, on values from the spec (otelgen.manifests.apivalidation.spec_problems),
 run at the same point: after the plan is complete. Repeats E055 (names), E056 (label keys and values,
-annotation and taint keys), E058 (CIDRs: IPv4 strictly, IPv6 by shape), E059 (requests <= limits),
+annotation and taint keys; and the release name as a DNS-1035 label), E058 (CIDRs: IPv4 strictly, IPv6 by shape), E059 (requests <= limits),
 E060 (memory range), E062 (pod labels on the selector). Not repeated (the chart derives the same
 ports and mounts, and the parity strategies do not reach them): E057 port names, E061 mountPaths,
 the annotations' total size. Input: {spec, mode, requests, limits, selector}.
@@ -412,6 +412,12 @@ the annotations' total size. Input: {spec, mode, requests, limits, selector}.
 
 {{- define "otelgen.checkApi" -}}
 {{- $spec := .spec -}}
+{{- if not (regexMatch "^[a-z]([-a-z0-9]*[a-z0-9])?$" .name) -}}
+{{- include "otelgen.fail" (dict "id" "E055" "path" "metadata.name" "msg" (printf "'%s' is not a DNS-1035 label, which the Service name '%s' must be" .name .name) "hint" "lowercase letters, digits and '-', starting with a letter and ending with a letter or digit") -}}
+{{- end -}}
+{{- if not (include "otelgen.isDNS1123Label" .namespace) -}}
+{{- include "otelgen.fail" (dict "id" "E055" "path" "metadata.namespace" "msg" (printf "'%s' is not a DNS-1123 label" .namespace) "hint" "lowercase letters, digits and '-', starting and ending with a letter or digit, ≤63") -}}
+{{- end -}}
 {{- $pod := $spec.pod -}}
 {{- include "otelgen.checkLabels" (dict "path" "spec.pod.labels" "labels" $pod.labels "values" true) -}}
 {{- include "otelgen.checkLabels" (dict "path" "spec.pod.annotations" "labels" $pod.annotations "values" false) -}}
