@@ -175,7 +175,7 @@ def merged_document(cli_mode: str | None, files: list[str], sets: list[str]) -> 
     spec = merged.get("spec")
     final = spec.get("mode") if isinstance(spec, dict) else None
     if final != mode:
-        raise SpecError([error("E006", ["spec", "mode"], f"--set makes the mode {final!r} but the command renders {mode!r}", f"run `otelgen render {final}` or drop the --set of spec.mode" if final in MODES else "spec.mode is agent, gateway or sidecar and must match the command")])
+        raise SpecError([error("E006", ["spec", "mode"], f"{'--set makes' if sets else 'the merged files make'} the mode {final!r} but the command renders {mode!r}", f"run `otelgen render {final}` or drop the --set of spec.mode" if final in MODES else "spec.mode is agent, gateway or sidecar and must match the command")])
     return merged
 
 
