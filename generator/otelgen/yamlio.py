@@ -273,7 +273,13 @@ def _key_text(value: Any) -> str:
 def _scalar(value: Any) -> tuple[str, list[str] | None]:
     kind = type(value)
     if kind is str:
-        return _value_text(value)
+        found = _STR_VALUES.get(value)
+        if found is None:
+            found = _value_text(value)
+            if len(_STR_VALUES) >= _CACHE_MAX:
+                _STR_VALUES.clear()
+            _STR_VALUES[value] = found
+        return found
     if kind is bool:
         return ("true" if value else "false"), None
     if kind is int:
@@ -285,12 +291,30 @@ def _scalar(value: Any) -> tuple[str, list[str] | None]:
     raise _Unhandled
 
 
+_STR_VALUES: dict[str, tuple[str, list[str] | None]] = {}
+_STR_KEYS: dict[str, str] = {}
+
+
+def _key(value: Any) -> str:
+    if type(value) is str:
+        found = _STR_KEYS.get(value)
+        if found is None:
+            found = _key_text(value)
+            if len(_STR_KEYS) >= _CACHE_MAX:
+                _STR_KEYS.clear()
+            _STR_KEYS[value] = found
+        return found
+    return _key_text(value)
+
+
 class _FastEmitter:
     """Block-style YAML as PyYAML's emitter writes it with otelgen's settings
-    (indent 2, sequences in mappings not indented, ``{}``/``[]`` for empties)."""
+    (indent 2, sequences in mappings not indented, ``{}``/``[]`` for empties).
+    Lines that could reach PyYAML's wrapping width send the document to PyYAML."""
 
     def __init__(self) -> None:
         self.out: list[str] = []
+        self.write = self.out.append
 
     def document(self, data: Any) -> str:
         kind = type(data)
@@ -301,57 +325,60 @@ class _FastEmitter:
         else:
             raise _Unhandled  # top-level scalars and empties: rare, PyYAML adds markers
         text = "".join(self.out)
-        return text
-
-    def line(self, text: str) -> None:
-        if len(text) > _SAFE_LINE:
+        if len(text) > _SAFE_LINE and max(map(len, text.split("\n"))) > _SAFE_LINE:
             raise _Unhandled
-        self.out.append(text)
+        return text
 
     def value(self, prefix: str, value: Any, indent: int) -> None:
         """``prefix`` (``key:`` or ``-``) then ``value``, whose collection is at ``indent``."""
         kind = type(value)
         if kind is dict:
             if value:
-                self.line(prefix + "\n")
+                self.write(prefix + "\n")
                 self.mapping(value, indent + 2, "")
             else:
-                self.line(prefix + " {}\n")
+                self.write(prefix + " {}\n")
         elif kind is list:
             if value:
-                self.line(prefix + "\n")
+                self.write(prefix + "\n")
                 self.sequence(value, indent, "")
             else:
-                self.line(prefix + " []\n")
+                self.write(prefix + " []\n")
         else:
             text, block = _scalar(value)
-            self.line(f"{prefix} {text}\n")
+            self.write(prefix + " " + text + "\n")
             if block is not None:
                 pad = " " * (indent + 2)
                 for raw in block:
-                    self.line(pad + raw + "\n" if raw else "\n")
+                    self.write(pad + raw + "\n" if raw else "\n")
 
     def mapping(self, data: dict, indent: int, first: str) -> None:
         """A block mapping at column ``indent``; ``first``: what precedes the first key
         on its line (``- `` markers), else the key starts a new indented line."""
         pad = " " * indent
-        lead = first
+        lead = first or pad
+        write = self.write
         for key, value in data.items():
-            prefix = (lead if lead else pad) + _key_text(key) + ":"
-            lead = ""
+            prefix = lead + _key(key) + ":"
+            lead = pad
             kind = type(value)
-            if kind is list and value:
-                self.line(prefix + "\n")
+            if kind is str:
+                found = _STR_VALUES.get(value)
+                if found is not None and found[1] is None:
+                    write(prefix + " " + found[0] + "\n")
+                    continue
+            elif kind is list and value:
+                write(prefix + "\n")
                 self.sequence(value, indent, "")
-            else:
-                self.value(prefix, value, indent)
+                continue
+            self.value(prefix, value, indent)
 
     def sequence(self, data: list, indent: int, first: str) -> None:
         pad = " " * indent
-        lead = first
+        lead = first or pad
         for item in data:
-            marker = (lead if lead else pad) + "-"
-            lead = ""
+            marker = lead + "-"
+            lead = pad
             kind = type(item)
             if kind is dict and item:
                 self.mapping(item, indent + 2, marker + " ")
