@@ -205,9 +205,22 @@ def test_help_version_and_completion_import_no_heavy_module():
     code = ("import sys\nfrom otelgen.cli import main\n"
             "for argv in (['--help'], ['--version'], ['render', '--help'], ['completion', 'bash']):\n"
             "    assert main(argv) == 0\n"
-            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('pydantic', 'pydantic_core', 'yaml')"
-            " or m.startswith(('otelgen.spec', 'otelgen.components', 'otelgen.plan')))\n"
+            "heavy = sorted(m for m, mod in sys.modules.items() if getattr(mod, '__file__', None) and ("
+            "m.split('.')[0] in ('pydantic', 'pydantic_core', 'yaml', 'importlib_metadata')"
+            " or m == 'importlib.metadata' or m.startswith(('otelgen.spec', 'otelgen.components', 'otelgen.plan'))))\n"
             "print('HEAVY', heavy, file=sys.stderr)\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert "HEAVY []" in proc.stderr, proc.stderr
+
+
+def test_a_cli_render_loads_no_plugin_discovery():
+    """The CLI runs pydantic without plugin discovery (importlib.metadata and an entry-point
+    scan of every installed distribution); the render is the same."""
+    code = ("import io, sys, contextlib\nfrom otelgen.cli import main\nout = io.StringIO()\n"
+            "with contextlib.redirect_stdout(out):\n    assert main(['render', 'gateway']) == 0\n"
+            "print('METADATA', 'importlib.metadata' in sys.modules, file=sys.stderr)\nsys.stdout.write(out.getvalue())\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert "METADATA False" in proc.stderr
+    assert proc.stdout == run_cli("render", "gateway").out
