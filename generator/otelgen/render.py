@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +55,9 @@ def write_files(files: dict[str, str], out_dir: str) -> None:
     """Write ``files`` (relative path → text) as the whole content of ``out_dir``:
     staged in a temp dir beside it and swapped in, so a failure leaves the old
     directory untouched.  Refuses to replace a non-empty directory otelgen did not write."""
+    import shutil  # only -o needs them (bz2, lzma, random...: kept off the stdout render path)
+    import tempfile
+
     target = Path(out_dir)
     if target.exists():
         if not target.is_dir():
