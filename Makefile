@@ -34,7 +34,7 @@ golden: venv
 generate: venv
 	$(BIN)/python tools/generate.py
 
-# Rewrite schemas/crds/ (JSON schemas for kubeconform, committed) from the published CRDs:
+# Rewrite tools/crd-schemas/ (JSON schemas for kubeconform, committed) from the published CRDs:
 # CRDS=DIR, default $$OTELGEN_CRDS_DIR or ../shared/crds. Review the diff.
 crd-schemas:
 	$(PYTHON) tools/crd_schemas.py $(CRDS)

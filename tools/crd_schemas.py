@@ -1,14 +1,14 @@
 """Convert the CustomResourceDefinitions in ../shared/crds into the JSON schemas committed
-under schemas/crds/, which kubeconform reads (tests, tools/install.sh --check).
+under tools/crd-schemas/, which kubeconform reads (tests, tools/install.sh --check).
 
 Usage: python3 tools/crd_schemas.py [CRD_DIR]     (or: make crd-schemas)
-  CRD_DIR defaults to $OTELGEN_CRDS_DIR, else <repo>/../shared/crds. Replaces schemas/crds/
+  CRD_DIR defaults to $OTELGEN_CRDS_DIR, else <repo>/../shared/crds. Replaces tools/crd-schemas/
   as a whole with, for every served version of every CRD,
-    schemas/crds/standalone/<group>/<kind>_<version>.json         (as published)
-    schemas/crds/standalone-strict/<group>/<kind>_<version>.json  (unknown fields rejected)
+    tools/crd-schemas/standalone/<group>/<kind>_<version>.json         (as published)
+    tools/crd-schemas/standalone-strict/<group>/<kind>_<version>.json  (unknown fields rejected)
   with <kind> in lower case, so the kubeconform template is
-    schemas/crds/standalone{{ .StrictSuffix }}/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json
-  and schemas/crds/index.json: for each schema its source file (with sha256), CRD name,
+    tools/crd-schemas/standalone{{ .StrictSuffix }}/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json
+  and tools/crd-schemas/index.json: for each schema its source file (with sha256), CRD name,
   group, kind, version, and the provenance rows of CRD_DIR/README.md (project, path, commit).
 
 The openAPIV3Schema is used as it is (kubeconform reads it as JSON Schema draft 4),
@@ -34,7 +34,7 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parent.parent
-OUT = REPO / "schemas" / "crds"
+OUT = REPO / "tools" / "crd-schemas"
 COMBINATORS = ("allOf", "anyOf", "oneOf", "not")
 DROPPED = ("description",)
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10x faster

@@ -172,7 +172,7 @@ K8S_SCHEMAS=$(where k8s-schemas)
 ensure "Kubernetes schemas" "$K8S_SCHEMAS" install_k8s_schemas "$K8S_SCHEMAS"
 
 # ---- d. CRD JSON schemas ----------------------------------------------------
-# Committed in the repository (schemas/crds/, written by tools/crd_schemas.py from the
+# Committed in the repository (tools/crd-schemas/, written by tools/crd_schemas.py from the
 # published CRDs): nothing to install; `check crd-schemas` below confirms they are there.
 CRD_SCHEMAS=$(where crd-schemas)
 

@@ -134,7 +134,7 @@ def k8s_schemas_root() -> Path:
 
 def crd_schemas_root() -> Path:
     """The CRD JSON schemas committed in the repository (tools/crd_schemas.py writes them)."""
-    return REPO / "schemas" / "crds"
+    return REPO / "tools" / "crd-schemas"
 
 
 def collector_path(go: Path | None = None) -> Path:
