@@ -36,8 +36,8 @@ generate: venv
 
 # Rewrite tools/crd-schemas/ (JSON schemas for kubeconform, committed) from the published CRDs:
 # CRDS=DIR, default $$OTELGEN_CRDS_DIR or ../shared/crds. Review the diff.
-crd-schemas:
-	$(PYTHON) tools/crd_schemas.py $(CRDS)
+crd-schemas: venv
+	$(BIN)/python tools/crd_schemas.py $(CRDS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info generator/*.egg-info .pytest_cache
