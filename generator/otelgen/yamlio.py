@@ -358,18 +358,27 @@ class _FastEmitter:
         pad = " " * indent
         lead = first or pad
         write = self.write
+        str_keys, str_values = _STR_KEYS, _STR_VALUES
         for key, value in data.items():
-            prefix = lead + _key(key) + ":"
+            text = str_keys.get(key) if type(key) is str else None
+            prefix = lead + (text if text is not None else _key(key)) + ":"
             lead = pad
             kind = type(value)
             if kind is str:
-                found = _STR_VALUES.get(value)
+                found = str_values.get(value)
                 if found is not None and found[1] is None:
                     write(prefix + " " + found[0] + "\n")
                     continue
+            elif kind is int:
+                write(prefix + " " + str(value) + "\n")
+                continue
             elif kind is list and value:
                 write(prefix + "\n")
                 self.sequence(value, indent, "")
+                continue
+            elif kind is dict and value:
+                write(prefix + "\n")
+                self.mapping(value, indent + 2, "")
                 continue
             self.value(prefix, value, indent)
 
