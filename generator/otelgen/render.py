@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from otelgen import atomic, yamlio
+from otelgen import yamlio
 from otelgen.config import collector_config
 from otelgen.errors import Problem, SpecError, error
 from otelgen.manifests import render_objects
 from otelgen.plan import Plan, build_plan
 from otelgen.spec import load
-
-OUTPUT_MARKER = atomic.OUTPUT_MARKER
 
 
 def plan_from(mode: str | None, files: list[str], sets: list[str]) -> Plan:
@@ -51,5 +49,7 @@ def write_directory(objects: list[dict[str, Any]], out_dir: str) -> list[str]:
 
 def write_files(files: dict[str, str], out_dir: str) -> None:
     """Write ``files`` (relative path → text) as the whole content of ``out_dir``,
-    atomically (otelgen.atomic)."""
+    atomically (otelgen.atomic, imported here: only -o needs it)."""
+    from otelgen import atomic
+
     atomic.write_directory(files, out_dir)

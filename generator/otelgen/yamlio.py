@@ -285,10 +285,204 @@ DUMPER = _dumper_class(yaml.CSafeDumper) if getattr(yaml, "__with_libyaml__", Fa
 
 
 def dump(data: Any, dumper: type = DUMPER) -> str:
-    """Serialise one document; key order is the order the builders chose."""
+    """Serialise one document; key order is the order the builders chose.
+
+    With the default dumper, plain data (dicts, lists, scalars) goes through
+    ``_FastEmitter``: the same bytes as PyYAML, without building PyYAML's node
+    graph (each distinct scalar is still styled by PyYAML, once, and cached);
+    anything it does not handle is dumped by PyYAML as before."""
+    if dumper is DUMPER:
+        try:
+            return _FastEmitter().document(data)
+        except _Unhandled:
+            pass
+    return _pyyaml_dump(data, dumper)
+
+
+def _pyyaml_dump(data: Any, dumper: type = DUMPER) -> str:
     return yaml.dump(data, Dumper=dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1000)
 
 
 def dump_all(documents: list[Any]) -> str:
     """A multi-document stream that ``kubectl apply -f -`` accepts."""
     return "".join("---\n" + dump(doc) for doc in documents)
+
+
+# ---------------------------------------------------------------- fast emitter
+
+
+class _Unhandled(Exception):
+    """A value the fast emitter leaves to PyYAML (the whole document goes there)."""
+
+
+#: PyYAML wraps scalars past this column (width=1000): lines that could get near it go to PyYAML
+_SAFE_LINE = 900
+_VALUES: dict[tuple[type, Any], tuple[str, list[str] | None]] = {}
+_KEYS: dict[tuple[type, Any], str] = {}
+_CACHE_MAX = 100_000
+
+
+def _value_text(value: Any) -> tuple[str, list[str] | None]:
+    """How PyYAML writes ``value`` after ``key: ``: (inline text, None) or, for a
+    block scalar, (header such as ``|-``, its lines relative to the content indent)."""
+    key = (type(value), repr(value) if type(value) is float else value)  # 0.0 == -0.0
+    found = _VALUES.get(key)
+    if found is None:
+        out = _pyyaml_dump({"k": value})
+        if not out.startswith("k: "):
+            raise _Unhandled
+        first, _, rest = out[3:].partition("\n")
+        if not rest:
+            found = (first, None)
+        elif first[:1] in ("|", ">") and rest.endswith("\n"):
+            lines = rest[:-1].split("\n")
+            if not all(line == "" or line.startswith("  ") for line in lines):
+                raise _Unhandled
+            found = (first, [line[2:] for line in lines])
+        else:
+            raise _Unhandled  # e.g. a quoted scalar PyYAML folds over lines
+        if len(_VALUES) >= _CACHE_MAX:
+            _VALUES.clear()
+        _VALUES[key] = found
+    return found
+
+
+def _key_text(value: Any) -> str:
+    key = (type(value), repr(value) if type(value) is float else value)
+    found = _KEYS.get(key)
+    if found is None:
+        out = _pyyaml_dump({value: 0})
+        if not out.endswith(": 0\n") or out.count("\n") != 1 or out.startswith("? "):
+            raise _Unhandled
+        found = out[:-4]
+        if len(_KEYS) >= _CACHE_MAX:
+            _KEYS.clear()
+        _KEYS[key] = found
+    return found
+
+
+def _scalar(value: Any) -> tuple[str, list[str] | None]:
+    kind = type(value)
+    if kind is str:
+        found = _STR_VALUES.get(value)
+        if found is None:
+            found = _value_text(value)
+            if len(_STR_VALUES) >= _CACHE_MAX:
+                _STR_VALUES.clear()
+            _STR_VALUES[value] = found
+        return found
+    if kind is bool:
+        return ("true" if value else "false"), None
+    if kind is int:
+        return str(value), None
+    if value is None:
+        return "null", None
+    if kind is float:
+        return _value_text(value)
+    raise _Unhandled
+
+
+_STR_VALUES: dict[str, tuple[str, list[str] | None]] = {}
+_STR_KEYS: dict[str, str] = {}
+
+
+def _key(value: Any) -> str:
+    if type(value) is str:
+        found = _STR_KEYS.get(value)
+        if found is None:
+            found = _key_text(value)
+            if len(_STR_KEYS) >= _CACHE_MAX:
+                _STR_KEYS.clear()
+            _STR_KEYS[value] = found
+        return found
+    return _key_text(value)
+
+
+class _FastEmitter:
+    """Block-style YAML as PyYAML's emitter writes it with otelgen's settings
+    (indent 2, sequences in mappings not indented, ``{}``/``[]`` for empties).
+    Lines that could reach PyYAML's wrapping width send the document to PyYAML."""
+
+    def __init__(self) -> None:
+        self.out: list[str] = []
+        self.write = self.out.append
+
+    def document(self, data: Any) -> str:
+        kind = type(data)
+        if kind is dict and data:
+            self.mapping(data, 0, "")
+        elif kind is list and data:
+            self.sequence(data, 0, "")
+        else:
+            raise _Unhandled  # top-level scalars and empties: rare, PyYAML adds markers
+        text = "".join(self.out)
+        if len(text) > _SAFE_LINE and max(map(len, text.split("\n"))) > _SAFE_LINE:
+            raise _Unhandled
+        return text
+
+    def value(self, prefix: str, value: Any, indent: int) -> None:
+        """``prefix`` (``key:`` or ``-``) then ``value``, whose collection is at ``indent``."""
+        kind = type(value)
+        if kind is dict:
+            if value:
+                self.write(prefix + "\n")
+                self.mapping(value, indent + 2, "")
+            else:
+                self.write(prefix + " {}\n")
+        elif kind is list:
+            if value:
+                self.write(prefix + "\n")
+                self.sequence(value, indent, "")
+            else:
+                self.write(prefix + " []\n")
+        else:
+            text, block = _scalar(value)
+            self.write(prefix + " " + text + "\n")
+            if block is not None:
+                pad = " " * (indent + 2)
+                for raw in block:
+                    self.write(pad + raw + "\n" if raw else "\n")
+
+    def mapping(self, data: dict, indent: int, first: str) -> None:
+        """A block mapping at column ``indent``; ``first``: what precedes the first key
+        on its line (``- `` markers), else the key starts a new indented line."""
+        pad = " " * indent
+        lead = first or pad
+        write = self.write
+        str_keys, str_values = _STR_KEYS, _STR_VALUES
+        for key, value in data.items():
+            text = str_keys.get(key) if type(key) is str else None
+            prefix = lead + (text if text is not None else _key(key)) + ":"
+            lead = pad
+            kind = type(value)
+            if kind is str:
+                found = str_values.get(value)
+                if found is not None and found[1] is None:
+                    write(prefix + " " + found[0] + "\n")
+                    continue
+            elif kind is int:
+                write(prefix + " " + str(value) + "\n")
+                continue
+            elif kind is list and value:
+                write(prefix + "\n")
+                self.sequence(value, indent, "")
+                continue
+            elif kind is dict and value:
+                write(prefix + "\n")
+                self.mapping(value, indent + 2, "")
+                continue
+            self.value(prefix, value, indent)
+
+    def sequence(self, data: list, indent: int, first: str) -> None:
+        pad = " " * indent
+        lead = first or pad
+        for item in data:
+            marker = lead + "-"
+            lead = pad
+            kind = type(item)
+            if kind is dict and item:
+                self.mapping(item, indent + 2, marker + " ")
+            elif kind is list and item:
+                self.sequence(item, indent + 2, marker + " ")
+            else:
+                self.value(marker, item, indent)

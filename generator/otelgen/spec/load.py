@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from otelgen import yamlio
-from otelgen.components.base import deep_merge
+from otelgen.components.base import copy_plain, deep_merge
 from otelgen.errors import Problem, SpecError, error
 from otelgen.spec.model import MODES, CollectorDocument
 
@@ -22,6 +23,13 @@ TOP_LEVEL = ("apiVersion", "kind", "metadata", "spec")
 
 
 def mode_defaults(mode: str) -> dict[str, Any]:
+    """The embedded defaults of ``mode`` (a fresh copy: callers may change it)."""
+    return copy_plain(_parsed_defaults(mode))
+
+
+@lru_cache(maxsize=None)
+def _parsed_defaults(mode: str) -> dict[str, Any]:
+    """Parsed once per process: the file ships with the package and never changes."""
     text = resources.files("otelgen.data").joinpath(f"{mode}.yaml").read_text(encoding="utf-8")
     return yamlio.load_mapping(text, f"<defaults for {mode}>")
 
