@@ -22,6 +22,7 @@ examples:
   otelgen import collector.yaml -o spec.yaml      # bring an existing config into a spec
   otelgen kustomize -f spec.yaml -o base/         # a Kustomize base for GitOps
   otelgen schema > otelgen-collector.json         # JSON Schema for editors and CI
+  otelgen size --rate 50k/s --interval 5m         # what SDK batching really does at that rate
 """
 
 IMPORT_EXAMPLES = """\
@@ -56,6 +57,15 @@ examples:
 Adds the collector (native sidecar by default) and its config volume to every
 Deployment, StatefulSet, DaemonSet, Job, CronJob and Pod in the file, and
 emits the sidecar's ConfigMap in each namespace used.
+"""
+
+SIZE_EXAMPLES = """\
+examples:
+  otelgen size --rate 50k/s --interval 5m
+  otelgen size --interval 5m --max-queue 2048 --max-batch 512 --rate 20/s
+  otelgen size -f gateway.yaml --rate 200/s --collector-rate 40k/s
+
+Warnings W110-W114 on stderr (docs/errors.md); exit code 2 on bad input.
 """
 
 VALIDATE_EXAMPLES = """\
@@ -113,6 +123,18 @@ def _parser() -> argparse.ArgumentParser:
     kustomize = sub.add_parser("kustomize", help="write a Kustomize base for a spec", description="Write a Kustomize base: kustomization.yaml, one file per object, the collector config in a configMapGenerator (its name hash rolls the pods).", epilog="examples:\n  otelgen kustomize -f examples/gateway-default.yaml -o deploy/base\n  kustomize build deploy/base | kubectl apply -f -\n", formatter_class=argparse.RawDescriptionHelpFormatter)
     _spec_args(kustomize, "-f", "--file")
     kustomize.add_argument("-o", "--output", metavar="DIR", required=True, help="directory to write (replaced atomically)")
+    size = sub.add_parser("size", help="what batching really does at a rate: app SDK and collector", description="Print the effective export interval, when queues drop and the memory they need, for the apps' SDK batch processor and the collector (batch + sending_queue vs memory_limiter). Options override the spec's apps section. Model and assumptions: docs/apps.md.", epilog=SIZE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    size.add_argument("mode", nargs="?", choices=["agent", "gateway", "sidecar"], help="collector for the collector-side numbers (default: the spec's mode, else gateway)")
+    _spec_args(size, "-f", "--file")
+    size.add_argument("--rate", metavar="RATE", help="spans per second one app process finishes: 50k/s, 2/s, 3000/min")
+    size.add_argument("--interval", metavar="DURATION", help="SDK schedule delay: 5m, 300s, 500ms (default 5s)")
+    size.add_argument("--max-queue", type=int, metavar="N", help="SDK max queue size (default 2048)")
+    size.add_argument("--max-batch", type=int, metavar="N", help="SDK max export batch size (default 512)")
+    size.add_argument("--export-timeout", metavar="DURATION", help="SDK export timeout (default 30s)")
+    size.add_argument("--span-size", metavar="BYTES", help="assumed memory per queued item (default 1KiB)")
+    size.add_argument("--round-trip", metavar="DURATION", help="assumed duration of one export (default 10ms)")
+    size.add_argument("--collector-rate", metavar="RATE", help="items per second into one collector pod (default: --rate)")
+
     imp = sub.add_parser("import", help="turn a collector config or manifests into a spec", description="Import a raw collector config, or the Kubernetes manifests that run one, as an otelgen spec.", epilog=IMPORT_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     imp.add_argument("path", metavar="PATH", help="collector config, or multi-document manifests (also helm template output, Operator resources); - for stdin")
     imp.add_argument("--mode", choices=["agent", "gateway", "sidecar"], help="default: from the workload kind, else agent when the config reads node-local data, gateway otherwise")
@@ -200,6 +222,15 @@ def cmd_kustomize(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_size(args: argparse.Namespace) -> int:
+    from otelgen import appsizing
+
+    lines, warnings = appsizing.size_report(args.mode, args.files, args.sets, args.rate, args.interval, args.max_queue, args.max_batch, args.export_timeout, args.span_size, args.round_trip, args.collector_rate)
+    _report(warnings)
+    sys.stdout.write("\n".join(lines) + "\n")
+    return EXIT_OK
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     from otelgen import importer
 
@@ -221,7 +252,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_BAD_INPUT
-    handler = {"render": cmd_render, "inject": cmd_inject, "validate": cmd_validate, "lint": cmd_lint, "import": cmd_import, "schema": cmd_schema, "kustomize": cmd_kustomize}[args.command]
+    handler = {"render": cmd_render, "inject": cmd_inject, "validate": cmd_validate, "lint": cmd_lint, "import": cmd_import, "schema": cmd_schema, "kustomize": cmd_kustomize, "size": cmd_size}[args.command]
     from otelgen.errors import SpecError
 
     try:
