@@ -17,6 +17,7 @@ examples:
   otelgen render agent -f my-agent.yaml -o out/   # one file per object, written atomically
   otelgen render sidecar --set exporters.otlp.endpoint=gw.obs:4317
   otelgen inject -f app-deployment.yaml           # add the collector sidecar to an app
+  otelgen instrument -f app-deployment.yaml       # point the app's SDK at the node agent
   otelgen validate examples/*.yaml                # check specs in CI
   otelgen lint collector.yaml k8s/*.yaml          # find what breaks existing deployments
   otelgen import collector.yaml -o spec.yaml      # bring an existing config into a spec
@@ -68,6 +69,21 @@ examples:
 Warnings W110-W114 on stderr (docs/errors.md); exit code 2 on bad input.
 """
 
+INSTRUMENT_EXAMPLES = """\
+examples:
+  otelgen instrument -f app.yaml | kubectl apply -f -                # to the node's agent
+  otelgen instrument -f app.yaml --to gateway --spec gateway.yaml
+  otelgen inject -f app.yaml | otelgen instrument -f - --to sidecar  # sidecar on localhost
+  otelgen instrument -f app.yaml --set apps.batch.interval=10s --set apps.protocol=http/protobuf
+
+Adds OTEL_EXPORTER_OTLP_ENDPOINT/PROTOCOL, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES
+(k8s.* from the downward API), OTEL_PROPAGATORS, OTEL_TRACES_SAMPLER and the batch
+settings (OTEL_BSP_*, OTEL_BLRP_*) to every container of every Deployment, StatefulSet,
+DaemonSet, ReplicaSet, Job, CronJob and Pod. The collector's name, namespace and ports
+come from the spec (--spec/--set, as for render). Existing OTEL_* values are kept
+(W116) unless --force. See docs/apps.md.
+"""
+
 VALIDATE_EXAMPLES = """\
 examples:
   otelgen validate examples/*.yaml
@@ -105,6 +121,12 @@ def _parser() -> argparse.ArgumentParser:
     inject = sub.add_parser("inject", help="add the collector sidecar to app manifests", description="Add the collector as a sidecar to the workloads in an app manifest.", epilog=INJECT_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     inject.add_argument("-f", "--file", dest="app", required=True, metavar="APP_YAML", help="app manifest (multi-document YAML, - for stdin)")
     _spec_args(inject, "--spec")
+
+    instrument = sub.add_parser("instrument", help="point the apps' OpenTelemetry SDKs at the collector (OTEL_* env vars)", description="Add the OpenTelemetry SDK environment variables (endpoint, protocol, service name, k8s.* resource attributes, sampler, batch settings) to every app container of the workloads in an app manifest.", epilog=INSTRUMENT_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    instrument.add_argument("-f", "--file", dest="app", required=True, metavar="APP_YAML", help="app manifest (multi-document YAML, - for stdin)")
+    instrument.add_argument("--to", dest="target", choices=["agent", "gateway", "sidecar"], default="agent", help="where the apps send: the node's agent (default), the gateway, or a sidecar on localhost")
+    _spec_args(instrument, "--spec")
+    instrument.add_argument("--force", action="store_true", help="replace OTEL_* variables the containers already set (default: keep them, warning W116)")
 
     validate = sub.add_parser("validate", help="check specs without rendering", description="Validate otelgen specs (schema and semantic checks).", epilog=VALIDATE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     validate.add_argument("paths", nargs="+", metavar="PATH")
@@ -181,6 +203,15 @@ def cmd_inject(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_instrument(args: argparse.Namespace) -> int:
+    from otelgen import instrument, yamlio
+
+    documents, warnings = instrument.instrument_file(args.app, args.target, args.files, args.sets, args.force)
+    _report(warnings)
+    sys.stdout.write(yamlio.dump_all(documents))
+    return EXIT_OK
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     from otelgen import validate
 
@@ -252,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_BAD_INPUT
-    handler = {"render": cmd_render, "inject": cmd_inject, "validate": cmd_validate, "lint": cmd_lint, "import": cmd_import, "schema": cmd_schema, "kustomize": cmd_kustomize, "size": cmd_size}[args.command]
+    handler = {"render": cmd_render, "inject": cmd_inject, "validate": cmd_validate, "lint": cmd_lint, "import": cmd_import, "schema": cmd_schema, "kustomize": cmd_kustomize, "size": cmd_size, "instrument": cmd_instrument}[args.command]
     from otelgen.errors import SpecError
 
     try:
