@@ -44,6 +44,7 @@ examples:
   otelgen render gateway -f base.yaml -f prod.yaml --set scaling.replicas=3
   otelgen render agent -f examples/agent-presets.yaml -o out/agent
   otelgen render gateway --config-only            # just the collector config
+  otelgen render agent --format operator          # OpenTelemetryCollector + Instrumentation CRs
 
 -f may be repeated: later files deep-merge over earlier ones (lists replace,
 null deletes). --set paths are relative to spec unless they start with
@@ -117,6 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     _spec_args(render, "-f", "--file")
     render.add_argument("-o", "--output", metavar="DIR", help="write one file per object into DIR (replaced atomically); default: one YAML stream on stdout")
     render.add_argument("--config-only", action="store_true", help="print only the collector config")
+    render.add_argument("--format", dest="output_format", choices=["manifests", "operator"], default="manifests", help="manifests (default): plain Kubernetes objects; operator: an OpenTelemetryCollector (v1beta1) and an Instrumentation (v1alpha1) for the OpenTelemetry Operator (docs/operator.md)")
 
     inject = sub.add_parser("inject", help="add the collector sidecar to app manifests", description="Add the collector as a sidecar to the workloads in an app manifest.", epilog=INJECT_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     inject.add_argument("-f", "--file", dest="app", required=True, metavar="APP_YAML", help="app manifest (multi-document YAML, - for stdin)")
@@ -184,7 +186,10 @@ def cmd_render(args: argparse.Namespace) -> int:
         _report(warnings)
         sys.stdout.write(yamlio.dump(config))
         return EXIT_OK
-    objects, warnings = render.render(args.mode, args.files, args.sets)
+    if args.output_format == "operator":
+        objects, warnings = render.render_operator(args.mode, args.files, args.sets)
+    else:
+        objects, warnings = render.render(args.mode, args.files, args.sets)
     _report(warnings)
     if args.output:
         names = render.write_directory(objects, args.output)
