@@ -150,21 +150,27 @@ def _pod_template(doc: dict[str, Any], kind: str, index: int) -> dict[str, Any]:
 
 
 def _merge_env(existing: list[dict[str, Any]], ours: list[dict[str, Any]], force: bool, where: list[Any]) -> tuple[list[dict[str, Any]], list[Problem]]:
-    """Ours appended after the container's own variables; an OTEL_* of the container's
-    own is kept (W116) unless force. The OTELGEN_* helpers are always ours."""
+    """Ours after the container's own variables. An OTEL_* of the container's own is
+    kept (W116) unless force (then dropped, ours appended). The OTELGEN_* helpers are
+    always ours and stay where they are, so a second run keeps them ahead of the
+    variables that reference them."""
     problems = []
-    names = {e["name"] for e in ours}
-    keep: list[dict[str, Any]] = []
-    kept: set[str] = set()
+    by_name = {e["name"]: e for e in ours}
+    out: list[dict[str, Any]] = []
+    done: set[str] = set()
     for i, entry in enumerate(existing):
         name = entry.get("name") if isinstance(entry, dict) else None
-        if name in names and (force or name.startswith("OTELGEN_")):
+        if name in by_name and name.startswith("OTELGEN_"):
+            out.append(by_name[name])
+            done.add(name)
             continue
-        if name in names:
-            kept.add(name)
+        if name in by_name and force:
+            continue
+        if name in by_name:
+            done.add(name)
             problems.append(warning("W116", [*where, "env", i], f"{name} is already set: kept ({_shown(entry)})", "--force replaces it with the collector's setting"))
-        keep.append(entry)
-    return keep + [e for e in ours if e["name"] not in kept], problems
+        out.append(entry)
+    return out + [e for e in ours if e["name"] not in done], problems
 
 
 def _shown(entry: dict[str, Any]) -> str:
@@ -187,9 +193,9 @@ def _memory_check(tgt: Target, container: dict[str, Any], where: list[Any]) -> l
 def instrument_documents(app_docs: list[Any], mode: str, spec_files: list[str], sets: list[str], force: bool = False) -> tuple[list[Any], list[Problem]]:
     tgt, problems = target(mode, spec_files, sets)
     apps = tgt.plan.spec.apps
-    if apps.expected_rate:
-        batch = appsizing.SdkBatch(appsizing.parse_duration(apps.batch.interval), apps.batch.max_queue, apps.batch.max_batch, appsizing.parse_duration(apps.batch.export_timeout))
-        problems += appsizing.check_sdk(batch, appsizing.parse_rate(apps.expected_rate), appsizing.parse_size(apps.span_size)).problems
+    batch = appsizing.SdkBatch(appsizing.parse_duration(apps.batch.interval), apps.batch.max_queue, apps.batch.max_batch, appsizing.parse_duration(apps.batch.export_timeout))
+    rate = appsizing.parse_rate(apps.expected_rate) if apps.expected_rate else None
+    problems += appsizing.check_sdk(batch, rate, appsizing.parse_size(apps.span_size)).problems
     collector_names = {tgt.plan.spec.sidecar.container_name}
     out: list[Any] = []
     touched = 0
