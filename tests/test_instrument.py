@@ -193,3 +193,40 @@ def test_instrumented_workloads_pass_kubeconform(tmp_path):
     code, resources = kubeconform(result.out, _versions()[0])
     assert code == 0, resources
     assert resources[-1]["summary"].get("valid") == len(KINDS)
+
+
+@pytest.mark.tools
+def test_kustomize_component_gives_the_env_instrument_gives(tmp_path):
+    """kustomize build with components/instrument-agent: the container named app gets the same
+    SDK settings as `otelgen instrument -f app.yaml --spec examples/agent-default.yaml`, the
+    service name from the pod's label (downward API), the container's own variables kept; kubeconform passes."""
+    import os
+
+    from test_kustomize import EX, TREE, kustomize_build
+
+    kinds = ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"]
+    docs = [_workload(k, f"shop-{k.lower()}") for k in kinds]
+    for doc in docs:
+        _containers(doc)[0]["env"] = [{"name": "DB", "value": "x"}]
+    (tmp_path / "app.yaml").write_text(yaml.safe_dump_all(docs))
+    (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump({
+        "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+        "resources": ["app.yaml"], "components": [os.path.relpath(TREE / "components/instrument-agent", tmp_path)],
+    }))
+    manifest = kustomize_build(tmp_path)
+    built = [d for d in yaml.safe_load_all(manifest) if d]
+    instrumented, _ = _instrument(tmp_path, docs, "--spec", str(EX / "agent-default.yaml"))
+    labels = {"metadata.labels['app.kubernetes.io/name']": "shop"}
+    for got, want in zip(sorted(built, key=lambda d: d["kind"]), sorted(instrumented, key=lambda d: d["kind"])):
+        app, other = _containers(got)
+        assert "env" not in other, "only the container named app is patched"
+        assert {"name": "DB", "value": "x"} in app["env"]  # kept (the strategic merge puts the patch's entries first)
+        got_env = expand(app["env"], {**DOWNWARD, **labels})
+        assert got_env.pop("DB") == "x"
+        want_env = expand(_containers(want)[0]["env"], DOWNWARD)
+        assert want_env.pop("DB") == "x"
+        attr = ATTR[got["kind"]]
+        want_env["OTEL_RESOURCE_ATTRIBUTES"] = ",".join(kv for kv in want_env["OTEL_RESOURCE_ATTRIBUTES"].split(",") if not kv.startswith(attr + "="))
+        assert got_env == want_env
+    code, resources = kubeconform(manifest, _versions()[0])
+    assert code == 0, resources

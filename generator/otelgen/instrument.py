@@ -234,3 +234,47 @@ def instrument_file(app_path: str, mode: str, spec_files: list[str], sets: list[
     data, source = load.read_source(app_path)
     docs = yamlio.load_documents(data, source)
     return instrument_documents(docs, mode, spec_files, sets, force)
+
+
+# ---------------------------------------------------------------- Kustomize component
+
+#: the component patches the container of this name (strategic merge patches need one)
+COMPONENT_CONTAINER = "app"
+COMPONENT_KINDS = {
+    "Deployment": ("apps/v1", ("spec", "template")),
+    "StatefulSet": ("apps/v1", ("spec", "template")),
+    "DaemonSet": ("apps/v1", ("spec", "template")),
+    "Job": ("batch/v1", ("spec", "template")),
+    "CronJob": ("batch/v1", ("spec", "jobTemplate", "spec", "template")),
+}
+
+
+def component_env(tgt: Target, container_name: str = COMPONENT_CONTAINER) -> list[dict[str, Any]]:
+    """The env `instrument` writes, with what a Component cannot know per workload taken
+    from the pod instead: the service name from its app.kubernetes.io/name label (downward
+    API), and no k8s.<kind>.name (the agent's k8s_attributes adds it)."""
+    env = [e for e in container_env(tgt, "Pod", "", "", container_name)]
+    for entry in env:
+        if entry["name"] == "OTEL_SERVICE_NAME":
+            entry.pop("value")
+            entry["valueFrom"] = {"fieldRef": {"apiVersion": "v1", "fieldPath": f"metadata.labels['{SERVICE_NAME_LABELS[0]}']"}}
+    return env
+
+
+def kustomize_component(mode: str, spec_files: list[str], sets: list[str]) -> dict[str, str]:
+    """A Kustomize Component: one strategic-merge patch per workload kind adding the env
+    to the container named ``app`` (kustomize cannot patch every container of any name)."""
+    tgt, _ = target(mode, spec_files, sets)
+    env = component_env(tgt)
+    files: dict[str, str] = {}
+    patches = []
+    for kind, (api_version, path) in COMPONENT_KINDS.items():
+        node: dict[str, Any] = {"spec": {"containers": [{"name": COMPONENT_CONTAINER, "env": env}]}}
+        for key in reversed(path):
+            node = {key: node}
+        name = f"patch-{kind.lower()}.yaml"
+        files[name] = yamlio.dump({"apiVersion": api_version, "kind": kind, "metadata": {"name": "any"}, **node})
+        patches.append({"path": name, "target": {"kind": kind}})
+    header = {"apiVersion": "kustomize.config.k8s.io/v1alpha1", "kind": "Component"}
+    files["kustomization.yaml"] = yamlio.dump({**header, "patches": patches})
+    return files
