@@ -321,8 +321,17 @@ SEMANTIC_ERRORS = {
     "E015 literal credential": ({"mode": "gateway", "exporters": {"otlp": {"endpoint": "x:4317", "headers": {"Authorization": "Bearer abc"}}}}, "error E015 spec.exporters.otlp.headers: literal credential in header 'Authorization'"),
     "E010 undefined exporter": ({"mode": "gateway", "pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["otlp/bakend"]}}}, "error E010 spec.pipelines.traces.exporters[0]: 'otlp/bakend' is not defined under spec.exporters or spec.connectors (hint: defined: otlp)"),
     "E013 batch before sampler": ({"mode": "gateway", "processors": {"batch": {}, "tail_sampling": {"policies": [{"name": "a", "type": "always_sample"}]}}, "pipelines": {"traces": {"receivers": ["otlp"], "processors": ["batch", "tail_sampling"], "exporters": ["otlp"]}}}, "error E013 spec.pipelines.traces.processors[2]: batch runs before tail_sampling"),
+    "E004 file exporter under the config mount": ({"mode": "gateway", "exporters": {"file": {"path": "/conf/out.jsonl"}}, "pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["file"]}}}, "error E004 spec.exporters.file: path '/conf/out.jsonl': the file needs a directory of its own"),
     "E014 port twice": ({"mode": "gateway", "receivers": {"zipkin": {"port": 4317}}, "pipelines": {"traces": {"receivers": ["otlp", "zipkin"], "exporters": ["otlp"]}}}, "error E014"),
 }
+
+
+@pytest.mark.tools
+def test_parity_on_json_exporters(tmp_path):
+    """otlp_http encoding: json and a rotating file exporter render the same both ways."""
+    spec = {"mode": "gateway", "exporters": {"otlp_http/json": {"endpoint": "https://logs.example.com", "encoding": "json"}, "file/archive": {"path": "/var/otel/out/spans.jsonl", "rotation": {"max_megabytes": 10, "max_days": 1, "max_backups": 2}}},
+            "pipelines": {"logs": {"receivers": ["otlp"], "exporters": ["otlp_http/json"]}, "traces": {"receivers": ["otlp"], "exporters": ["file/archive"]}}}
+    assert_parity(tmp_path, {"name": "gw", "namespace": "obs"}, spec)
 
 
 @pytest.mark.parametrize("case", sorted(SEMANTIC_ERRORS))
