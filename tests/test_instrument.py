@@ -99,9 +99,12 @@ def test_service_name_precedence(tmp_path):
     b["spec"]["template"]["metadata"]["labels"] = {"app": "legacy"}
     c = _workload("Deployment", "c")
     c["spec"]["template"]["metadata"]["labels"] = {"tier": "web"}
-    out, _ = _instrument(tmp_path, [a, b, c])
-    names = [_env(_containers(d)[0])["OTEL_SERVICE_NAME"]["value"] for d in out]
-    assert names == ["shop", "legacy", "c"]
+    d = _workload("Deployment", "d")
+    d["metadata"]["labels"] = {"app.kubernetes.io/name": "checkout"}
+    d["spec"]["template"]["metadata"]["labels"] = {"app": "legacy"}
+    out, _ = _instrument(tmp_path, [a, b, c, d])
+    names = [_env(_containers(x)[0])["OTEL_SERVICE_NAME"]["value"] for x in out]
+    assert names == ["shop", "legacy", "c", "checkout"]
 
 
 def test_batch_settings_and_protocol_from_the_spec(tmp_path):

@@ -115,9 +115,10 @@ def sdk_settings(plan: Plan) -> dict[str, str]:
 
 
 def service_name(doc: dict[str, Any], template_meta: dict[str, Any]) -> str:
-    for labels in (template_meta.get("labels") or {}, (doc.get("metadata") or {}).get("labels") or {}):
-        for key in SERVICE_NAME_LABELS:
-            if labels.get(key):
+    label_sets = (template_meta.get("labels") or {}, (doc.get("metadata") or {}).get("labels") or {})
+    for key in SERVICE_NAME_LABELS:  # app.kubernetes.io/name on the pod or the workload, then app
+        for labels in label_sets:
+            if isinstance(labels, dict) and labels.get(key):
                 return str(labels[key])
     return str((doc.get("metadata") or {}).get("name") or "unknown_service")
 
