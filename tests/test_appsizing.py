@@ -230,3 +230,16 @@ def test_stall_tolerance_matches_the_sdk():
         finally:
             exporter.gate.set()
             provider.shutdown()
+
+
+def test_validate_tells_the_guide_case_from_the_spec(tmp_path):
+    spec = write_spec(tmp_path, "spec:\n  mode: gateway\n  apps:\n    batch: {interval: 5m, maxQueue: 2048, maxBatch: 512}\n")
+    result = run_cli("validate", spec)
+    assert result.code == 0
+    assert f"{spec}: warning W110 spec.apps.batch.interval: interval 5m holds only below 1.71 spans/s per process (maxBatch 512 / 5m)" in result.err
+    rated = write_spec(tmp_path, "spec:\n  mode: gateway\n  apps:\n    batch: {interval: 5m}\n    expectedRate: 50k/s\n", "rated.yaml")
+    result = run_cli("validate", rated)
+    ids = sorted({line.split()[2] for line in result.err.splitlines()})
+    assert ids == ["W110", "W111", "W114"], result.err
+    plain = write_spec(tmp_path, "spec:\n  mode: gateway\n", "plain.yaml")
+    assert run_cli("validate", plain).err == ""  # defaults: nothing to say

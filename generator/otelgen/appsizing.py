@@ -342,3 +342,18 @@ def size_report(mode: str | None, files: list[str], sets: list[str], rate: str |
     lines.append(f"collector ({plan.mode} {plan.name}, per pod){': ' + human_rate(coll_per_s) if coll_per_s else ''}")
     lines += [f"  {line}" for line in coll.lines]
     return lines, sdk.problems + coll.problems
+
+
+def plan_warnings(plan) -> list[Problem]:
+    """What `otelgen validate` adds for spec.apps: the SDK check (W110-W112), and the
+    collector check (W114) once a rate says how full the batches are."""
+    apps = plan.spec.apps
+    batch = SdkBatch(parse_duration(apps.batch.interval), apps.batch.max_queue, apps.batch.max_batch, parse_duration(apps.batch.export_timeout))
+    rate = parse_rate(apps.expected_rate) if apps.expected_rate else None
+    item_bytes = parse_size(apps.span_size)
+    problems = check_sdk(batch, rate, item_bytes).problems
+    coll_rate = parse_rate(apps.collector_rate) if apps.collector_rate else rate
+    if coll_rate is not None:
+        limit, limit_pct, spike_pct, batch_size, timeout, queues = collector_inputs(plan)
+        problems += check_collector(limit, limit_pct, spike_pct, batch_size, timeout, queues, coll_rate, item_bytes).problems
+    return problems
