@@ -6,6 +6,7 @@ tests/test_kubeconform.py), carrying exactly the plain render's collector config
 from __future__ import annotations
 
 import pytest
+import yaml
 
 from conftest import EXAMPLES, by_kind, collector_config, container, run_cli, write_spec
 from test_kubeconform import _versions, kubeconform
@@ -136,3 +137,16 @@ def test_operator_output_is_deterministic_whatever_the_key_order(tmp_path):
     a = write_spec(tmp_path, "spec:\n  apps: {protocol: grpc, expectedRate: 2/s}\n  scaling: {replicas: 3}\n", "a.yaml")
     b = write_spec(tmp_path, "spec:\n  scaling: {replicas: 3}\n  apps: {expectedRate: 2/s, protocol: grpc}\n", "b.yaml")
     assert run_cli("render", "gateway", "-f", a, "--format", "operator").out == run_cli("render", "gateway", "-f", b, "--format", "operator").out
+
+
+@pytest.mark.parametrize("mode", ["agent", "gateway"])
+def test_otelgen_import_reads_its_own_operator_output_back(tmp_path, mode):
+    """`otelgen import` of the OpenTelemetryCollector gives a spec that renders the same config."""
+    cr = run_cli("render", mode, "--format", "operator")
+    assert cr.code == 0, cr.err
+    path = write_spec(tmp_path, cr.out, "cr.yaml")
+    imported = run_cli("import", path)
+    assert imported.code == 0, imported.err
+    again = run_cli("render", "-f", write_spec(tmp_path, imported.out, "imported.yaml"), "--config-only")
+    assert again.code == 0, again.err
+    assert yaml.safe_load(again.out) == yaml.safe_load(run_cli("render", mode, "--config-only").out)
