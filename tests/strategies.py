@@ -342,7 +342,7 @@ def _settings(draw, mode: str, spec: dict) -> dict:
     if mode != "sidecar" and draw(st.booleans()):
         out["serviceMonitor"] = draw(st.sampled_from([{"enabled": True}, {"enabled": True, "interval": "10s", "labels": {"release": "prometheus"}}, {"enabled": False}]))
     if draw(st.booleans()):
-        out["service"] = {"type": draw(literals(model.ServiceSettings, "type")), "internalTrafficPolicy": draw(literals(model.ServiceSettings, "internal_traffic_policy")), **draw(st.sampled_from([{}, {"annotations": {"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}}]))}
+        out["service"] = {"type": draw(literals(model.ServiceSettings, "type")), "internalTrafficPolicy": draw(literals(model.ServiceSettings, "internal_traffic_policy")), "hostPorts": draw(st.booleans()), **draw(st.sampled_from([{}, {"annotations": {"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}}]))}
     if draw(st.booleans()):
         out["telemetry"] = {"logLevel": draw(literals(model.Telemetry, "log_level")), **draw(st.sampled_from([{}, {"metricsPort": 8889}]))}
     if draw(st.booleans()):

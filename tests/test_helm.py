@@ -334,6 +334,13 @@ def test_parity_on_json_exporters(tmp_path):
     assert_parity(tmp_path, {"name": "gw", "namespace": "obs"}, spec)
 
 
+@pytest.mark.tools
+@pytest.mark.parametrize("mode", ["agent", "gateway"])
+def test_parity_on_host_ports(tmp_path, mode):
+    """service.hostPorts: the agent's receiver ports become hostPorts both ways (ignored off agents)."""
+    assert_parity(tmp_path, {"name": "otel", "namespace": "obs"}, {"mode": mode, "service": {"hostPorts": True}, "receivers": {"zipkin": {}}, "pipelines": {"traces": {"receivers": ["otlp", "zipkin"], "exporters": ["otlp"]}}})
+
+
 @pytest.mark.parametrize("case", sorted(SEMANTIC_ERRORS))
 def test_semantic_errors_fail_like_otelgen(case, tmp_path):
     """The checks the templates repeat fail with otelgen's ID and path (and otelgen agrees)."""

@@ -129,6 +129,26 @@ def test_targets(tmp_path):
     assert "warning W115" in err
 
 
+def test_node_ip_and_host_port_route(tmp_path):
+    out, _ = _instrument(tmp_path, [_workload("Deployment")], "--via", "host-ip", "--set", "service.hostPorts=true")
+    env = _containers(out[0])[0]["env"]
+    names = [e["name"] for e in env]
+    assert names.index("OTELGEN_HOST_IP") < names.index("OTEL_EXPORTER_OTLP_ENDPOINT")
+    assert _env(_containers(out[0])[0])["OTELGEN_HOST_IP"]["valueFrom"]["fieldRef"]["fieldPath"] == "status.hostIP"
+    assert expand(env, {**DOWNWARD, "status.hostIP": "10.0.0.7"})["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://10.0.0.7:4317"
+    # and the agent rendered from the same spec opens exactly that port on the node
+    agent = run_cli("render", "agent", "--set", "service.hostPorts=true")
+    ports = [o for o in agent.objects() if o["kind"] == "DaemonSet"][0]["spec"]["template"]["spec"]["containers"][0]["ports"]
+    assert {p["name"]: p.get("hostPort") for p in ports} == {"otlp-grpc": 4317, "otlp-http": 4318, "health": None, "metrics": None}
+    app = write_spec(tmp_path, yaml.safe_dump(_workload("Deployment")), "one.yaml")
+    result = run_cli("instrument", "-f", app, "--via", "host-ip")
+    assert result.code == 2 and result.err.startswith("error E024 spec.service.hostPorts: the agent opens no hostPort 4317")
+    result = run_cli("instrument", "-f", app, "--via", "host-ip", "--to", "gateway")
+    assert result.code == 2 and "error E024 --via" in result.err
+    gw = run_cli("render", "gateway", "--set", "service.hostPorts=true")
+    assert "hostPort" not in gw.out  # agents only
+
+
 def test_after_inject_the_sidecar_itself_is_left_alone(tmp_path):
     app = write_spec(tmp_path, yaml.safe_dump(_workload("Deployment")), "app.yaml")
     injected = run_cli("inject", "-f", app)
@@ -186,6 +206,14 @@ def test_no_otlp_receiver_for_the_protocol_is_an_error(tmp_path):
     app = write_spec(tmp_path, yaml.safe_dump(_workload("Deployment")), "app.yaml")
     result = run_cli("instrument", "-f", app, "--set", "receivers.otlp.protocols.http.enabled=false", "--set", "apps.protocol=http/protobuf")
     assert result.code == 2 and "error E023" in result.err and result.out == ""
+
+
+@pytest.mark.tools
+def test_agent_with_host_ports_passes_kubeconform():
+    result = run_cli("render", "agent", "--set", "service.hostPorts=true")
+    assert result.code == 0, result.err
+    code, resources = kubeconform(result.out, _versions()[0])
+    assert code == 0, resources
 
 
 @pytest.mark.tools

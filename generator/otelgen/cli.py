@@ -74,6 +74,7 @@ INSTRUMENT_EXAMPLES = """\
 examples:
   otelgen instrument -f app.yaml | kubectl apply -f -                # to the node's agent
   otelgen instrument -f app.yaml --to gateway --spec gateway.yaml
+  otelgen instrument -f app.yaml --via host-ip --set service.hostPorts=true  # node IP + the agent's hostPort
   otelgen inject -f app.yaml | otelgen instrument -f - --to sidecar  # sidecar on localhost
   otelgen instrument -f app.yaml --set apps.batch.interval=10s --set apps.protocol=http/protobuf
 
@@ -128,6 +129,7 @@ def _parser() -> argparse.ArgumentParser:
     instrument.add_argument("-f", "--file", dest="app", required=True, metavar="APP_YAML", help="app manifest (multi-document YAML, - for stdin)")
     instrument.add_argument("--to", dest="target", choices=["agent", "gateway", "sidecar"], default="agent", help="where the apps send: the node's agent (default), the gateway, or a sidecar on localhost")
     _spec_args(instrument, "--spec")
+    instrument.add_argument("--via", choices=["service", "host-ip"], default="service", help="agent route: its Service with internalTrafficPolicy Local (default), or the node's IP (status.hostIP) and the agent's hostPort (needs service.hostPorts: true in the agent spec)")
     instrument.add_argument("--force", action="store_true", help="replace OTEL_* variables the containers already set (default: keep them, warning W116)")
 
     validate = sub.add_parser("validate", help="check specs without rendering", description="Validate otelgen specs (schema and semantic checks).", epilog=VALIDATE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -211,7 +213,7 @@ def cmd_inject(args: argparse.Namespace) -> int:
 def cmd_instrument(args: argparse.Namespace) -> int:
     from otelgen import instrument, yamlio
 
-    documents, warnings = instrument.instrument_file(args.app, args.target, args.files, args.sets, args.force)
+    documents, warnings = instrument.instrument_file(args.app, args.target, args.files, args.sets, args.force, args.via)
     _report(warnings)
     sys.stdout.write(yamlio.dump_all(documents))
     return EXIT_OK

@@ -57,12 +57,17 @@ BATCH_PREFIXES = ("OTEL_BSP", "OTEL_BLRP")
 OTLP_PORT = {"grpc": "grpc", "http/protobuf": "http"}
 
 
+VIAS = ("service", "host-ip")
+HOST_IP = ("OTELGEN_HOST_IP", "status.hostIP")
+
+
 @dataclass(frozen=True)
 class Target:
     mode: str
     endpoint: str
     protocol: str
     plan: Plan
+    host_ip: bool = False  # the endpoint is the node's IP (hostPort), from OTELGEN_HOST_IP
 
 
 def otlp_port(plan: Plan, protocol: str) -> int:
@@ -76,13 +81,20 @@ def otlp_port(plan: Plan, protocol: str) -> int:
     raise SpecError([error("E023", ["spec", "receivers"], f"the {plan.mode} has no otlp receiver with {which} enabled, so apps cannot send {protocol} to it", f"add an otlp receiver, or set apps.protocol to the protocol it serves")])
 
 
-def target(mode: str, spec_files: list[str], sets: list[str]) -> tuple[Target, list[Problem]]:
-    from otelgen.manifests import naming, service
+def target(mode: str, spec_files: list[str], sets: list[str], via: str = "service") -> tuple[Target, list[Problem]]:
+    from otelgen.manifests import naming, service, workload
 
     plan = build_plan(load.load(mode, spec_files, sets))
     protocol = plan.spec.apps.protocol
     port = otlp_port(plan, protocol)
     warnings = list(plan.warnings)
+    if via == "host-ip":
+        if plan.mode != "agent":
+            raise SpecError([error("E024", ["--via"], f"--via host-ip sends to the node's IP, which only an agent (one per node) listens on; this is a {plan.mode}", "use --to agent, or --via service")])
+        if not any(p.get("hostPort") == port for p in workload.container_ports(plan)):
+            raise SpecError([error("E024", ["spec", "service", "hostPorts"], f"the agent opens no hostPort {port}, so apps cannot reach it on their node's IP", "set service.hostPorts: true in the agent's spec (and render the agent with it), or use --via service")])
+        scheme = "https" if plan.server_tls else "http"
+        return Target(plan.mode, f"{scheme}://$({HOST_IP[0]}):{port}", protocol, plan, host_ip=True), warnings
     if plan.mode == "sidecar":
         host, scheme = "localhost", "http"
     else:
@@ -91,7 +103,7 @@ def target(mode: str, spec_files: list[str], sets: list[str]) -> tuple[Target, l
         if plan.mode == "agent":
             svc = service.services(plan)[0]
             if svc["spec"].get("internalTrafficPolicy") != "Local":
-                warnings.append(warning("W115", ["spec", "service", "internalTrafficPolicy"], f"the agent Service {svc['metadata']['name']} routes cluster-wide, so an app may send to an agent on another node (its k8s_attributes then tags nothing)", "leave service.internalTrafficPolicy unset (Local for agents)"))
+                warnings.append(warning("W115", ["spec", "service", "internalTrafficPolicy"], f"the agent Service {svc['metadata']['name']} routes cluster-wide, so an app may send to an agent on another node (its k8s_attributes then tags nothing)", "leave service.internalTrafficPolicy unset (Local for agents), or use --via host-ip"))
     return Target(plan.mode, f"{scheme}://{host}:{port}", protocol, plan), warnings
 
 
@@ -124,7 +136,8 @@ def service_name(doc: dict[str, Any], template_meta: dict[str, Any]) -> str:
 
 
 def container_env(tgt: Target, kind: str, workload_name: str, svc_name: str, container_name: str) -> list[dict[str, Any]]:
-    env: list[dict[str, Any]] = [{"name": name, "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": path}}} for name, path, _ in DOWNWARD]
+    helpers = [(name, path) for name, path, _ in DOWNWARD] + ([HOST_IP] if tgt.host_ip else [])
+    env: list[dict[str, Any]] = [{"name": name, "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": path}}} for name, path in helpers]
     attrs = [f"{attr}=$({name})" for name, _, attr in DOWNWARD]
     attrs.append(f"k8s.container.name={container_name}")
     if kind in WORKLOAD_ATTRIBUTE:
@@ -191,8 +204,8 @@ def _memory_check(tgt: Target, container: dict[str, Any], where: list[Any]) -> l
     return []
 
 
-def instrument_documents(app_docs: list[Any], mode: str, spec_files: list[str], sets: list[str], force: bool = False) -> tuple[list[Any], list[Problem]]:
-    tgt, problems = target(mode, spec_files, sets)
+def instrument_documents(app_docs: list[Any], mode: str, spec_files: list[str], sets: list[str], force: bool = False, via: str = "service") -> tuple[list[Any], list[Problem]]:
+    tgt, problems = target(mode, spec_files, sets, via)
     apps = tgt.plan.spec.apps
     batch = appsizing.SdkBatch(appsizing.parse_duration(apps.batch.interval), apps.batch.max_queue, apps.batch.max_batch, appsizing.parse_duration(apps.batch.export_timeout))
     rate = appsizing.parse_rate(apps.expected_rate) if apps.expected_rate else None
@@ -231,10 +244,10 @@ def instrument_documents(app_docs: list[Any], mode: str, spec_files: list[str], 
     return out, problems
 
 
-def instrument_file(app_path: str, mode: str, spec_files: list[str], sets: list[str], force: bool = False) -> tuple[list[Any], list[Problem]]:
+def instrument_file(app_path: str, mode: str, spec_files: list[str], sets: list[str], force: bool = False, via: str = "service") -> tuple[list[Any], list[Problem]]:
     data, source = load.read_source(app_path)
     docs = yamlio.load_documents(data, source)
-    return instrument_documents(docs, mode, spec_files, sets, force)
+    return instrument_documents(docs, mode, spec_files, sets, force, via)
 
 
 # ---------------------------------------------------------------- Kustomize component

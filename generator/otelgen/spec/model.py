@@ -281,6 +281,7 @@ class ServiceSettings(Model):
     type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = "ClusterIP"
     annotations: dict[str, str] = Field(default_factory=dict)
     internal_traffic_policy: Literal["Cluster", "Local"] | None = Field(default=None, description="Default: Local for agents (send to the agent on your node).")
+    host_ports: bool = Field(default=False, description="Agents only: also open each receiver port as a hostPort on its node, so apps can send to their node's IP (status.hostIP; otelgen instrument --via host-ip). Off by default: the Service with internalTrafficPolicy Local reaches the same agent without binding node ports.")
 
 
 class Sidecar(Model):
