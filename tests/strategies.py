@@ -28,7 +28,7 @@ SIGNALS = ["traces", "metrics", "logs", "traces/sampled", "metrics/red"]
 EXPORTER_CONFIG = {
     "otlp": {"endpoint": "gw.obs:4317"},
     "otlp/backup": {"endpoint": "backup.obs:4317", "tls": {"insecure": True}},
-    "otlp_http": {"endpoint": "https://otlp.example.com"},
+    "otlp_http": {"endpoint": "https://otlp.example.com", "encoding": "json"},
     "debug": {},
     "file": {"path": "/data/out.json"},
     "loadbalancing": {"resolver": {"dns": {"hostname": "gw-headless.obs"}}},
@@ -154,6 +154,7 @@ EXPORTER_CHOICES = {
     "otlp_http/vendor": st.sampled_from([
         {"endpoint": "https://otlp.vendor.example.com/v1", "headers": {"x-api-key": SECRET, "authorization": {"secretRef": {"name": "vendor", "key": "auth"}, "prefix": "Bearer "}, "x-team": "obs"}},
         {"endpoint": "http://collector.local:4318", "tls": {"insecure": True}},
+        {"endpoint": "https://json-only.example.com", "encoding": "json"},
     ]),
     "otlp_http/auth": st.just({"endpoint": "https://ingest.example.com:8443", "authenticator": "bearertokenauth/backend", "sending_queue": {"storage": "file_storage/queue"}}),
     "debug": st.sampled_from([{}, {"verbosity": "detailed", "sampling_initial": 5}]),
@@ -355,7 +356,7 @@ def _settings(draw, mode: str, spec: dict) -> dict:
     if mode != "sidecar" and draw(st.booleans()):
         out["serviceMonitor"] = draw(st.sampled_from([{"enabled": True}, {"enabled": True, "interval": "10s", "labels": {"release": "prometheus"}}, {"enabled": False}]))
     if draw(st.booleans()):
-        out["service"] = {"type": draw(literals(model.ServiceSettings, "type")), "internalTrafficPolicy": draw(literals(model.ServiceSettings, "internal_traffic_policy")), **draw(st.sampled_from([{}, {"annotations": {"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}}]))}
+        out["service"] = {"type": draw(literals(model.ServiceSettings, "type")), "internalTrafficPolicy": draw(literals(model.ServiceSettings, "internal_traffic_policy")), "hostPorts": draw(st.booleans()), **draw(st.sampled_from([{}, {"annotations": {"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}}]))}
     if draw(st.booleans()):
         out["telemetry"] = {"logLevel": draw(literals(model.Telemetry, "log_level")), **draw(st.sampled_from([{}, {"metricsPort": 8889}]))}
     if draw(st.booleans()):
@@ -365,5 +366,10 @@ def _settings(draw, mode: str, spec: dict) -> dict:
             {"annotations": {"team": "obs"}, "labels": {"tier": "telemetry"}, "nodeSelector": {"kubernetes.io/os": "linux", "a": "b"}},
             {"tolerations": [{"operator": "Exists"}, {"key": "dedicated", "operator": "Equal", "value": "obs", "effect": draw(literals(model.Toleration, "effect")), "tolerationSeconds": 60}], "priorityClassName": "system-node-critical"},
             {"env": [{"name": "BACKEND", "value": "b:4317"}, {"name": "TOKEN", "secretRef": {"name": "s", "key": "t"}}, {"name": "GOMEMLIMIT", "value": "100MiB"}], "runAsUser": 2000, "terminationGracePeriodSeconds": 60},
+        ]))
+    if draw(st.booleans()):  # SDK-side settings: they change no collector object (instrument, size, Instrumentation use them)
+        out["apps"] = draw(st.sampled_from([
+            {"protocol": "http/protobuf", "batch": {"interval": "5m", "maxQueue": 2048, "maxBatch": 512}, "expectedRate": "50k/s"},
+            {"batch": {"interval": "500ms", "exportTimeout": "10s"}, "spanSize": "2KiB", "collectorRate": "3000/min", "propagators": ["tracecontext"], "sampler": {"type": "parentbased_traceidratio", "argument": "0.5"}},
         ]))
     return out

@@ -331,8 +331,24 @@ SEMANTIC_ERRORS = {
     "E060 memory too small": ({"mode": "gateway", "resources": {"size": "none", "limits": {"memory": "64Mi"}}}, "error E060 spec.resources.limits.memory: memory limit 64Mi is below 128Mi"),
     "E060 memory absurd": ({"mode": "gateway", "resources": {"size": "none", "limits": {"memory": "100Ei"}}}, "error E060 spec.resources.limits.memory: memory limit 100Ei is above 1Ti"),
     "E062 selector label": ({"mode": "agent", "pod": {"labels": {"app.kubernetes.io/component": "x"}}}, "error E062 spec.pod.labels.app.kubernetes.io/component: pod label 'app.kubernetes.io/component' is part of the workload's selector"),
+    "E004 file exporter under the config mount": ({"mode": "gateway", "exporters": {"file": {"path": "/conf/out.jsonl"}}, "pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["file"]}}}, "error E004 spec.exporters.file: path '/conf/out.jsonl': the file needs a directory of its own"),
     "E014 port twice": ({"mode": "gateway", "receivers": {"zipkin": {"port": 4317}}, "pipelines": {"traces": {"receivers": ["otlp", "zipkin"], "exporters": ["otlp"]}}}, "error E014"),
 }
+
+
+@pytest.mark.tools
+def test_parity_on_json_exporters(tmp_path):
+    """otlp_http encoding: json and a rotating file exporter render the same both ways."""
+    spec = {"mode": "gateway", "exporters": {"otlp_http/json": {"endpoint": "https://logs.example.com", "encoding": "json"}, "file/archive": {"path": "/var/otel/out/spans.jsonl", "rotation": {"max_megabytes": 10, "max_days": 1, "max_backups": 2}}},
+            "pipelines": {"logs": {"receivers": ["otlp"], "exporters": ["otlp_http/json"]}, "traces": {"receivers": ["otlp"], "exporters": ["file/archive"]}}}
+    assert_parity(tmp_path, {"name": "gw", "namespace": "obs"}, spec)
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize("mode", ["agent", "gateway"])
+def test_parity_on_host_ports(tmp_path, mode):
+    """service.hostPorts: the agent's receiver ports become hostPorts both ways (ignored off agents)."""
+    assert_parity(tmp_path, {"name": "otel", "namespace": "obs"}, {"mode": mode, "service": {"hostPorts": True}, "receivers": {"zipkin": {}}, "pipelines": {"traces": {"receivers": ["otlp", "zipkin"], "exporters": ["otlp"]}}})
 
 
 @pytest.mark.parametrize("case", sorted(SEMANTIC_ERRORS))

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from otelgen import helmchart
+from otelgen import helmchart, instrument
 from otelgen import kustomize as k
 from otelgen.render import write_files
 from otelgen.schema import SCHEMA_FILE, spec_schema_text
@@ -42,6 +42,7 @@ suite fails when it drifts.
 | components/hpa | HorizontalPodAutoscaler; removes the Deployment's fixed replicas |
 | components/tls-cert-manager | receiver TLS: cert-manager Certificate (ClusterIssuer `otel-ca`), Secret volume, TLS in the config |
 | components/sidecar | adds the collector as a native sidecar (Kubernetes >= 1.29) to every Deployment, StatefulSet and DaemonSet; set `namespace:` in the kustomization that uses it |
+| components/instrument-agent | points the OpenTelemetry SDK of the container named `app` in every Deployment, StatefulSet, DaemonSet, Job and CronJob at the node's agent (OTEL_* env, as `otelgen instrument`; service name from the pod's `app.kubernetes.io/name` label) |
 | overlays/dev | namespace, 1 replica, small resources, dev exporter endpoint |
 | overlays/production | namespace, large resources, autoscaling, NetworkPolicy, production exporter endpoint |
 
@@ -68,6 +69,7 @@ def kustomize_tree() -> dict[str, str]:
     put("components/hpa", k.difference_files(base_gateway, k.plan_for(gateway, NO_NETWORK_POLICY + AUTOSCALING), k.COMPONENT, []))
     put("components/tls-cert-manager", k.difference_files(base_gateway, k.plan_for(gateway, NO_NETWORK_POLICY + CERT_MANAGER), k.COMPONENT, []))
     put("components/sidecar", k.sidecar_component(k.plan_for([str(EX / "sidecar.yaml")], [])))
+    put("components/instrument-agent", instrument.kustomize_component("agent", [str(EX / "agent-default.yaml")], []))
     put("overlays/dev", k.difference_files(base_gateway, k.plan_for(gateway + [str(EX / "overlays/dev.yaml")], NO_NETWORK_POLICY), k.KUSTOMIZATION, ["../../base/gateway"]))
     with_components = k.plan_for(gateway, NETWORK_POLICY + AUTOSCALING)
     production = k.plan_for(gateway + [str(EX / "overlays/production.yaml")], NETWORK_POLICY + AUTOSCALING)

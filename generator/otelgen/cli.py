@@ -44,11 +44,13 @@ examples:
   otelgen render agent -f my-agent.yaml -o out/   # one file per object, written atomically
   otelgen render sidecar --set exporters.otlp.endpoint=gw.obs:4317
   otelgen inject -f app-deployment.yaml           # add the collector sidecar to an app
+  otelgen instrument -f app-deployment.yaml       # point the app's SDK at the node agent
   otelgen validate examples/*.yaml                # check specs in CI
   otelgen lint collector.yaml k8s/*.yaml          # find what breaks existing deployments
   otelgen import collector.yaml -o spec.yaml      # bring an existing config into a spec
   otelgen kustomize -f spec.yaml -o base/         # a Kustomize base for GitOps
   otelgen schema > otelgen-collector.json         # JSON Schema for editors and CI
+  otelgen size --rate 50k/s --interval 5m         # what SDK batching really does at that rate
   eval "$(otelgen completion bash)"               # tab completion (also zsh, fish)
 
 Exit codes: 0 ok, 1 findings (lint), 2 bad input or bad usage.
@@ -72,6 +74,7 @@ examples:
   otelgen render gateway -f base.yaml -f prod.yaml --set scaling.replicas=3
   otelgen render agent -f examples/agent-presets.yaml -o out/agent
   otelgen render gateway --config-only            # just the collector config
+  otelgen render agent --format operator          # OpenTelemetryCollector + Instrumentation CRs
 
 -f may be repeated: later files deep-merge over earlier ones (lists replace,
 null deletes). --set paths are relative to spec unless they start with
@@ -106,6 +109,31 @@ examples:
   otelgen lint --fix collector.yaml               # safe fixes in place, each printed
 
 Exit code: 0 clean, 1 findings at or above --fail-on, 2 unusable input.
+"""
+
+SIZE_EXAMPLES = """\
+examples:
+  otelgen size --rate 50k/s --interval 5m
+  otelgen size --interval 5m --max-queue 2048 --max-batch 512 --rate 20/s
+  otelgen size -f gateway.yaml --rate 200/s --collector-rate 40k/s
+
+Warnings W110-W114 on stderr (docs/errors.md); exit code 2 on bad input.
+"""
+
+INSTRUMENT_EXAMPLES = """\
+examples:
+  otelgen instrument -f app.yaml | kubectl apply -f -                # to the node's agent
+  otelgen instrument -f app.yaml --to gateway --spec gateway.yaml
+  otelgen instrument -f app.yaml --via host-ip --set service.hostPorts=true  # node IP + the agent's hostPort
+  otelgen inject -f app.yaml | otelgen instrument -f - --to sidecar  # sidecar on localhost
+  otelgen instrument -f app.yaml --set apps.batch.interval=10s --set apps.protocol=http/protobuf
+
+Adds OTEL_EXPORTER_OTLP_ENDPOINT/PROTOCOL, OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES
+(k8s.* from the downward API), OTEL_PROPAGATORS, OTEL_TRACES_SAMPLER and the batch
+settings (OTEL_BSP_*, OTEL_BLRP_*) to every container of every Deployment, StatefulSet,
+DaemonSet, ReplicaSet, Job, CronJob and Pod. The collector's name, namespace and ports
+come from the spec (--spec/--set, as for render). Existing OTEL_* values are kept
+(W116) unless --force. See docs/apps.md.
 """
 
 SCHEMA_EXAMPLES = """\
@@ -228,7 +256,8 @@ def _report(problems: Any, stream: Any = None) -> None:
 @spec_options("-f", "--file")
 @click.option("-o", "--output", metavar="DIR", shell_complete=_dirs, help="write one file per object into DIR (replaced atomically); default: one YAML stream on stdout")
 @click.option("--config-only", is_flag=True, help="print only the collector config")
-def render(mode: str | None, files: tuple[str, ...], sets: tuple[str, ...], output: str | None, config_only: bool) -> int:
+@click.option("--format", "output_format", type=click.Choice(["manifests", "operator"]), default="manifests", show_default=True, help="manifests: plain Kubernetes objects; operator: an OpenTelemetryCollector (v1beta1) and an Instrumentation (v1alpha1) for the OpenTelemetry Operator (docs/operator.md)")
+def render(mode: str | None, files: tuple[str, ...], sets: tuple[str, ...], output: str | None, config_only: bool, output_format: str) -> int:
     """Render the collector config and every Kubernetes object for agent, gateway or sidecar.
 
     MODE: agent (DaemonSet), gateway (Deployment) or sidecar; optional when the spec file sets spec.mode.
@@ -241,7 +270,10 @@ def render(mode: str | None, files: tuple[str, ...], sets: tuple[str, ...], outp
         _report(warnings)
         sys.stdout.write(yamlio.dump(config))
         return EXIT_OK
-    objects, warnings = rendering.render(mode, list(files), list(sets))
+    if output_format == "operator":
+        objects, warnings = rendering.render_operator(mode, list(files), list(sets))
+    else:
+        objects, warnings = rendering.render(mode, list(files), list(sets))
     _report(warnings)
     if output:
         names = rendering.write_directory(objects, output)
@@ -260,6 +292,25 @@ def inject(app: str, files: tuple[str, ...], sets: tuple[str, ...]) -> int:
     from otelgen import yamlio
 
     documents, warnings = injecting.inject_file(app, list(files), list(sets))
+    _report(warnings)
+    sys.stdout.write(yamlio.dump_all(documents))
+    return EXIT_OK
+
+
+@cli.command(section=GENERATE, epilog=INSTRUMENT_EXAMPLES, short_help="point the apps' OpenTelemetry SDKs at the collector (OTEL_* env vars)")
+@click.option("-f", "--file", "app", required=True, metavar="APP_YAML", shell_complete=_files, help="app manifest (multi-document YAML, - for stdin)")
+@click.option("--to", "target", type=click.Choice(MODES), default="agent", show_default=True, help="where the apps send: the node's agent, the gateway, or a sidecar on localhost")
+@spec_options("--spec")
+@click.option("--via", type=click.Choice(["service", "host-ip"]), default="service", show_default=True, help="agent route: its Service with internalTrafficPolicy Local, or the node's IP (status.hostIP) and the agent's hostPort (needs service.hostPorts: true in the agent spec)")
+@click.option("--force", is_flag=True, help="replace OTEL_* variables the containers already set (default: keep them, warning W116)")
+def instrument(app: str, target: str, files: tuple[str, ...], sets: tuple[str, ...], via: str, force: bool) -> int:
+    """Add the OpenTelemetry SDK environment variables (endpoint, protocol, service name,
+    k8s.* resource attributes, sampler, batch settings) to every app container of the
+    workloads in an app manifest."""
+    from otelgen import instrument as instrumenting
+    from otelgen import yamlio
+
+    documents, warnings = instrumenting.instrument_file(app, target, list(files), list(sets), force, via)
     _report(warnings)
     sys.stdout.write(yamlio.dump_all(documents))
     return EXIT_OK
@@ -322,6 +373,33 @@ def lint(paths: tuple[str, ...], target_version: str | None, fmt: str, fail_on: 
 
 
 # ---------------------------------------------------------------- commands: adopt
+
+
+@cli.command(section=CHECK, epilog=SIZE_EXAMPLES, short_help="what batching really does at a rate: app SDK and collector")
+@click.argument("mode", required=False, type=click.Choice(MODES), metavar="[MODE]")
+@spec_options("-f", "--file")
+@click.option("--rate", metavar="RATE", help="spans per second one app process finishes: 50k/s, 2/s, 3000/min")
+@click.option("--interval", metavar="DURATION", help="SDK schedule delay: 5m, 300s, 500ms (default 5s)")
+@click.option("--max-queue", type=int, metavar="N", help="SDK max queue size (default 2048)")
+@click.option("--max-batch", type=int, metavar="N", help="SDK max export batch size (default 512)")
+@click.option("--export-timeout", metavar="DURATION", help="SDK export timeout (default 30s)")
+@click.option("--span-size", metavar="BYTES", help="assumed memory per queued item (default 1KiB)")
+@click.option("--round-trip", metavar="DURATION", help="assumed duration of one export (default 10ms)")
+@click.option("--collector-rate", metavar="RATE", help="items per second into one collector pod (default: --rate)")
+def size(mode: str | None, files: tuple[str, ...], sets: tuple[str, ...], rate: str | None, interval: str | None, max_queue: int | None, max_batch: int | None, export_timeout: str | None, span_size: str | None, round_trip: str | None, collector_rate: str | None) -> int:
+    """Print the effective export interval, when queues drop and the memory they need,
+    for the apps' SDK batch processor and the collector (batch + sending_queue vs
+    memory_limiter). Options override the spec's apps section. Model and assumptions:
+    docs/apps.md.
+
+    MODE: the collector for the collector-side numbers (default: the spec's mode, else gateway).
+    """
+    from otelgen import appsizing
+
+    lines, warnings = appsizing.size_report(mode, list(files), list(sets), rate, interval, max_queue, max_batch, export_timeout, span_size, round_trip, collector_rate)
+    _report(warnings)
+    sys.stdout.write("\n".join(lines) + "\n")
+    return EXIT_OK
 
 
 @cli.command("import", section=ADOPT, epilog=IMPORT_EXAMPLES, short_help="turn a collector config or manifests into a spec")

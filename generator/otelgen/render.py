@@ -21,6 +21,14 @@ def render(mode: str | None, files: list[str], sets: list[str]) -> tuple[list[di
     return render_objects(plan), plan.warnings
 
 
+def render_operator(mode: str | None, files: list[str], sets: list[str]) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """The OpenTelemetry Operator's resources for the same plan (manifests/operator.py)."""
+    from otelgen.manifests import operator
+
+    plan = plan_from(mode, files, sets)
+    return operator.operator_objects(plan), plan.warnings
+
+
 def render_config(mode: str | None, files: list[str], sets: list[str]) -> tuple[dict[str, Any], list[Problem]]:
     plan = plan_from(mode, files, sets)
     return collector_config(plan), plan.warnings

@@ -11,11 +11,13 @@ from otelgen.spec import load
 
 
 def check(path: str) -> list[Problem]:
+    from otelgen import appsizing
+
     try:
         plan = build_plan(load.load(None, [path], []))
     except SpecError as exc:
         return exc.problems
-    return plan.warnings
+    return plan.warnings + appsizing.plan_warnings(plan)
 
 
 def _line(problem: Problem, path: str, fmt: str) -> str:

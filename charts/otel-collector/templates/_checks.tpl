@@ -270,6 +270,11 @@ sections, pipelines, version}.
 {{- else if and (hasPrefix "http://" $endpoint) (not $c.tls.insecure) -}}
 {{- $bad = list $path "http:// endpoint without tls.insecure: true (use https:// or opt in to plaintext)" -}}
 {{- end -}}
+{{- else if eq .id "file" -}}
+{{- $dir := dir (clean (toString $c.path)) -}}
+{{- if or (eq $dir "/") (eq $dir "/conf") (hasPrefix "/conf/" $dir) -}}
+{{- $bad = list $path (printf "path '%s': the file needs a directory of its own (it becomes a writable emptyDir), not / nor the config mount /conf; e.g. /var/otel/out/data.jsonl" $c.path) -}}
+{{- end -}}
 {{- else if eq .id "loadbalancing" -}}
 {{- if eq (kindIs "invalid" $c.resolver.dns) (kindIs "invalid" $c.resolver.k8s) -}}
 {{- $bad = list (printf "%s.resolver" $path) "set exactly one resolver: dns or k8s" -}}

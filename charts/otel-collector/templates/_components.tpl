@@ -236,6 +236,7 @@ Components without a builder here render their settings as given
 {{- define "otelgen.build.otlp_http.exporters" -}}
 {{- $out := include "otelgen.networkExporter" . | fromJson -}}
 {{- if .cfg.tls.insecure -}}{{- $_ := set $out "config" (omit $out.config "tls") -}}{{- end -}}
+{{- if .cfg.encoding -}}{{- $_ := set $out.config "encoding" .cfg.encoding -}}{{- end -}}
 {{- toJson $out -}}
 {{- end -}}
 

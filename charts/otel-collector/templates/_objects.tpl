@@ -288,7 +288,12 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $env := list -}}
 {{- range $n := $envNames -}}{{- $env = append $env (get $envByName $n) -}}{{- end -}}
 {{- $containerPorts := list -}}
-{{- range $p := $plan.needs.ports -}}{{- $containerPorts = append $containerPorts (dict "name" $p.name "containerPort" $p.port "protocol" $p.protocol) -}}{{- end -}}
+{{- $hostPorts := and (eq $mode "agent") $spec.service.hostPorts -}}
+{{- range $p := $plan.needs.ports -}}
+{{- $cp := dict "name" $p.name "containerPort" $p.port "protocol" $p.protocol -}}
+{{- if and $hostPorts $p.ingress -}}{{- $_ := set $cp "hostPort" $p.port -}}{{- end -}}
+{{- $containerPorts = append $containerPorts $cp -}}
+{{- end -}}
 {{- $health := "" -}}
 {{- range $inst := $plan.instances -}}{{- if and (not $health) (eq $inst.section "extensions") (hasPrefix "health_check" $inst.renderedId) -}}{{- $health = $inst -}}{{- end -}}{{- end -}}
 {{- $get := dict "path" $health.config.path "port" $data.naming.healthPort -}}

@@ -19,6 +19,7 @@ from otelgen import versions
 Kind = Literal["receiver", "processor", "exporter", "extension", "connector"]
 Signal = Literal["traces", "metrics", "logs"]
 ALL_SIGNALS: tuple[Signal, ...] = ("traces", "metrics", "logs")
+CONFIG_DIR = "/conf"  # where the pod mounts the collector config, read-only (components must not write there)
 ENV_PREFIX = "OTELGEN"  # env vars otelgen adds for secret references: OTELGEN_<INSTANCE>_<PARTS>
 
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from otelgen.components.base import Component, ComponentConfig, Egress, Mount, Needs, RbacRule, host_port
+from otelgen.components.base import CONFIG_DIR, Component, ComponentConfig, Egress, Mount, Needs, RbacRule, host_port
 from otelgen.components.common import ClientTLS, HeadersMixin, volume_name
 
 
@@ -90,6 +90,8 @@ class OtlpExporter(_NetworkExporter):
 
 
 class OtlpHttpExporterConfig(_NetworkExporterConfig):
+    encoding: Literal["proto", "json"] | None = Field(default=None, description="proto (collector default) or json: OTLP/JSON bodies for backends without protobuf (larger and slower; docs/json.md).")
+
     @model_validator(mode="after")
     def _scheme(self) -> "OtlpHttpExporterConfig":
         if not self.endpoint.startswith(("http://", "https://", "${")):
@@ -110,6 +112,8 @@ class OtlpHttpExporter(_NetworkExporter):
         cfg = super().build()
         if self.config.tls.insecure:
             cfg.pop("tls", None)  # plaintext comes from the http:// scheme
+        if self.config.encoding is not None:
+            cfg["encoding"] = self.config.encoding
         return cfg
 
 
@@ -139,6 +143,14 @@ class FileExporterConfig(ComponentConfig):
     format: Literal["json", "proto"] = "json"
     rotation: FileRotation | None = Field(default_factory=FileRotation)
     size_limit_mib: int = Field(default=512, ge=1, description="emptyDir size for the output directory.")
+
+    @model_validator(mode="after")
+    def _own_directory(self) -> "FileExporterConfig":
+        # the file's directory becomes a writable emptyDir: never / and never the read-only config mount
+        directory = posixpath.dirname(posixpath.normpath(self.path))
+        if directory == "/" or directory == CONFIG_DIR or directory.startswith(CONFIG_DIR + "/"):
+            raise ValueError(f"path {self.path!r}: the file needs a directory of its own (it becomes a writable emptyDir), not / nor the config mount {CONFIG_DIR}; e.g. /var/otel/out/data.jsonl")
+        return self
 
 
 class FileExporter(Component):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from otelgen.components.base import CONFIG_DIR
 from otelgen.plan import Plan
 
 CONFIG_KEY = "collector.yaml"
-CONFIG_DIR = "/conf"
 CONTAINER = "otc-container"
 APP_NAME = "opentelemetry-collector"
 PART_OF = "opentelemetry"

@@ -117,7 +117,15 @@ def probes(plan: Plan) -> dict[str, Any]:
 
 
 def container_ports(plan: Plan) -> list[dict[str, Any]]:
-    return [{"name": p.name, "containerPort": p.port, "protocol": p.protocol} for p in plan.needs.ports]
+    host = plan.mode == "agent" and plan.spec.service.host_ports  # receivers only (ingress ports)
+    out = []
+    for p in plan.needs.ports:
+        port: dict[str, Any] = {"name": p.name, "containerPort": p.port}
+        if host and p.ingress:
+            port["hostPort"] = p.port
+        port["protocol"] = p.protocol
+        out.append(port)
+    return out
 
 
 def resources(plan: Plan) -> dict[str, Any]:

@@ -291,6 +291,7 @@ class ServiceSettings(Model):
     type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = "ClusterIP"
     annotations: dict[str, str] = Field(default_factory=dict)
     internal_traffic_policy: Literal["Cluster", "Local"] | None = Field(default=None, description="Default: Local for agents (send to the agent on your node).")
+    host_ports: bool = Field(default=False, description="Agents only: also open each receiver port as a hostPort on its node, so apps can send to their node's IP (status.hostIP; otelgen instrument --via host-ip). Off by default: the Service with internalTrafficPolicy Local reaches the same agent without binding node ports.")
 
 
 class Sidecar(Model):
@@ -342,6 +343,72 @@ class PodSettings(Model):
     termination_grace_period_seconds: int = Field(default=30, ge=0, le=INT64_MAX)
 
 
+# ------------------------------------------------------------------ apps (SDK side)
+
+
+def _check(parser, value):
+    if value is not None:
+        try:
+            parser(value)
+        except ValueError as exc:
+            raise ValueError(str(exc)) from None
+    return value
+
+
+class AppBatch(Model):
+    """The SDK's batch processors (spans: OTEL_BSP_*, logs: OTEL_BLRP_*)."""
+
+    interval: str = Field(default="5s", description="Schedule delay: the longest a finished span waits (OTEL_BSP_SCHEDULE_DELAY / OTEL_BLRP_SCHEDULE_DELAY, written in ms). Exports leave sooner once maxBatch items are queued.")
+    max_queue: int = Field(default=2048, ge=1, description="Items buffered per process; more are dropped (OTEL_BSP_MAX_QUEUE_SIZE / OTEL_BLRP_MAX_QUEUE_SIZE).")
+    max_batch: int = Field(default=512, ge=1, description="Items per export, at most maxQueue (OTEL_BSP_MAX_EXPORT_BATCH_SIZE / OTEL_BLRP_MAX_EXPORT_BATCH_SIZE).")
+    export_timeout: str = Field(default="30s", description="Longest one export may take (OTEL_BSP_EXPORT_TIMEOUT / OTEL_BLRP_EXPORT_TIMEOUT, written in ms).")
+
+    @field_validator("interval", "export_timeout")
+    @classmethod
+    def _duration(cls, value: str) -> str:
+        from otelgen import appsizing
+
+        return _check(appsizing.parse_duration, value)
+
+    @model_validator(mode="after")
+    def _batch_in_queue(self) -> "AppBatch":
+        if self.max_batch > self.max_queue:
+            raise ValueError(f"maxBatch {self.max_batch} must not exceed maxQueue {self.max_queue} (SDK specification)")
+        return self
+
+
+class AppSampler(Model):
+    type: Literal["always_on", "always_off", "traceidratio", "parentbased_always_on", "parentbased_always_off", "parentbased_traceidratio"] = "parentbased_always_on"
+    argument: str | None = Field(default=None, description="For the *traceidratio samplers: the ratio, e.g. '0.25'.")
+
+
+class Apps(Model):
+    """How applications send to this collector: what `otelgen instrument` and the
+    Operator's Instrumentation CR give every app container, and the sizing check."""
+
+    protocol: Literal["grpc", "http/protobuf"] = Field(default="grpc", description="OTEL_EXPORTER_OTLP_PROTOCOL; the endpoint port follows (the otlp receiver's grpc or http port).")
+    batch: AppBatch = Field(default_factory=AppBatch)
+    expected_rate: str | None = Field(default=None, description="Spans per second one app process finishes, e.g. 200/s or 3000/min: turns on the sizing numbers (W110-W113).")
+    collector_rate: str | None = Field(default=None, description="Items per second into one collector pod, for the collector-side check (W114); default: expectedRate.")
+    span_size: str = Field(default="1KiB", description="Assumed memory of one queued span or log record (for the queue memory numbers).")
+    propagators: list[Literal["tracecontext", "baggage", "b3", "b3multi", "jaeger", "xray", "ottrace", "none"]] = Field(default_factory=lambda: ["tracecontext", "baggage"], min_length=1)
+    sampler: AppSampler = Field(default_factory=AppSampler)
+
+    @field_validator("expected_rate", "collector_rate")
+    @classmethod
+    def _rate(cls, value: str | None) -> str | None:
+        from otelgen import appsizing
+
+        return _check(appsizing.parse_rate, value)
+
+    @field_validator("span_size")
+    @classmethod
+    def _size(cls, value: str) -> str:
+        from otelgen import appsizing
+
+        return _check(appsizing.parse_size, value)
+
+
 # ------------------------------------------------------------------ the spec
 
 
@@ -368,6 +435,7 @@ class Spec(Model):
     telemetry: Telemetry = Field(default_factory=Telemetry)
     service_monitor: ServiceMonitor = Field(default_factory=ServiceMonitor)
     pod: PodSettings = Field(default_factory=PodSettings)
+    apps: Apps = Field(default_factory=Apps, description="How apps send to this collector (otelgen instrument, Instrumentation CR) and the batching sizing check (otelgen size).")
 
     @field_validator("collector_version")
     @classmethod

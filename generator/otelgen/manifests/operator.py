@@ -1,0 +1,127 @@
+"""`otelgen render MODE --format operator`: the same validated collector as
+OpenTelemetry Operator resources.
+
+- ``OpenTelemetryCollector`` (opentelemetry.io/v1beta1): the collector config as
+  structured ``spec.config`` (the very dict the plain render puts in its ConfigMap),
+  image, resources, env (Secret-fed variables included), volumes, security contexts,
+  scheduling and scaling, with the mode mapped agent→daemonset, gateway→deployment,
+  sidecar→sidecar.
+- ``Instrumentation`` (opentelemetry.io/v1alpha1): the SDK settings of
+  ``spec.apps`` (exporter endpoint, propagators, sampler, batch env), pointing at
+  the Service the Operator creates for this collector (``<name>-collector``), or
+  localhost for a sidecar.
+
+What the Operator derives itself is left to it (docs/operator.md): the config
+ConfigMap and its volume, Services and ports, ServiceAccount, RBAC, probes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from otelgen.config import collector_config
+from otelgen.manifests import autoscaling, naming, rbac, workload
+from otelgen.plan import Plan
+
+API_VERSION = "opentelemetry.io/v1beta1"
+INSTRUMENTATION_API_VERSION = "opentelemetry.io/v1alpha1"
+MODES = {"agent": "daemonset", "gateway": "deployment", "sidecar": "sidecar"}
+#: the Operator names the collector's Service <name>-collector
+SERVICE_SUFFIX = "-collector"
+
+
+def _operator_volumes(plan: Plan) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Our volumes and mounts without the config (the Operator mounts its own) and without
+    the API token (the Operator's pods mount the ServiceAccount token at the standard path)."""
+    skip = {workload.volume_name_config(plan), rbac.API_ACCESS_MOUNT.name}
+    volumes = [v for v in workload.volumes(plan) if v["name"] not in skip]
+    mounts = [m for m in workload.volume_mounts(plan) if m["name"] not in skip]
+    return volumes, mounts
+
+
+def collector(plan: Plan, config: dict[str, Any] | None = None) -> dict[str, Any]:
+    config = collector_config(plan) if config is None else config
+    container = workload.collector_container(plan)
+    pod = plan.spec.pod
+    spec: dict[str, Any] = {
+        "mode": MODES[plan.mode],
+        "image": container["image"],
+        "imagePullPolicy": container["imagePullPolicy"],
+        "upgradeStrategy": "none",  # the Operator must not rewrite a config otelgen validated for this version
+        "managementState": "managed",
+    }
+    if plan.mode == "gateway" and not plan.spec.scaling.autoscaling.enabled:
+        spec["replicas"] = plan.spec.scaling.replicas
+    auto = plan.spec.scaling.autoscaling
+    if plan.mode == "gateway" and auto.enabled:
+        spec["autoscaler"] = {"minReplicas": auto.min_replicas, "maxReplicas": auto.max_replicas}
+        if auto.target_cpu_utilization_percentage is not None:
+            spec["autoscaler"]["targetCPUUtilization"] = auto.target_cpu_utilization_percentage
+        if auto.target_memory_utilization_percentage is not None:
+            spec["autoscaler"]["targetMemoryUtilization"] = auto.target_memory_utilization_percentage
+    if autoscaling.pod_disruption_budget(plan) is not None:
+        spec["podDisruptionBudget"] = {"maxUnavailable": plan.spec.scaling.pod_disruption_budget.max_unavailable}
+    spec["resources"] = container["resources"]
+    spec["env"] = container["env"]
+    spec["securityContext"] = container["securityContext"]
+    spec["podSecurityContext"] = workload.pod_security_context(plan)
+    volumes, mounts = _operator_volumes(plan)
+    if volumes:
+        spec["volumes"] = volumes
+    if mounts:
+        spec["volumeMounts"] = mounts
+    if pod.annotations:
+        spec["podAnnotations"] = dict(sorted(pod.annotations.items()))
+    if pod.node_selector:
+        spec["nodeSelector"] = dict(sorted(pod.node_selector.items()))
+    if pod.tolerations:
+        spec["tolerations"] = [t.model_dump(by_alias=True, exclude_none=True) for t in pod.tolerations]
+    if pod.priority_class_name:
+        spec["priorityClassName"] = pod.priority_class_name
+    spec["terminationGracePeriodSeconds"] = pod.termination_grace_period_seconds
+    anti_affinity = autoscaling.pod_anti_affinity(plan)
+    if anti_affinity:
+        spec["affinity"] = {"podAntiAffinity": anti_affinity}
+    spread = autoscaling.topology_spread(plan)
+    if spread:
+        spec["topologySpreadConstraints"] = spread
+    if plan.mode == "agent":
+        spec["daemonSetUpdateStrategy"] = dict(workload.DAEMONSET_UPDATE_STRATEGY)
+    elif plan.mode == "gateway":
+        spec["deploymentUpdateStrategy"] = dict(workload.DEPLOYMENT_STRATEGY)
+    spec["config"] = config
+    return {"apiVersion": API_VERSION, "kind": "OpenTelemetryCollector", "metadata": naming.metadata(plan, plan.name), "spec": spec}
+
+
+def service_host(plan: Plan) -> str:
+    return f"{plan.name}{SERVICE_SUFFIX}.{plan.namespace}.svc.cluster.local"
+
+
+def instrumentation(plan: Plan) -> dict[str, Any]:
+    from otelgen import instrument
+
+    apps = plan.spec.apps
+    port = instrument.otlp_port(plan, apps.protocol)
+    host = "localhost" if plan.mode == "sidecar" else service_host(plan)
+    scheme = "https" if plan.server_tls and plan.mode != "sidecar" else "http"
+    settings = instrument.sdk_settings(plan)
+    env = [{"name": "OTEL_EXPORTER_OTLP_PROTOCOL", "value": apps.protocol}]
+    env += [{"name": k, "value": v} for k, v in settings.items() if k.startswith(instrument.BATCH_PREFIXES)]
+    sampler: dict[str, Any] = {"type": apps.sampler.type}
+    if apps.sampler.argument is not None:
+        sampler["argument"] = apps.sampler.argument
+    return {
+        "apiVersion": INSTRUMENTATION_API_VERSION,
+        "kind": "Instrumentation",
+        "metadata": naming.metadata(plan, plan.name),
+        "spec": {
+            "exporter": {"endpoint": f"{scheme}://{host}:{port}"},
+            "propagators": list(apps.propagators),
+            "sampler": sampler,
+            "env": env,
+        },
+    }
+
+
+def operator_objects(plan: Plan) -> list[dict[str, Any]]:
+    return [collector(plan), instrumentation(plan)]
