@@ -147,3 +147,9 @@ def test_every_pattern_is_re2_compatible_syntax():
     for pattern in patterns:
         for construct in ("(?=", "(?!", "(?<=", "(?<!", "\\1", "*+", "++", "(?P<"):
             assert construct not in pattern, (construct, pattern)
+
+
+def test_env_var_names_are_not_placeholders():
+    """An env var's name (MY_TOKEN) is not a credential; its value is judged by that name."""
+    found = list(credentials.find({"env": [{"name": "MY_TOKEN", "value": "${env:X}"}, {"name": "MY_API_KEY", "secretRef": {"name": "s", "key": "api-key"}}]}))
+    assert found == []

@@ -76,7 +76,7 @@ VALUE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("a PEM private key", r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----"),
     ("an Authorization scheme with a token", r"^\s*(?i:bearer|basic|api-token|apikey|splunk|geniekey|ssws)\s+[A-Za-z0-9._~+/=:-]{8,}\s*$"),
     ("a vendor key prefix", r"(^|[^A-Za-z0-9])(sk-[A-Za-z0-9_-]{16,}|(sk|rk)_live_[A-Za-z0-9]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|glpat-[A-Za-z0-9_-]{20,}|glc_[A-Za-z0-9+/=_-]{20,}|(AKIA|ASIA)[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35}|NRAK-[A-Z0-9]{20,}|dt0[a-z][0-9]{2}\.[A-Za-z0-9]{16,}|hcaik_[A-Za-z0-9]{20,}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})"),
-    ("a placeholder for a credential", r"^\s*(?i:<[^<>]*(key|token|secret|password|credential)[^<>]*>|(your|my)[-_ ]?([a-z]+[-_ ])*(api[-_ ]?key|key|token|secret|password|license)|change[-_]?me|replace[-_]?me|insert[-_]?key[-_]?here)\s*$"),
+    ("a placeholder for a credential", r"^\s*(?i:<[^<>]*(key|token|secret|password|credential)[^<>]*>|your[-_ ]?([a-z]+[-_ ])*(api[-_ ]?key|key|token|secret|password|license)|change[-_]?me|replace[-_]?me|insert[-_]?key[-_]?here)\s*$"),
     ("a credential in a URL query or connection string", r"(?i:(^|[?&;\s])(password|passwd|pwd|token|access_token|api[-_]?key|secret|client_secret|sig|accountkey|sharedaccesskey)=)[^&;\s$]"),
 )
 
@@ -209,6 +209,6 @@ def tables() -> dict[str, Any]:
         "generic": list(GENERIC_TOKEN),
         "genericNot": list(GENERIC_NOT),
         "pairNames": list(_PAIR_NAMES),
-        "parentNames": [list(p) for p in PARENT_NAMES],
+        "parentNames": [f"{parent}/{name}" for parent, name in PARENT_NAMES],
         "hint": HINT,
     }

@@ -21,9 +21,6 @@ sections, pipelines, version}.
 {{- end -}}
 {{- $type := include "otelgen.typeOf" $iname -}}
 {{- $comp := get (get $data.components $section) $type -}}
-{{- if and $comp (hasKey $comp.model.defaults "headers") (kindIs "map" $raw) -}}
-{{- include "otelgen.checkCredentials" (dict "data" $data "section" $section "name" $iname "cfg" $raw) -}}
-{{- end -}}
 {{- if and $comp (kindIs "map" $raw) -}}
 {{- include "otelgen.checkNulls" (dict "desc" $comp.model "value" $raw "path" $path) -}}
 {{- include "otelgen.checkComponent" (dict "id" $comp.id "path" $path "required" $comp.model.required "cfg" (include "otelgen.applyModel" (dict "desc" $comp.model "value" $raw) | fromJson).v) -}}
@@ -232,20 +229,6 @@ sections, pipelines, version}.
 {{- end -}}
 {{- end -}}
 
-{{- /* E015: credentials only from Secrets (HeadersMixin): {data, section, name, cfg} */ -}}
-{{- define "otelgen.checkCredentials" -}}
-{{- range $header := keys ($.cfg.headers | default dict) | sortAlpha -}}
-{{- $value := get $.cfg.headers $header -}}
-{{- if kindIs "string" $value -}}
-{{- $sensitive := false -}}
-{{- range $word := $.data.declarations.headers.sensitiveWords -}}{{- if contains $word (lower $header) -}}{{- $sensitive = true -}}{{- end -}}{{- end -}}
-{{- if and $sensitive (not (hasPrefix "${env:" $value)) -}}
-{{- include "otelgen.fail" (dict "id" "E015" "path" (printf "spec.%s.%s.headers" $.section $.name) "msg" (printf "literal credential in header '%s': reference a Secret instead: {secretRef: {name: ..., key: ...}}" $header) "hint" "create a Secret (kubectl create secret generic NAME --from-literal=KEY=...) and reference it; the pod gets it as an env var, the config as ${env:VAR}") -}}
-{{- end -}}
-{{- end -}}
-{{- end -}}
-{{- end -}}
-
 {{- /* The component configs' own validators (otelgen.components.*): {id, path, cfg (defaults applied)} */ -}}
 {{- define "otelgen.checkComponent" -}}
 {{- $c := .cfg -}}
@@ -345,5 +328,77 @@ like pydantic's validation of the merged document: {desc, value, path} */ -}}
 {{- end -}}
 {{- include "otelgen.checkNulls" (dict "desc" $d.of "value" (get $.value $k) "path" (printf "%s.%s" $.path $k)) -}}
 {{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* E015: a literal credential anywhere in the merged values (otelgen.spec.load.credential_problems
+with the rules of otelgen.credentials, read from files/otelgen.json): {t, v, path, key} */ -}}
+{{- define "otelgen.checkLiteralCredentials" -}}
+{{- $t := .t -}}
+{{- if kindIs "map" .v -}}
+{{- $pairName := "" -}}
+{{- range $k := $t.pairNames -}}{{- if and (not $pairName) (kindIs "string" (get $.v $k)) -}}{{- $pairName = get $.v $k -}}{{- end -}}{{- end -}}
+{{- range $k := keys .v | sortAlpha -}}
+{{- $x := get $.v $k -}}
+{{- $p := printf "%s.%s" $.path $k -}}
+{{- if or (kindIs "map" $x) (kindIs "slice" $x) -}}
+{{- include "otelgen.checkLiteralCredentials" (dict "t" $t "v" $x "path" $p "key" $k) -}}
+{{- else -}}
+{{- $why := include "otelgen.credentialWhy" (dict "t" $t "name" $k "v" $x "parent" $.key) -}}
+{{- if and (not $why) (eq $k "value") $pairName -}}{{- $why = include "otelgen.credentialWhy" (dict "t" $t "name" $pairName "v" $x "parent" "") -}}{{- end -}}
+{{- if $why -}}
+{{- if and (hasPrefix "spec.pod.env[" $p) (eq $k "value") -}}
+{{- include "otelgen.fail" (dict "id" "E015" "path" $p "msg" (printf "env var holds a literal credential (%s); the value is not shown" $why) "hint" "take it from a Secret: {name: VAR, secretRef: {name: SECRET, key: KEY}} instead of value") -}}
+{{- else -}}
+{{- include "otelgen.fail" (dict "id" "E015" "path" $p "msg" (printf "literal credential (%s); the value is not shown" $why) "hint" $t.hint) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- else if kindIs "slice" .v -}}
+{{- range $i, $x := .v -}}
+{{- $p := printf "%s[%d]" $.path $i -}}
+{{- if or (kindIs "map" $x) (kindIs "slice" $x) -}}
+{{- include "otelgen.checkLiteralCredentials" (dict "t" $t "v" $x "path" $p "key" "") -}}
+{{- else -}}
+{{- $why := include "otelgen.credentialWhy" (dict "t" $t "name" "" "v" $x "parent" "") -}}
+{{- if $why -}}
+{{- include "otelgen.fail" (dict "id" "E015" "path" $p "msg" (printf "literal credential (%s); the value is not shown" $why) "hint" $t.hint) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* Why a value under a name is a literal credential, or "" (otelgen.credentials.literal): {t, name, v, parent} */ -}}
+{{- define "otelgen.credentialWhy" -}}
+{{- $t := .t -}}
+{{- $v := .v -}}
+{{- $lname := lower (trim (toString .name)) -}}
+{{- if not (or (kindIs "invalid" $v) (kindIs "bool" $v)) -}}
+{{- $why := "" -}}
+{{- $credName := or (has $lname $t.vendorNames) (and $lname (regexMatch $t.name $lname) (not (regexMatch $t.reference $lname))) -}}
+{{- if and (not $credName) .parent (has (printf "%s/%s" (lower (toString .parent)) $lname) $t.parentNames) -}}{{- $credName = true -}}{{- end -}}
+{{- if $credName -}}
+{{- $rest := regexReplaceAll $t.referenceValue (toString $v) "" | trim -}}
+{{- $rest = regexReplaceAll $t.schemeWords $rest "" | trim -}}
+{{- if and (not (has (lower $rest) $t.notASecret)) (regexMatch "[A-Za-z0-9]" $rest) -}}{{- $why = printf "'%s' names a credential" (toString .name) -}}{{- end -}}
+{{- end -}}
+{{- if and (not $why) (kindIs "string" $v) (trim $v) -}}
+{{- range $pair := $t.values -}}{{- if and (not $why) (regexMatch (index $pair 1) $v) -}}{{- $why = index $pair 0 -}}{{- end -}}{{- end -}}
+{{- if not $why -}}
+{{- range $m := regexFindAll $t.userinfo $v -1 -}}
+{{- $info := regexReplaceAll "^[A-Za-z][A-Za-z0-9+.-]*://" $m "" | trimSuffix "@" -}}
+{{- if regexMatch "[A-Za-z0-9]" (regexReplaceAll $t.referenceValue $info "") -}}{{- $why = "user info in a URL" -}}{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if and (not $why) (not (and $lname (or (regexMatch $t.reference $lname) (regexMatch $t.digestName $lname)))) -}}
+{{- $generic := true -}}
+{{- range $re := $t.generic -}}{{- if not (regexMatch $re $v) -}}{{- $generic = false -}}{{- end -}}{{- end -}}
+{{- range $re := $t.genericNot -}}{{- if regexMatch $re $v -}}{{- $generic = false -}}{{- end -}}{{- end -}}
+{{- if $generic -}}{{- $why = "a long random-looking token" -}}{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $why -}}
 {{- end -}}
 {{- end -}}

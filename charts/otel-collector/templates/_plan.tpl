@@ -24,6 +24,7 @@ Input: the chart's root context. Output: JSON.
 {{- include "otelgen.fail" (dict "id" "E004" "path" "metadata.name" "msg" (printf "release name '%s' is longer than 40 characters" $name) "hint" "object names get suffixes; use a shorter release name") -}}
 {{- end -}}
 {{- $merged := include "otelgen.merge" (dict "base" (get $data.modeDefaults $mode) "override" .Values) | fromJson -}}
+{{- include "otelgen.checkLiteralCredentials" (dict "t" $data.credentials "v" $merged "path" "spec" "key" "spec") -}}
 {{- include "otelgen.checkNulls" (dict "desc" $data.spec "value" $merged "path" "spec") -}}
 {{- $spec := (include "otelgen.applyModel" (dict "desc" $data.spec "value" $merged) | fromJson).v -}}
 {{- $_ := set $spec "collectorVersion" (regexReplaceAll "^v+" (toString $spec.collectorVersion) "") -}}

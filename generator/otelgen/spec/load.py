@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from otelgen import yamlio
+from otelgen import credentials, yamlio
 from otelgen.components.base import deep_merge
 from otelgen.errors import Problem, SpecError, error
 from otelgen.spec.model import MODES, CollectorDocument
@@ -148,7 +148,24 @@ def merged_document(cli_mode: str | None, files: list[str], sets: list[str]) -> 
     return merged
 
 
+def credential_problems(doc: dict[str, Any]) -> list[Problem]:
+    """E015 for every literal credential in the merged document (spec and metadata,
+    whatever the field: typed settings, ``extra``, pod env, annotations); the value is never shown."""
+    problems = []
+    for top in ("metadata", "spec"):
+        for found in credentials.find(doc.get(top), (top,)):
+            path = found.path
+            if path[:3] == ("spec", "pod", "env") and path[-1] == "value":
+                problems.append(error("E015", path, f"env var holds a literal credential ({found.why}); the value is not shown", "take it from a Secret: {name: VAR, secretRef: {name: SECRET, key: KEY}} instead of value"))
+            else:
+                problems.append(error("E015", path, f"literal credential ({found.why}); the value is not shown", credentials.HINT))
+    return problems
+
+
 def parse_document(doc: dict[str, Any]) -> CollectorDocument:
+    problems = credential_problems(doc)
+    if problems:
+        raise SpecError(problems)
     try:
         return CollectorDocument.model_validate(doc)
     except ValidationError as exc:
