@@ -323,6 +323,7 @@ SEMANTIC_ERRORS = {
     "E015 pod env": ({"mode": "gateway", "pod": {"env": [{"name": "VENDOR_API_KEY", "value": "abc"}]}}, "error E015 spec.pod.env[0].value: env var holds a literal credential"),
     "E015 vendor header under extra": ({"mode": "gateway", "exporters": {"otlp": {"endpoint": "x:4317", "extra": {"headers": {"X-Honeycomb-Team": "abc"}}}}}, "error E015 spec.exporters.otlp.extra.headers.X-Honeycomb-Team: literal credential"),
     "E010 undefined exporter": ({"mode": "gateway", "pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["otlp/bakend"]}}}, "error E010 spec.pipelines.traces.exporters[0]: 'otlp/bakend' is not defined under spec.exporters or spec.connectors (hint: defined: otlp)"),
+    "E010 exporterTo names no exporter": ({"mode": "gateway", "networkPolicy": {"exporterTo": {"otlp/bakend": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]}}}, "error E010 spec.networkPolicy.exporterTo.otlp/bakend: 'otlp/bakend' is not defined under spec.exporters"),
     "E013 batch before sampler": ({"mode": "gateway", "processors": {"batch": {}, "tail_sampling": {"policies": [{"name": "a", "type": "always_sample"}]}}, "pipelines": {"traces": {"receivers": ["otlp"], "processors": ["batch", "tail_sampling"], "exporters": ["otlp"]}}}, "error E013 spec.pipelines.traces.processors[2]: batch runs before tail_sampling"),
     "E014 port twice": ({"mode": "gateway", "receivers": {"zipkin": {"port": 4317}}, "pipelines": {"traces": {"receivers": ["otlp", "zipkin"], "exporters": ["otlp"]}}}, "error E014"),
 }

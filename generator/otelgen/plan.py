@@ -125,6 +125,7 @@ class Planner:
         parsed = self._parse_all(sections)
         self.problems.raise_if_errors()
         self._check_references(parsed, pipelines)
+        self._check_component_keys(sections)
         self._check_order(parsed, pipelines)
         used = self._used(parsed, pipelines)
         self._check_extension_refs(parsed, used)
@@ -297,6 +298,15 @@ class Planner:
                     self.problems.add(error("E010", path + list(sub), f"pipeline {target!r} does not exist", f"pipelines: {', '.join(sorted(pipelines))}{_did_you_mean(target, sorted(pipelines))}"))
                 elif name not in pipelines[target]["receivers"]:
                     self.problems.add(error("E012", path + list(sub), f"pipeline {target!r} does not receive from {name}", f"add {name} to spec.pipelines.{target}.receivers"))
+
+    def _check_component_keys(self, sections: dict[str, dict]) -> None:
+        """Mappings keyed by component names name defined components: an unknown key is an
+        error, never ignored (a mistyped networkPolicy.exporterTo key would leave that
+        exporter's egress open to any destination)."""
+        exporters = sorted(sections["exporters"])
+        for name in sorted(self.spec.network_policy.exporter_to):
+            if name not in sections["exporters"]:
+                self.problems.add(error("E010", ["spec", "networkPolicy", "exporterTo", name], f"{name!r} is not defined under spec.exporters", f"defined: {', '.join(exporters) or 'none'}{_did_you_mean(name, exporters)}"))
 
     def _check_order(self, parsed: dict[tuple[str, str], Instance], pipelines: dict) -> None:
         for pname, pipeline in pipelines.items():

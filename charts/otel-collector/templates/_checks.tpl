@@ -114,6 +114,11 @@ sections, pipelines, version}.
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- range $name := keys ($.spec.networkPolicy.exporterTo | default dict) | sortAlpha -}}
+{{- if not (hasKey $sections.exporters $name) -}}
+{{- include "otelgen.fail" (dict "id" "E010" "path" (printf "spec.networkPolicy.exporterTo.%s" $name) "msg" (printf "'%s' is not defined under spec.exporters" $name) "hint" (printf "defined: %s" (join ", " (keys $sections.exporters | sortAlpha) | default "none"))) -}}
+{{- end -}}
+{{- end -}}
 {{- range $pname := keys $pipelines | sortAlpha -}}
 {{- $procs := (get $pipelines $pname).processors -}}
 {{- $orders := list -}}
