@@ -407,3 +407,38 @@ with the rules of otelgen.credentials, read from files/otelgen.json): {t, v, pat
 {{- $why -}}
 {{- end -}}
 {{- end -}}
+
+{{- /* E031: extra must not replace what otelgen derived (Planner._check_derived_overrides): {base, extra, path, ctx, envPrefix} */ -}}
+{{- define "otelgen.checkDerivedOverrides" -}}
+{{- range $k := keys .extra | sortAlpha -}}
+{{- if and (kindIs "map" $.base) (hasKey $.base $k) -}}
+{{- $b := get $.base $k -}}
+{{- $x := get $.extra $k -}}
+{{- if and (kindIs "map" $b) (kindIs "map" $x) -}}
+{{- include "otelgen.checkDerivedOverrides" (dict "base" $b "extra" $x "path" (printf "%s.%s" $.path $k) "ctx" $.ctx "envPrefix" $.envPrefix) -}}
+{{- else -}}
+{{- $why := include "otelgen.derivedWhy" (dict "v" $b "key" $k "ctx" $.ctx "envPrefix" $.envPrefix) -}}
+{{- if $why -}}
+{{- include "otelgen.fail" (dict "id" "E031" "path" (printf "%s.%s" $.path $k) "msg" (printf "extra replaces %s" $why) "hint" "set it with the component's typed fields (e.g. port:, protocols.grpc.port:, headers/token as {secretRef: ...}); extra is for settings otelgen does not derive") -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* what otelgen derived in a built config leaf or subtree (plan._derived): {v, key, ctx, envPrefix} */ -}}
+{{- define "otelgen.derivedWhy" -}}
+{{- $why := "" -}}
+{{- if kindIs "map" .v -}}
+{{- range $k := keys .v | sortAlpha -}}{{- if not $why -}}{{- $why = include "otelgen.derivedWhy" (dict "v" (get $.v $k) "key" $k "ctx" $.ctx "envPrefix" $.envPrefix) -}}{{- end -}}{{- end -}}
+{{- else if kindIs "slice" .v -}}
+{{- range $x := .v -}}{{- if not $why -}}{{- $why = include "otelgen.derivedWhy" (dict "v" $x "key" "" "ctx" $.ctx "envPrefix" $.envPrefix) -}}{{- end -}}{{- end -}}
+{{- else if kindIs "string" .v -}}
+{{- if contains (printf "${env:%s_" .envPrefix) .v -}}
+{{- $why = "a value otelgen takes from a Secret" -}}
+{{- else if and (eq (toString .key) "endpoint") (or (hasPrefix (printf "%s:" .ctx.bindHost) .v) (hasPrefix (printf "%s:" .ctx.podHost) .v)) -}}
+{{- $why = "the listening endpoint, whose port the container port, Service and NetworkPolicy follow" -}}
+{{- end -}}
+{{- end -}}
+{{- $why -}}
+{{- end -}}

@@ -272,6 +272,7 @@ Input: the chart's root context. Output: JSON.
 {{- $builder := "otelgen.build.generic" -}}
 {{- if has $comp.id (get $builders $section) -}}{{- $builder = printf "otelgen.build.%s.%s" $comp.id $section -}}{{- end -}}
 {{- $built := include $builder (dict "cfg" $cfg "ctx" $ctx "decl" $decl) | fromJson -}}
+{{- if $cfg.extra -}}{{- include "otelgen.checkDerivedOverrides" (dict "base" $built.config "extra" $cfg.extra "path" (printf "spec.%s.%s.extra" $section $iname) "ctx" $ctx "envPrefix" $data.naming.envPrefix) -}}{{- end -}}
 {{- $_ := set $inst "config" (include "otelgen.merge" (dict "base" $built.config "override" ($cfg.extra | default dict)) | fromJson) -}}
 {{- range $p := $built.ports | default list -}}{{- $_ := set $p "owner" (printf "%s.%s" $section $iname) -}}{{- end -}}
 {{- range $k := list "ports" "rbac" "env" "mounts" "egress" -}}
