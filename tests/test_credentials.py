@@ -153,3 +153,8 @@ def test_env_var_names_are_not_placeholders():
     """An env var's name (MY_TOKEN) is not a credential; its value is judged by that name."""
     found = list(credentials.find({"env": [{"name": "MY_TOKEN", "value": "${env:X}"}, {"name": "MY_API_KEY", "secretRef": {"name": "s", "key": "api-key"}}]}))
     assert found == []
+
+
+def test_a_key_that_is_a_credential_is_found_and_not_shown():
+    found = list(credentials.find({"headers": {"sk-LEAK0123456789abcdefgh": "x"}}, ("spec",)))
+    assert found == [credentials.Finding(("spec", "headers", credentials.REDACTED_KEY), "a mapping key that looks like a credential")]

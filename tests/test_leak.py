@@ -177,3 +177,10 @@ def test_lint_does_not_flag_otelgen_output(mode, tmp_path):
     out.write_text(rendered.out)
     result = run_cli("lint", "--format", "json", str(out))
     assert "OTG060" not in result.out and "OTG061" not in result.out, result.out
+
+
+@pytest.mark.parametrize("expression", [KEY, f"exporters[x]={KEY}", f"{KEY}.a=1", "exporters.otlp.headers.api-key[z]=LEAKset0"])
+def test_bad_set_expressions_do_not_quote_a_credential(expression):
+    result = run_cli("render", "gateway", "--set", expression)
+    assert result.code == 2 and ("E005" in result.err or "E015" in result.err), result.err
+    assert MARK not in result.out + result.err

@@ -154,6 +154,10 @@ def literal(name: Any, value: Any, parent: Any = None) -> str | None:
     return value_reason(value, name)
 
 
+#: stands in a path for a mapping key that is itself a credential
+REDACTED_KEY = "<redacted key>"
+
+
 @dataclass(frozen=True)
 class Finding:
     path: tuple[Any, ...]
@@ -171,6 +175,9 @@ def find(data: Any, path: tuple[Any, ...] = (), depth: int = 0) -> Iterator[Find
     if isinstance(data, dict):
         pair_name = next((data[k] for k in _PAIR_NAMES if isinstance(data.get(k), str)), None)
         for key, item in data.items():
+            if isinstance(key, str) and value_reason(key) is not None:
+                yield Finding((*path, REDACTED_KEY), "a mapping key that looks like a credential")
+                continue
             sub = (*path, key)
             if isinstance(item, (dict, list)):
                 yield from find(item, sub, depth + 1)
@@ -211,4 +218,5 @@ def tables() -> dict[str, Any]:
         "pairNames": list(_PAIR_NAMES),
         "parentNames": [f"{parent}/{name}" for parent, name in PARENT_NAMES],
         "hint": HINT,
+        "redactedKey": REDACTED_KEY,
     }

@@ -344,6 +344,9 @@ with the rules of otelgen.credentials, read from files/otelgen.json): {t, v, pat
 {{- $pairName := "" -}}
 {{- range $k := $t.pairNames -}}{{- if and (not $pairName) (kindIs "string" (get $.v $k)) -}}{{- $pairName = get $.v $k -}}{{- end -}}{{- end -}}
 {{- range $k := keys .v | sortAlpha -}}
+{{- if include "otelgen.credentialWhy" (dict "t" $t "name" "" "v" $k "parent" "") -}}
+{{- include "otelgen.fail" (dict "id" "E015" "path" (printf "%s.%s" $.path $t.redactedKey) "msg" "literal credential (a mapping key that looks like a credential); the value is not shown" "hint" $t.hint) -}}
+{{- end -}}
 {{- $x := get $.v $k -}}
 {{- $p := printf "%s.%s" $.path $k -}}
 {{- if or (kindIs "map" $x) (kindIs "slice" $x) -}}

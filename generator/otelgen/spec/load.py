@@ -144,8 +144,27 @@ def merged_document(cli_mode: str | None, files: list[str], sets: list[str]) -> 
     for doc, _ in docs:
         merged = deep_merge(merged, doc)
     for expression in sets:
-        apply_set(merged, expression)
+        try:
+            apply_set(merged, expression)
+        except SpecError as exc:
+            raise _without_credentials(exc, expression) from None
     return merged
+
+
+def _without_credentials(exc: SpecError, expression: str) -> SpecError:
+    """A --set problem that would quote a credential (the whole expression, its path or its value) quotes none."""
+    key, _, raw = expression.partition("=")
+    leaf = key.rsplit(".", 1)[-1]
+    if not (credentials.value_reason(expression) or credentials.value_reason(raw) or credentials.value_reason(key) or credentials.literal(leaf, raw)):
+        return exc
+    secret_parts = sorted({expression, raw, key if credentials.value_reason(key) else ""} - {""}, key=len, reverse=True)
+
+    def clean(text: str) -> str:
+        for part in secret_parts:
+            text = text.replace(repr(part), "'<redacted>'").replace(part, "<redacted>")
+        return text
+
+    return SpecError([Problem(p.id, tuple(clean(x) if isinstance(x, str) else x for x in p.path), clean(p.message), p.hint, p.severity, p.source) for p in exc.problems])
 
 
 def credential_problems(doc: dict[str, Any]) -> list[Problem]:
