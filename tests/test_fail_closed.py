@@ -83,3 +83,12 @@ def test_load_balancer_with_metrics_port_and_in_cluster_policy_warns(tmp_path):
     assert "warning W122 spec.networkPolicy.ingressFrom:" in result.err
     cluster_ip = _render(tmp_path, {"mode": "gateway"})
     assert "W122" not in cluster_ip.err
+
+
+def test_extension_named_in_verbatim_settings_must_exist(tmp_path):
+    spec = {"mode": "gateway", "exporters": {"otlp": {"endpoint": "b:4317", "extra": {"auth": {"authenticator": "oauth2client/typo"}}}}}
+    result = _render(tmp_path, spec)
+    assert result.code == 2
+    assert "error E010 spec.exporters.otlp.extra.auth.authenticator: extension 'oauth2client/typo' is not defined under spec.extensions" in result.err
+    spec["extensions"] = {"oauth2client/typo": {"client_id": "a", "client_secret": "${env:CLIENT_SECRET}", "token_url": "https://auth.example.com/token"}}
+    assert _render(tmp_path, spec).code == 0

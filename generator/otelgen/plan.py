@@ -388,9 +388,10 @@ class Planner:
     def _check_extension_refs(self, parsed: dict, used: dict[tuple[str, str], Instance]) -> None:
         extensions = sorted(n for (s, n) in used if s == "extensions")
         for (section, name), inst in used.items():
-            if inst.component is None:
-                continue
-            for sub, ext in inst.component.config.extension_refs():
+            refs = list(inst.component.config.extension_refs()) if inst.component else []
+            verbatim, at = (inst.component.config.extra, ("extra",)) if inst.component else (inst.raw, ())
+            refs += [((*at, *sub), ext) for sub, ext in _verbatim_extension_refs(verbatim)]
+            for sub, ext in refs:
                 if ext not in extensions:
                     self.problems.add(error("E010", ["spec", section, name, *sub], f"extension {ext!r} is not defined under spec.extensions", f"defined: {', '.join(extensions) or 'none'}{_did_you_mean(ext, extensions)}"))
 
@@ -431,6 +432,25 @@ class Planner:
         total.env = _dedupe(total.env, lambda e: e.name)
         total.mounts = _dedupe(total.mounts, lambda m: m.name)
         return total
+
+
+#: keys that name an extension in verbatim settings (auth.authenticator of confighttp/configgrpc, storage)
+EXTENSION_KEYS = ("authenticator", "storage")
+
+
+def _verbatim_extension_refs(value: Any, path: tuple = ()) -> list[tuple[tuple, str]]:
+    """(path, extension name) of every extension that verbatim settings (extra, unmodelled components) name."""
+    out: list[tuple[tuple, str]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in EXTENSION_KEYS and isinstance(item, str) and _NAME.match(item):
+                out.append(((*path, key), item))
+            else:
+                out.extend(_verbatim_extension_refs(item, (*path, key)))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            out.extend(_verbatim_extension_refs(item, (*path, i)))
+    return out
 
 
 def _allowed_host_path(path: str) -> bool:

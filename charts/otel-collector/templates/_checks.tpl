@@ -148,6 +148,11 @@ sections, pipelines, version}.
 {{- define "otelgen.checkExtensionRefs" -}}
 {{- $comp := get (get .data.components .section) (include "otelgen.typeOf" .name) -}}
 {{- if $comp -}}
+{{- include "otelgen.checkVerbatimExtensionRefs" (dict "v" (.cfg.extra | default dict) "path" (printf "spec.%s.%s.extra" .section .name) "sections" .sections) -}}
+{{- else -}}
+{{- include "otelgen.checkVerbatimExtensionRefs" (dict "v" .cfg "path" (printf "spec.%s.%s" .section .name) "sections" .sections) -}}
+{{- end -}}
+{{- if $comp -}}
 {{- range $fieldPath := $comp.extensionFields -}}
 {{- $value := $.cfg -}}
 {{- range $part := $fieldPath -}}{{- if kindIs "map" $value -}}{{- $value = get $value $part -}}{{- else -}}{{- $value = "" -}}{{- end -}}{{- end -}}
@@ -444,4 +449,24 @@ with the rules of otelgen.credentials, read from files/otelgen.json): {t, v, pat
 {{- end -}}
 {{- end -}}
 {{- $why -}}
+{{- end -}}
+
+{{- /* extensions named in verbatim settings (plan._verbatim_extension_refs): {v, path, sections} */ -}}
+{{- define "otelgen.checkVerbatimExtensionRefs" -}}
+{{- if kindIs "map" .v -}}
+{{- range $k := keys .v | sortAlpha -}}
+{{- $x := get $.v $k -}}
+{{- if and (has $k (list "authenticator" "storage")) (kindIs "string" $x) (regexMatch "^[a-z][a-z0-9_]*(/[A-Za-z0-9_.-]+)?$" $x) -}}
+{{- if not (hasKey $.sections.extensions $x) -}}
+{{- include "otelgen.fail" (dict "id" "E010" "path" (printf "%s.%s" $.path $k) "msg" (printf "extension '%s' is not defined under spec.extensions" $x) "hint" (printf "defined: %s" (join ", " (keys $.sections.extensions | sortAlpha) | default "none"))) -}}
+{{- end -}}
+{{- else -}}
+{{- include "otelgen.checkVerbatimExtensionRefs" (dict "v" $x "path" (printf "%s.%s" $.path $k) "sections" $.sections) -}}
+{{- end -}}
+{{- end -}}
+{{- else if kindIs "slice" .v -}}
+{{- range $i, $x := .v -}}
+{{- include "otelgen.checkVerbatimExtensionRefs" (dict "v" $x "path" (printf "%s[%d]" $.path $i) "sections" $.sections) -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
