@@ -144,6 +144,22 @@ def test_import_moves_every_credential_of_a_raw_config(tmp_path):
     assert {"secretRef"} <= set(spec["extensions"]["bearertokenauth"]["token"])
 
 
+@pytest.mark.tools
+def test_imported_config_with_moved_credentials_passes_the_real_collector(tmp_path):
+    """The ${env:VAR} the credentials became (URL user info and query included) are a config the collector accepts."""
+    from test_collector import rendered_config_and_env, validate
+
+    source = tmp_path / "config.yaml"
+    source.write_text(yaml.safe_dump(RAW_CONFIG))
+    imported = run_cli("import", str(source))
+    assert imported.code == 0, imported.err
+    spec = tmp_path / "imported.yaml"
+    spec.write_text(imported.out)
+    config, env = rendered_config_and_env(("-f", str(spec)))
+    proc = validate(config, tmp_path, env)
+    assert proc.returncode == 0, proc.stderr
+
+
 def test_import_moves_literal_env_of_the_manifests(tmp_path):
     manifests = [
         {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "otel", "namespace": "obs"}, "data": {"config.yaml": yaml.safe_dump({**RAW_CONFIG, "exporters": {"otlp/a": {"endpoint": "a:4317", "headers": {"api-key": "${env:VENDOR_API_KEY}"}}}, "service": {"pipelines": {"traces": {"receivers": ["otlp"], "processors": ["batch"], "exporters": ["otlp/a"]}}}, "extensions": {}})}},
