@@ -94,6 +94,8 @@ NEGATIVES = [
     ("digest", "sha256:" + "a" * 64),
     ("checksum/config", "9f86d081884c7d659a2feaa0c55ad0159f86d081884c7d659a2feaa0c55ad015"),
     ("name", "vendor-credentials-2024-0001"),
+    ("git-commit", "9f86d081884c7d659a2feaa0c55ad0159f86d081"),
+    ("name", "collector0123abcd4567efgh"),
     ("key", "api-key"),  # a secretRef's key
     ("key", "http.request.header.authorization"),
     ("path", "/var/log/pods/*/*/*.log"),

@@ -62,7 +62,7 @@ REFERENCE_PATTERN = (
 PARENT_NAMES: tuple[tuple[str, str], ...] = (("api", "key"),)
 
 #: names whose values are digests or identifiers (the generic token rule does not apply)
-DIGEST_NAME_PATTERN = r"sha1|sha256|digest|checksum|hash|fingerprint|uuid|orgid|tenant|(sha|uid|id|name|image|tag|version)$"
+DIGEST_NAME_PATTERN = r"sha1|sha256|digest|checksum|hash|fingerprint|uuid|orgid|tenant|commit|revision|(sha|uid|id|name|image|tag|version|rev)$"
 
 #: a reference the collector expands at runtime: ${env:X}, ${file:...}, ${X}
 REFERENCE_VALUE = r"\$\{[^}]*\}"
