@@ -71,17 +71,20 @@ REFERENCE_VALUE = r"\$\{[^}]*\}"
 SCHEME_WORDS = r"^(?i:bearer|basic|api-token|apikey|token|splunk|geniekey|ssws|dsn|key)\s*"
 NOT_A_SECRET = ("redacted", "[redacted]", "<redacted>", "***", "none", "null", "nil", "-", "true", "false", "")
 
+#: query and connection-string parameters that carry a credential (?token=..., Password=...)
+QUERY_NAMES = r"password|passwd|pwd|token|access_token|api[-_]?key|secret|client_secret|sig|accountkey|sharedaccesskey"
+
 #: (why, pattern searched in the value): the value is a credential whatever its name
 VALUE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("a PEM private key", r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----"),
     ("an Authorization scheme with a token", r"^\s*(?i:bearer|basic|api-token|apikey|splunk|geniekey|ssws)\s+[A-Za-z0-9._~+/=:-]{8,}\s*$"),
     ("a vendor key prefix", r"(^|[^A-Za-z0-9])(sk-[A-Za-z0-9_-]{16,}|(sk|rk)_live_[A-Za-z0-9]{16,}|gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abposr]-[A-Za-z0-9-]{10,}|glpat-[A-Za-z0-9_-]{20,}|glc_[A-Za-z0-9+/=_-]{20,}|(AKIA|ASIA)[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35}|NRAK-[A-Z0-9]{20,}|dt0[a-z][0-9]{2}\.[A-Za-z0-9]{16,}|hcaik_[A-Za-z0-9]{20,}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})"),
     ("a placeholder for a credential", r"^\s*(?i:<[^<>]*(key|token|secret|password|credential)[^<>]*>|your[-_ ]?([a-z]+[-_ ])*(api[-_ ]?key|key|token|secret|password|license)|change[-_]?me|replace[-_]?me|insert[-_]?key[-_]?here)\s*$"),
-    ("a credential in a URL query or connection string", r"(?i:(^|[?&;\s])(password|passwd|pwd|token|access_token|api[-_]?key|secret|client_secret|sig|accountkey|sharedaccesskey)=)[^&;\s$]"),
+    ("a credential in a URL query or connection string", r"(?i:(^|[?&;\s])(" + QUERY_NAMES + r")=)[^&;\s$]"),
 )
 
 #: user info in a URL (scheme://user:pass@host); checked with references removed
-USERINFO_PATTERN = r"[A-Za-z][A-Za-z0-9+.-]*://([^/?#@\s]+)@"
+USERINFO_PATTERN = r"([A-Za-z][A-Za-z0-9+.-]*://)([^/?#@\s]+)@"
 
 #: a long random-looking token: all of these match, none of GENERIC_NOT
 GENERIC_TOKEN = (r"^[A-Za-z0-9+/=_-]{20,}$", r"([^0-9]*[0-9]){4}", r"([^A-Za-z]*[A-Za-z]){4}", r"^[A-Za-z0-9+/=]*[-_]?[A-Za-z0-9+/=]*[-_]?[A-Za-z0-9+/=]*$")
@@ -134,7 +137,7 @@ def value_reason(value: Any, name: Any = None) -> str | None:
         if pattern.search(value):
             return why
     for match in _USERINFO.finditer(value):
-        if _ALNUM.search(_REF_VALUE.sub("", match.group(1))):
+        if _ALNUM.search(_REF_VALUE.sub("", match.group(2))):
             return "user info in a URL"
     lowered = name.lower() if isinstance(name, str) else ""
     if not (lowered and (_REFERENCE.search(lowered) or _DIGEST_NAME.search(lowered))):

@@ -108,8 +108,8 @@ def verbatim_to_env(value: Any, place: Place, notes: Notes, pod_env: list[dict[s
     return value
 
 
-_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/?#@\s]+)@")
-_QUERY = re.compile(r"(?i)((?:^|[?&;\s])(?:password|passwd|pwd|token|access_token|api[-_]?key|secret|client_secret|sig|accountkey|sharedaccesskey)=)([^&;\s$][^&;\s]*)")
+_USERINFO = re.compile("^" + credentials.USERINFO_PATTERN)
+_QUERY = re.compile(r"(?i)((?:^|[?&;\s])(?:" + credentials.QUERY_NAMES + r")=)([^&;\s$][^&;\s]*)")
 
 
 def _replace(item: Any, place: Place, notes: Notes, pod_env: list[dict[str, Any]], path: tuple[Any, ...], key: Any) -> str:
