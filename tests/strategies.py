@@ -344,7 +344,8 @@ def _settings(draw, mode: str, spec: dict) -> dict:
         if np["enabled"] and draw(st.booleans()):
             np["ingressFrom"] = draw(PEERS)
             np["metricsFrom"] = draw(PEERS)
-            np["exporterTo"] = {e: draw(PEERS) for e in draw(st.lists(st.sampled_from(sorted(spec["exporters"])), max_size=2, unique=True))}
+            defined = sorted(name for name, cfg in spec["exporters"].items() if cfg is not None)  # a null deletes it: exporterTo may not name it (E010)
+            np["exporterTo"] = {e: draw(PEERS) for e in draw(st.lists(st.sampled_from(defined), max_size=2, unique=True))} if defined else {}
             np["apiServer"] = draw(st.sampled_from([{}, {"cidrs": ["10.0.0.1/32"], "ports": [443]}]))
             np["kubeletCidrs"] = draw(st.sampled_from([[], ["192.168.0.0/16"]]))
             np["egress"] = draw(st.sampled_from([[], [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"port": 9200}, {"port": 514, "protocol": "UDP"}]}]]))

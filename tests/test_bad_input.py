@@ -27,7 +27,7 @@ CASES = {
     "limiter-not-first": ("spec:\n  mode: gateway\n  pipelines:\n    traces: {receivers: [otlp], processors: [batch, memory_limiter], exporters: [otlp]}\n", "E013", "memory_limiter must be the first processor"),
     "batch-before-sampler": ("spec:\n  mode: gateway\n  processors:\n    tail_sampling: {policies: [{name: all, type: always_sample}]}\n  pipelines:\n    traces: {receivers: [otlp], processors: [batch, tail_sampling], exporters: [otlp]}\n", "E013", "batch runs before"),
     "port-collision": ("spec:\n  mode: gateway\n  receivers:\n    zipkin: {port: 4317}\n  pipelines:\n    traces: {receivers: [otlp, zipkin], exporters: [otlp]}\n", "E014", "port 4317/TCP is already used by receivers.otlp"),
-    "literal-header-secret": ("spec:\n  mode: gateway\n  exporters:\n    otlp:\n      endpoint: a:4317\n      headers: {Authorization: Bearer abc123}\n", "E015", "literal credential in header 'Authorization'"),
+    "literal-header-secret": ("spec:\n  mode: gateway\n  exporters:\n    otlp:\n      endpoint: a:4317\n      headers: {Authorization: Bearer abc123}\n", "E015", "spec.exporters.otlp.headers.Authorization: literal credential ('Authorization' names a credential); the value is not shown"),
     "literal-token": ("spec:\n  mode: gateway\n  extensions:\n    bearertokenauth: {token: abc123}\n", "E015", "spec.extensions.bearertokenauth.token"),
     "not-in-image": ("spec:\n  mode: gateway\n  exporters:\n    prometheusremotewrite: {endpoint: x}\n  pipelines:\n    metrics: {receivers: [otlp], exporters: [prometheusremotewrite]}\n", "E016", "not in the otelcol-k8s image"),
     "no-memory-limit": ("spec:\n  mode: gateway\n  resources: {size: none, requests: {cpu: 100m}}\n", "E018", "no memory limit"),

@@ -27,10 +27,10 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from otelgen import components, config, distributions, plan, presets, sizing, versions, yamlio
+from otelgen import components, config, credentials, distributions, plan, presets, sizing, versions, yamlio
 from otelgen.components.base import ENV_PREFIX, Component, Context, Mount, Needs
 from otelgen.components.extensions import HEALTH_PORT, HEALTH_PORT_NAME, LEASE_NAME
-from otelgen.components.common import CLIENT_TLS_DIR, SENSITIVE_HEADER_WORDS
+from otelgen.components.common import CLIENT_TLS_DIR
 from otelgen.components.receivers import _JAEGER, FILESYSTEM_DEFAULTS, UDP_BIND_HOST
 from otelgen.manifests import autoscaling, configmap, monitoring, naming, networkpolicy, rbac, tls, workload
 from otelgen.schema import spec_schema
@@ -176,7 +176,6 @@ def declarations() -> dict[str, Any]:
         "hostmetrics": {"filesystem": FILESYSTEM_DEFAULTS, "mounts": _mounts(needs_of("hostmetrics", "receiver", {}))},
         "jaeger": {"protocols": [[proto, *row] for proto, row in _JAEGER.items()], "udpBindHost": UDP_BIND_HOST},
         "clientTls": {"dir": CLIENT_TLS_DIR},
-        "headers": {"sensitiveWords": list(SENSITIVE_HEADER_WORDS)},
     }
 
 
@@ -237,6 +236,7 @@ def chart_data() -> dict[str, Any]:
         "components": registry(),
         "sections": list(components.SECTIONS),
         "declarations": declarations(),
+        "credentials": credentials.tables(),
         "presets": {
             "receivers": {name: {"receiver": r, "signal": sig, "agentOnly": agent} for name, (r, sig, agent) in presets.RECEIVER_PRESETS.items()},
             "checkpointStorage": presets.CHECKPOINT_STORAGE,

@@ -5,6 +5,7 @@ checked, pipelines completed and ordered, and the components' declarations
 from __future__ import annotations
 
 import difflib
+import posixpath
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from otelgen import components, distributions, presets, sizing
-from otelgen.components.base import Component, Context, Needs, Port, deep_merge
+from otelgen.components.base import ENV_PREFIX, Component, Context, Needs, Port, deep_merge
 from otelgen.errors import Collector, Problem, error, warning
 from otelgen.spec.load import pydantic_problems
 from otelgen.spec.model import CollectorDocument, Spec
@@ -23,6 +24,8 @@ SERVER_TLS_DIR = "/etc/otelcol/tls/server"
 CLIENT_CA_DIR = "/etc/otelcol/tls/client-ca"
 TELEMETRY_PORT = "metrics"  # name of the collector's own metrics port
 SECTIONS = tuple(components.SECTIONS)
+#: hostPaths a component may write to (and below them); anything else is a W120 warning
+WRITABLE_HOST_PATHS = ("/var/lib/otelcol",)
 
 
 @dataclass
@@ -125,6 +128,7 @@ class Planner:
         parsed = self._parse_all(sections)
         self.problems.raise_if_errors()
         self._check_references(parsed, pipelines)
+        self._check_component_keys(sections)
         self._check_order(parsed, pipelines)
         used = self._used(parsed, pipelines)
         self._check_extension_refs(parsed, used)
@@ -132,6 +136,7 @@ class Planner:
 
         needs = self._collect_needs(used)
         self.problems.raise_if_errors()
+        self._check_exposure(needs)
         memory_limit = self.sizing.memory_limit
         from otelgen.manifests import apivalidation
 
@@ -306,6 +311,56 @@ class Planner:
                 elif name not in pipelines[target]["receivers"]:
                     self.problems.add(error("E012", path + list(sub), f"pipeline {target!r} does not receive from {name}", f"add {name} to spec.pipelines.{target}.receivers"))
 
+    def _check_derived_overrides(self, component: Component, path: list) -> None:
+        """E031: ``extra`` replacing what otelgen derived (a listening endpoint, a Secret reference):
+        the Service/NetworkPolicy would keep the old port, the secretRef would be silently dropped."""
+        def walk(base: Any, extra: dict, at: list) -> None:
+            for key in sorted(extra, key=str):
+                if not isinstance(base, dict) or key not in base:
+                    continue
+                if isinstance(base[key], dict) and isinstance(extra[key], dict):
+                    walk(base[key], extra[key], [*at, key])
+                    continue
+                why = _derived(base[key], key, component.ctx)
+                if why:
+                    self.problems.add(error("E031", [*at, key], f"extra replaces {why}", "set it with the component's typed fields (e.g. port:, protocols.grpc.port:, headers/token as {secretRef: ...}); extra is for settings otelgen does not derive"))
+        walk(component.build(), component.config.extra, path)
+
+    def _check_risky(self, section: str, name: str, needs: Needs) -> None:
+        """Warnings for legal but risky declarations: writable hostPaths outside the allow-list,
+        RBAC on every resource or on Secrets."""
+        path = ["spec", section, name]
+        for mount in needs.mounts:
+            if mount.host_path and not mount.read_only and not _allowed_host_path(mount.host_path):
+                self.problems.add(warning("W120", path, f"writable hostPath {mount.host_path} is outside the allow-list ({', '.join(WRITABLE_HOST_PATHS)}): the collector could change the node's files there", f"keep state under {WRITABLE_HOST_PATHS[0]}/<name>, or use an emptyDir (leave host_path unset)"))
+        for rule in needs.rbac:
+            if "*" in rule.resources or "*" in rule.api_groups or "*" in rule.verbs:
+                self.problems.add(warning("W121", path, f"RBAC on every resource ({'/'.join(rule.api_groups) or 'core'}: {', '.join(rule.resources)}): this includes Secrets, the whole cluster's credentials", "list the resources it needs by name"))
+            elif "secrets" in rule.resources:
+                self.problems.add(warning("W121", path, "RBAC to read Secrets: the collector could read every credential in scope and ship it as telemetry", "watch other resources, or restrict namespaces"))
+
+    def _check_exposure(self, needs: Needs) -> None:
+        """W122: a Service published outside the cluster, with the metrics port and a
+        default-deny policy that admits only in-cluster peers."""
+        service = self.spec.service
+        if self.spec.mode == "sidecar" or service.type == "ClusterIP":
+            return
+        np = self.spec.network_policy
+        path = ["spec", "service", "type"]
+        if any(p.name == TELEMETRY_PORT and p.service for p in needs.ports):
+            self.problems.add(warning("W122", path, f"a {service.type} Service publishes the collector's own metrics port ({self.spec.telemetry.metrics_port}) outside the cluster", "scrape it in-cluster (serviceMonitor or the -telemetry Service); publish only the receivers"))
+        if np.enabled and not any(peer.ip_block for peer in np.ingress_from):
+            self.problems.add(warning("W122", ["spec", "networkPolicy", "ingressFrom"], f"the {service.type} Service is reachable from outside, but the default-deny NetworkPolicy admits only in-cluster peers: outside clients are blocked", "add an ipBlock peer for the clients' addresses to networkPolicy.ingressFrom (and metricsFrom for scrapers)"))
+
+    def _check_component_keys(self, sections: dict[str, dict]) -> None:
+        """Mappings keyed by component names name defined components: an unknown key is an
+        error, never ignored (a mistyped networkPolicy.exporterTo key would leave that
+        exporter's egress open to any destination)."""
+        exporters = sorted(sections["exporters"])
+        for name in sorted(self.spec.network_policy.exporter_to):
+            if name not in sections["exporters"]:
+                self.problems.add(error("E010", ["spec", "networkPolicy", "exporterTo", name], f"{name!r} is not defined under spec.exporters", f"defined: {', '.join(exporters) or 'none'}{_did_you_mean(name, exporters)}"))
+
     def _check_order(self, parsed: dict[tuple[str, str], Instance], pipelines: dict) -> None:
         for pname, pipeline in pipelines.items():
             procs = pipeline["processors"]
@@ -341,9 +396,10 @@ class Planner:
     def _check_extension_refs(self, parsed: dict, used: dict[tuple[str, str], Instance]) -> None:
         extensions = sorted(n for (s, n) in used if s == "extensions")
         for (section, name), inst in used.items():
-            if inst.component is None:
-                continue
-            for sub, ext in inst.component.config.extension_refs():
+            refs = list(inst.component.config.extension_refs()) if inst.component else []
+            verbatim, at = (inst.component.config.extra, ("extra",)) if inst.component else (inst.raw, ())
+            refs += [((*at, *sub), ext) for sub, ext in _verbatim_extension_refs(verbatim)]
+            for sub, ext in refs:
                 if ext not in extensions:
                     self.problems.add(error("E010", ["spec", section, name, *sub], f"extension {ext!r} is not defined under spec.extensions", f"defined: {', '.join(extensions) or 'none'}{_did_you_mean(ext, extensions)}"))
 
@@ -378,7 +434,10 @@ class Planner:
         telemetry = Port(TELEMETRY_PORT, self.spec.telemetry.metrics_port, "TCP", "http", service=True, ingress=False)
         declared: list[tuple[str, Port]] = []
         for (section, name), inst in sorted(used.items(), key=lambda kv: (SECTIONS.index(kv[0][0]), kv[0][1])):
+            if inst.component is not None and inst.component.config.extra:
+                self._check_derived_overrides(inst.component, ["spec", section, name, "extra"])
             needs = inst.needs()
+            self._check_risky(section, name, needs)
             declared.extend((f"{section}.{name}", p) for p in needs.ports)
             total.rbac.extend(needs.rbac)
             total.env.extend(needs.env)
@@ -424,6 +483,44 @@ def _overlaps(a: str, b: str) -> bool:
     """Equal, or one inside the other."""
     a, b = a.rstrip("/") or "/", b.rstrip("/") or "/"
     return a == b or a.startswith(b.rstrip("/") + "/") or b.startswith(a.rstrip("/") + "/")
+
+
+#: keys that name an extension in verbatim settings (auth.authenticator of confighttp/configgrpc, storage)
+EXTENSION_KEYS = ("authenticator", "storage")
+
+
+def _verbatim_extension_refs(value: Any, path: tuple = ()) -> list[tuple[tuple, str]]:
+    """(path, extension name) of every extension that verbatim settings (extra, unmodelled components) name."""
+    out: list[tuple[tuple, str]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in EXTENSION_KEYS and isinstance(item, str) and _NAME.match(item):
+                out.append(((*path, key), item))
+            else:
+                out.extend(_verbatim_extension_refs(item, (*path, key)))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            out.extend(_verbatim_extension_refs(item, (*path, i)))
+    return out
+
+
+def _allowed_host_path(path: str) -> bool:
+    normal = posixpath.normpath(path)
+    return any(normal == allowed or normal.startswith(allowed + "/") for allowed in WRITABLE_HOST_PATHS)
+
+
+def _derived(value: Any, key: Any, ctx: Context) -> str | None:
+    """What otelgen derived in a built config leaf (or subtree), that ``extra`` must not replace."""
+    if isinstance(value, dict):
+        return next((why for k, v in value.items() if (why := _derived(v, k, ctx))), None)
+    if isinstance(value, list):
+        return next((why for v in value if (why := _derived(v, None, ctx))), None)
+    if isinstance(value, str):
+        if f"${{env:{ENV_PREFIX}_" in value:
+            return "a value otelgen takes from a Secret"
+        if key == "endpoint" and value.startswith((f"{ctx.bind_host}:", f"{ctx.pod_host}:")):
+            return "the listening endpoint, whose port the container port, Service and NetworkPolicy follow"
+    return None
 
 
 def _dedupe(items: list, key) -> list:

@@ -21,9 +21,6 @@ sections, pipelines, version}.
 {{- end -}}
 {{- $type := include "otelgen.typeOf" $iname -}}
 {{- $comp := get (get $data.components $section) $type -}}
-{{- if and $comp (hasKey $comp.model.defaults "headers") (kindIs "map" $raw) -}}
-{{- include "otelgen.checkCredentials" (dict "data" $data "section" $section "name" $iname "cfg" $raw) -}}
-{{- end -}}
 {{- if and $comp (kindIs "map" $raw) -}}
 {{- include "otelgen.checkNulls" (dict "desc" $comp.model "value" $raw "path" $path) -}}
 {{- include "otelgen.checkComponent" (dict "id" $comp.id "path" $path "required" $comp.model.required "cfg" (include "otelgen.applyModel" (dict "desc" $comp.model "value" $raw) | fromJson).v) -}}
@@ -117,6 +114,11 @@ sections, pipelines, version}.
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- range $name := keys ($.spec.networkPolicy.exporterTo | default dict) | sortAlpha -}}
+{{- if not (hasKey $sections.exporters $name) -}}
+{{- include "otelgen.fail" (dict "id" "E010" "path" (printf "spec.networkPolicy.exporterTo.%s" $name) "msg" (printf "'%s' is not defined under spec.exporters" $name) "hint" (printf "defined: %s" (join ", " (keys $sections.exporters | sortAlpha) | default "none"))) -}}
+{{- end -}}
+{{- end -}}
 {{- range $pname := keys $pipelines | sortAlpha -}}
 {{- $procs := (get $pipelines $pname).processors -}}
 {{- $orders := list -}}
@@ -145,6 +147,11 @@ sections, pipelines, version}.
 {{- /* Extensions that used components name must be defined: {data, sections, section, name, cfg} */ -}}
 {{- define "otelgen.checkExtensionRefs" -}}
 {{- $comp := get (get .data.components .section) (include "otelgen.typeOf" .name) -}}
+{{- if $comp -}}
+{{- include "otelgen.checkVerbatimExtensionRefs" (dict "v" (.cfg.extra | default dict) "path" (printf "spec.%s.%s.extra" .section .name) "sections" .sections) -}}
+{{- else -}}
+{{- include "otelgen.checkVerbatimExtensionRefs" (dict "v" .cfg "path" (printf "spec.%s.%s" .section .name) "sections" .sections) -}}
+{{- end -}}
 {{- if $comp -}}
 {{- range $fieldPath := $comp.extensionFields -}}
 {{- $value := $.cfg -}}
@@ -228,20 +235,6 @@ sections, pipelines, version}.
 {{- end -}}
 {{- if not (or $p.ipBlock $p.namespaceSelector $p.podSelector) -}}
 {{- include "otelgen.fail" (dict "id" "E004" "path" (index $pair 0) "msg" "a peer needs namespaceSelector, podSelector or ipBlock" "hint" "fix the value") -}}
-{{- end -}}
-{{- end -}}
-{{- end -}}
-
-{{- /* E015: credentials only from Secrets (HeadersMixin): {data, section, name, cfg} */ -}}
-{{- define "otelgen.checkCredentials" -}}
-{{- range $header := keys ($.cfg.headers | default dict) | sortAlpha -}}
-{{- $value := get $.cfg.headers $header -}}
-{{- if kindIs "string" $value -}}
-{{- $sensitive := false -}}
-{{- range $word := $.data.declarations.headers.sensitiveWords -}}{{- if contains $word (lower $header) -}}{{- $sensitive = true -}}{{- end -}}{{- end -}}
-{{- if and $sensitive (not (hasPrefix "${env:" $value)) -}}
-{{- include "otelgen.fail" (dict "id" "E015" "path" (printf "spec.%s.%s.headers" $.section $.name) "msg" (printf "literal credential in header '%s': reference a Secret instead: {secretRef: {name: ..., key: ...}}" $header) "hint" "create a Secret (kubectl create secret generic NAME --from-literal=KEY=...) and reference it; the pod gets it as an env var, the config as ${env:VAR}") -}}
-{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
@@ -511,6 +504,136 @@ the annotations' total size. Input: {spec, mode, requests, limits, selector}.
 {{- include "otelgen.fail" (dict "id" "E060" "path" "spec.resources.limits.memory" "msg" (printf "memory limit %v is below 128Mi: memory_limiter and GOMEMLIMIT are derived from it, and a collector needs this much before it handles any data" .) "hint" "give the collector between 128Mi and 1Ti (see docs/memory.md)") -}}
 {{- else if gt $bytes 1099511627776.0 -}}
 {{- include "otelgen.fail" (dict "id" "E060" "path" "spec.resources.limits.memory" "msg" (printf "memory limit %v is above 1Ti: no collector container needs it (a unit typo?), and from 8Ei on GOMEMLIMIT no longer fits the Go runtime's int64 and the collector refuses to start" .) "hint" "give the collector between 128Mi and 1Ti (see docs/memory.md)") -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* E015: a literal credential anywhere in the merged values (otelgen.spec.load.credential_problems
+with the rules of otelgen.credentials, read from files/otelgen.json): {t, v, path, key} */ -}}
+{{- define "otelgen.checkLiteralCredentials" -}}
+{{- $t := .t -}}
+{{- if kindIs "map" .v -}}
+{{- $pairName := "" -}}
+{{- range $k := $t.pairNames -}}{{- if and (not $pairName) (kindIs "string" (get $.v $k)) -}}{{- $pairName = get $.v $k -}}{{- end -}}{{- end -}}
+{{- range $k := keys .v | sortAlpha -}}
+{{- if include "otelgen.credentialWhy" (dict "t" $t "name" "" "v" $k "parent" "") -}}
+{{- include "otelgen.fail" (dict "id" "E015" "path" (printf "%s.%s" $.path $t.redactedKey) "msg" "literal credential (a mapping key that looks like a credential); the value is not shown" "hint" $t.hint) -}}
+{{- end -}}
+{{- $x := get $.v $k -}}
+{{- $p := printf "%s.%s" $.path $k -}}
+{{- if or (kindIs "map" $x) (kindIs "slice" $x) -}}
+{{- include "otelgen.checkLiteralCredentials" (dict "t" $t "v" $x "path" $p "key" $k) -}}
+{{- else -}}
+{{- $why := include "otelgen.credentialWhy" (dict "t" $t "name" $k "v" $x "parent" $.key) -}}
+{{- if and (not $why) (eq $k "value") $pairName -}}{{- $why = include "otelgen.credentialWhy" (dict "t" $t "name" $pairName "v" $x "parent" "") -}}{{- end -}}
+{{- if $why -}}
+{{- if and (hasPrefix "spec.pod.env[" $p) (eq $k "value") -}}
+{{- include "otelgen.fail" (dict "id" "E015" "path" $p "msg" (printf "env var holds a literal credential (%s); the value is not shown" $why) "hint" "take it from a Secret: {name: VAR, secretRef: {name: SECRET, key: KEY}} instead of value") -}}
+{{- else -}}
+{{- include "otelgen.fail" (dict "id" "E015" "path" $p "msg" (printf "literal credential (%s); the value is not shown" $why) "hint" $t.hint) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- else if kindIs "slice" .v -}}
+{{- range $i, $x := .v -}}
+{{- $p := printf "%s[%d]" $.path $i -}}
+{{- if or (kindIs "map" $x) (kindIs "slice" $x) -}}
+{{- include "otelgen.checkLiteralCredentials" (dict "t" $t "v" $x "path" $p "key" "") -}}
+{{- else -}}
+{{- $why := include "otelgen.credentialWhy" (dict "t" $t "name" "" "v" $x "parent" "") -}}
+{{- if $why -}}
+{{- include "otelgen.fail" (dict "id" "E015" "path" $p "msg" (printf "literal credential (%s); the value is not shown" $why) "hint" $t.hint) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* Why a value under a name is a literal credential, or "" (otelgen.credentials.literal): {t, name, v, parent} */ -}}
+{{- define "otelgen.credentialWhy" -}}
+{{- $t := .t -}}
+{{- $v := .v -}}
+{{- $lname := lower (trim (toString .name)) -}}
+{{- if not (or (kindIs "invalid" $v) (kindIs "bool" $v)) -}}
+{{- $why := "" -}}
+{{- $credName := or (has $lname $t.vendorNames) (and $lname (regexMatch $t.name $lname) (not (regexMatch $t.reference $lname))) -}}
+{{- if and (not $credName) .parent (has (printf "%s/%s" (lower (toString .parent)) $lname) $t.parentNames) -}}{{- $credName = true -}}{{- end -}}
+{{- if $credName -}}
+{{- $rest := regexReplaceAll $t.referenceValue (toString $v) "" | trim -}}
+{{- $rest = regexReplaceAll $t.schemeWords $rest "" | trim -}}
+{{- if and (not (has (lower $rest) $t.notASecret)) (regexMatch "[A-Za-z0-9]" $rest) -}}{{- $why = printf "'%s' names a credential" (toString .name) -}}{{- end -}}
+{{- end -}}
+{{- if and (not $why) (kindIs "string" $v) (trim $v) -}}
+{{- range $pair := $t.values -}}{{- if and (not $why) (regexMatch (index $pair 1) $v) -}}{{- $why = index $pair 0 -}}{{- end -}}{{- end -}}
+{{- if not $why -}}
+{{- range $m := regexFindAll $t.userinfo $v -1 -}}
+{{- $info := regexReplaceAll "^[A-Za-z][A-Za-z0-9+.-]*://" $m "" | trimSuffix "@" -}}
+{{- if regexMatch "[A-Za-z0-9]" (regexReplaceAll $t.referenceValue $info "") -}}{{- $why = "user info in a URL" -}}{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if and (not $why) (not (and $lname (or (regexMatch $t.reference $lname) (regexMatch $t.digestName $lname)))) -}}
+{{- $generic := true -}}
+{{- range $re := $t.generic -}}{{- if not (regexMatch $re $v) -}}{{- $generic = false -}}{{- end -}}{{- end -}}
+{{- range $re := $t.genericNot -}}{{- if regexMatch $re $v -}}{{- $generic = false -}}{{- end -}}{{- end -}}
+{{- if $generic -}}{{- $why = "a long random-looking token" -}}{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $why -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* E031: extra must not replace what otelgen derived (Planner._check_derived_overrides): {base, extra, path, ctx, envPrefix} */ -}}
+{{- define "otelgen.checkDerivedOverrides" -}}
+{{- range $k := keys .extra | sortAlpha -}}
+{{- if and (kindIs "map" $.base) (hasKey $.base $k) -}}
+{{- $b := get $.base $k -}}
+{{- $x := get $.extra $k -}}
+{{- if and (kindIs "map" $b) (kindIs "map" $x) -}}
+{{- include "otelgen.checkDerivedOverrides" (dict "base" $b "extra" $x "path" (printf "%s.%s" $.path $k) "ctx" $.ctx "envPrefix" $.envPrefix) -}}
+{{- else -}}
+{{- $why := include "otelgen.derivedWhy" (dict "v" $b "key" $k "ctx" $.ctx "envPrefix" $.envPrefix) -}}
+{{- if $why -}}
+{{- include "otelgen.fail" (dict "id" "E031" "path" (printf "%s.%s" $.path $k) "msg" (printf "extra replaces %s" $why) "hint" "set it with the component's typed fields (e.g. port:, protocols.grpc.port:, headers/token as {secretRef: ...}); extra is for settings otelgen does not derive") -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* what otelgen derived in a built config leaf or subtree (plan._derived): {v, key, ctx, envPrefix} */ -}}
+{{- define "otelgen.derivedWhy" -}}
+{{- $why := "" -}}
+{{- if kindIs "map" .v -}}
+{{- range $k := keys .v | sortAlpha -}}{{- if not $why -}}{{- $why = include "otelgen.derivedWhy" (dict "v" (get $.v $k) "key" $k "ctx" $.ctx "envPrefix" $.envPrefix) -}}{{- end -}}{{- end -}}
+{{- else if kindIs "slice" .v -}}
+{{- range $x := .v -}}{{- if not $why -}}{{- $why = include "otelgen.derivedWhy" (dict "v" $x "key" "" "ctx" $.ctx "envPrefix" $.envPrefix) -}}{{- end -}}{{- end -}}
+{{- else if kindIs "string" .v -}}
+{{- if contains (printf "${env:%s_" .envPrefix) .v -}}
+{{- $why = "a value otelgen takes from a Secret" -}}
+{{- else if and (eq (toString .key) "endpoint") (or (hasPrefix (printf "%s:" .ctx.bindHost) .v) (hasPrefix (printf "%s:" .ctx.podHost) .v)) -}}
+{{- $why = "the listening endpoint, whose port the container port, Service and NetworkPolicy follow" -}}
+{{- end -}}
+{{- end -}}
+{{- $why -}}
+{{- end -}}
+
+{{- /* extensions named in verbatim settings (plan._verbatim_extension_refs): {v, path, sections} */ -}}
+{{- define "otelgen.checkVerbatimExtensionRefs" -}}
+{{- if kindIs "map" .v -}}
+{{- range $k := keys .v | sortAlpha -}}
+{{- $x := get $.v $k -}}
+{{- if and (has $k (list "authenticator" "storage")) (kindIs "string" $x) (regexMatch "^[a-z][a-z0-9_]*(/[A-Za-z0-9_.-]+)?$" $x) -}}
+{{- if not (hasKey $.sections.extensions $x) -}}
+{{- include "otelgen.fail" (dict "id" "E010" "path" (printf "%s.%s" $.path $k) "msg" (printf "extension '%s' is not defined under spec.extensions" $x) "hint" (printf "defined: %s" (join ", " (keys $.sections.extensions | sortAlpha) | default "none"))) -}}
+{{- end -}}
+{{- else -}}
+{{- include "otelgen.checkVerbatimExtensionRefs" (dict "v" $x "path" (printf "%s.%s" $.path $k) "sections" $.sections) -}}
+{{- end -}}
+{{- end -}}
+{{- else if kindIs "slice" .v -}}
+{{- range $i, $x := .v -}}
+{{- include "otelgen.checkVerbatimExtensionRefs" (dict "v" $x "path" (printf "%s[%d]" $.path $i) "sections" $.sections) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}

@@ -24,6 +24,7 @@ Input: the chart's root context. Output: JSON.
 {{- include "otelgen.fail" (dict "id" "E004" "path" "metadata.name" "msg" (printf "release name '%s' is longer than 40 characters" $name) "hint" "object names get suffixes; use a shorter release name") -}}
 {{- end -}}
 {{- $merged := include "otelgen.merge" (dict "base" (get $data.modeDefaults $mode) "override" .Values) | fromJson -}}
+{{- include "otelgen.checkLiteralCredentials" (dict "t" $data.credentials "v" $merged "path" "spec" "key" "spec") -}}
 {{- include "otelgen.checkNulls" (dict "desc" $data.spec "value" $merged "path" "spec") -}}
 {{- $spec := (include "otelgen.applyModel" (dict "desc" $data.spec "value" $merged) | fromJson).v -}}
 {{- $_ := set $spec "collectorVersion" (regexReplaceAll "^v+" (toString $spec.collectorVersion) "") -}}
@@ -272,6 +273,7 @@ Input: the chart's root context. Output: JSON.
 {{- $builder := "otelgen.build.generic" -}}
 {{- if has $comp.id (get $builders $section) -}}{{- $builder = printf "otelgen.build.%s.%s" $comp.id $section -}}{{- end -}}
 {{- $built := include $builder (dict "cfg" $cfg "ctx" $ctx "decl" $decl) | fromJson -}}
+{{- if $cfg.extra -}}{{- include "otelgen.checkDerivedOverrides" (dict "base" $built.config "extra" $cfg.extra "path" (printf "spec.%s.%s.extra" $section $iname) "ctx" $ctx "envPrefix" $data.naming.envPrefix) -}}{{- end -}}
 {{- $_ := set $inst "config" (include "otelgen.merge" (dict "base" $built.config "override" ($cfg.extra | default dict)) | fromJson) -}}
 {{- range $p := $built.ports | default list -}}{{- $_ := set $p "owner" (printf "%s.%s" $section $iname) -}}{{- end -}}
 {{- range $k := list "ports" "rbac" "env" "mounts" "egress" -}}

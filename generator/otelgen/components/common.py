@@ -6,16 +6,16 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from otelgen import credentials
 from otelgen.components.base import Context, EnvVar, Mount, Needs, SecretRef, SecretValue, secret_env
 
 #: client certificates and CAs of exporters are mounted under <this>/<instance slug>/
 CLIENT_TLS_DIR = "/etc/otelcol/tls"
-SENSITIVE_HEADER_WORDS = ("authorization", "api-key", "apikey", "api_key", "token", "secret", "password", "credential", "signature")
 
 
 def is_sensitive_header(name: str) -> bool:
-    lowered = name.lower()
-    return any(word in lowered for word in SENSITIVE_HEADER_WORDS)
+    """Whether a header name carries a credential (otelgen.credentials decides)."""
+    return credentials.credential_name(name)
 
 
 class ClientTLS(BaseModel):
@@ -78,7 +78,7 @@ class HeadersMixin(BaseModel):
     @classmethod
     def _no_literal_credentials(cls, headers: dict[str, HeaderValue]) -> dict[str, HeaderValue]:
         for name, value in headers.items():
-            if isinstance(value, str) and is_sensitive_header(name) and not value.startswith("${env:"):
+            if isinstance(value, str) and credentials.literal(name, value) is not None:
                 raise ValueError(f"literal credential in header {name!r}: reference a Secret instead: {{secretRef: {{name: ..., key: ...}}}}")
         return headers
 

@@ -11,14 +11,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from otelgen.components.common import is_sensitive_header
+from otelgen import credentials
 from otelgen.errors import format_path
 from otelgen.importer.notes import Notes
 
-#: key words of settings that hold something secret (besides header names)
-_SECRET_KEYS = ("password", "token", "secret", "api_key", "apikey", "api-key", "authorization", "credential")
-#: settings with these words name a file, URL or switch, not a secret
-_NOT_A_VALUE = ("file", "path", "url", "endpoint", "type", "enabled", "scheme", "name")
 _SCHEMES = ("Bearer ", "Basic ", "Api-Token ", "ApiKey ", "Token ", "GenieKey ", "Splunk ")
 
 
@@ -48,7 +44,7 @@ def secret_key(name: str) -> str:
 
 
 def is_literal(value: Any) -> bool:
-    return isinstance(value, str) and bool(value.strip()) and "${" not in value
+    return isinstance(value, str) and bool(value.strip()) and not credentials.is_reference(value)
 
 
 def _split_scheme(value: str) -> tuple[str, str]:
@@ -78,18 +74,11 @@ def headers_to_secrets(headers: Any, place: Place, notes: Notes) -> Any:
         return headers
     out = {}
     for name, value in headers.items():
-        if isinstance(name, str) and is_sensitive_header(name) and is_literal(value):
-            out[name] = secret_ref(place, name, value, ("headers", name), notes)
+        if isinstance(name, str) and isinstance(value, (str, int, float)) and credentials.literal(name, value) is not None:
+            out[name] = secret_ref(place, name, str(value), ("headers", name), notes)
         else:
             out[name] = value
     return out
-
-
-def _sensitive_key(key: Any) -> bool:
-    if not isinstance(key, str):
-        return False
-    lowered = key.lower()
-    return any(w in lowered for w in _SECRET_KEYS) and not any(w in lowered for w in _NOT_A_VALUE)
 
 
 def env_name(place: Place, path: tuple[Any, ...]) -> str:
@@ -98,32 +87,51 @@ def env_name(place: Place, path: tuple[Any, ...]) -> str:
 
 
 def verbatim_to_env(value: Any, place: Place, notes: Notes, pod_env: list[dict[str, Any]], path: tuple[Any, ...] = ()) -> Any:
-    """A copy of verbatim settings with literal credentials as ``${env:VAR}``;
-    each VAR is added to ``pod_env`` fed from the Secret."""
+    """A copy of verbatim settings with every literal credential (otelgen.credentials) as
+    ``${env:VAR}``; each VAR is added to ``pod_env`` fed from the Secret.  User info in a
+    URL and credential query parameters are replaced in place, the rest of the URL kept."""
     if isinstance(value, dict):
         if _is_header_pair(value):  # headers_setter style: {key: Authorization, value: "Bearer ..."}
-            return {**value, "value": _env_reference(value["value"], place, notes, pod_env, (*path, "value"), value["key"])}
+            return {**value, "value": _env_reference(str(value["value"]), place, notes, pod_env, (*path, "value"), value["key"])}
         out = {}
         for key, item in value.items():
             sub = (*path, key)
-            if _sensitive_key(key) and is_literal(item):
-                out[key] = _env_reference(item, place, notes, pod_env, sub)
-            elif key == "headers" and isinstance(item, dict):
-                out[key] = {h: (_env_reference(v, place, notes, pod_env, (*sub, h)) if isinstance(h, str) and is_sensitive_header(h) and is_literal(v) else v) for h, v in item.items()}
-            else:
+            if isinstance(item, (dict, list)):
                 out[key] = verbatim_to_env(item, place, notes, pod_env, sub)
+            elif credentials.literal(key, item, path[-1] if path else None) is not None:
+                out[key] = _replace(item, place, notes, pod_env, sub, key)
+            else:
+                out[key] = item
         return out
     if isinstance(value, list):
-        return [verbatim_to_env(item, place, notes, pod_env, (*path, i)) for i, item in enumerate(value)]
+        return [verbatim_to_env(item, place, notes, pod_env, (*path, i)) if isinstance(item, (dict, list)) or credentials.value_reason(item) is None else _replace(item, place, notes, pod_env, (*path, i), None) for i, item in enumerate(value)]
     return value
 
 
+_USERINFO = re.compile("^" + credentials.USERINFO_PATTERN)
+_QUERY = re.compile(r"(?i)((?:^|[?&;\s])(?:" + credentials.QUERY_NAMES + r")=)([^&;\s$][^&;\s]*)")
+
+
+def _replace(item: Any, place: Place, notes: Notes, pod_env: list[dict[str, Any]], path: tuple[Any, ...], key: Any) -> str:
+    """``item`` with its credential part as ``${env:VAR}`` (a URL keeps scheme, host and path)."""
+    text = str(item)
+    if not credentials.credential_name(key):
+        match = _USERINFO.match(text)
+        if match and credentials.value_reason(match.group(0)) is not None:
+            ref = _env_reference(match.group(2), place, notes, pod_env, path, f"{path[-1]}-userinfo" if path else "userinfo", keep_scheme=False)
+            replaced = match.group(1) + ref + "@" + text[match.end():]
+            return replaced if credentials.value_reason(replaced) is None else _replace(replaced, place, notes, pod_env, (*path, "query"), key)
+        if _QUERY.search(text):
+            return _QUERY.sub(lambda m: m.group(1) + _env_reference(m.group(2), place, notes, pod_env, (*path, m.group(1).strip("?&; =")), m.group(1).strip("?&; =")), text, count=1)
+    return _env_reference(text, place, notes, pod_env, path, None if key is None else str(key))
+
+
 def _is_header_pair(item: dict[Any, Any]) -> bool:
-    return isinstance(item.get("key"), str) and is_sensitive_header(item["key"]) and is_literal(item.get("value"))
+    return isinstance(item.get("key"), str) and credentials.literal(item["key"], item.get("value")) is not None
 
 
-def _env_reference(value: str, place: Place, notes: Notes, pod_env: list[dict[str, Any]], path: tuple[Any, ...], key: str | None = None) -> str:
-    prefix, _ = _split_scheme(value)
+def _env_reference(value: str, place: Place, notes: Notes, pod_env: list[dict[str, Any]], path: tuple[Any, ...], key: str | None = None, keep_scheme: bool = True) -> str:
+    prefix = _split_scheme(value)[0] if keep_scheme else ""
     var = env_name(place, path)
     ref = secret_ref(place, key or str(path[-1]), value, path, notes)
     pod_env.append({"name": var, "secretRef": ref["secretRef"]})

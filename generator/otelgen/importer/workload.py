@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from otelgen import inputs as inp
+from otelgen import credentials as predicate
 from otelgen import versions, yamlio
 from otelgen.errors import SpecError, error
+from otelgen.importer import credentials
 from otelgen.importer.notes import Notes
 
 #: env vars otelgen's pod defines itself (downward API, derived GOMEMLIMIT)
@@ -188,7 +190,9 @@ def env(found: Found, notes: Notes) -> list[dict[str, Any]]:
             found.note(notes, "change", "C308", ("env", i), "GOMEMLIMIT is derived from the memory limit (spec.memory.gomemlimitPercentage)", "see docs/memory.md")
         if name in _DERIVED_ENV:
             continue
-        if value_from is None:
+        if value_from is None and predicate.literal(name, entry.get("value")) is not None:
+            out.append({"name": name, "secretRef": _env_secret(found, notes, i, name)})
+        elif value_from is None:
             out.append({"name": name, "value": str(entry.get("value", ""))})
         elif isinstance(value_from.get("secretKeyRef"), dict):
             ref = value_from["secretKeyRef"]
@@ -198,6 +202,18 @@ def env(found: Found, notes: Notes) -> list[dict[str, Any]]:
     for i, _ in enumerate(container.get("envFrom") or []):
         found.note(notes, "warn", "W204", ("envFrom", i), "envFrom cannot be carried", "list the variables in spec.pod.env")
     return out
+
+
+def _env_secret(found: Found, notes: Notes, index: int, name: str) -> dict[str, str]:
+    """A literal credential in the container's env: a Secret to create, never the value."""
+    meta = found.workload.get("metadata") or {}
+    base = meta.get("name") if isinstance(meta.get("name"), str) else "otel-collector"
+    namespace = meta.get("namespace") if isinstance(meta.get("namespace"), str) else "observability"  # the mode defaults' namespace
+    secret = credentials.Place(str(base), str(namespace), "pod", "env").secret_name
+    key = credentials.secret_key(name)
+    notes.secret(secret, str(namespace), key, f"the value of env {name} in {found.owner.ref}")
+    found.note(notes, "change", "C307", ("env", index, "value"), f"literal credential in env {name} replaced by Secret {secret}, key {key}", "create the Secret (command below) before applying")
+    return {"name": secret, "key": key}
 
 
 def pod_settings(found: Found, notes: Notes) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from otelgen import yamlio
+from otelgen import credentials, yamlio
 from otelgen.components.base import copy_plain, deep_merge
 from otelgen.errors import Problem, SpecError, error
 from otelgen.spec.model import MODES, CollectorDocument
@@ -178,7 +178,10 @@ def merged_document(cli_mode: str | None, files: list[str], sets: list[str]) -> 
     for doc, _ in docs:
         merged = deep_merge(merged, doc)
     for expression in sets:
-        apply_set(merged, expression)
+        try:
+            apply_set(merged, expression)
+        except SpecError as exc:
+            raise _without_credentials(exc, expression) from None
     merged = canonical(merged)
     spec = merged.get("spec")
     final = spec.get("mode") if isinstance(spec, dict) else None
@@ -204,7 +207,40 @@ def _key_order(key: Any) -> tuple[str, str]:
     return (type(key).__name__ if not isinstance(key, str) else "", str(key))
 
 
+def _without_credentials(exc: SpecError, expression: str) -> SpecError:
+    """A --set problem that would quote a credential (the whole expression, its path or its value) quotes none."""
+    key, _, raw = expression.partition("=")
+    leaf = key.rsplit(".", 1)[-1]
+    if not (credentials.value_reason(expression) or credentials.value_reason(raw) or credentials.value_reason(key) or credentials.literal(leaf, raw)):
+        return exc
+    secret_parts = sorted({expression, raw, key if credentials.value_reason(key) else ""} - {""}, key=len, reverse=True)
+
+    def clean(text: str) -> str:
+        for part in secret_parts:
+            text = text.replace(repr(part), "'<redacted>'").replace(part, "<redacted>")
+        return text
+
+    return SpecError([Problem(p.id, tuple(clean(x) if isinstance(x, str) else x for x in p.path), clean(p.message), p.hint, p.severity, p.source) for p in exc.problems])
+
+
+def credential_problems(doc: dict[str, Any]) -> list[Problem]:
+    """E015 for every literal credential in the merged document (spec and metadata,
+    whatever the field: typed settings, ``extra``, pod env, annotations); the value is never shown."""
+    problems = []
+    for top in ("metadata", "spec"):
+        for found in credentials.find(doc.get(top), (top,)):
+            path = found.path
+            if path[:3] == ("spec", "pod", "env") and path[-1] == "value":
+                problems.append(error("E015", path, f"env var holds a literal credential ({found.why}); the value is not shown", "take it from a Secret: {name: VAR, secretRef: {name: SECRET, key: KEY}} instead of value"))
+            else:
+                problems.append(error("E015", path, f"literal credential ({found.why}); the value is not shown", credentials.HINT))
+    return problems
+
+
 def parse_document(doc: dict[str, Any]) -> CollectorDocument:
+    problems = credential_problems(doc)
+    if problems:
+        raise SpecError(problems)
     try:
         return CollectorDocument.model_validate(doc)
     except ValidationError as exc:

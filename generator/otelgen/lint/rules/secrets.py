@@ -6,19 +6,17 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from otelgen.components.common import is_sensitive_header
+from otelgen import credentials
 from otelgen.inputs import Inputs, containers, same_namespace
 from otelgen.lint.model import ConfigTarget, Hit, Options
 
-#: keys holding a file path or a reference, not the credential itself
-_REFERENCE_SUFFIXES = ("_file", "_path", "filename", "file", "_env", "authenticator", "_name")
 _ENV_REF = re.compile(r"\$\{(?:env:)?([A-Za-z_][A-Za-z0-9_]*)(?::-[^}]*)?\}")
 _MAX_DEPTH = 64
 
 
 def is_credential_key(key: str) -> bool:
-    lowered = key.lower()
-    return is_sensitive_header(lowered) and not lowered.endswith(_REFERENCE_SUFFIXES)
+    """A name that holds a credential (otelgen.credentials: the rule render and import use)."""
+    return credentials.credential_name(key)
 
 
 def is_literal(value: Any) -> bool:
@@ -48,11 +46,13 @@ _CREDENTIAL_FIX = "move the value into a Secret, expose it as an env var (valueF
 
 
 def literal_credential(t: ConfigTarget) -> Iterator[Hit]:
-    for path, key, value in walk_strings(t.data):
-        if path and path[0] == "service":
+    """Every literal credential otelgen.credentials finds (by name or by value); never the value."""
+    for found in credentials.find(t.data):
+        path = found.path
+        if path and path[0] == "service" and path[1:2] != ("telemetry",):
             continue
-        if key is not None and is_credential_key(key) and is_literal(value):
-            yield Hit(path, f"literal credential in {key!r}: anyone who can read the {'ConfigMap' if t.config.configmap else 'config'} can read it", _CREDENTIAL_FIX)
+        where = next((str(p) for p in reversed(path) if isinstance(p, str)), "value")
+        yield Hit(path, f"literal credential in {where!r} ({found.why}): anyone who can read the {'ConfigMap' if t.config.configmap else 'config'} can read it", _CREDENTIAL_FIX)
 
 
 def literal_credential_in_manifests(inputs: Inputs, options: Options) -> Iterator[Hit]:
@@ -63,12 +63,12 @@ def literal_credential_in_manifests(inputs: Inputs, options: Options) -> Iterato
         if not isinstance(data, dict):
             continue
         for key, value in data.items():
-            if (cm.name, cm.namespace, str(key)) not in config_keys and is_credential_key(str(key)) and is_literal(value):
+            if (cm.name, cm.namespace, str(key)) not in config_keys and credentials.literal(str(key), value) is not None:
                 yield Hit(("data", key), f"{cm.ref} holds a credential in plain text under {key!r}", "store it in a Secret instead of a ConfigMap", obj=cm)
     for workload in inputs.workloads:
         for path, container in containers(workload):
             for index, env in enumerate(container.get("env") or []):
-                if isinstance(env, dict) and is_credential_key(str(env.get("name", ""))) and is_literal(env.get("value")):
+                if isinstance(env, dict) and credentials.literal(str(env.get("name", "")), env.get("value")) is not None:
                     yield Hit(path + ("env", index, "value"), f"env {env.get('name')} of container {container.get('name')!r} in {workload.ref} is a literal credential", "use valueFrom.secretKeyRef", obj=workload)
 
 
