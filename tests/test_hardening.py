@@ -224,8 +224,11 @@ def test_int32_fields_match_the_kubernetes_schema(tmp_path):
     (["resources={size: none, limits: {memory: 0}}"], "E060", "spec.resources.limits.memory"),
     (["resources={size: none, limits: {memory: 1Mi}}"], "E060", "spec.resources.limits.memory"),
     (["resources={size: none, limits: {memory: 100Ei}}"], "E060", "spec.resources.limits.memory"),
-    (["exporters.file.path=/conf/out.json", "pipelines.traces.exporters=[file]"], "E061", "spec.exporters.file"),
-    (["exporters.file.path=/out.json", "pipelines.traces.exporters=[file]"], "E061", "spec.exporters.file"),
+    # the file exporter refuses / and the config mount itself (E004, repeated by the chart); E061 is the rule for every other volume
+    (["exporters.file.path=/conf/out.json", "pipelines.traces.exporters=[file]"], "E004", "spec.exporters.file"),
+    (["exporters.file.path=/out.json", "pipelines.traces.exporters=[file]"], "E004", "spec.exporters.file"),
+    (["extensions.file_storage={directory: /conf/queue}"], "E061", "spec.extensions.file_storage"),
+    (["extensions.file_storage={directory: /}"], "E061", "spec.extensions.file_storage"),
     (["pod.labels={app.kubernetes.io/instance: other}"], "E062", "spec.pod.labels.app.kubernetes.io/instance"),
 ])
 def test_api_rules_at_the_spec_level(sets, wanted, path):
