@@ -124,7 +124,7 @@ RECEIVER_CHOICES = {
     "otlp/internal-long-name": (st.just({"protocols": {"grpc": {"port": 4417}, "http": {"port": 4418}}}), ALL, False),
     "jaeger": (st.sampled_from([{}, {"protocols": {"thrift_binary": None, "thrift_http": {"enabled": False, "port": 14268}}}]), ("traces",), False),
     "zipkin": (st.sampled_from([{}, {"port": 9412}]), ("traces",), False),
-    "prometheus": (st.sampled_from([{}, {"self_scrape": False, "scrape_configs": [{"job_name": "app", "static_configs": [{"targets": ["app:9090"]}]}]}, {"scrape_interval": "15s"}]), ("metrics",), False),
+    "prometheus": (st.sampled_from([{}, {"self_scrape": False, "config": {"scrape_configs": [{"job_name": "app", "static_configs": [{"targets": ["app:9090"]}]}]}}, {"self_scrape": False, "config": {"scrape_configs": [{"job_name": "pods", "kubernetes_sd_configs": [{"role": "pod"}, {"role": "endpointslice", "namespaces": {"own_namespace": True}}]}]}}, {"scrape_interval": "15s"}]), ("metrics",), False),
     "file_log": (st.sampled_from([{}, {"exclude": ["/var/log/pods/kube-system_*/*/*.log"], "parse_container_logs": False, "start_at": "beginning"}, {"operators": [{"type": "json_parser"}]}]), ("logs",), False),
     "hostmetrics": (st.sampled_from([{}, {"scrapers": {"cpu": {}, "filesystem": {}}}, {"scrapers": {"memory": {}}, "root_path": "/host"}]), ("metrics",), False),
     "kubelet_stats": (st.sampled_from([{}, {"auth_type": "tls"}, {"metric_groups": ["node", "volume"]}]), ("metrics",), False),

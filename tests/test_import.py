@@ -325,7 +325,7 @@ def test_credentials_in_free_form_settings(tmp_path):
     spec = yaml.safe_load(result.out)["spec"]
     header = spec["extensions"]["headers_setter"]["headers"][0]
     assert header["value"].startswith("Bearer ${env:OTELGEN_IMPORT_")
-    password = spec["receivers"]["prometheus"]["scrape_configs"][0]["basic_auth"]["password"]
+    password = spec["receivers"]["prometheus"]["config"]["scrape_configs"][0]["basic_auth"]["password"]
     env = {e["name"]: e["secretRef"] for e in spec["pod"]["env"]}
     assert env[password[len("${env:"):-1]] == {"name": "otel-gateway-prometheus", "key": "password"}
     assert env[header["value"][len("Bearer ${env:"):-1]] == {"name": "otel-gateway-headers-setter", "key": "Authorization"}

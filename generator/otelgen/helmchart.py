@@ -31,7 +31,8 @@ from otelgen import components, config, distributions, plan, presets, sizing, ve
 from otelgen.components.base import ENV_PREFIX, Component, Context, Mount, Needs
 from otelgen.components.extensions import HEALTH_PORT, HEALTH_PORT_NAME, LEASE_NAME
 from otelgen.components.common import CLIENT_TLS_DIR, SENSITIVE_HEADER_WORDS
-from otelgen.components.receivers import _JAEGER, FILESYSTEM_DEFAULTS, UDP_BIND_HOST
+from otelgen.components.processors import K8S_METADATA
+from otelgen.components.receivers import _JAEGER, FILESYSTEM_DEFAULTS, K8S_SD_ROLES, UDP_BIND_HOST
 from otelgen.manifests import autoscaling, configmap, monitoring, naming, networkpolicy, rbac, tls, workload
 from otelgen.schema import spec_schema
 from otelgen.spec.load import mode_defaults
@@ -163,8 +164,9 @@ def declarations() -> dict[str, Any]:
             "nodeEnv": _env(agent_attrs),
             "nodeFilter": built("k8s_attributes", "processor", {"filter_by_node": True})["filter"],
             "podAssociation": {mode: built("k8s_attributes", "processor", {}, mode)["pod_association"] for mode in MODES},
+            "knownMetadata": list(K8S_METADATA),
         },
-        "prometheus": {"selfScrape": built("prometheus", "receiver", {})["config"]["scrape_configs"][0]},
+        "prometheus": {"selfScrape": built("prometheus", "receiver", {})["config"]["scrape_configs"][0], "sdRoles": {role: [list(p) for p in pairs] for role, pairs in K8S_SD_ROLES.items()}},
         "k8s_cluster": {"rules": _rules(needs_of("k8s_cluster", "receiver", {}))},
         "k8s_events": {"rules": _rules(needs_of("k8s_events", "receiver", {}))},
         "k8s_objects": {"verbs": {"watch": _rules(watch)[0]["verbs"], "pull": _rules(pull)[0]["verbs"]}},

@@ -218,6 +218,8 @@ class Planner:
         except ValidationError as exc:
             self.problems.extend(pydantic_problems(exc, tuple(path), comp.config_model))
             return None
+        for sub, message, hint in config.deprecations():
+            self.problems.add(warning("W104", [*path, *sub], message, hint))
         return Instance(section, name, type_name, comp(config, ctx), raw)
 
     def _unknown(self, section: str, kind: str, name: str, type_name: str, raw: dict, path: list) -> Instance | None:

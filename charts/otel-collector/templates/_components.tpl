@@ -65,12 +65,50 @@ Components without a builder here render their settings as given
 {{- end -}}
 
 {{- define "otelgen.build.prometheus.receivers" -}}
+{{- $c := .cfg -}}
 {{- $jobs := list -}}
-{{- if .cfg.self_scrape -}}
-{{- $jobs = append $jobs (merge (dict "scrape_interval" .cfg.scrape_interval) (deepCopy .decl.prometheus.selfScrape)) -}}
+{{- if $c.self_scrape -}}
+{{- $jobs = append $jobs (merge (dict "scrape_interval" $c.scrape_interval) (deepCopy .decl.prometheus.selfScrape)) -}}
 {{- end -}}
-{{- $jobs = concat $jobs .cfg.scrape_configs -}}
-{{- toJson (dict "config" (dict "config" (dict "scrape_configs" $jobs))) -}}
+{{- $userJobs := concat (($c.config | default dict).scrape_configs | default list) ($c.scrape_configs | default list) -}}
+{{- $jobs = concat $jobs $userJobs -}}
+{{- $out := dict -}}
+{{- if or $jobs (not (kindIs "invalid" $c.config)) -}}
+{{- $_ := set $out "config" (merge (dict "scrape_configs" $jobs) (omit ($c.config | default dict) "scrape_configs")) -}}
+{{- end -}}
+{{- range $key := list "target_allocator" "trim_metric_suffixes" "use_start_time_metric" "start_time_metric_regex" "report_extra_scrape_metrics" "api_server" -}}
+{{- if not (kindIs "invalid" (get $c $key)) -}}{{- $_ := set $out $key (get $c $key) -}}{{- end -}}
+{{- end -}}
+{{- /* kubernetes_sd_configs → RBAC for the roles (PrometheusReceiver.needs) */ -}}
+{{- $cluster := list -}}
+{{- $own := list -}}
+{{- range $job := $userJobs -}}
+{{- range $sd := $job.kubernetes_sd_configs | default list -}}
+{{- if and (kindIs "map" $sd) (not $sd.api_server) (not $sd.kubeconfig_file) -}}
+{{- $ns := $sd.namespaces | default dict -}}
+{{- if not (kindIs "map" $ns) -}}{{- $ns = dict -}}{{- end -}}
+{{- range $pair := get $.decl.prometheus.sdRoles (lower (toString $sd.role)) | default list -}}
+{{- $key := printf "%s/%s" (index $pair 0) (index $pair 1) -}}
+{{- if and $ns.own_namespace (not $ns.names) -}}{{- $own = append $own $key -}}{{- else -}}{{- $cluster = append $cluster $key -}}{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $rbac := list -}}
+{{- $cluster = $cluster | uniq -}}
+{{- $ownOnly := list -}}
+{{- range $k := $own | uniq -}}{{- if not (has $k $cluster) -}}{{- $ownOnly = append $ownOnly $k -}}{{- end -}}{{- end -}}
+{{- range $set := list (list $cluster false) (list $ownOnly true) -}}
+{{- $keys := index $set 0 -}}
+{{- $groups := list -}}
+{{- range $k := $keys -}}{{- $groups = append $groups (index (splitList "/" $k) 0) -}}{{- end -}}
+{{- range $g := $groups | uniq | sortAlpha -}}
+{{- $resources := list -}}
+{{- range $k := $keys -}}{{- $parts := splitList "/" $k -}}{{- if eq (index $parts 0) $g -}}{{- $resources = append $resources (index $parts 1) -}}{{- end -}}{{- end -}}
+{{- $rbac = append $rbac (dict "apiGroups" (list $g) "resources" ($resources | sortAlpha) "verbs" (list "get" "list" "watch") "namespaced" (index $set 1)) -}}
+{{- end -}}
+{{- end -}}
+{{- toJson (dict "config" $out "rbac" $rbac) -}}
 {{- end -}}
 
 {{- define "otelgen.build.file_log.receivers" -}}
@@ -203,7 +241,9 @@ Components without a builder here render their settings as given
 {{- define "otelgen.networkExporter" -}}
 {{- $c := .cfg -}}
 {{- $ctx := .ctx -}}
-{{- $cfg := dict "endpoint" $c.endpoint -}}
+{{- $cfg := dict -}}
+{{- $endpointKeys := .endpointKeys | default (list "endpoint") -}}
+{{- range $k := $endpointKeys -}}{{- if get $c $k -}}{{- $_ := set $cfg $k (get $c $k) -}}{{- end -}}{{- end -}}
 {{- $tls := include "otelgen.clientTls" (dict "tls" $c.tls "ctx" $ctx "decl" $.decl) | fromJson -}}
 {{- if $tls.tls -}}{{- $_ := set $cfg "tls" $tls.tls -}}{{- end -}}
 {{- $env := list -}}
@@ -222,9 +262,20 @@ Components without a builder here render their settings as given
 {{- if hasKey $c $key -}}{{- $_ := set $cfg $key (get $c $key) -}}{{- end -}}
 {{- end -}}
 {{- if $c.authenticator -}}{{- $_ := set $cfg "auth" (dict "authenticator" $c.authenticator) -}}{{- end -}}
-{{- $port := $c.egress_port -}}
-{{- if not $port -}}{{- $port = (include "otelgen.endpointPort" $c.endpoint | fromJson).v -}}{{- end -}}
-{{- toJson (dict "config" $cfg "mounts" $tls.mounts "env" $env "egress" (list (dict "port" $port "protocol" "TCP" "reason" (printf "exporter %s" $ctx.instance)))) -}}
+{{- $ports := list -}}
+{{- if $c.egress_port -}}{{- $ports = list $c.egress_port -}}{{- else -}}
+{{- range $k := $endpointKeys -}}{{- if get $c $k -}}{{- $ports = append $ports (include "otelgen.endpointPort" (get $c $k) | fromJson).v -}}{{- end -}}{{- end -}}
+{{- end -}}
+{{- $egress := list -}}
+{{- $seen := list -}}
+{{- range $p := $ports -}}
+{{- $key := toString $p -}}
+{{- if not (has $key $seen) -}}
+{{- $seen = append $seen $key -}}
+{{- $egress = append $egress (dict "port" $p "protocol" "TCP" "reason" (printf "exporter %s" $ctx.instance)) -}}
+{{- end -}}
+{{- end -}}
+{{- toJson (dict "config" $cfg "mounts" $tls.mounts "env" $env "egress" $egress) -}}
 {{- end -}}
 
 {{- define "otelgen.build.otlp.exporters" -}}
@@ -234,7 +285,8 @@ Components without a builder here render their settings as given
 {{- end -}}
 
 {{- define "otelgen.build.otlp_http.exporters" -}}
-{{- $out := include "otelgen.networkExporter" . | fromJson -}}
+{{- $out := include "otelgen.networkExporter" (merge (dict "endpointKeys" (list "endpoint" "traces_endpoint" "metrics_endpoint" "logs_endpoint" "profiles_endpoint")) .) | fromJson -}}
+{{- if .cfg.encoding -}}{{- $_ := set $out.config "encoding" .cfg.encoding -}}{{- end -}}
 {{- if .cfg.tls.insecure -}}{{- $_ := set $out "config" (omit $out.config "tls") -}}{{- end -}}
 {{- toJson $out -}}
 {{- end -}}
@@ -253,13 +305,24 @@ Components without a builder here render their settings as given
 {{- $r := .cfg.resolver -}}
 {{- $ports := list -}}
 {{- $rbac := list -}}
-{{- if $r.dns -}}{{- $ports = list $r.dns.port -}}{{- else -}}{{- $ports = $r.k8s.ports -}}{{- $rbac = .decl.loadbalancing.k8sRules -}}{{- end -}}
+{{- if $r.dns -}}{{- $ports = list $r.dns.port -}}
+{{- else if $r.k8s -}}{{- $ports = $r.k8s.ports -}}{{- $rbac = .decl.loadbalancing.k8sRules -}}
+{{- else if $r.static -}}
+{{- range $h := $r.static.hostnames -}}
+{{- $p := (include "otelgen.endpointPort" $h | fromJson).v | default 4317 -}}
+{{- if not (has $p $ports) -}}{{- $ports = append $ports $p -}}{{- end -}}
+{{- end -}}
+{{- if not $ports -}}{{- $ports = list 4317 -}}{{- end -}}
+{{- else -}}{{- $ports = list $r.aws_cloud_map.port -}}
+{{- end -}}
 {{- $egress := list -}}
 {{- range $p := $ports -}}{{- $egress = append $egress (dict "port" $p "protocol" "TCP" "reason" (printf "exporter %s" $ctx.instance)) -}}{{- end -}}
 {{- if $r.dns -}}{{- /* the collector decodes the dns resolver's port as a string */ -}}
 {{- $r = deepCopy $r -}}{{- $_ := set $r.dns "port" (toString $r.dns.port) -}}
 {{- end -}}
-{{- toJson (dict "config" (dict "routing_key" .cfg.routing_key "protocol" (dict "otlp" $otlp) "resolver" $r) "mounts" $tls.mounts "egress" $egress "rbac" $rbac) -}}
+{{- $config := dict "routing_key" .cfg.routing_key "protocol" (dict "otlp" $otlp) "resolver" $r -}}
+{{- if not (kindIs "invalid" .cfg.routing_attributes) -}}{{- $_ := set $config "routing_attributes" .cfg.routing_attributes -}}{{- end -}}
+{{- toJson (dict "config" $config "mounts" $tls.mounts "egress" $egress "rbac" $rbac) -}}
 {{- end -}}
 
 {{- /* ------------------------------------------------------------ extensions */ -}}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,8 +18,22 @@ from otelgen import versions
 
 Kind = Literal["receiver", "processor", "exporter", "extension", "connector"]
 Signal = Literal["traces", "metrics", "logs"]
+#: k8sconfig.APIConfig auth_type: what the Kubernetes components accept
+AuthType = Literal["none", "serviceAccount", "kubeConfig", "tls"]
 ALL_SIGNALS: tuple[Signal, ...] = ("traces", "metrics", "logs")
 ENV_PREFIX = "OTELGEN"  # env vars otelgen adds for secret references: OTELGEN_<INSTANCE>_<PARTS>
+
+
+#: a Go time.Duration as the collector parses it ("100ms", "1m30s", "0"), or an env reference
+DURATION_PATTERN = r"^(?:[-+]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+|[-+]?0|\$\{[^}]+\})$"
+Duration = Annotated[str, Field(pattern=DURATION_PATTERN, description="A Go duration: 200ms, 5s, 1m30s.")]
+
+
+#: a whole-value env reference, which the collector expands before it decodes the
+#: field: it may stand where an integer or a boolean is expected
+ENV_REF_PATTERN = r"^\$\{(?:env:)?[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}$"
+EnvRef = Annotated[str, Field(pattern=ENV_REF_PATTERN)]
+
 
 
 class ComponentConfig(BaseModel):
@@ -36,6 +50,11 @@ class ComponentConfig(BaseModel):
 
     #: field paths whose value names an extension (e.g. ("sending_queue", "storage"))
     extension_fields: ClassVar[tuple[tuple[str, ...], ...]] = ()
+
+    def deprecations(self) -> list[tuple[tuple[str, ...], str, str]]:
+        """Settings written in a shape otelgen still takes but no longer prefers:
+        (path, message, hint); the planner warns W104 for each."""
+        return []
 
     def extension_refs(self) -> list[tuple[tuple[str, ...], str]]:
         """Extensions this config names: (field path, extension name)."""

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field, field_validator
 
-from otelgen.components.base import Component, ComponentConfig, EnvVar, Mount, Needs, Port, RbacRule, SecretValue
+from otelgen.components.base import Duration, Component, ComponentConfig, EnvVar, Mount, Needs, Port, RbacRule, SecretValue
 from otelgen.components.common import secret_or_env, volume_name
 
 HEALTH_PORT = 13133
@@ -129,9 +129,9 @@ class BearerTokenAuth(Component):
 
 class LeaderElectorConfig(ComponentConfig):
     lease_name: str | None = Field(default=None, description="Default: <collector name>-leader.")
-    lease_duration: str = "15s"
-    renew_deadline: str = "10s"
-    retry_period: str = "2s"
+    lease_duration: Duration = "15s"
+    renew_deadline: Duration = "10s"
+    retry_period: Duration = "2s"
 
 
 class LeaderElector(Component):

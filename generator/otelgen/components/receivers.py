@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from otelgen.components.base import Component, ComponentConfig, Context, EnvVar, Mount, Needs, Port, RbacRule
+from otelgen.components.base import AuthType, Duration, Component, ComponentConfig, Context, EnvVar, Mount, Needs, Port, RbacRule
 
 Port_ = int
 
@@ -100,6 +100,13 @@ class JaegerProtocols(BaseModel):
 class JaegerReceiverConfig(ComponentConfig):
     protocols: JaegerProtocols = Field(default_factory=JaegerProtocols)
 
+    @model_validator(mode="after")
+    def _one_protocol(self) -> "JaegerReceiverConfig":
+        # jaegerreceiver Config.Validate
+        if not any(getattr(self.protocols, p) is not None and getattr(self.protocols, p).enabled for p in ("grpc", "thrift_http", "thrift_compact", "thrift_binary")):
+            raise ValueError("the jaeger receiver needs at least one protocol (grpc, thrift_http, thrift_compact, thrift_binary)")
+        return self
+
 
 #: where UDP listeners (the Jaeger agent protocols) bind, except in sidecars (localhost)
 UDP_BIND_HOST = "0.0.0.0"
@@ -166,10 +173,49 @@ class ZipkinReceiver(Component):
 # ------------------------------------------------------------------- prometheus
 
 
+class PrometheusConfig(BaseModel):
+    """The receiver's ``config``: a Prometheus configuration (scrape_configs, global, ...)."""
+
+    model_config = ConfigDict(extra="allow", defer_build=True)
+    scrape_configs: list[dict[str, Any]] = Field(default_factory=list, description="Prometheus scrape_configs; a literal '$' must be written '$$'.")
+
+
+#: Kubernetes service discovery role → the API resources Prometheus lists and watches for it
+K8S_SD_ROLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "pod": (("", "pods"),),
+    "service": (("", "services"),),
+    "endpoints": (("", "endpoints"), ("", "services"), ("", "pods")),
+    "endpointslice": (("discovery.k8s.io", "endpointslices"), ("", "services"), ("", "pods")),
+    "node": (("", "nodes"),),
+    "ingress": (("networking.k8s.io", "ingresses"),),
+}
+
+
 class PrometheusReceiverConfig(ComponentConfig):
-    self_scrape: bool = Field(default=True, description="Scrape the collector's own telemetry port.")
-    scrape_interval: str = "30s"
-    scrape_configs: list[dict[str, Any]] = Field(default_factory=list, description="Extra Prometheus scrape_configs; a literal '$' must be written '$$'.")
+    self_scrape: bool = Field(default=True, description="otelgen: add a job scraping the collector's own telemetry port.")
+    scrape_interval: str = Field(default="30s", description="otelgen: interval of the self-scrape job.")
+    config: PrometheusConfig | None = Field(default=None, description="The collector's own setting: a Prometheus config (scrape_configs, ...).")
+    scrape_configs: list[dict[str, Any]] | None = Field(default=None, description="Deprecated (W104): write config.scrape_configs, as the collector does.")
+    target_allocator: dict[str, Any] | None = None
+    trim_metric_suffixes: bool | str | None = None
+    use_start_time_metric: bool | str | None = None
+    start_time_metric_regex: str | None = None
+    report_extra_scrape_metrics: bool | str | None = None
+    api_server: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _something_to_scrape(self) -> "PrometheusReceiverConfig":
+        if not (self.self_scrape or self.jobs() or self.target_allocator or "config" in self.extra):
+            raise ValueError("no Prometheus scrape_configs or target_allocator set (the collector refuses it): add config.scrape_configs")
+        return self
+
+    def deprecations(self) -> list[tuple[tuple[str, ...], str, str]]:
+        if self.scrape_configs is None:
+            return []
+        return [(("scrape_configs",), "scrape_configs at the top of the prometheus receiver is otelgen's old shape", "write it as the collector does: config: {scrape_configs: [...]}")]
+
+    def jobs(self) -> list[dict[str, Any]]:
+        return [*(self.config.scrape_configs if self.config else []), *(self.scrape_configs or [])]
 
 
 class PrometheusReceiver(Component):
@@ -181,22 +227,49 @@ class PrometheusReceiver(Component):
     description = "Prometheus scraping; by default the collector's own metrics."
 
     def build(self) -> dict[str, Any]:
+        c = self.config
         jobs = []
-        if self.config.self_scrape:
+        if c.self_scrape:
             jobs.append({
                 "job_name": "otel-collector",
-                "scrape_interval": self.config.scrape_interval,
+                "scrape_interval": c.scrape_interval,
                 "static_configs": [{"targets": [f"{self.ctx.pod_host}:8888"]}],
             })
-        jobs.extend(self.config.scrape_configs)
-        return {"config": {"scrape_configs": jobs}}
+        jobs.extend(c.jobs())
+        prom = c.config.model_dump(exclude={"scrape_configs"}) if c.config else {}
+        out: dict[str, Any] = {}
+        if jobs or c.config is not None:
+            out["config"] = {**prom, "scrape_configs": jobs}
+        for key in ("target_allocator", "trim_metric_suffixes", "use_start_time_metric", "start_time_metric_regex", "report_extra_scrape_metrics", "api_server"):
+            if getattr(c, key) is not None:
+                out[key] = getattr(c, key)
+        return out
+
+    def needs(self) -> Needs:
+        """Kubernetes service discovery reads the API: RBAC for its roles (the token and the
+        egress to the API server follow from RBAC)."""
+        cluster: set[tuple[str, str]] = set()
+        own: set[tuple[str, str]] = set()
+        for job in self.config.jobs():
+            for sd in job.get("kubernetes_sd_configs") or []:
+                if not isinstance(sd, dict) or sd.get("api_server") or sd.get("kubeconfig_file"):
+                    continue  # another cluster: its own credentials
+                namespaces = sd.get("namespaces") if isinstance(sd.get("namespaces"), dict) else {}
+                target = own if namespaces.get("own_namespace") and not namespaces.get("names") else cluster
+                for pair in K8S_SD_ROLES.get(str(sd.get("role", "")).lower(), ()):
+                    target.add(pair)
+        rules = []
+        for pairs, namespaced in ((cluster, False), (own - cluster, True)):
+            for group in sorted({g for g, _ in pairs}):
+                rules.append(RbacRule((group,), tuple(sorted(r for g, r in pairs if g == group)), ("get", "list", "watch"), namespaced=namespaced))
+        return Needs(rbac=rules)
 
 
 # ------------------------------------------------------------------- file_log
 
 
 class FileLogReceiverConfig(ComponentConfig):
-    include: list[str] = Field(default_factory=lambda: ["/var/log/pods/*/*/*.log"])
+    include: list[str] = Field(default_factory=lambda: ["/var/log/pods/*/*/*.log"], min_length=1, description="Globs of the files to read (the collector needs at least one).")
     exclude: list[str] = Field(default_factory=list)
     start_at: Literal["beginning", "end"] = "end"
     include_file_path: bool = True
@@ -241,8 +314,9 @@ FILESYSTEM_DEFAULTS: dict[str, Any] = {
 
 
 class HostMetricsReceiverConfig(ComponentConfig):
-    collection_interval: str = "30s"
-    scrapers: dict[str, dict[str, Any]] = Field(default_factory=lambda: {s: {} for s in _DEFAULT_SCRAPERS})
+    collection_interval: Duration = "30s"
+    # the collector refuses an empty scrapers map; a scraper's settings may be null (its defaults)
+    scrapers: dict[str, dict[str, Any] | None] = Field(default_factory=lambda: {s: {} for s in _DEFAULT_SCRAPERS}, min_length=1)
     root_path: str = Field(default="/hostfs", description="Where the node's / is mounted (read-only).")
 
 
@@ -268,8 +342,8 @@ class HostMetricsReceiver(Component):
 
 
 class KubeletStatsReceiverConfig(ComponentConfig):
-    collection_interval: str = "30s"
-    auth_type: Literal["serviceAccount", "tls", "none", "kubeConfig"] = "serviceAccount"
+    collection_interval: Duration = "30s"
+    auth_type: AuthType = "serviceAccount"
     endpoint: str = "https://${env:K8S_NODE_IP}:10250"
     insecure_skip_verify: bool = Field(default=True, description="Kubelet serving certificates are usually self-signed.")
     metric_groups: list[Literal["node", "pod", "container", "volume"]] = Field(default_factory=lambda: ["node", "pod", "container"])
@@ -299,8 +373,8 @@ _CLUSTER_RULES = (
 
 
 class K8sClusterReceiverConfig(ComponentConfig):
-    collection_interval: str = "30s"
-    auth_type: Literal["serviceAccount", "kubeConfig"] = "serviceAccount"
+    collection_interval: Duration = "30s"
+    auth_type: AuthType = "serviceAccount"
     node_conditions_to_report: list[str] = Field(default_factory=lambda: ["Ready", "MemoryPressure"])
     allocatable_types_to_report: list[str] = Field(default_factory=lambda: ["cpu", "memory"])
 
@@ -336,7 +410,7 @@ class WatchedObject(BaseModel):
     mode: Literal["watch", "pull"] = "watch"
     group: str | None = None
     namespaces: list[str] | None = None
-    interval: str | None = None
+    interval: Duration | None = None
     label_selector: str | None = None
     field_selector: str | None = None
     exclude_watch_type: list[Literal["ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"]] | None = None
@@ -344,7 +418,7 @@ class WatchedObject(BaseModel):
 
 
 class K8sObjectsReceiverConfig(ComponentConfig):
-    auth_type: Literal["serviceAccount", "kubeConfig"] = "serviceAccount"
+    auth_type: AuthType = "serviceAccount"
     objects: list[WatchedObject] = Field(default_factory=lambda: [WatchedObject(name="events", mode="watch", group="events.k8s.io")], min_length=1)
 
 
@@ -365,7 +439,7 @@ class K8sObjectsReceiver(_LeaderElected):
 
 
 class K8sEventsReceiverConfig(ComponentConfig):
-    auth_type: Literal["serviceAccount", "kubeConfig"] = "serviceAccount"
+    auth_type: AuthType = "serviceAccount"
     namespaces: list[str] = Field(default_factory=list)
 
 
