@@ -31,6 +31,7 @@ from otelgen import components, config, distributions, plan, presets, sizing, ve
 from otelgen.components.base import ENV_PREFIX, Component, Context, Mount, Needs
 from otelgen.components.extensions import HEALTH_PORT, HEALTH_PORT_NAME, LEASE_NAME
 from otelgen.components.common import CLIENT_TLS_DIR, SENSITIVE_HEADER_WORDS
+from otelgen.components import unmodelled
 from otelgen.components.processors import K8S_METADATA
 from otelgen.components.receivers import _JAEGER, FILESYSTEM_DEFAULTS, K8S_SD_ROLES, UDP_BIND_HOST
 from otelgen.manifests import autoscaling, configmap, monitoring, naming, networkpolicy, rbac, tls, workload
@@ -142,6 +143,14 @@ def _mounts(needs: Needs) -> list[dict[str, Any]]:
     return [_mount(m) for m in needs.mounts]
 
 
+def _unmodelled() -> dict[str, Any]:
+    """The listeners of unmodelled components, by section and type."""
+    out: dict[str, Any] = {}
+    for (kind, type_name), l in sorted(unmodelled.LISTENERS.items()):
+        out.setdefault(f"{kind}s", {})[type_name] = {"short": l.short, "port": l.port, "protocol": l.protocol, "key": l.key, "transportKey": l.transport_key, "udpValues": list(l.udp_values), "udpBindHost": unmodelled.UDP_BIND_HOST}
+    return out
+
+
 def declarations() -> dict[str, Any]:
     """What components ask of the pod, keyed by what the templates look up."""
     base_attrs = needs_of("k8s_attributes", "processor", {"metadata": []})
@@ -177,6 +186,7 @@ def declarations() -> dict[str, Any]:
         "file_log": {"mounts": _mounts(needs_of("file_log", "receiver", {})), "containerParser": built("file_log", "receiver", {"parse_container_logs": True})["operators"][0]},
         "hostmetrics": {"filesystem": FILESYSTEM_DEFAULTS, "mounts": _mounts(needs_of("hostmetrics", "receiver", {}))},
         "jaeger": {"protocols": [[proto, *row] for proto, row in _JAEGER.items()], "udpBindHost": UDP_BIND_HOST},
+        "unmodelled": _unmodelled(),
         "clientTls": {"dir": CLIENT_TLS_DIR},
         "headers": {"sensitiveWords": list(SENSITIVE_HEADER_WORDS)},
     }

@@ -40,6 +40,18 @@ sections, pipelines, version}.
 {{- end -}}
 {{- end -}}
 
+{{- /* spec.declarations name defined components (Planner._parse_all) */ -}}
+{{- define "otelgen.checkDeclarations" -}}
+{{- range $section := keys (.spec.declarations | default dict) | sortAlpha -}}
+{{- $defined := keys (get $.sections $section | default dict) | sortAlpha -}}
+{{- range $iname := keys (get $.spec.declarations $section | default dict) | sortAlpha -}}
+{{- if not (has $iname $defined) -}}
+{{- include "otelgen.fail" (dict "id" "E010" "path" (printf "spec.declarations.%s.%s" $section $iname) "msg" (printf "declarations for '%s', which is not defined under spec.%s" $iname $section) "hint" (printf "defined: %s" (join ", " $defined | default "none"))) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
 {{- define "otelgen.checkPipelines" -}}
 {{- $data := .data -}}
 {{- $sections := .sections -}}
@@ -281,7 +293,7 @@ sections, pipelines, version}.
 {{- end -}}
 {{- else if eq .id "loadbalancing" -}}
 {{- $set := 0 -}}
-{{- range $r := list "dns" "k8s" "static" "aws_cloud_map" -}}{{- if not (kindIs "invalid" (get ($c.resolver | default dict) $r)) -}}{{- $set = add1 $set -}}{{- end -}}{{- end -}}
+{{- range $r := list "dns" "k8s" "static" "aws_cloud_map" -}}{{- if and (hasKey ($c.resolver | default dict) $r) (not (kindIs "invalid" (get ($c.resolver | default dict) $r))) -}}{{- $set = add1 $set -}}{{- end -}}{{- end -}}
 {{- if ne (int $set) 1 -}}
 {{- $bad = list (printf "%s.resolver" $path) "set exactly one resolver: dns, k8s, static, aws_cloud_map" -}}
 {{- end -}}
@@ -354,7 +366,7 @@ sections, pipelines, version}.
 {{- $act := lower (toString $a.action) -}}
 {{- $sources := list -}}
 {{- range $s := list "value" "from_attribute" "from_context" -}}
-{{- $v := get $a $s -}}{{- if not (or (kindIs "invalid" $v) (and (ne $s "value") (eq (toString $v) ""))) -}}{{- $sources = append $sources $s -}}{{- end -}}
+{{- $v := get $a $s -}}{{- if and (hasKey $a $s) (not (or (kindIs "invalid" $v) (and (ne $s "value") (eq (toString $v) "")))) -}}{{- $sources = append $sources $s -}}{{- end -}}
 {{- end -}}
 {{- if has $act (list "delete" "hash") -}}
 {{- if and (not $a.key) (not $a.pattern) -}}{{- $bad = list $where "an action needs key or pattern" -}}{{- end -}}
@@ -367,7 +379,7 @@ sections, pipelines, version}.
 {{- else if gt (len $sources) 1 -}}{{- $bad = list $where (printf "action '%s' takes one value source, got %s" $act (join ", " $sources)) -}}
 {{- else if $a.pattern -}}{{- $bad = list $where (printf "action '%s' does not use pattern" $act) -}}
 {{- end -}}
-{{- else if and (has $act (list "delete" "hash")) (or (not (kindIs "invalid" $a.value)) $a.from_attribute) -}}
+{{- else if and (has $act (list "delete" "hash")) (or (and (hasKey $a "value") (not (kindIs "invalid" $a.value))) $a.from_attribute) -}}
 {{- $bad = list $where (printf "action '%s' does not use value or from_attribute" $act) -}}
 {{- else if eq $act "extract" -}}
 {{- if $sources -}}{{- $bad = list $where "action 'extract' takes no value source" -}}

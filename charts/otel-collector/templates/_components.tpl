@@ -77,7 +77,7 @@ Components without a builder here render their settings as given
 {{- $_ := set $out "config" (merge (dict "scrape_configs" $jobs) (omit ($c.config | default dict) "scrape_configs")) -}}
 {{- end -}}
 {{- range $key := list "target_allocator" "trim_metric_suffixes" "use_start_time_metric" "start_time_metric_regex" "report_extra_scrape_metrics" "api_server" -}}
-{{- if not (kindIs "invalid" (get $c $key)) -}}{{- $_ := set $out $key (get $c $key) -}}{{- end -}}
+{{- if and (hasKey $c $key) (not (kindIs "invalid" (get $c $key))) -}}{{- $_ := set $out $key (get $c $key) -}}{{- end -}}
 {{- end -}}
 {{- /* kubernetes_sd_configs → RBAC for the roles (PrometheusReceiver.needs) */ -}}
 {{- $cluster := list -}}
@@ -321,7 +321,7 @@ Components without a builder here render their settings as given
 {{- $r = deepCopy $r -}}{{- $_ := set $r.dns "port" (toString $r.dns.port) -}}
 {{- end -}}
 {{- $config := dict "routing_key" .cfg.routing_key "protocol" (dict "otlp" $otlp) "resolver" $r -}}
-{{- if not (kindIs "invalid" .cfg.routing_attributes) -}}{{- $_ := set $config "routing_attributes" .cfg.routing_attributes -}}{{- end -}}
+{{- if and (hasKey .cfg "routing_attributes") (not (kindIs "invalid" .cfg.routing_attributes)) -}}{{- $_ := set $config "routing_attributes" .cfg.routing_attributes -}}{{- end -}}
 {{- toJson (dict "config" $config "mounts" $tls.mounts "egress" $egress "rbac" $rbac) -}}
 {{- end -}}
 
