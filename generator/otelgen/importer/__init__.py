@@ -90,6 +90,7 @@ def import_manifests(found_inputs: Inputs, mode: str | None, target_version: str
 
     found = wl.find_collector(found_inputs)
     notes = wl.notes_for(found)
+    wl.operator_features(found, notes)
     version = _version(target_version or wl.image_version(found))
     run_as = mode or wl.mode_of(found)
     name, namespace = wl.metadata(found, run_as, notes)

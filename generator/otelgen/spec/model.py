@@ -50,7 +50,7 @@ class Metadata(Model):
 
 
 class Image(Model):
-    repository: str = versions.DEFAULT_IMAGE_REPOSITORY
+    repository: str = Field(default=versions.DEFAULT_IMAGE_REPOSITORY, pattern=r"^\S+$", description="Image repository (no tag); an empty one renders a pod that cannot start.")
     tag: str | None = Field(default=None, description="Default: the target collector version.")
     digest: str | None = Field(default=None, pattern=r"^sha256:[0-9a-f]{64}$")
     pull_policy: Literal["Always", "IfNotPresent", "Never"] = Field(
