@@ -32,7 +32,7 @@ from otelgen.components.base import ENV_PREFIX, Component, Context, Mount, Needs
 from otelgen.components.extensions import HEALTH_PORT, HEALTH_PORT_NAME, LEASE_NAME
 from otelgen.components.common import CLIENT_TLS_DIR, SENSITIVE_HEADER_WORDS
 from otelgen.components import unmodelled
-from otelgen.components.processors import K8S_METADATA
+from otelgen.components.processors import DETECTORS, K8S_METADATA
 from otelgen.components.receivers import _JAEGER, FILESYSTEM_DEFAULTS, K8S_SD_ROLES, UDP_BIND_HOST
 from otelgen.manifests import autoscaling, configmap, monitoring, naming, networkpolicy, rbac, tls, workload
 from otelgen.schema import spec_schema
@@ -180,7 +180,7 @@ def declarations() -> dict[str, Any]:
         "k8s_events": {"rules": _rules(needs_of("k8s_events", "receiver", {}))},
         "k8s_objects": {"verbs": {"watch": _rules(watch)[0]["verbs"], "pull": _rules(pull)[0]["verbs"]}},
         "kubelet_stats": {"rules": _rules(kubelet), "env": _env(kubelet)},
-        "resourcedetection": {"detectors": ["k8snode", "k8s_api"], "rules": _rules(detect), "env": _env(detect)},
+        "resourcedetection": {"known": dict(DETECTORS), "detectors": ["k8snode", "k8s_api"], "rules": _rules(detect), "env": _env(detect)},
         "loadbalancing": {"k8sRules": _rules(lb_k8s)[len(lb_dns.rbac):]},
         "k8s_leader_elector": {"rules": _rules(leader), "env": _env(leader), "config": {k: v for k, v in built("k8s_leader_elector", "extension", {}).items() if k in ("auth_type", "lease_namespace")}, "leaseName": LEASE_NAME},
         "file_log": {"mounts": _mounts(needs_of("file_log", "receiver", {})), "containerParser": built("file_log", "receiver", {"parse_container_logs": True})["operators"][0]},

@@ -225,7 +225,7 @@ class Planner:
             return self._unknown(section, kind, name, type_name, raw, path)
         ctx = self._context(name)
         try:
-            config = comp.config_model.model_validate(raw)
+            config = comp.config_model.model_validate(raw, context={"collector_version": self.spec.collector_version})
         except ValidationError as exc:
             self.problems.extend(pydantic_problems(exc, tuple(path), comp.config_model))
             return None

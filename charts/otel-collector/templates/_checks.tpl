@@ -26,7 +26,7 @@ sections, pipelines, version}.
 {{- end -}}
 {{- if and $comp (kindIs "map" $raw) -}}
 {{- include "otelgen.checkNulls" (dict "desc" $comp.model "value" $raw "path" $path) -}}
-{{- include "otelgen.checkComponent" (dict "data" $data "id" $comp.id "path" $path "required" $comp.model.required "cfg" (include "otelgen.applyModel" (dict "desc" $comp.model "value" $raw) | fromJson).v) -}}
+{{- include "otelgen.checkComponent" (dict "data" $data "version" $version "id" $comp.id "path" $path "required" $comp.model.required "cfg" (include "otelgen.applyModel" (dict "desc" $comp.model "value" $raw) | fromJson).v) -}}
 {{- end -}}
 {{- if and (not $comp) (eq $spec.distribution "otelcol-k8s") -}}
 {{- $known := has $type (get (get $data.distributions "otelcol-k8s") $section | default list) -}}
@@ -334,6 +334,16 @@ sections, pipelines, version}.
 {{- range $m := $c.metadata | default list -}}
 {{- if and (not $bad) (not (has $m $.data.declarations.k8s_attributes.knownMetadata)) -}}
 {{- $bad = list $path (printf "'%s' is not a supported metadata field (known: %s)" $m (join ", " $.data.declarations.k8s_attributes.knownMetadata)) -}}
+{{- end -}}
+{{- end -}}
+{{- else if eq .id "resourcedetection" -}}
+{{- range $d := $c.detectors | default list -}}
+{{- $since := get $.data.declarations.resourcedetection.known $d -}}
+{{- if $bad -}}
+{{- else if not $since -}}
+{{- $bad = list $path (printf "unknown resource detector '%s' (known: %s)" $d (join ", " (keys $.data.declarations.resourcedetection.known | sortAlpha))) -}}
+{{- else if not (semverCompare (printf ">=%s" $since) $.version) -}}
+{{- $bad = list $path (printf "resource detector '%s' needs collector %s or newer (the target is %s)" $d $since $.version) -}}
 {{- end -}}
 {{- end -}}
 {{- else if eq .id "spanmetrics" -}}

@@ -36,6 +36,14 @@ EnvRef = Annotated[str, Field(pattern=ENV_REF_PATTERN)]
 
 
 
+class CollectorRule(ValueError):
+    """A config the collector itself refuses (a component's ``Validate()`` rule).
+
+    Import keeps a setting otelgen's model refuses verbatim under ``extra`` (W206)
+    when the refusal is otelgen's own; a collector rule stops it instead: the
+    collector would refuse the rendered config."""
+
+
 class ComponentConfig(BaseModel):
     """Base of every typed component config.
 
@@ -47,6 +55,10 @@ class ComponentConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, defer_build=True)
 
     extra: dict[str, Any] = Field(default_factory=dict, description="Settings otelgen does not model, merged verbatim into this component's config.")
+
+    #: fields whose constraints (e.g. min_length) are the collector's own rules: import
+    #: refuses a value they refuse instead of keeping it under extra
+    collector_rules: ClassVar[tuple[str, ...]] = ()
 
     #: field paths whose value names an extension (e.g. ("sending_queue", "storage"))
     extension_fields: ClassVar[tuple[tuple[str, ...], ...]] = ()
@@ -249,3 +261,13 @@ def host_port(endpoint: str) -> tuple[str, int | None]:
     if "${" in rest:
         return rest, None
     return rest, {"https": 443, "http": 80}.get(scheme.lower())
+
+
+def is_collector_rule(err: dict[str, Any], model: type[BaseModel]) -> bool:
+    """A pydantic error (``errors()`` item) that stands for a refusal of the collector's."""
+    if isinstance((err.get("ctx") or {}).get("error"), CollectorRule):
+        return True
+    if err.get("type") == "string_pattern_mismatch" and (err.get("ctx") or {}).get("pattern") == DURATION_PATTERN:
+        return True
+    loc = err.get("loc") or ()
+    return bool(loc) and loc[0] in getattr(model, "collector_rules", ()) and err.get("type") in ("too_short", "too_long", "greater_than_equal", "less_than_equal")

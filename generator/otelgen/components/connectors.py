@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from otelgen.components.base import Component, ComponentConfig, Duration
+from otelgen.components.base import CollectorRule, Component, ComponentConfig, Duration
 
 
 class SpanMetricsConfig(ComponentConfig):
@@ -19,7 +19,7 @@ class SpanMetricsConfig(ComponentConfig):
     def _one_histogram(self) -> "SpanMetricsConfig":
         # spanmetricsconnector Config.Validate
         if isinstance(self.histogram, dict) and self.histogram.get("explicit") is not None and self.histogram.get("exponential") is not None:
-            raise ValueError("histogram: use either explicit or exponential buckets, not both")
+            raise CollectorRule("histogram: use either explicit or exponential buckets, not both")
         return self
 
 
@@ -62,11 +62,11 @@ class Route(BaseModel):
     def _condition(self) -> "Route":
         # routingconnector Config.Validate
         if bool(self.condition) == bool(self.statement):
-            raise ValueError("a route needs exactly one of condition or statement")
+            raise CollectorRule("a route needs exactly one of condition or statement")
         if self.context not in ROUTE_CONTEXTS:
-            raise ValueError(f"context must be one of {', '.join(c for c in ROUTE_CONTEXTS if c)}")
+            raise CollectorRule(f"context must be one of {', '.join(c for c in ROUTE_CONTEXTS if c)}")
         if self.context == "request" and not self.condition:
-            raise ValueError("context request needs a condition")
+            raise CollectorRule("context request needs a condition")
         return self
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from otelgen.components.base import Component, ComponentConfig, Duration, EnvRef, Egress, Mount, Needs, RbacRule, host_port
+from otelgen.components.base import CollectorRule, Component, ComponentConfig, Duration, Egress, EnvRef, Mount, Needs, RbacRule, host_port
 from otelgen.components.common import ClientTLS, HeadersMixin, volume_name
 
 
@@ -119,7 +119,7 @@ class OtlpHttpExporterConfig(_NetworkExporterConfig):
     def _scheme(self) -> "OtlpHttpExporterConfig":
         given = [(k, getattr(self, k)) for k in OTLP_HTTP_ENDPOINTS if getattr(self, k)]
         if not given:
-            raise ValueError(f"otlp_http needs at least one of {', '.join(OTLP_HTTP_ENDPOINTS)}")
+            raise CollectorRule(f"otlp_http needs at least one of {', '.join(OTLP_HTTP_ENDPOINTS)}")
         for key, url in given:
             if not url.startswith(("http://", "https://", "${")):
                 raise ValueError(f"otlp_http {key} must be a URL (https://host[:port][/path])")
@@ -237,7 +237,7 @@ class Resolver(BaseModel):
     @model_validator(mode="after")
     def _one(self) -> "Resolver":
         if sum(getattr(self, r) is not None for r in RESOLVERS) != 1:
-            raise ValueError(f"set exactly one resolver: {', '.join(RESOLVERS)}")
+            raise CollectorRule(f"set exactly one resolver: {', '.join(RESOLVERS)}")
         return self
 
     def ports(self) -> list[int | None]:

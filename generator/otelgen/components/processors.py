@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
-from otelgen.components.base import AuthType, Duration, EnvRef, Component, ComponentConfig, EnvVar, Needs, RbacRule
+from otelgen import versions
+
+from otelgen.components.base import AuthType, CollectorRule, Component, ComponentConfig, Duration, EnvRef, EnvVar, Needs, RbacRule
 
 
 class MemoryLimiterConfig(ComponentConfig):
@@ -23,13 +25,13 @@ class MemoryLimiterConfig(ComponentConfig):
     def _limits(self) -> "MemoryLimiterConfig":
         mib, spike_mib, pct, spike_pct = (v if isinstance(v, int) else None for v in (self.limit_mib, self.spike_limit_mib, self.limit_percentage, self.spike_limit_percentage))
         if mib and spike_mib is not None and spike_mib >= mib:
-            raise ValueError("spike_limit_mib must be below limit_mib")
+            raise CollectorRule("spike_limit_mib must be below limit_mib")
         if pct and spike_pct is not None and spike_pct >= pct:
-            raise ValueError("spike_limit_percentage must be below limit_percentage")
+            raise CollectorRule("spike_limit_percentage must be below limit_percentage")
         if mib == 0 and pct == 0:
-            raise ValueError("set limit_mib or limit_percentage above 0")
+            raise CollectorRule("set limit_mib or limit_percentage above 0")
         if self.check_interval in ("0", "0s"):
-            raise ValueError("check_interval must be greater than zero (otelgen's default is 100ms, see docs/memory.md)")
+            raise CollectorRule("check_interval must be greater than zero (otelgen's default is 100ms, see docs/memory.md)")
         return self
 
 
@@ -50,7 +52,7 @@ class BatchConfig(ComponentConfig):
     @model_validator(mode="after")
     def _sizes(self) -> "BatchConfig":
         if isinstance(self.send_batch_max_size, int) and isinstance(self.send_batch_size, int) and self.send_batch_max_size and self.send_batch_max_size < self.send_batch_size:
-            raise ValueError("send_batch_max_size must be 0 or at least send_batch_size")
+            raise CollectorRule("send_batch_max_size must be 0 or at least send_batch_size")
         return self
 
 
@@ -96,7 +98,7 @@ class K8sAttributesConfig(ComponentConfig):
     def _known_metadata(self) -> "K8sAttributesConfig":
         unknown = [m for m in self.metadata if m not in K8S_METADATA]
         if unknown:
-            raise ValueError(f"{unknown[0]!r} is not a supported metadata field (known: {', '.join(K8S_METADATA)})")
+            raise CollectorRule(f"{unknown[0]!r} is not a supported metadata field (known: {', '.join(K8S_METADATA)})")
         return self
 
 
@@ -154,10 +156,32 @@ class K8sAttributes(Component):
 # ------------------------------------------------------------------- resourcedetection
 
 
+#: resource detectors → the collector version that has them (resourcedetectionprocessor's factory)
+DETECTORS: dict[str, str] = {
+    **dict.fromkeys((
+        "env", "system", "docker", "gcp", "ec2", "ecs", "eks", "elastic_beanstalk", "lambda", "azure", "aks",
+        "consul", "k8snode", "openshift", "heroku", "dynatrace", "kubeadm", "akamai", "scaleway", "hetzner",
+        "upcloud", "vultr", "oraclecloud", "digitalocean",
+    ), "0.0.0"),
+    "k8s_api": "0.154.0",
+}
+
+
 class ResourceDetectionConfig(ComponentConfig):
-    detectors: list[str] = Field(default_factory=lambda: ["env", "system"], min_length=1)
+    detectors: list[str] = Field(default_factory=lambda: ["env", "system"])
     timeout: Duration = "2s"
     override: bool = False
+
+    @model_validator(mode="after")
+    def _known_detectors(self, info: ValidationInfo) -> "ResourceDetectionConfig":
+        version = (info.context or {}).get("collector_version") or versions.PINNED_COLLECTOR_VERSION
+        for name in self.detectors:
+            since = DETECTORS.get(name)
+            if since is None:
+                raise CollectorRule(f"unknown resource detector {name!r} (known: {', '.join(sorted(DETECTORS))})")
+            if not versions.at_least(version, since):
+                raise CollectorRule(f"resource detector {name!r} needs collector {since} or newer (the target is {version})")
+        return self
 
 
 class ResourceDetection(Component):
@@ -201,30 +225,30 @@ class AttributeAction(BaseModel):
         sources = [s for s in _VALUE_SOURCES if (getattr(self, s) is not None if s == "value" else getattr(self, s))]
         if action in ("delete", "hash"):
             if not self.key and not self.pattern:
-                raise ValueError("an action needs key or pattern")
+                raise CollectorRule("an action needs key or pattern")
         elif not self.key:
-            raise ValueError(f"action {action!r} needs key")
+            raise CollectorRule(f"action {action!r} needs key")
         if action in ("insert", "update", "upsert"):
             if not sources:
-                raise ValueError(f"action {action!r} needs value, from_attribute or from_context")
+                raise CollectorRule(f"action {action!r} needs value, from_attribute or from_context")
             if len(sources) > 1:
-                raise ValueError(f"action {action!r} takes one value source, got {', '.join(sources)}")
+                raise CollectorRule(f"action {action!r} takes one value source, got {', '.join(sources)}")
             if self.pattern:
-                raise ValueError(f"action {action!r} does not use pattern")
+                raise CollectorRule(f"action {action!r} does not use pattern")
         elif action in ("delete", "hash") and (self.value is not None or self.from_attribute):
-            raise ValueError(f"action {action!r} does not use value or from_attribute")
+            raise CollectorRule(f"action {action!r} does not use value or from_attribute")
         elif action == "extract":
             if sources:
-                raise ValueError("action 'extract' takes no value source")
+                raise CollectorRule("action 'extract' takes no value source")
             if not self.pattern:
-                raise ValueError("action 'extract' needs pattern")
+                raise CollectorRule("action 'extract' needs pattern")
         elif action == "convert":
             if sources or self.pattern:
-                raise ValueError("action 'convert' takes no value source or pattern")
+                raise CollectorRule("action 'convert' takes no value source or pattern")
             if not self.converted_type:
-                raise ValueError("action 'convert' needs converted_type")
+                raise CollectorRule("action 'convert' needs converted_type")
         if self.converted_type and action != "convert":
-            raise ValueError(f"action {action!r} does not use converted_type")
+            raise CollectorRule(f"action {action!r} does not use converted_type")
         return self
 
 

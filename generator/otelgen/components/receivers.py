@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from otelgen.components.base import AuthType, Duration, Component, ComponentConfig, Context, EnvVar, Mount, Needs, Port, RbacRule
+from otelgen.components.base import AuthType, CollectorRule, Component, ComponentConfig, Context, Duration, EnvVar, Mount, Needs, Port, RbacRule
 
 Port_ = int
 
@@ -54,7 +54,7 @@ class OtlpReceiverConfig(ComponentConfig):
     @model_validator(mode="after")
     def _one_protocol(self) -> "OtlpReceiverConfig":
         if not (self.protocols.grpc.enabled or self.protocols.http.enabled):
-            raise ValueError("enable at least one of protocols.grpc / protocols.http")
+            raise CollectorRule("enable at least one of protocols.grpc / protocols.http")
         return self
 
 
@@ -104,7 +104,7 @@ class JaegerReceiverConfig(ComponentConfig):
     def _one_protocol(self) -> "JaegerReceiverConfig":
         # jaegerreceiver Config.Validate
         if not any(getattr(self.protocols, p) is not None and getattr(self.protocols, p).enabled for p in ("grpc", "thrift_http", "thrift_compact", "thrift_binary")):
-            raise ValueError("the jaeger receiver needs at least one protocol (grpc, thrift_http, thrift_compact, thrift_binary)")
+            raise CollectorRule("the jaeger receiver needs at least one protocol (grpc, thrift_http, thrift_compact, thrift_binary)")
         return self
 
 
@@ -206,7 +206,7 @@ class PrometheusReceiverConfig(ComponentConfig):
     @model_validator(mode="after")
     def _something_to_scrape(self) -> "PrometheusReceiverConfig":
         if not (self.self_scrape or self.jobs() or self.target_allocator or "config" in self.extra):
-            raise ValueError("no Prometheus scrape_configs or target_allocator set (the collector refuses it): add config.scrape_configs")
+            raise CollectorRule("no Prometheus scrape_configs or target_allocator set (the collector refuses it): add config.scrape_configs")
         return self
 
     def deprecations(self) -> list[tuple[tuple[str, ...], str, str]]:
@@ -278,6 +278,8 @@ class FileLogReceiverConfig(ComponentConfig):
     operators: list[dict[str, Any]] = Field(default_factory=list)
     storage: str | None = Field(default=None, description="file_storage extension that keeps read offsets.")
 
+    collector_rules = ("include",)
+
     extension_fields = (("storage",),)
 
 
@@ -318,6 +320,8 @@ class HostMetricsReceiverConfig(ComponentConfig):
     # the collector refuses an empty scrapers map; a scraper's settings may be null (its defaults)
     scrapers: dict[str, dict[str, Any] | None] = Field(default_factory=lambda: {s: {} for s in _DEFAULT_SCRAPERS}, min_length=1)
     root_path: str = Field(default="/hostfs", description="Where the node's / is mounted (read-only).")
+
+    collector_rules = ("scrapers",)
 
 
 class HostMetricsReceiver(Component):
