@@ -132,6 +132,15 @@ RECEIVER_CHOICES = {
     "k8s_events": (st.sampled_from([{}, {"namespaces": ["default"]}]), ("logs",), True),
     "k8s_objects/pods": (st.sampled_from([{"objects": [{"name": "pods", "mode": "pull", "interval": "1m"}]}, {"objects": [{"name": "events", "group": "events.k8s.io"}, {"name": "deployments", "group": "apps", "mode": "watch"}]}]), ("logs",), True),
     "myreceiver": (st.just({"endpoint": "0.0.0.0:1234", "nested": {"a": [1, 2]}}), ALL, False),  # not modelled (distribution: custom)
+    "statsd": (st.sampled_from([{}, {"endpoint": "0.0.0.0:9125", "transport": "tcp"}]), ("metrics",), False),  # not modelled, its listener known
+}
+#: spec.declarations for the unmodelled receivers
+DECLARATIONS = {
+    "myreceiver": st.sampled_from([
+        {"ports": [{"name": "myreceiver", "port": 1234}]},
+        {"ports": [{"name": "myrecv-udp", "port": 1235, "protocol": "UDP", "service": False}], "rbac": [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list"], "namespaced": True}], "egress": [{"port": 443}], "volumes": [{"name": "myreceiver-state", "mountPath": "/var/lib/myreceiver", "readOnly": False, "emptyDirMib": 32}]},
+        {"rbac": [{"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get", "list", "watch"]}], "volumes": [{"name": "myreceiver-node", "mountPath": "/var/lib/node", "hostPath": "/var/lib/node"}]},
+    ]),
 }
 #: name → (config, order class: first / middle / before_batch / batch, signals)
 PROCESSOR_CHOICES = {
@@ -220,8 +229,12 @@ def deployments(draw, mode: str) -> dict:
         "connectors": {},
         "pipelines": pipelines,
     }
-    if "myreceiver" in names["receivers"] or draw(st.booleans()):
-        spec["distribution"] = "custom" if "myreceiver" in names["receivers"] else "otelcol-k8s"
+    custom = {"myreceiver", "statsd"} & set(names["receivers"])
+    if custom or draw(st.booleans()):
+        spec["distribution"] = "custom" if custom else "otelcol-k8s"
+    declared = {r: draw(DECLARATIONS[r]) for r in names["receivers"] if r in DECLARATIONS and draw(st.booleans())}
+    if declared:
+        spec["declarations"] = {"receivers": declared}
     # extensions the exporters name, plus some of the others
     needed = {"otlp_http/auth": ["bearertokenauth/backend", "file_storage/queue"]}
     wanted = set(draw(st.lists(st.sampled_from(sorted(EXTENSION_CHOICES)), max_size=3, unique=True)))
