@@ -79,6 +79,11 @@ CASES: dict[str, tuple[bool, dict, dict[str, str]]] = {
     "resourcedetection-empty-detectors": (True, processor("resourcedetection", {"detectors": []}), {}),
     "hostmetrics-null-scrapers": (True, receiver("hostmetrics", {"collection_interval": "30s", "scrapers": {"cpu": None, "memory": None}}, "metrics"), {}),
     "prometheus-collector-shape": (True, receiver("prometheus", {"trim_metric_suffixes": True, "config": {"scrape_configs": [{"job_name": "app", "static_configs": [{"targets": ["app:9090"]}]}]}}, "metrics"), {}),
+    "resource-no-attributes": (None, processor("resource", {"attributes": []}), {}),
+    "attributes-no-actions": (None, processor("attributes", {"actions": []}), {}),
+    "tail_sampling-no-policies": (None, processor("tail_sampling", {"policies": []}), {}),
+    "k8sobjects-no-objects": (None, receiver("k8sobjects", {"objects": []}, "logs"), {}),
+    "prometheus-nothing": (None, receiver("prometheus", {}, "metrics"), {}),
     # ---- otelgen was laxer: the collector refuses these
     "hostmetrics-no-scrapers": (False, receiver("hostmetrics", {"scrapers": {}}, "metrics"), {}),
     "filelog-include-empty": (False, receiver("filelog", {"include": []}, "logs"), {}),

@@ -14,6 +14,16 @@ Components without a builder here render their settings as given
 {{- if .serverTls -}}{{- toJson (dict "tls" .serverTls) -}}{{- else -}}{}{{- end -}}
 {{- end -}}
 
+{{- /* _Listener.listen_port: the endpoint's port, else port: {v} */ -}}
+{{- define "otelgen.listenPort" -}}
+{{- $port := .port -}}
+{{- if .endpoint -}}
+{{- $p := (include "otelgen.endpointPort" (ternary .endpoint (printf "x:%s" .endpoint) (contains ":" .endpoint)) | fromJson).v -}}
+{{- if $p -}}{{- $port = $p -}}{{- end -}}
+{{- end -}}
+{{- toJson (dict "v" $port) -}}
+{{- end -}}
+
 {{- define "otelgen.port" -}}
 {{- toJson (dict "name" (include "otelgen.portName" (dict "instance" .ctx.instance "short" .short)) "port" .port "protocol" .protocol "appProtocol" .app "service" true "ingress" true) -}}
 {{- end -}}
@@ -27,14 +37,14 @@ Components without a builder here render their settings as given
 {{- $grpc := .cfg.protocols.grpc -}}
 {{- $http := .cfg.protocols.http -}}
 {{- if $grpc.enabled -}}
-{{- $g := merge (dict "endpoint" (printf "%s:%d" $ctx.bindHost (int $grpc.port))) (include "otelgen.serverTls" $ctx | fromJson) -}}
+{{- $g := merge (dict "endpoint" ($grpc.endpoint | default (printf "%s:%d" $ctx.bindHost (int $grpc.port)))) (include "otelgen.serverTls" $ctx | fromJson) -}}
 {{- if $grpc.max_recv_msg_size_mib -}}{{- $_ := set $g "max_recv_msg_size_mib" $grpc.max_recv_msg_size_mib -}}{{- end -}}
 {{- $_ := set $protocols "grpc" $g -}}
-{{- $ports = append $ports (include "otelgen.port" (dict "ctx" $ctx "short" "otlp-grpc" "port" $grpc.port "protocol" "TCP" "app" "grpc") | fromJson) -}}
+{{- $ports = append $ports (include "otelgen.port" (dict "ctx" $ctx "short" "otlp-grpc" "port" (include "otelgen.listenPort" $grpc | fromJson).v "protocol" "TCP" "app" "grpc") | fromJson) -}}
 {{- end -}}
 {{- if $http.enabled -}}
-{{- $_ := set $protocols "http" (merge (dict "endpoint" (printf "%s:%d" $ctx.bindHost (int $http.port))) (include "otelgen.serverTls" $ctx | fromJson)) -}}
-{{- $ports = append $ports (include "otelgen.port" (dict "ctx" $ctx "short" "otlp-http" "port" $http.port "protocol" "TCP" "app" "http") | fromJson) -}}
+{{- $_ := set $protocols "http" (merge (dict "endpoint" ($http.endpoint | default (printf "%s:%d" $ctx.bindHost (int $http.port)))) (include "otelgen.serverTls" $ctx | fromJson)) -}}
+{{- $ports = append $ports (include "otelgen.port" (dict "ctx" $ctx "short" "otlp-http" "port" (include "otelgen.listenPort" $http | fromJson).v "protocol" "TCP" "app" "http") | fromJson) -}}
 {{- end -}}
 {{- toJson (dict "config" (dict "protocols" $protocols) "ports" $ports) -}}
 {{- end -}}
@@ -50,18 +60,18 @@ Components without a builder here render their settings as given
 {{- if and $l $l.enabled -}}
 {{- $host := $ctx.bindHost -}}
 {{- if and (eq (index $row 2) "UDP") (ne $ctx.bindHost "localhost") -}}{{- $host = $.decl.jaeger.udpBindHost -}}{{- end -}}
-{{- $entry := dict "endpoint" (printf "%s:%d" $host (int $l.port)) -}}
+{{- $entry := dict "endpoint" ($l.endpoint | default (printf "%s:%d" $host (int $l.port))) -}}
 {{- if has $proto (list "grpc" "thrift_http") -}}{{- $entry = merge $entry (include "otelgen.serverTls" $ctx | fromJson) -}}{{- end -}}
 {{- $_ := set $protocols $proto $entry -}}
-{{- $ports = append $ports (include "otelgen.port" (dict "ctx" $ctx "short" (index $row 1) "port" $l.port "protocol" (index $row 2) "app" (index $row 3)) | fromJson) -}}
+{{- $ports = append $ports (include "otelgen.port" (dict "ctx" $ctx "short" (index $row 1) "port" (include "otelgen.listenPort" $l | fromJson).v "protocol" (index $row 2) "app" (index $row 3)) | fromJson) -}}
 {{- end -}}
 {{- end -}}
 {{- toJson (dict "config" (dict "protocols" $protocols) "ports" $ports) -}}
 {{- end -}}
 
 {{- define "otelgen.build.zipkin.receivers" -}}
-{{- $config := merge (dict "endpoint" (printf "%s:%d" .ctx.bindHost (int .cfg.port))) (include "otelgen.serverTls" .ctx | fromJson) -}}
-{{- toJson (dict "config" $config "ports" (list (include "otelgen.port" (dict "ctx" .ctx "short" "zipkin" "port" .cfg.port "protocol" "TCP" "app" "http") | fromJson))) -}}
+{{- $config := merge (dict "endpoint" (.cfg.endpoint | default (printf "%s:%d" .ctx.bindHost (int .cfg.port)))) (include "otelgen.serverTls" .ctx | fromJson) -}}
+{{- toJson (dict "config" $config "ports" (list (include "otelgen.port" (dict "ctx" .ctx "short" "zipkin" "port" (include "otelgen.listenPort" .cfg | fromJson).v "protocol" "TCP" "app" "http") | fromJson))) -}}
 {{- end -}}
 
 {{- define "otelgen.build.prometheus.receivers" -}}

@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from otelgen.components.base import AuthType, CollectorRule, Component, ComponentConfig, Context, Duration, EnvVar, Mount, Needs, Port, RbacRule
+from otelgen.components.base import host_port, AuthType, CollectorRule, Component, ComponentConfig, Context, Duration, EnvVar, Mount, Needs, Port, RbacRule
 
 Port_ = int
 
@@ -16,6 +16,21 @@ class _Listener(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
     enabled: bool = True
     port: int = Field(ge=1, le=65535)
+    endpoint: str | None = Field(default=None, min_length=1, description="The collector's own setting, rendered as written (its port wins over port); default: otelgen binds the pod IP on port.")
+
+    def listen_port(self) -> int:
+        """The port it listens on: the endpoint's, else ``port``."""
+        return _endpoint_port(self.endpoint) or self.port
+
+    def address(self, host: str) -> str:
+        return self.endpoint or f"{host}:{self.port}"
+
+
+def _endpoint_port(endpoint: str | None) -> int | None:
+    if not endpoint:
+        return None
+    _, port = host_port(endpoint if ":" in endpoint else f"x:{endpoint}")
+    return port
 
 
 def _port_name(ctx: Context, short: str) -> str:
@@ -69,32 +84,48 @@ class OtlpReceiver(Component):
         protocols: dict[str, Any] = {}
         grpc, http = self.config.protocols.grpc, self.config.protocols.http
         if grpc.enabled:
-            protocols["grpc"] = {"endpoint": f"{self.ctx.bind_host}:{grpc.port}", **_server_tls(self.ctx)}
+            protocols["grpc"] = {"endpoint": grpc.address(self.ctx.bind_host), **_server_tls(self.ctx)}
             if grpc.max_recv_msg_size_mib:
                 protocols["grpc"]["max_recv_msg_size_mib"] = grpc.max_recv_msg_size_mib
         if http.enabled:
-            protocols["http"] = {"endpoint": f"{self.ctx.bind_host}:{http.port}", **_server_tls(self.ctx)}
+            protocols["http"] = {"endpoint": http.address(self.ctx.bind_host), **_server_tls(self.ctx)}
         return {"protocols": protocols}
 
     def needs(self) -> Needs:
         grpc, http = self.config.protocols.grpc, self.config.protocols.http
         ports = []
         if grpc.enabled:
-            ports.append(Port(_port_name(self.ctx, "otlp-grpc"), grpc.port, "TCP", "grpc"))
+            ports.append(Port(_port_name(self.ctx, "otlp-grpc"), grpc.listen_port(), "TCP", "grpc"))
         if http.enabled:
-            ports.append(Port(_port_name(self.ctx, "otlp-http"), http.port, "TCP", "http"))
+            ports.append(Port(_port_name(self.ctx, "otlp-http"), http.listen_port(), "TCP", "http"))
         return Needs(ports=ports)
 
 
 # ------------------------------------------------------------------- jaeger
 
 
+class JaegerGrpc(_Listener):
+    port: int = Field(default=14250, ge=1, le=65535)
+
+
+class JaegerThriftHttp(_Listener):
+    port: int = Field(default=14268, ge=1, le=65535)
+
+
+class JaegerThriftCompact(_Listener):
+    port: int = Field(default=6831, ge=1, le=65535)
+
+
+class JaegerThriftBinary(_Listener):
+    port: int = Field(default=6832, ge=1, le=65535)
+
+
 class JaegerProtocols(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
-    grpc: _Listener | None = Field(default_factory=lambda: _Listener(port=14250))
-    thrift_http: _Listener | None = Field(default_factory=lambda: _Listener(port=14268))
-    thrift_compact: _Listener | None = Field(default_factory=lambda: _Listener(port=6831))
-    thrift_binary: _Listener | None = Field(default_factory=lambda: _Listener(port=6832))
+    grpc: JaegerGrpc | None = Field(default_factory=JaegerGrpc)
+    thrift_http: JaegerThriftHttp | None = Field(default_factory=JaegerThriftHttp)
+    thrift_compact: JaegerThriftCompact | None = Field(default_factory=JaegerThriftCompact)
+    thrift_binary: JaegerThriftBinary | None = Field(default_factory=JaegerThriftBinary)
 
 
 class JaegerReceiverConfig(ComponentConfig):
@@ -138,14 +169,14 @@ class JaegerReceiver(Component):
         protocols = {}
         for proto, listener in self._enabled():
             host = UDP_BIND_HOST if _JAEGER[proto][1] == "UDP" and self.ctx.bind_host != "localhost" else self.ctx.bind_host
-            entry: dict[str, Any] = {"endpoint": f"{host}:{listener.port}"}
+            entry: dict[str, Any] = {"endpoint": listener.address(host)}
             if proto in ("grpc", "thrift_http"):
                 entry.update(_server_tls(self.ctx))
             protocols[proto] = entry
         return {"protocols": protocols}
 
     def needs(self) -> Needs:
-        return Needs(ports=[Port(_port_name(self.ctx, _JAEGER[p][0]), l.port, _JAEGER[p][1], _JAEGER[p][2]) for p, l in self._enabled()])
+        return Needs(ports=[Port(_port_name(self.ctx, _JAEGER[p][0]), l.listen_port(), _JAEGER[p][1], _JAEGER[p][2]) for p, l in self._enabled()])
 
 
 # ------------------------------------------------------------------- zipkin
@@ -153,6 +184,10 @@ class JaegerReceiver(Component):
 
 class ZipkinReceiverConfig(ComponentConfig):
     port: int = Field(default=9411, ge=1, le=65535)
+    endpoint: str | None = Field(default=None, min_length=1, description="The collector's own setting, rendered as written (its port wins over port).")
+
+    def listen_port(self) -> int:
+        return _endpoint_port(self.endpoint) or self.port
 
 
 class ZipkinReceiver(Component):
@@ -164,10 +199,10 @@ class ZipkinReceiver(Component):
     description = "Zipkin v1/v2 JSON and protobuf over HTTP."
 
     def build(self) -> dict[str, Any]:
-        return {"endpoint": f"{self.ctx.bind_host}:{self.config.port}", **_server_tls(self.ctx)}
+        return {"endpoint": self.config.endpoint or f"{self.ctx.bind_host}:{self.config.port}", **_server_tls(self.ctx)}
 
     def needs(self) -> Needs:
-        return Needs(ports=[Port(_port_name(self.ctx, "zipkin"), self.config.port, "TCP", "http")])
+        return Needs(ports=[Port(_port_name(self.ctx, "zipkin"), self.config.listen_port(), "TCP", "http")])
 
 
 # ------------------------------------------------------------------- prometheus
