@@ -271,7 +271,9 @@ Components without a builder here render their settings as given
 {{- range $key := list "compression" "timeout" "sending_queue" "retry_on_failure" -}}
 {{- if hasKey $c $key -}}{{- $_ := set $cfg $key (get $c $key) -}}{{- end -}}
 {{- end -}}
-{{- if $c.authenticator -}}{{- $_ := set $cfg "auth" (dict "authenticator" $c.authenticator) -}}{{- end -}}
+{{- $auth := deepCopy ($c.auth | default dict) -}}
+{{- if $c.authenticator -}}{{- $_ := set $auth "authenticator" $c.authenticator -}}{{- end -}}
+{{- if $auth -}}{{- $_ := set $cfg "auth" $auth -}}{{- end -}}
 {{- $ports := list -}}
 {{- if $c.egress_port -}}{{- $ports = list $c.egress_port -}}{{- else -}}
 {{- range $k := $endpointKeys -}}{{- if get $c $k -}}{{- $ports = append $ports (include "otelgen.endpointPort" (get $c $k) | fromJson).v -}}{{- end -}}{{- end -}}

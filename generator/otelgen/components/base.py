@@ -74,7 +74,7 @@ class ComponentConfig(BaseModel):
         for path in self.extension_fields:
             value: Any = self
             for part in path:
-                value = getattr(value, part, None)
+                value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
             if value:
                 refs.append((path, value))
         return refs

@@ -39,10 +39,11 @@ class _NetworkExporterConfig(ComponentConfig, HeadersMixin):
     timeout: Duration | None = None
     sending_queue: SendingQueue | None = None
     retry_on_failure: RetryOnFailure | None = None
-    authenticator: str | None = Field(default=None, description="Client auth extension, e.g. bearertokenauth/backend.")
+    authenticator: str | None = Field(default=None, description="Client auth extension, e.g. bearertokenauth/backend (otelgen's short form of auth.authenticator).")
+    auth: dict[str, Any] | None = Field(default=None, description="The collector's own setting: {authenticator: <extension>}.")
     egress_port: int | None = Field(default=None, ge=1, le=65535, description="Destination port for the NetworkPolicy when the endpoint does not show it.")
 
-    extension_fields = (("sending_queue", "storage"), ("authenticator",))
+    extension_fields = (("sending_queue", "storage"), ("authenticator",), ("auth", "authenticator"))
 
 
 class _NetworkExporter(Component):
@@ -69,8 +70,11 @@ class _NetworkExporter(Component):
             cfg["sending_queue"] = c.sending_queue.model_dump(exclude_none=True)
         if c.retry_on_failure is not None:
             cfg["retry_on_failure"] = c.retry_on_failure.model_dump(exclude_none=True)
+        auth = dict(c.auth or {})
         if c.authenticator:
-            cfg["auth"] = {"authenticator": c.authenticator}
+            auth["authenticator"] = c.authenticator
+        if auth:
+            cfg["auth"] = auth
         return cfg
 
     def needs(self) -> Needs:
