@@ -26,7 +26,7 @@ sections, pipelines, version}.
 {{- end -}}
 {{- if and $comp (kindIs "map" $raw) -}}
 {{- include "otelgen.checkNulls" (dict "desc" $comp.model "value" $raw "path" $path) -}}
-{{- include "otelgen.checkComponent" (dict "data" $data "version" $version "id" $comp.id "path" $path "required" $comp.model.required "cfg" (include "otelgen.applyModel" (dict "desc" $comp.model "value" $raw) | fromJson).v) -}}
+{{- include "otelgen.checkComponent" (dict "data" $data "version" $version "id" $comp.id "path" $path "required" $comp.model.required "cfg" (include "otelgen.applyModel" (dict "desc" $comp.model "value" (include "otelgen.reshape" (dict "id" $comp.id "raw" $raw) | fromJson).v) | fromJson).v) -}}
 {{- end -}}
 {{- if and (not $comp) (eq $spec.distribution "otelcol-k8s") -}}
 {{- $known := has $type (get (get $data.distributions "otelcol-k8s") $section | default list) -}}

@@ -267,7 +267,7 @@ Input: the chart's root context. Output: JSON.
 {{- $rendered := $type -}}
 {{- if $comp -}}
 {{- $rendered = include "otelgen.typeName" (dict "names" $comp.names "version" $version) -}}
-{{- $cfg := (include "otelgen.applyModel" (dict "desc" $comp.model "value" $raw) | fromJson).v -}}
+{{- $cfg := (include "otelgen.applyModel" (dict "desc" $comp.model "value" (include "otelgen.reshape" (dict "id" $comp.id "raw" $raw) | fromJson).v) | fromJson).v -}}
 {{- $ctx := dict "mode" $mode "instance" $iname "bindHost" $bindHost "podHost" $data.paths.podIP "serverTls" $serverTls "leaderElection" $leader "namespace" $namespace "name" $name -}}
 {{- $builder := "otelgen.build.generic" -}}
 {{- if has $comp.id (get $builders $section) -}}{{- $builder = printf "otelgen.build.%s.%s" $comp.id $section -}}{{- end -}}

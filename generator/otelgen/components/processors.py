@@ -85,6 +85,10 @@ K8S_METADATA = (
 )
 
 
+K8S_EXTRACT_FIELDS = ("metadata", "labels", "annotations")
+K8S_NODE_ENV = "K8S_NODE_NAME"
+
+
 class K8sAttributesConfig(ComponentConfig):
     auth_type: AuthType = "serviceAccount"
     passthrough: bool | EnvRef = False
@@ -93,6 +97,38 @@ class K8sAttributesConfig(ComponentConfig):
     labels: list[dict[str, Any]] = Field(default_factory=list)
     annotations: list[dict[str, Any]] = Field(default_factory=list)
     pod_association: list[dict[str, Any]] | None = None
+    extract: dict[str, Any] | None = Field(default=None, description="The collector's own setting: its metadata, labels and annotations fill the fields above, the rest is rendered as written.")
+    filter: dict[str, Any] | None = Field(default=None, description="The collector's own setting: node_from_env_var K8S_NODE_NAME means filter_by_node, the rest is rendered as written.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collector_shape(cls, data: Any) -> Any:
+        """``extract`` and ``filter`` as the collector writes them → otelgen's fields (+ extra)."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        extra = dict(data.get("extra") or {})
+        extract = data.pop("extract", None)
+        if isinstance(extract, dict):
+            rest = {k: v for k, v in extract.items() if k not in K8S_EXTRACT_FIELDS}
+            data.update({k: extract[k] for k in K8S_EXTRACT_FIELDS if k in extract})
+            if rest:
+                extra["extract"] = {**rest, **(extra.get("extract") or {})}
+        elif extract is not None:
+            data["extract"] = extract  # not a mapping: the model refuses it
+        filt = data.pop("filter", None)
+        if isinstance(filt, dict):
+            rest = dict(filt)
+            if rest.get("node_from_env_var") == K8S_NODE_ENV:
+                del rest["node_from_env_var"]
+                data.setdefault("filter_by_node", True)
+            if rest:
+                extra["filter"] = {**rest, **(extra.get("filter") or {})}
+        elif filt is not None:
+            data["filter"] = filt
+        if extra:
+            data["extra"] = extra
+        return data
 
     @model_validator(mode="after")
     def _known_metadata(self) -> "K8sAttributesConfig":
