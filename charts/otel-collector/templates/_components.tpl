@@ -332,7 +332,8 @@ Components without a builder here render their settings as given
 {{- if $r.dns -}}{{- /* the collector decodes the dns resolver's port as a string */ -}}
 {{- $r = deepCopy $r -}}{{- $_ := set $r.dns "port" (toString $r.dns.port) -}}
 {{- end -}}
-{{- $config := dict "routing_key" .cfg.routing_key "protocol" (dict "otlp" $otlp) "resolver" $r -}}
+{{- $protocol := include "otelgen.merge" (dict "base" (dict "otlp" $otlp) "override" (.cfg.protocol | default dict)) | fromJson -}}
+{{- $config := dict "routing_key" .cfg.routing_key "protocol" $protocol "resolver" $r -}}
 {{- if and (hasKey .cfg "routing_attributes") (not (kindIs "invalid" .cfg.routing_attributes)) -}}{{- $_ := set $config "routing_attributes" .cfg.routing_attributes -}}{{- end -}}
 {{- toJson (dict "config" $config "mounts" $tls.mounts "egress" $egress "rbac" $rbac) -}}
 {{- end -}}

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from otelgen.components.base import CollectorRule, Component, ComponentConfig, Duration, Egress, EnvRef, Mount, Needs, RbacRule, host_port
+from otelgen.components.base import CollectorRule, Component, ComponentConfig, Duration, Egress, EnvRef, Mount, Needs, RbacRule, deep_merge, host_port
 from otelgen.components.common import ClientTLS, HeadersMixin, volume_name
 
 
@@ -261,6 +261,7 @@ class LoadBalancingConfig(ComponentConfig):
     resolver: Resolver
     tls: ClientTLS = Field(default_factory=ClientTLS)
     timeout: Duration | None = None
+    protocol: dict[str, Any] | None = Field(default=None, description="The collector's own setting ({otlp: {...}}), merged over what tls and timeout render.")
 
 
 class LoadBalancingExporter(Component):
@@ -281,7 +282,7 @@ class LoadBalancingExporter(Component):
         resolver = self.config.resolver.model_dump(exclude_none=True)
         if "dns" in resolver:
             resolver["dns"]["port"] = str(resolver["dns"]["port"])  # the collector decodes this port as a string
-        cfg: dict[str, Any] = {"routing_key": self.config.routing_key, "protocol": {"otlp": otlp}, "resolver": resolver}
+        cfg: dict[str, Any] = {"routing_key": self.config.routing_key, "protocol": deep_merge({"otlp": otlp}, self.config.protocol or {}), "resolver": resolver}
         if self.config.routing_attributes is not None:
             cfg["routing_attributes"] = list(self.config.routing_attributes)
         return cfg
