@@ -287,6 +287,8 @@ class Planner:
                         continue
                     if signal not in inst.signals:
                         self.problems.add(error("E011", path, f"{ref} does not support {signal} (it handles {', '.join(inst.signals)})", f"move it to a {' or '.join(inst.signals)} pipeline"))
+                    elif inst.component is not None and (why := inst.component.config.signal_problem(signal)):
+                        self.problems.add(error("E011", path, f"{ref}: {why}", f"set it, or move {ref} to a pipeline it has an endpoint for"))
         for name in sorted(connectors):
             inst = parsed[("connectors", name)]
             out_sigs, in_sigs = as_exporter.get(name, set()), as_receiver.get(name, set())

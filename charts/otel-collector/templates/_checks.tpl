@@ -81,6 +81,11 @@ sections, pipelines, version}.
 {{- $comp := get (get $data.components $role) (include "otelgen.typeOf" $ref) -}}
 {{- if and $comp (not (has $signal $comp.signals)) -}}
 {{- include "otelgen.fail" (dict "id" "E011" "path" $path "msg" (printf "%s does not support %s (it handles %s)" $ref $signal (join ", " $comp.signals)) "hint" (printf "move it to a %s pipeline" (join " or " $comp.signals))) -}}
+{{- else if and $comp (eq $comp.id "otlp_http") -}}
+{{- $c := get (get $sections $role) $ref | default dict -}}
+{{- if not (or $c.endpoint (get $c (printf "%s_endpoint" $signal))) -}}
+{{- include "otelgen.fail" (dict "id" "E011" "path" $path "msg" (printf "%s: either endpoint or %s_endpoint must be set for a %s pipeline" $ref $signal $signal) "hint" (printf "set it, or move %s to a pipeline it has an endpoint for" $ref)) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}

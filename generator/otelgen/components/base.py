@@ -63,6 +63,11 @@ class ComponentConfig(BaseModel):
     #: field paths whose value names an extension (e.g. ("sending_queue", "storage"))
     extension_fields: ClassVar[tuple[tuple[str, ...], ...]] = ()
 
+    def signal_problem(self, signal: str) -> str | None:
+        """Why this config cannot serve a pipeline of ``signal`` (the collector refuses
+        to build the component for it), or None."""
+        return None
+
     def deprecations(self) -> list[tuple[tuple[str, ...], str, str]]:
         """Settings written in a shape otelgen still takes but no longer prefers:
         (path, message, hint); the planner warns W104 for each."""

@@ -119,6 +119,12 @@ class OtlpHttpExporterConfig(_NetworkExporterConfig):
     profiles_endpoint: str | None = Field(default=None, min_length=1)
     encoding: Literal["proto", "json"] | None = None
 
+    def signal_problem(self, signal: str) -> str | None:
+        # otlphttpexporter: the exporter for a signal is created from endpoint or <signal>_endpoint
+        if self.endpoint or getattr(self, f"{signal}_endpoint", None):
+            return None
+        return f"either endpoint or {signal}_endpoint must be set for a {signal} pipeline"
+
     @model_validator(mode="after")
     def _scheme(self) -> "OtlpHttpExporterConfig":
         given = [(k, getattr(self, k)) for k in OTLP_HTTP_ENDPOINTS if getattr(self, k)]

@@ -363,7 +363,7 @@ class TailSamplingConfig(ComponentConfig):
     decision_wait: Duration = "10s"
     num_traces: int = Field(default=50000, ge=1)
     expected_new_traces_per_sec: int = Field(default=10, ge=0)
-    policies: list[dict[str, Any]] = Field(min_length=1)
+    policies: list[dict[str, Any]] = Field(description="Sampling policies (the collector takes an empty list: nothing is sampled out).")
 
 
 class TailSampling(Component):

@@ -458,7 +458,7 @@ class WatchedObject(BaseModel):
 
 class K8sObjectsReceiverConfig(ComponentConfig):
     auth_type: AuthType = "serviceAccount"
-    objects: list[WatchedObject] = Field(default_factory=lambda: [WatchedObject(name="events", mode="watch", group="events.k8s.io")], min_length=1)
+    objects: list[WatchedObject] = Field(default_factory=lambda: [WatchedObject(name="events", mode="watch", group="events.k8s.io")])
 
 
 class K8sObjectsReceiver(_LeaderElected):
