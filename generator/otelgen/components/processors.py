@@ -197,7 +197,7 @@ DETECTORS: dict[str, str] = {
     **dict.fromkeys((
         "env", "system", "docker", "gcp", "ec2", "ecs", "eks", "elastic_beanstalk", "lambda", "azure", "aks",
         "consul", "k8snode", "openshift", "heroku", "dynatrace", "kubeadm", "akamai", "scaleway", "hetzner",
-        "upcloud", "vultr", "oraclecloud", "digitalocean",
+        "upcloud", "vultr", "oraclecloud", "digitalocean", "alibaba_ecs", "nova",
     ), "0.0.0"),
     "k8s_api": "0.154.0",
 }
