@@ -95,12 +95,17 @@ def pytest_terminal_summary(terminalreporter):
         props = dict(getattr(report, "user_properties", []))
         if "corpus" in props:
             verdicts.setdefault(props["corpus"], []).append(report.passed)
+            if props.get("corpus_repaired") and report.passed:
+                repaired = verdicts.setdefault("refused, repaired by import's listed fixes", [])
+                repaired.append(True)
             for name in filter(None, props.get("corpus_missing", "").split(", ")):
                 missing[name] = missing.get(name, 0) + 1
     if not verdicts:
         return
     judged = verdicts.get("accepted", []) + verdicts.get("refused", [])
-    parts = [f"{kind} {len(v)} (otelgen agrees on {sum(v)})" for kind, v in sorted(verdicts.items()) if kind != "not judged"]
+    parts = [f"{kind} {len(v)} (otelgen agrees on {sum(v)})" for kind, v in sorted(verdicts.items()) if kind in ("accepted", "refused")]
+    if verdicts.get("refused, repaired by import's listed fixes"):
+        parts.append(f"of the refused, repaired by import's listed fixes {len(verdicts['refused, repaired by import' + chr(39) + 's listed fixes'])}")
     parts.append(f"not judged {len(verdicts.get('not judged', []))}")
     terminalreporter.write_sep("-", "corpus")
     terminalreporter.write_line(f"corpus: {'; '.join(parts)}; agreement {sum(judged)}/{len(judged)}")

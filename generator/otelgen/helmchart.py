@@ -33,7 +33,7 @@ from otelgen.components.extensions import HEALTH_PORT, HEALTH_PORT_NAME, LEASE_N
 from otelgen.components.common import CLIENT_TLS_DIR, SENSITIVE_HEADER_WORDS
 from otelgen.components import unmodelled
 from otelgen.components.processors import DETECTORS, K8S_METADATA
-from otelgen.components.receivers import _JAEGER, FILESYSTEM_DEFAULTS, K8S_SD_ROLES, UDP_BIND_HOST
+from otelgen.components.receivers import _JAEGER, FILESYSTEM_DEFAULTS, K8S_SD_ROLES, STANZA_OPERATORS, UDP_BIND_HOST
 from otelgen.manifests import autoscaling, configmap, monitoring, naming, networkpolicy, rbac, tls, workload
 from otelgen.schema import spec_schema
 from otelgen.spec.load import mode_defaults
@@ -183,7 +183,7 @@ def declarations() -> dict[str, Any]:
         "resourcedetection": {"known": dict(DETECTORS), "detectors": ["k8snode", "k8s_api"], "rules": _rules(detect), "env": _env(detect)},
         "loadbalancing": {"k8sRules": _rules(lb_k8s)[len(lb_dns.rbac):]},
         "k8s_leader_elector": {"rules": _rules(leader), "env": _env(leader), "config": {k: v for k, v in built("k8s_leader_elector", "extension", {}).items() if k in ("auth_type", "lease_namespace")}, "leaseName": LEASE_NAME},
-        "file_log": {"mounts": _mounts(needs_of("file_log", "receiver", {})), "containerParser": built("file_log", "receiver", {"parse_container_logs": True})["operators"][0]},
+        "file_log": {"operatorTypes": list(STANZA_OPERATORS), "mounts": _mounts(needs_of("file_log", "receiver", {})), "containerParser": built("file_log", "receiver", {"parse_container_logs": True})["operators"][0]},
         "hostmetrics": {"filesystem": FILESYSTEM_DEFAULTS, "mounts": _mounts(needs_of("hostmetrics", "receiver", {}))},
         "jaeger": {"protocols": [[proto, *row] for proto, row in _JAEGER.items()], "udpBindHost": UDP_BIND_HOST},
         "unmodelled": _unmodelled(),

@@ -324,6 +324,29 @@ sections, pipelines, version}.
 {{- if and (kindIs "map" $c.protocols) (not (or $c.protocols.grpc.enabled $c.protocols.http.enabled)) -}}
 {{- $bad = list $path "enable at least one of protocols.grpc / protocols.http" -}}
 {{- end -}}
+{{- $xp := (($c.extra | default dict).protocols) | default dict -}}
+{{- if kindIs "map" $xp -}}
+{{- range $proto := list "grpc" "http" -}}
+{{- $ps := get $xp $proto -}}
+{{- if and (not $bad) (kindIs "map" $ps) (kindIs "map" $ps.tls) (not (and (or $ps.tls.cert_file $ps.tls.cert_pem) (or $ps.tls.key_file $ps.tls.key_pem))) -}}
+{{- $bad = list $path (printf "protocols.%s.tls: TLS configuration must include both certificate and key for server connections (otelgen's spec.tls mounts them from a Secret)" $proto) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- else if eq .id "file_log" -}}
+{{- range $i, $op := $c.operators | default list -}}
+{{- $kind := "" -}}{{- if kindIs "map" $op -}}{{- $kind = toString $op.type -}}{{- end -}}
+{{- if and (not $bad) (not (has $kind $.data.declarations.file_log.operatorTypes)) -}}
+{{- $bad = list $path (printf "operators[%d]: unsupported operator type '%s' (known: %s)" $i $kind (join ", " $.data.declarations.file_log.operatorTypes)) -}}
+{{- end -}}
+{{- end -}}
+{{- else if eq .id "bearertokenauth" -}}
+{{- $tokens := ($c.extra | default dict).tokens -}}
+{{- if and (not $c.token) (not $c.filename) (not $tokens) -}}
+{{- $bad = list $path "set token ({secretRef: ...}) or filename" -}}
+{{- else if and $c.token $tokens -}}
+{{- $bad = list $path "set token or tokens, not both" -}}
+{{- end -}}
 {{- else if eq .id "jaeger" -}}
 {{- $any := false -}}
 {{- range $p := list "grpc" "thrift_http" "thrift_compact" "thrift_binary" -}}{{- $l := get ($c.protocols | default dict) $p -}}{{- if and (kindIs "map" $l) $l.enabled -}}{{- $any = true -}}{{- end -}}{{- end -}}

@@ -368,8 +368,14 @@ Components without a builder here render their settings as given
 {{- end -}}
 
 {{- define "otelgen.build.bearertokenauth.extensions" -}}
+{{- $config := dict "scheme" .cfg.scheme -}}
+{{- $env := list -}}
+{{- if .cfg.token -}}
 {{- $s := include "otelgen.secretEnv" (dict "value" .cfg.token "ctx" .ctx "decl" .decl "parts" (list "TOKEN")) | fromJson -}}
-{{- toJson (dict "config" (dict "scheme" .cfg.scheme "token" $s.text) "env" (list $s.env)) -}}
+{{- $_ := set $config "token" $s.text -}}{{- $env = list $s.env -}}
+{{- end -}}
+{{- if .cfg.filename -}}{{- $_ := set $config "filename" .cfg.filename -}}{{- end -}}
+{{- toJson (dict "config" $config "env" $env) -}}
 {{- end -}}
 
 {{- define "otelgen.build.k8s_leader_elector.extensions" -}}

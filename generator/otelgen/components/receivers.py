@@ -41,6 +41,15 @@ def _port_name(ctx: Context, short: str) -> str:
     return f"{short}-{suffix}"[:15].rstrip("-").lower()
 
 
+def server_tls_problem(tls: Any) -> str | None:
+    """configtls ServerConfig: a server's TLS settings need a certificate and its key."""
+    if not isinstance(tls, dict):
+        return None
+    if (tls.get("cert_file") or tls.get("cert_pem")) and (tls.get("key_file") or tls.get("key_pem")):
+        return None
+    return "TLS configuration must include both certificate and key for server connections (otelgen's spec.tls mounts them from a Secret)"
+
+
 def _server_tls(ctx: Context) -> dict[str, Any]:
     return {"tls": dict(ctx.server_tls)} if ctx.server_tls else {}
 
@@ -70,6 +79,11 @@ class OtlpReceiverConfig(ComponentConfig):
     def _one_protocol(self) -> "OtlpReceiverConfig":
         if not (self.protocols.grpc.enabled or self.protocols.http.enabled):
             raise CollectorRule("enable at least one of protocols.grpc / protocols.http")
+        protocols = self.extra.get("protocols") if isinstance(self.extra.get("protocols"), dict) else {}
+        for proto in ("grpc", "http"):
+            settings = protocols.get(proto)
+            if isinstance(settings, dict) and (why := server_tls_problem(settings.get("tls"))):
+                raise CollectorRule(f"protocols.{proto}.tls: {why}")
         return self
 
 
@@ -303,6 +317,16 @@ class PrometheusReceiver(Component):
 # ------------------------------------------------------------------- file_log
 
 
+#: stanza operator types the collector registers at the pinned version (pkg/stanza)
+STANZA_OPERATORS = (
+    "add", "assign_keys", "container", "copy", "csv_parser", "drop_output", "file_input", "file_output", "filter",
+    "flatten", "generate_input", "journald_input", "json_array_parser", "json_parser", "key_value_parser", "move",
+    "namedpipe", "noop", "recombine", "regex_parser", "regex_replace", "remove", "retain", "router",
+    "scope_name_parser", "severity_parser", "stdin", "stdout", "syslog_input", "syslog_parser", "tcp_input",
+    "time_parser", "trace_parser", "udp_input", "unquote", "uri_parser", "windows_eventlog_input",
+)
+
+
 class FileLogReceiverConfig(ComponentConfig):
     include: list[str] = Field(default_factory=lambda: ["/var/log/pods/*/*/*.log"], min_length=1, description="Globs of the files to read (the collector needs at least one).")
     exclude: list[str] = Field(default_factory=list)
@@ -314,6 +338,14 @@ class FileLogReceiverConfig(ComponentConfig):
     storage: str | None = Field(default=None, description="file_storage extension that keeps read offsets.")
 
     collector_rules = ("include",)
+
+    @model_validator(mode="after")
+    def _known_operators(self) -> "FileLogReceiverConfig":
+        for i, op in enumerate(self.operators):
+            kind = op.get("type") if isinstance(op, dict) else None
+            if kind not in STANZA_OPERATORS:
+                raise CollectorRule(f"operators[{i}]: unsupported operator type {kind!r} (known: {', '.join(STANZA_OPERATORS)})")
+        return self
 
     extension_fields = (("storage",),)
 

@@ -193,6 +193,13 @@ def _leader_elected(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
     return out
 
 
+def _leader_elector(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
+    missing = [k for k in ("lease_name", "lease_namespace") if not raw.get(k)]
+    if missing:
+        a.notes.change("C306", a.path(missing[0]), f"{' and '.join(missing)} set by otelgen (the collector requires both): the lease is <name>-leader in the collector's namespace", "set lease_name in the spec to choose another")
+    return dict(raw)
+
+
 ADAPTERS: dict[str, Adapter] = {
     "otlp:receiver": _otlp_receiver,
     "jaeger:receiver": _jaeger_receiver,
@@ -211,6 +218,7 @@ ADAPTERS: dict[str, Adapter] = {
     "pprof:extension": _listener,
     "zpages:extension": _listener,
     "bearertokenauth:extension": _bearer_token,
+    "k8s_leader_elector:extension": _leader_elector,
 }
 
 
