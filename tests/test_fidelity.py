@@ -89,6 +89,7 @@ CASES: dict[str, tuple[bool, dict, dict[str, str]]] = {
     "jaeger-no-protocols": (False, receiver("jaeger", {"protocols": {}}, "traces"), {}),
     "prometheus-no-scrape_configs": (False, receiver("prometheus", {"config": {"scrape_configs": []}}, "metrics"), {}),
     "otlp_http-no-endpoint-for-the-pipeline-signal": (False, exporter("otlp_http", {"metrics_endpoint": "https://m.example.com/v1/metrics"}), {}),
+    "compression-unknown": (False, exporter("otlp_grpc", {"endpoint": "backend.example.com:4317", "compression": "brotli"}), {}),
     "resource-no-attributes": (False, processor("resource", {"attributes": []}), {}),
     "attributes-no-actions": (False, processor("attributes", {"actions": []}), {}),
     "prometheus-nothing": (False, receiver("prometheus", {}, "metrics"), {}),

@@ -268,11 +268,17 @@ def host_port(endpoint: str) -> tuple[str, int | None]:
     return rest, {"https": 443, "http": 80}.get(scheme.lower())
 
 
+#: enum fields whose values otelgen may not know all of: a refused value is kept under extra (W206)
+OPEN_ENUMS = {"balancer_name"}
+
+
 def is_collector_rule(err: dict[str, Any], model: type[BaseModel]) -> bool:
     """A pydantic error (``errors()`` item) that stands for a refusal of the collector's."""
     if isinstance((err.get("ctx") or {}).get("error"), CollectorRule):
         return True
     if err.get("type") == "string_pattern_mismatch" and (err.get("ctx") or {}).get("pattern") == DURATION_PATTERN:
         return True
+    if err.get("type") == "literal_error" and not set(err.get("loc") or ()) & OPEN_ENUMS:
+        return True  # the components' enums are the collector's own (compression, verbosity, ...)
     loc = err.get("loc") or ()
     return bool(loc) and loc[0] in getattr(model, "collector_rules", ()) and err.get("type") in ("too_short", "too_long", "greater_than_equal", "less_than_equal")
