@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: render test tools venv golden generate clean
+.PHONY: render test tools venv golden generate crd-schemas clean
 
 # Setup talks on stderr only: `make render | kubectl apply -f -` must get nothing but YAML.
 $(BIN)/.installed: pyproject.toml
@@ -33,6 +33,11 @@ golden: venv
 # Regenerate schemas/, kustomize/ and the chart's generated files from the model and examples/ (drift-tested).
 generate: venv
 	$(BIN)/python tools/generate.py
+
+# Rewrite tools/crd-schemas/ (JSON schemas for kubeconform, committed) from the published CRDs:
+# CRDS=DIR, default $$OTELGEN_CRDS_DIR or ../shared/crds. Review the diff.
+crd-schemas: venv
+	$(BIN)/python tools/crd_schemas.py $(CRDS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info generator/*.egg-info .pytest_cache
