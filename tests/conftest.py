@@ -83,3 +83,31 @@ def tool(name: str):
         return getattr(toolpaths, name)()
     except FileNotFoundError as exc:
         pytest.fail(f"{exc} — run `make tools` (tools/install.sh)", pytrace=False)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The corpus counts (tests/test_corpus.py records each config's verdict)."""
+    verdicts: dict[str, list[bool]] = {}
+    missing: dict[str, int] = {}
+    for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", []):
+        if getattr(report, "when", "call") != "call":
+            continue
+        props = dict(getattr(report, "user_properties", []))
+        if "corpus" in props:
+            verdicts.setdefault(props["corpus"], []).append(report.passed)
+            if props.get("corpus_repaired") and report.passed:
+                repaired = verdicts.setdefault("refused, repaired by import's listed fixes", [])
+                repaired.append(True)
+            for name in filter(None, props.get("corpus_missing", "").split(", ")):
+                missing[name] = missing.get(name, 0) + 1
+    if not verdicts:
+        return
+    judged = verdicts.get("accepted", []) + verdicts.get("refused", [])
+    parts = [f"{kind} {len(v)} (otelgen agrees on {sum(v)})" for kind, v in sorted(verdicts.items()) if kind in ("accepted", "refused")]
+    if verdicts.get("refused, repaired by import's listed fixes"):
+        parts.append(f"of the refused, repaired by import's listed fixes {len(verdicts['refused, repaired by import' + chr(39) + 's listed fixes'])}")
+    parts.append(f"not judged {len(verdicts.get('not judged', []))}")
+    terminalreporter.write_sep("-", "corpus")
+    terminalreporter.write_line(f"corpus: {'; '.join(parts)}; agreement {sum(judged)}/{len(judged)}")
+    if missing:
+        terminalreporter.write_line("not judged for want of: " + ", ".join(f"{k} ({v})" for k, v in sorted(missing.items(), key=lambda kv: (-kv[1], kv[0]))))

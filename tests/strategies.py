@@ -124,7 +124,7 @@ RECEIVER_CHOICES = {
     "otlp/internal-long-name": (st.just({"protocols": {"grpc": {"port": 4417}, "http": {"port": 4418}}}), ALL, False),
     "jaeger": (st.sampled_from([{}, {"protocols": {"thrift_binary": None, "thrift_http": {"enabled": False, "port": 14268}}}]), ("traces",), False),
     "zipkin": (st.sampled_from([{}, {"port": 9412}]), ("traces",), False),
-    "prometheus": (st.sampled_from([{}, {"self_scrape": False, "scrape_configs": [{"job_name": "app", "static_configs": [{"targets": ["app:9090"]}]}]}, {"scrape_interval": "15s"}]), ("metrics",), False),
+    "prometheus": (st.sampled_from([{}, {"self_scrape": False, "config": {"scrape_configs": [{"job_name": "app", "static_configs": [{"targets": ["app:9090"]}]}]}}, {"self_scrape": False, "config": {"scrape_configs": [{"job_name": "pods", "kubernetes_sd_configs": [{"role": "pod"}, {"role": "endpointslice", "namespaces": {"own_namespace": True}}]}]}}, {"scrape_interval": "15s"}]), ("metrics",), False),
     "file_log": (st.sampled_from([{}, {"exclude": ["/var/log/pods/kube-system_*/*/*.log"], "parse_container_logs": False, "start_at": "beginning"}, {"operators": [{"type": "json_parser"}]}]), ("logs",), False),
     "hostmetrics": (st.sampled_from([{}, {"scrapers": {"cpu": {}, "filesystem": {}}}, {"scrapers": {"memory": {}}, "root_path": "/host"}]), ("metrics",), False),
     "kubelet_stats": (st.sampled_from([{}, {"auth_type": "tls"}, {"metric_groups": ["node", "volume"]}]), ("metrics",), False),
@@ -132,6 +132,15 @@ RECEIVER_CHOICES = {
     "k8s_events": (st.sampled_from([{}, {"namespaces": ["default"]}]), ("logs",), True),
     "k8s_objects/pods": (st.sampled_from([{"objects": [{"name": "pods", "mode": "pull", "interval": "1m"}]}, {"objects": [{"name": "events", "group": "events.k8s.io"}, {"name": "deployments", "group": "apps", "mode": "watch"}]}]), ("logs",), True),
     "myreceiver": (st.just({"endpoint": "0.0.0.0:1234", "nested": {"a": [1, 2]}}), ALL, False),  # not modelled (distribution: custom)
+    "statsd": (st.sampled_from([{}, {"endpoint": "0.0.0.0:9125", "transport": "tcp"}]), ("metrics",), False),  # not modelled, its listener known
+}
+#: spec.declarations for the unmodelled receivers
+DECLARATIONS = {
+    "myreceiver": st.sampled_from([
+        {"ports": [{"name": "myreceiver", "port": 1234}]},
+        {"ports": [{"name": "myrecv-udp", "port": 1235, "protocol": "UDP", "service": False}], "rbac": [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "list"], "namespaced": True}], "egress": [{"port": 443}], "volumes": [{"name": "myreceiver-state", "mountPath": "/var/lib/myreceiver", "readOnly": False, "emptyDirMib": 32}]},
+        {"rbac": [{"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["get", "list", "watch"]}], "volumes": [{"name": "myreceiver-node", "mountPath": "/var/lib/node", "hostPath": "/var/lib/node"}]},
+    ]),
 }
 #: name → (config, order class: first / middle / before_batch / batch, signals)
 PROCESSOR_CHOICES = {
@@ -221,8 +230,12 @@ def deployments(draw, mode: str) -> dict:
         "connectors": {},
         "pipelines": pipelines,
     }
-    if "myreceiver" in names["receivers"] or draw(st.booleans()):
-        spec["distribution"] = "custom" if "myreceiver" in names["receivers"] else "otelcol-k8s"
+    custom = {"myreceiver", "statsd"} & set(names["receivers"])
+    if custom or draw(st.booleans()):
+        spec["distribution"] = "custom" if custom else "otelcol-k8s"
+    declared = {r: draw(DECLARATIONS[r]) for r in names["receivers"] if r in DECLARATIONS and draw(st.booleans())}
+    if declared:
+        spec["declarations"] = {"receivers": declared}
     # extensions the exporters name, plus some of the others
     needed = {"otlp_http/auth": ["bearertokenauth/backend", "file_storage/queue"]}
     wanted = set(draw(st.lists(st.sampled_from(sorted(EXTENSION_CHOICES)), max_size=3, unique=True)))

@@ -232,13 +232,16 @@ def test_refused_values_are_kept_verbatim_and_said(tmp_path):
         "exporters: {debug: {verbosity: loud}}\n"
         "service:\n  pipelines:\n    logs: {receivers: [k8sobjects], exporters: [debug]}\n"
     )
+    # a value of one of the collector's own enums that it refuses: refused here too, not kept aside
+    refused = run_cli("import", str(config))
+    assert refused.code == 2 and "error E004" in refused.err and "exporters.debug.verbosity: got 'loud'" in refused.err, refused.err
+    config.write_text(config.read_text().replace("verbosity: loud", "verbosity: detailed"))
     result = run_cli("import", str(config))
     assert result.code == 0, result.err
     w206 = lines(result, "warning", "W206")
-    assert any("exporters.debug.verbosity: kept verbatim under extra" in w for w in w206), result.err
     assert any("receivers.k8sobjects.objects: kept verbatim under extra" in w for w in w206), result.err  # resync is not modelled
     spec = yaml.safe_load(result.out)["spec"]
-    assert spec["exporters"]["debug"] == {"extra": {"verbosity": "loud"}}
+    assert spec["exporters"]["debug"] == {"verbosity": "detailed"}
     # field selectors are modelled: RBAC follows the objects
     config.write_text(config.read_text().replace(", resync: 1h", ""))
     result = run_cli("import", str(config))
@@ -325,7 +328,7 @@ def test_credentials_in_free_form_settings(tmp_path):
     spec = yaml.safe_load(result.out)["spec"]
     header = spec["extensions"]["headers_setter"]["headers"][0]
     assert header["value"].startswith("Bearer ${env:OTELGEN_IMPORT_")
-    password = spec["receivers"]["prometheus"]["scrape_configs"][0]["basic_auth"]["password"]
+    password = spec["receivers"]["prometheus"]["config"]["scrape_configs"][0]["basic_auth"]["password"]
     env = {e["name"]: e["secretRef"] for e in spec["pod"]["env"]}
     assert env[password[len("${env:"):-1]] == {"name": "otel-gateway-prometheus", "key": "password"}
     assert env[header["value"][len("Bearer ${env:"):-1]] == {"name": "otel-gateway-headers-setter", "key": "Authorization"}

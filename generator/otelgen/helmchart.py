@@ -31,7 +31,9 @@ from otelgen import components, config, credentials, distributions, plan, preset
 from otelgen.components.base import ENV_PREFIX, Component, Context, Mount, Needs
 from otelgen.components.extensions import HEALTH_PORT, HEALTH_PORT_NAME, LEASE_NAME
 from otelgen.components.common import CLIENT_TLS_DIR
-from otelgen.components.receivers import _JAEGER, FILESYSTEM_DEFAULTS, UDP_BIND_HOST
+from otelgen.components import unmodelled
+from otelgen.components.processors import DETECTORS, K8S_METADATA
+from otelgen.components.receivers import _JAEGER, FILESYSTEM_DEFAULTS, K8S_SD_ROLES, STANZA_OPERATORS, UDP_BIND_HOST
 from otelgen.manifests import autoscaling, configmap, monitoring, naming, networkpolicy, rbac, tls, workload
 from otelgen.schema import spec_schema
 from otelgen.spec.load import mode_defaults
@@ -141,6 +143,14 @@ def _mounts(needs: Needs) -> list[dict[str, Any]]:
     return [_mount(m) for m in needs.mounts]
 
 
+def _unmodelled() -> dict[str, Any]:
+    """The listeners of unmodelled components, by section and type."""
+    out: dict[str, Any] = {}
+    for (kind, type_name), l in sorted(unmodelled.LISTENERS.items()):
+        out.setdefault(f"{kind}s", {})[type_name] = {"short": l.short, "port": l.port, "protocol": l.protocol, "key": l.key, "transportKey": l.transport_key, "udpValues": list(l.udp_values), "udpBindHost": unmodelled.UDP_BIND_HOST}
+    return out
+
+
 def declarations() -> dict[str, Any]:
     """What components ask of the pod, keyed by what the templates look up."""
     base_attrs = needs_of("k8s_attributes", "processor", {"metadata": []})
@@ -163,18 +173,20 @@ def declarations() -> dict[str, Any]:
             "nodeEnv": _env(agent_attrs),
             "nodeFilter": built("k8s_attributes", "processor", {"filter_by_node": True})["filter"],
             "podAssociation": {mode: built("k8s_attributes", "processor", {}, mode)["pod_association"] for mode in MODES},
+            "knownMetadata": list(K8S_METADATA),
         },
-        "prometheus": {"selfScrape": built("prometheus", "receiver", {})["config"]["scrape_configs"][0]},
+        "prometheus": {"selfScrape": built("prometheus", "receiver", {})["config"]["scrape_configs"][0], "sdRoles": {role: [list(p) for p in pairs] for role, pairs in K8S_SD_ROLES.items()}},
         "k8s_cluster": {"rules": _rules(needs_of("k8s_cluster", "receiver", {}))},
         "k8s_events": {"rules": _rules(needs_of("k8s_events", "receiver", {}))},
         "k8s_objects": {"verbs": {"watch": _rules(watch)[0]["verbs"], "pull": _rules(pull)[0]["verbs"]}},
         "kubelet_stats": {"rules": _rules(kubelet), "env": _env(kubelet)},
-        "resourcedetection": {"detectors": ["k8snode", "k8s_api"], "rules": _rules(detect), "env": _env(detect)},
+        "resourcedetection": {"known": dict(DETECTORS), "detectors": ["k8snode", "k8s_api"], "rules": _rules(detect), "env": _env(detect)},
         "loadbalancing": {"k8sRules": _rules(lb_k8s)[len(lb_dns.rbac):]},
         "k8s_leader_elector": {"rules": _rules(leader), "env": _env(leader), "config": {k: v for k, v in built("k8s_leader_elector", "extension", {}).items() if k in ("auth_type", "lease_namespace")}, "leaseName": LEASE_NAME},
-        "file_log": {"mounts": _mounts(needs_of("file_log", "receiver", {})), "containerParser": built("file_log", "receiver", {"parse_container_logs": True})["operators"][0]},
+        "file_log": {"operatorTypes": list(STANZA_OPERATORS), "mounts": _mounts(needs_of("file_log", "receiver", {})), "containerParser": built("file_log", "receiver", {"parse_container_logs": True})["operators"][0]},
         "hostmetrics": {"filesystem": FILESYSTEM_DEFAULTS, "mounts": _mounts(needs_of("hostmetrics", "receiver", {}))},
         "jaeger": {"protocols": [[proto, *row] for proto, row in _JAEGER.items()], "udpBindHost": UDP_BIND_HOST},
+        "unmodelled": _unmodelled(),
         "clientTls": {"dir": CLIENT_TLS_DIR},
     }
 

@@ -13,7 +13,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from otelgen import components, distributions, presets, sizing
-from otelgen.components.base import ENV_PREFIX, Component, Context, Needs, Port, deep_merge
+from otelgen.components import unmodelled
+from otelgen.components.base import ENV_PREFIX, Component, Context, Egress, Mount, Needs, Port, RbacRule, deep_merge
 from otelgen.errors import Collector, Problem, error, warning
 from otelgen.spec.load import pydantic_problems
 from otelgen.spec.model import CollectorDocument, Spec
@@ -35,6 +36,8 @@ class Instance:
     type_name: str  # as written, "otlp"
     component: Component | None  # None: unknown, passed through raw
     raw: dict[str, Any]
+    #: what an unmodelled component's known listener or the spec's declarations add
+    declared: Needs = field(default_factory=Needs)
 
     @property
     def suffix(self) -> str:
@@ -48,7 +51,9 @@ class Instance:
         return self.component.rendered_config() if self.component else dict(self.raw)
 
     def needs(self) -> Needs:
-        return self.component.needs() if self.component else Needs()
+        own = self.component.needs() if self.component else Needs()
+        d = self.declared
+        return Needs(ports=own.ports + d.ports, rbac=own.rbac + d.rbac, env=own.env, mounts=own.mounts + d.mounts, egress=own.egress + d.egress, kubelet=own.kubelet, single_writer=own.single_writer)
 
     @property
     def signals(self) -> tuple[str, ...]:
@@ -210,6 +215,12 @@ class Planner:
                 inst = self._parse_one(section, kind, name, raw or {})
                 if inst is not None:
                     parsed[(section, name)] = inst
+        for section, entries in sorted(self.spec.declarations.items()):
+            for name, declaration in sorted(entries.items()):
+                if name not in sections[section]:
+                    self.problems.add(error("E010", ["spec", "declarations", section, name], f"declarations for {name!r}, which is not defined under spec.{section}", f"defined: {', '.join(sorted(sections[section])) or 'none'}{_did_you_mean(name, sorted(sections[section]))}"))
+                elif (section, name) in parsed:
+                    _declare(parsed[(section, name)].declared, declaration, name)
         return parsed
 
     def _parse_one(self, section: str, kind: str, name: str, raw: Any) -> Instance | None:
@@ -227,10 +238,12 @@ class Planner:
             return self._unknown(section, kind, name, type_name, raw, path)
         ctx = self._context(name)
         try:
-            config = comp.config_model.model_validate(raw)
+            config = comp.config_model.model_validate(raw, context={"collector_version": self.spec.collector_version})
         except ValidationError as exc:
             self.problems.extend(pydantic_problems(exc, tuple(path), comp.config_model))
             return None
+        for sub, message, hint in config.deprecations():
+            self.problems.add(warning("W104", [*path, *sub], message, hint))
         return Instance(section, name, type_name, comp(config, ctx), raw)
 
     def _unknown(self, section: str, kind: str, name: str, type_name: str, raw: dict, path: list) -> Instance | None:
@@ -238,8 +251,10 @@ class Planner:
         if self.spec.distribution == "otelcol-k8s" and not distributions.contains(kind, type_name, self.spec.collector_version):
             self.problems.add(error("E016", path, f"{kind} type {type_name!r} is not in the otelcol-k8s image", f"use a component the image has{_did_you_mean(type_name, known)}, or set distribution: custom with your own image"))
             return None
-        self.problems.add(warning("W102", path, f"{kind} type {type_name!r} is not modelled by otelgen: passed through as written, without port, RBAC or signal checks", "declare ports/RBAC it needs yourself (pod.env, networkPolicy.egress)"))
-        return Instance(section, name, type_name, None, raw)
+        config, wired = unmodelled.wire(kind, type_name, raw, self._context(name))
+        if not wired.ports and name not in self.spec.declarations.get(section, {}):
+            self.problems.add(warning("W102", path, f"{kind} type {type_name!r} is not modelled by otelgen: passed through as written, without port, RBAC or signal checks", f"declare the ports, RBAC, egress and volumes it needs under spec.declarations.{section}.{name}"))
+        return Instance(section, name, type_name, None, config, wired)
 
     def _context(self, name: str) -> Context:
         spec = self.spec
@@ -285,6 +300,8 @@ class Planner:
                         continue
                     if signal not in inst.signals:
                         self.problems.add(error("E011", path, f"{ref} does not support {signal} (it handles {', '.join(inst.signals)})", f"move it to a {' or '.join(inst.signals)} pipeline"))
+                    elif inst.component is not None and (why := inst.component.config.signal_problem(signal)):
+                        self.problems.add(error("E011", path, f"{ref}: {why}", f"set it, or move {ref} to a pipeline it has an endpoint for"))
         for name in sorted(connectors):
             inst = parsed[("connectors", name)]
             out_sigs, in_sigs = as_exporter.get(name, set()), as_receiver.get(name, set())
@@ -469,6 +486,14 @@ class Planner:
         total.env = _dedupe(total.env, lambda e: e.name)
         total.mounts = _dedupe(total.mounts, lambda m: m.name)
         return total
+
+
+def _declare(needs: Needs, declaration: Any, instance: str) -> None:
+    """Add what the spec declares for one component to its needs."""
+    needs.ports.extend(Port(p.name, p.port, p.protocol, None, service=p.service, ingress=p.service) for p in declaration.ports)
+    needs.rbac.extend(RbacRule(tuple(r.api_groups), tuple(r.resources), tuple(r.verbs), namespaced=r.namespaced) for r in declaration.rbac)
+    needs.egress.extend(Egress(e.port, e.protocol, f"exporter {instance}") for e in declaration.egress)
+    needs.mounts.extend(Mount(name=v.name, mount_path=v.mount_path, read_only=v.read_only, host_path=v.host_path, host_path_type="Directory" if v.host_path else None, empty_dir_mib=v.empty_dir_mib) for v in declaration.volumes)
 
 
 #: mounts otelgen itself adds (read-only volumes: nothing may be mounted at, inside or above them)

@@ -23,7 +23,7 @@ sections, pipelines, version}.
 {{- $comp := get (get $data.components $section) $type -}}
 {{- if and $comp (kindIs "map" $raw) -}}
 {{- include "otelgen.checkNulls" (dict "desc" $comp.model "value" $raw "path" $path) -}}
-{{- include "otelgen.checkComponent" (dict "id" $comp.id "path" $path "required" $comp.model.required "cfg" (include "otelgen.applyModel" (dict "desc" $comp.model "value" $raw) | fromJson).v) -}}
+{{- include "otelgen.checkComponent" (dict "data" $data "version" $version "id" $comp.id "path" $path "required" $comp.model.required "cfg" (include "otelgen.applyModel" (dict "desc" $comp.model "value" (include "otelgen.reshape" (dict "id" $comp.id "raw" $raw) | fromJson).v) | fromJson).v) -}}
 {{- end -}}
 {{- if and (not $comp) (eq $spec.distribution "otelcol-k8s") -}}
 {{- $known := has $type (get (get $data.distributions "otelcol-k8s") $section | default list) -}}
@@ -32,6 +32,18 @@ sections, pipelines, version}.
 {{- if not $known -}}
 {{- include "otelgen.fail" (dict "id" "E016" "path" $path "msg" (printf "%s type '%s' is not in the otelcol-k8s image" (trimSuffix "s" $section) $type) "hint" "use a component the image has, or set distribution: custom with your own image") -}}
 {{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* spec.declarations name defined components (Planner._parse_all) */ -}}
+{{- define "otelgen.checkDeclarations" -}}
+{{- range $section := keys (.spec.declarations | default dict) | sortAlpha -}}
+{{- $defined := keys (get $.sections $section | default dict) | sortAlpha -}}
+{{- range $iname := keys (get $.spec.declarations $section | default dict) | sortAlpha -}}
+{{- if not (has $iname $defined) -}}
+{{- include "otelgen.fail" (dict "id" "E010" "path" (printf "spec.declarations.%s.%s" $section $iname) "msg" (printf "declarations for '%s', which is not defined under spec.%s" $iname $section) "hint" (printf "defined: %s" (join ", " $defined | default "none"))) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
@@ -66,6 +78,11 @@ sections, pipelines, version}.
 {{- $comp := get (get $data.components $role) (include "otelgen.typeOf" $ref) -}}
 {{- if and $comp (not (has $signal $comp.signals)) -}}
 {{- include "otelgen.fail" (dict "id" "E011" "path" $path "msg" (printf "%s does not support %s (it handles %s)" $ref $signal (join ", " $comp.signals)) "hint" (printf "move it to a %s pipeline" (join " or " $comp.signals))) -}}
+{{- else if and $comp (eq $comp.id "otlp_http") -}}
+{{- $c := get (get $sections $role) $ref | default dict -}}
+{{- if not (or $c.endpoint (get $c (printf "%s_endpoint" $signal))) -}}
+{{- include "otelgen.fail" (dict "id" "E011" "path" $path "msg" (printf "%s: either endpoint or %s_endpoint must be set for a %s pipeline" $ref $signal $signal) "hint" (printf "set it, or move %s to a pipeline it has an endpoint for" $ref)) -}}
+{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
@@ -257,11 +274,20 @@ sections, pipelines, version}.
 {{- end -}}
 {{- end -}}
 {{- if eq .id "otlp_http" -}}
-{{- $endpoint := toString $c.endpoint -}}
-{{- if not (or (hasPrefix "http://" $endpoint) (hasPrefix "https://" $endpoint) (hasPrefix "${" $endpoint)) -}}
-{{- $bad = list $path "otlp_http endpoint must be a URL (https://host[:port][/path])" -}}
+{{- $keys := list "endpoint" "traces_endpoint" "metrics_endpoint" "logs_endpoint" "profiles_endpoint" -}}
+{{- $given := list -}}
+{{- range $k := $keys -}}{{- if get $c $k -}}{{- $given = append $given $k -}}{{- end -}}{{- end -}}
+{{- if not $given -}}
+{{- $bad = list $path (printf "otlp_http needs at least one of %s" (join ", " $keys)) -}}
+{{- end -}}
+{{- range $k := $given -}}
+{{- $endpoint := toString (get $c $k) -}}
+{{- if $bad -}}
+{{- else if not (or (hasPrefix "http://" $endpoint) (hasPrefix "https://" $endpoint) (hasPrefix "${" $endpoint)) -}}
+{{- $bad = list $path (printf "otlp_http %s must be a URL (https://host[:port][/path])" $k) -}}
 {{- else if and (hasPrefix "http://" $endpoint) (not $c.tls.insecure) -}}
-{{- $bad = list $path "http:// endpoint without tls.insecure: true (use https:// or opt in to plaintext)" -}}
+{{- $bad = list $path (printf "http:// %s without tls.insecure: true (use https:// or opt in to plaintext)" $k) -}}
+{{- end -}}
 {{- end -}}
 {{- else if eq .id "file" -}}
 {{- $dir := dir (clean (toString $c.path)) -}}
@@ -269,28 +295,99 @@ sections, pipelines, version}.
 {{- $bad = list $path (printf "path '%s': the file needs a directory of its own (it becomes a writable emptyDir), not / nor the config mount /conf; e.g. /var/otel/out/data.jsonl" $c.path) -}}
 {{- end -}}
 {{- else if eq .id "loadbalancing" -}}
-{{- if eq (kindIs "invalid" $c.resolver.dns) (kindIs "invalid" $c.resolver.k8s) -}}
-{{- $bad = list (printf "%s.resolver" $path) "set exactly one resolver: dns or k8s" -}}
+{{- $set := 0 -}}
+{{- range $r := list "dns" "k8s" "static" "aws_cloud_map" -}}{{- if and (hasKey ($c.resolver | default dict) $r) (not (kindIs "invalid" (get ($c.resolver | default dict) $r))) -}}{{- $set = add1 $set -}}{{- end -}}{{- end -}}
+{{- if ne (int $set) 1 -}}
+{{- $bad = list (printf "%s.resolver" $path) "set exactly one resolver: dns, k8s, static, aws_cloud_map" -}}
 {{- end -}}
 {{- else if eq .id "memory_limiter" -}}
-{{- $has := dict -}}
-{{- range $k := list "limit_mib" "spike_limit_mib" "limit_percentage" "spike_limit_percentage" -}}{{- $_ := set $has $k (hasKey $c $k) -}}{{- end -}}
-{{- if and $has.limit_mib $has.limit_percentage -}}
-{{- $bad = list $path "set limit_mib or limit_percentage, not both (percentages follow the container's memory limit)" -}}
-{{- else if and $has.limit_mib $has.spike_limit_mib (ge (int $c.spike_limit_mib) (int $c.limit_mib)) -}}
+{{- $n := dict -}}
+{{- range $k := list "limit_mib" "spike_limit_mib" "limit_percentage" "spike_limit_percentage" -}}
+{{- $v := get $c $k -}}{{- if or (kindIs "float64" $v) (kindIs "int" $v) (kindIs "int64" $v) -}}{{- $_ := set $n $k (int $v) -}}{{- end -}}
+{{- end -}}
+{{- if and $n.limit_mib (hasKey $n "spike_limit_mib") (ge $n.spike_limit_mib $n.limit_mib) -}}
 {{- $bad = list $path "spike_limit_mib must be below limit_mib" -}}
-{{- else if and $has.limit_percentage $has.spike_limit_percentage (ge (int $c.spike_limit_percentage) (int $c.limit_percentage)) -}}
+{{- else if and $n.limit_percentage (hasKey $n "spike_limit_percentage") (ge $n.spike_limit_percentage $n.limit_percentage) -}}
 {{- $bad = list $path "spike_limit_percentage must be below limit_percentage" -}}
+{{- else if and (hasKey $n "limit_mib") (hasKey $n "limit_percentage") (eq $n.limit_mib 0) (eq $n.limit_percentage 0) -}}
+{{- $bad = list $path "set limit_mib or limit_percentage above 0" -}}
 {{- else if has (toString $c.check_interval) (list "0" "0s") -}}
 {{- $bad = list $path "check_interval must be greater than zero (otelgen's default is 100ms, see docs/memory.md)" -}}
 {{- end -}}
 {{- else if eq .id "batch" -}}
-{{- if and $c.send_batch_max_size (lt (int $c.send_batch_max_size) (int $c.send_batch_size)) -}}
+{{- if and $c.send_batch_max_size (not (kindIs "string" $c.send_batch_max_size)) (not (kindIs "string" $c.send_batch_size)) (lt (int $c.send_batch_max_size) (int $c.send_batch_size)) -}}
 {{- $bad = list $path "send_batch_max_size must be 0 or at least send_batch_size" -}}
 {{- end -}}
 {{- else if eq .id "otlp" -}}
 {{- if and (kindIs "map" $c.protocols) (not (or $c.protocols.grpc.enabled $c.protocols.http.enabled)) -}}
 {{- $bad = list $path "enable at least one of protocols.grpc / protocols.http" -}}
+{{- end -}}
+{{- $xp := (($c.extra | default dict).protocols) | default dict -}}
+{{- if kindIs "map" $xp -}}
+{{- range $proto := list "grpc" "http" -}}
+{{- $ps := get $xp $proto -}}
+{{- if and (not $bad) (kindIs "map" $ps) (kindIs "map" $ps.tls) (not (and (or $ps.tls.cert_file $ps.tls.cert_pem) (or $ps.tls.key_file $ps.tls.key_pem))) -}}
+{{- $bad = list $path (printf "protocols.%s.tls: TLS configuration must include both certificate and key for server connections (otelgen's spec.tls mounts them from a Secret)" $proto) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- else if eq .id "file_log" -}}
+{{- range $i, $op := $c.operators | default list -}}
+{{- $kind := "" -}}{{- if kindIs "map" $op -}}{{- $kind = toString $op.type -}}{{- end -}}
+{{- if and (not $bad) (not (has $kind $.data.declarations.file_log.operatorTypes)) -}}
+{{- $bad = list $path (printf "operators[%d]: unsupported operator type '%s' (known: %s)" $i $kind (join ", " $.data.declarations.file_log.operatorTypes)) -}}
+{{- end -}}
+{{- end -}}
+{{- else if eq .id "bearertokenauth" -}}
+{{- $tokens := ($c.extra | default dict).tokens -}}
+{{- if and (not $c.token) (not $c.filename) (not $tokens) -}}
+{{- $bad = list $path "set token ({secretRef: ...}) or filename" -}}
+{{- else if and $c.token $tokens -}}
+{{- $bad = list $path "set token or tokens, not both" -}}
+{{- end -}}
+{{- else if eq .id "jaeger" -}}
+{{- $any := false -}}
+{{- range $p := list "grpc" "thrift_http" "thrift_compact" "thrift_binary" -}}{{- $l := get ($c.protocols | default dict) $p -}}{{- if and (kindIs "map" $l) $l.enabled -}}{{- $any = true -}}{{- end -}}{{- end -}}
+{{- if not $any -}}
+{{- $bad = list $path "the jaeger receiver needs at least one protocol (grpc, thrift_http, thrift_compact, thrift_binary)" -}}
+{{- end -}}
+{{- else if eq .id "prometheus" -}}
+{{- $jobs := concat (($c.config | default dict).scrape_configs | default list) ($c.scrape_configs | default list) -}}
+{{- if not (or $c.self_scrape $jobs $c.target_allocator (hasKey ($c.extra | default dict) "config")) -}}
+{{- $bad = list $path "no Prometheus scrape_configs or target_allocator set (the collector refuses it): add config.scrape_configs" -}}
+{{- end -}}
+{{- else if eq .id "k8s_attributes" -}}
+{{- range $m := $c.metadata | default list -}}
+{{- if and (not $bad) (not (has $m $.data.declarations.k8s_attributes.knownMetadata)) -}}
+{{- $bad = list $path (printf "'%s' is not a supported metadata field (known: %s)" $m (join ", " $.data.declarations.k8s_attributes.knownMetadata)) -}}
+{{- end -}}
+{{- end -}}
+{{- else if eq .id "resourcedetection" -}}
+{{- range $d := $c.detectors | default list -}}
+{{- $since := get $.data.declarations.resourcedetection.known $d -}}
+{{- if $bad -}}
+{{- else if not $since -}}
+{{- $bad = list $path (printf "unknown resource detector '%s' (known: %s)" $d (join ", " (keys $.data.declarations.resourcedetection.known | sortAlpha))) -}}
+{{- else if not (semverCompare (printf ">=%s" $since) $.version) -}}
+{{- $bad = list $path (printf "resource detector '%s' needs collector %s or newer (the target is %s)" $d $since $.version) -}}
+{{- end -}}
+{{- end -}}
+{{- else if eq .id "spanmetrics" -}}
+{{- if and (kindIs "map" $c.histogram) (not (kindIs "invalid" $c.histogram.explicit)) (not (kindIs "invalid" $c.histogram.exponential)) -}}
+{{- $bad = list $path "histogram: use either explicit or exponential buckets, not both" -}}
+{{- end -}}
+{{- else if eq .id "routing" -}}
+{{- range $i, $r := $c.table | default list -}}
+{{- if and (not $bad) (kindIs "map" $r) -}}
+{{- $where := printf "%s.table[%d]" $path $i -}}
+{{- if eq (not $r.condition) (not $r.statement) -}}
+{{- $bad = list $where "a route needs exactly one of condition or statement" -}}
+{{- else if not (has (toString ($r.context | default "")) (list "" "resource" "span" "metric" "datapoint" "log" "request")) -}}
+{{- $bad = list $where "context must be one of resource, span, metric, datapoint, log, request" -}}
+{{- else if and (eq (toString $r.context) "request") (not $r.condition) -}}
+{{- $bad = list $where "context request needs a condition" -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 {{- else if eq .id "filter" -}}
 {{- if not (or $c.traces $c.metrics $c.logs $c.extra) -}}
@@ -301,10 +398,36 @@ sections, pipelines, version}.
 {{- if has $.id (list "attributes" "resource") -}}
 {{- range $i, $a := get $c $field | default list -}}
 {{- if and (not $bad) (kindIs "map" $a) -}}
-{{- if and (kindIs "invalid" $a.key) (kindIs "invalid" $a.pattern) -}}
-{{- $bad = list (printf "%s.%s[%d]" $path $field $i) "an action needs key or pattern" -}}
-{{- else if and (has $a.action (list "insert" "update" "upsert")) (kindIs "invalid" $a.value) (kindIs "invalid" $a.from_attribute) (kindIs "invalid" $a.from_context) -}}
-{{- $bad = list (printf "%s.%s[%d]" $path $field $i) (printf "action '%s' needs value, from_attribute or from_context" $a.action) -}}
+{{- $where := printf "%s.%s[%d]" $path $field $i -}}
+{{- $act := lower (toString $a.action) -}}
+{{- $sources := list -}}
+{{- range $s := list "value" "from_attribute" "from_context" -}}
+{{- $v := get $a $s -}}{{- if and (hasKey $a $s) (not (or (kindIs "invalid" $v) (and (ne $s "value") (eq (toString $v) "")))) -}}{{- $sources = append $sources $s -}}{{- end -}}
+{{- end -}}
+{{- if has $act (list "delete" "hash") -}}
+{{- if and (not $a.key) (not $a.pattern) -}}{{- $bad = list $where "an action needs key or pattern" -}}{{- end -}}
+{{- else if not $a.key -}}
+{{- $bad = list $where (printf "action '%s' needs key" $act) -}}
+{{- end -}}
+{{- if $bad -}}
+{{- else if has $act (list "insert" "update" "upsert") -}}
+{{- if not $sources -}}{{- $bad = list $where (printf "action '%s' needs value, from_attribute or from_context" $act) -}}
+{{- else if gt (len $sources) 1 -}}{{- $bad = list $where (printf "action '%s' takes one value source, got %s" $act (join ", " $sources)) -}}
+{{- else if $a.pattern -}}{{- $bad = list $where (printf "action '%s' does not use pattern" $act) -}}
+{{- end -}}
+{{- else if and (has $act (list "delete" "hash")) (or (and (hasKey $a "value") (not (kindIs "invalid" $a.value))) $a.from_attribute) -}}
+{{- $bad = list $where (printf "action '%s' does not use value or from_attribute" $act) -}}
+{{- else if eq $act "extract" -}}
+{{- if $sources -}}{{- $bad = list $where "action 'extract' takes no value source" -}}
+{{- else if not $a.pattern -}}{{- $bad = list $where "action 'extract' needs pattern" -}}
+{{- end -}}
+{{- else if eq $act "convert" -}}
+{{- if or $sources $a.pattern -}}{{- $bad = list $where "action 'convert' takes no value source or pattern" -}}
+{{- else if not $a.converted_type -}}{{- $bad = list $where "action 'convert' needs converted_type" -}}
+{{- end -}}
+{{- end -}}
+{{- if and (not $bad) $a.converted_type (ne $act "convert") -}}
+{{- $bad = list $where (printf "action '%s' does not use converted_type" $act) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}

@@ -14,6 +14,16 @@ Components without a builder here render their settings as given
 {{- if .serverTls -}}{{- toJson (dict "tls" .serverTls) -}}{{- else -}}{}{{- end -}}
 {{- end -}}
 
+{{- /* _Listener.listen_port: the endpoint's port, else port: {v} */ -}}
+{{- define "otelgen.listenPort" -}}
+{{- $port := .port -}}
+{{- if .endpoint -}}
+{{- $p := (include "otelgen.endpointPort" (ternary .endpoint (printf "x:%s" .endpoint) (contains ":" .endpoint)) | fromJson).v -}}
+{{- if $p -}}{{- $port = $p -}}{{- end -}}
+{{- end -}}
+{{- toJson (dict "v" $port) -}}
+{{- end -}}
+
 {{- define "otelgen.port" -}}
 {{- toJson (dict "name" (include "otelgen.portName" (dict "instance" .ctx.instance "short" .short)) "port" .port "protocol" .protocol "appProtocol" .app "service" true "ingress" true) -}}
 {{- end -}}
@@ -27,14 +37,14 @@ Components without a builder here render their settings as given
 {{- $grpc := .cfg.protocols.grpc -}}
 {{- $http := .cfg.protocols.http -}}
 {{- if $grpc.enabled -}}
-{{- $g := merge (dict "endpoint" (printf "%s:%d" $ctx.bindHost (int $grpc.port))) (include "otelgen.serverTls" $ctx | fromJson) -}}
+{{- $g := merge (dict "endpoint" ($grpc.endpoint | default (printf "%s:%d" $ctx.bindHost (int $grpc.port)))) (include "otelgen.serverTls" $ctx | fromJson) -}}
 {{- if $grpc.max_recv_msg_size_mib -}}{{- $_ := set $g "max_recv_msg_size_mib" $grpc.max_recv_msg_size_mib -}}{{- end -}}
 {{- $_ := set $protocols "grpc" $g -}}
-{{- $ports = append $ports (include "otelgen.port" (dict "ctx" $ctx "short" "otlp-grpc" "port" $grpc.port "protocol" "TCP" "app" "grpc") | fromJson) -}}
+{{- $ports = append $ports (include "otelgen.port" (dict "ctx" $ctx "short" "otlp-grpc" "port" (include "otelgen.listenPort" $grpc | fromJson).v "protocol" "TCP" "app" "grpc") | fromJson) -}}
 {{- end -}}
 {{- if $http.enabled -}}
-{{- $_ := set $protocols "http" (merge (dict "endpoint" (printf "%s:%d" $ctx.bindHost (int $http.port))) (include "otelgen.serverTls" $ctx | fromJson)) -}}
-{{- $ports = append $ports (include "otelgen.port" (dict "ctx" $ctx "short" "otlp-http" "port" $http.port "protocol" "TCP" "app" "http") | fromJson) -}}
+{{- $_ := set $protocols "http" (merge (dict "endpoint" ($http.endpoint | default (printf "%s:%d" $ctx.bindHost (int $http.port)))) (include "otelgen.serverTls" $ctx | fromJson)) -}}
+{{- $ports = append $ports (include "otelgen.port" (dict "ctx" $ctx "short" "otlp-http" "port" (include "otelgen.listenPort" $http | fromJson).v "protocol" "TCP" "app" "http") | fromJson) -}}
 {{- end -}}
 {{- toJson (dict "config" (dict "protocols" $protocols) "ports" $ports) -}}
 {{- end -}}
@@ -50,27 +60,65 @@ Components without a builder here render their settings as given
 {{- if and $l $l.enabled -}}
 {{- $host := $ctx.bindHost -}}
 {{- if and (eq (index $row 2) "UDP") (ne $ctx.bindHost "localhost") -}}{{- $host = $.decl.jaeger.udpBindHost -}}{{- end -}}
-{{- $entry := dict "endpoint" (printf "%s:%d" $host (int $l.port)) -}}
+{{- $entry := dict "endpoint" ($l.endpoint | default (printf "%s:%d" $host (int $l.port))) -}}
 {{- if has $proto (list "grpc" "thrift_http") -}}{{- $entry = merge $entry (include "otelgen.serverTls" $ctx | fromJson) -}}{{- end -}}
 {{- $_ := set $protocols $proto $entry -}}
-{{- $ports = append $ports (include "otelgen.port" (dict "ctx" $ctx "short" (index $row 1) "port" $l.port "protocol" (index $row 2) "app" (index $row 3)) | fromJson) -}}
+{{- $ports = append $ports (include "otelgen.port" (dict "ctx" $ctx "short" (index $row 1) "port" (include "otelgen.listenPort" $l | fromJson).v "protocol" (index $row 2) "app" (index $row 3)) | fromJson) -}}
 {{- end -}}
 {{- end -}}
 {{- toJson (dict "config" (dict "protocols" $protocols) "ports" $ports) -}}
 {{- end -}}
 
 {{- define "otelgen.build.zipkin.receivers" -}}
-{{- $config := merge (dict "endpoint" (printf "%s:%d" .ctx.bindHost (int .cfg.port))) (include "otelgen.serverTls" .ctx | fromJson) -}}
-{{- toJson (dict "config" $config "ports" (list (include "otelgen.port" (dict "ctx" .ctx "short" "zipkin" "port" .cfg.port "protocol" "TCP" "app" "http") | fromJson))) -}}
+{{- $config := merge (dict "endpoint" (.cfg.endpoint | default (printf "%s:%d" .ctx.bindHost (int .cfg.port)))) (include "otelgen.serverTls" .ctx | fromJson) -}}
+{{- toJson (dict "config" $config "ports" (list (include "otelgen.port" (dict "ctx" .ctx "short" "zipkin" "port" (include "otelgen.listenPort" .cfg | fromJson).v "protocol" "TCP" "app" "http") | fromJson))) -}}
 {{- end -}}
 
 {{- define "otelgen.build.prometheus.receivers" -}}
+{{- $c := .cfg -}}
 {{- $jobs := list -}}
-{{- if .cfg.self_scrape -}}
-{{- $jobs = append $jobs (merge (dict "scrape_interval" .cfg.scrape_interval) (deepCopy .decl.prometheus.selfScrape)) -}}
+{{- if $c.self_scrape -}}
+{{- $jobs = append $jobs (merge (dict "scrape_interval" $c.scrape_interval) (deepCopy .decl.prometheus.selfScrape)) -}}
 {{- end -}}
-{{- $jobs = concat $jobs .cfg.scrape_configs -}}
-{{- toJson (dict "config" (dict "config" (dict "scrape_configs" $jobs))) -}}
+{{- $userJobs := concat (($c.config | default dict).scrape_configs | default list) ($c.scrape_configs | default list) -}}
+{{- $jobs = concat $jobs $userJobs -}}
+{{- $out := dict -}}
+{{- if or $jobs (not (kindIs "invalid" $c.config)) -}}
+{{- $_ := set $out "config" (merge (dict "scrape_configs" $jobs) (omit ($c.config | default dict) "scrape_configs")) -}}
+{{- end -}}
+{{- range $key := list "target_allocator" "trim_metric_suffixes" "use_start_time_metric" "start_time_metric_regex" "report_extra_scrape_metrics" "api_server" -}}
+{{- if and (hasKey $c $key) (not (kindIs "invalid" (get $c $key))) -}}{{- $_ := set $out $key (get $c $key) -}}{{- end -}}
+{{- end -}}
+{{- /* kubernetes_sd_configs → RBAC for the roles (PrometheusReceiver.needs) */ -}}
+{{- $cluster := list -}}
+{{- $own := list -}}
+{{- range $job := $userJobs -}}
+{{- range $sd := $job.kubernetes_sd_configs | default list -}}
+{{- if and (kindIs "map" $sd) (not $sd.api_server) (not $sd.kubeconfig_file) -}}
+{{- $ns := $sd.namespaces | default dict -}}
+{{- if not (kindIs "map" $ns) -}}{{- $ns = dict -}}{{- end -}}
+{{- range $pair := get $.decl.prometheus.sdRoles (lower (toString $sd.role)) | default list -}}
+{{- $key := printf "%s/%s" (index $pair 0) (index $pair 1) -}}
+{{- if and $ns.own_namespace (not $ns.names) -}}{{- $own = append $own $key -}}{{- else -}}{{- $cluster = append $cluster $key -}}{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $rbac := list -}}
+{{- $cluster = $cluster | uniq -}}
+{{- $ownOnly := list -}}
+{{- range $k := $own | uniq -}}{{- if not (has $k $cluster) -}}{{- $ownOnly = append $ownOnly $k -}}{{- end -}}{{- end -}}
+{{- range $set := list (list $cluster false) (list $ownOnly true) -}}
+{{- $keys := index $set 0 -}}
+{{- $groups := list -}}
+{{- range $k := $keys -}}{{- $groups = append $groups (index (splitList "/" $k) 0) -}}{{- end -}}
+{{- range $g := $groups | uniq | sortAlpha -}}
+{{- $resources := list -}}
+{{- range $k := $keys -}}{{- $parts := splitList "/" $k -}}{{- if eq (index $parts 0) $g -}}{{- $resources = append $resources (index $parts 1) -}}{{- end -}}{{- end -}}
+{{- $rbac = append $rbac (dict "apiGroups" (list $g) "resources" ($resources | sortAlpha) "verbs" (list "get" "list" "watch") "namespaced" (index $set 1)) -}}
+{{- end -}}
+{{- end -}}
+{{- toJson (dict "config" $out "rbac" $rbac) -}}
 {{- end -}}
 
 {{- define "otelgen.build.file_log.receivers" -}}
@@ -203,7 +251,9 @@ Components without a builder here render their settings as given
 {{- define "otelgen.networkExporter" -}}
 {{- $c := .cfg -}}
 {{- $ctx := .ctx -}}
-{{- $cfg := dict "endpoint" $c.endpoint -}}
+{{- $cfg := dict -}}
+{{- $endpointKeys := .endpointKeys | default (list "endpoint") -}}
+{{- range $k := $endpointKeys -}}{{- if get $c $k -}}{{- $_ := set $cfg $k (get $c $k) -}}{{- end -}}{{- end -}}
 {{- $tls := include "otelgen.clientTls" (dict "tls" $c.tls "ctx" $ctx "decl" $.decl) | fromJson -}}
 {{- if $tls.tls -}}{{- $_ := set $cfg "tls" $tls.tls -}}{{- end -}}
 {{- $env := list -}}
@@ -221,10 +271,23 @@ Components without a builder here render their settings as given
 {{- range $key := list "compression" "timeout" "sending_queue" "retry_on_failure" -}}
 {{- if hasKey $c $key -}}{{- $_ := set $cfg $key (get $c $key) -}}{{- end -}}
 {{- end -}}
-{{- if $c.authenticator -}}{{- $_ := set $cfg "auth" (dict "authenticator" $c.authenticator) -}}{{- end -}}
-{{- $port := $c.egress_port -}}
-{{- if not $port -}}{{- $port = (include "otelgen.endpointPort" $c.endpoint | fromJson).v -}}{{- end -}}
-{{- toJson (dict "config" $cfg "mounts" $tls.mounts "env" $env "egress" (list (dict "port" $port "protocol" "TCP" "reason" (printf "exporter %s" $ctx.instance)))) -}}
+{{- $auth := deepCopy ($c.auth | default dict) -}}
+{{- if $c.authenticator -}}{{- $_ := set $auth "authenticator" $c.authenticator -}}{{- end -}}
+{{- if $auth -}}{{- $_ := set $cfg "auth" $auth -}}{{- end -}}
+{{- $ports := list -}}
+{{- if $c.egress_port -}}{{- $ports = list $c.egress_port -}}{{- else -}}
+{{- range $k := $endpointKeys -}}{{- if get $c $k -}}{{- $ports = append $ports (include "otelgen.endpointPort" (get $c $k) | fromJson).v -}}{{- end -}}{{- end -}}
+{{- end -}}
+{{- $egress := list -}}
+{{- $seen := list -}}
+{{- range $p := $ports -}}
+{{- $key := toString $p -}}
+{{- if not (has $key $seen) -}}
+{{- $seen = append $seen $key -}}
+{{- $egress = append $egress (dict "port" $p "protocol" "TCP" "reason" (printf "exporter %s" $ctx.instance)) -}}
+{{- end -}}
+{{- end -}}
+{{- toJson (dict "config" $cfg "mounts" $tls.mounts "env" $env "egress" $egress) -}}
 {{- end -}}
 
 {{- define "otelgen.build.otlp.exporters" -}}
@@ -234,7 +297,8 @@ Components without a builder here render their settings as given
 {{- end -}}
 
 {{- define "otelgen.build.otlp_http.exporters" -}}
-{{- $out := include "otelgen.networkExporter" . | fromJson -}}
+{{- $out := include "otelgen.networkExporter" (merge (dict "endpointKeys" (list "endpoint" "traces_endpoint" "metrics_endpoint" "logs_endpoint" "profiles_endpoint")) .) | fromJson -}}
+{{- if .cfg.encoding -}}{{- $_ := set $out.config "encoding" .cfg.encoding -}}{{- end -}}
 {{- if .cfg.tls.insecure -}}{{- $_ := set $out "config" (omit $out.config "tls") -}}{{- end -}}
 {{- if .cfg.encoding -}}{{- $_ := set $out.config "encoding" .cfg.encoding -}}{{- end -}}
 {{- toJson $out -}}
@@ -254,13 +318,25 @@ Components without a builder here render their settings as given
 {{- $r := .cfg.resolver -}}
 {{- $ports := list -}}
 {{- $rbac := list -}}
-{{- if $r.dns -}}{{- $ports = list $r.dns.port -}}{{- else -}}{{- $ports = $r.k8s.ports -}}{{- $rbac = .decl.loadbalancing.k8sRules -}}{{- end -}}
+{{- if $r.dns -}}{{- $ports = list $r.dns.port -}}
+{{- else if $r.k8s -}}{{- $ports = $r.k8s.ports -}}{{- $rbac = .decl.loadbalancing.k8sRules -}}
+{{- else if $r.static -}}
+{{- range $h := $r.static.hostnames -}}
+{{- $p := (include "otelgen.endpointPort" $h | fromJson).v | default 4317 -}}
+{{- if not (has $p $ports) -}}{{- $ports = append $ports $p -}}{{- end -}}
+{{- end -}}
+{{- if not $ports -}}{{- $ports = list 4317 -}}{{- end -}}
+{{- else -}}{{- $ports = list $r.aws_cloud_map.port -}}
+{{- end -}}
 {{- $egress := list -}}
 {{- range $p := $ports -}}{{- $egress = append $egress (dict "port" $p "protocol" "TCP" "reason" (printf "exporter %s" $ctx.instance)) -}}{{- end -}}
 {{- if $r.dns -}}{{- /* the collector decodes the dns resolver's port as a string */ -}}
 {{- $r = deepCopy $r -}}{{- $_ := set $r.dns "port" (toString $r.dns.port) -}}
 {{- end -}}
-{{- toJson (dict "config" (dict "routing_key" .cfg.routing_key "protocol" (dict "otlp" $otlp) "resolver" $r) "mounts" $tls.mounts "egress" $egress "rbac" $rbac) -}}
+{{- $protocol := include "otelgen.merge" (dict "base" (dict "otlp" $otlp) "override" (.cfg.protocol | default dict)) | fromJson -}}
+{{- $config := dict "routing_key" .cfg.routing_key "protocol" $protocol "resolver" $r -}}
+{{- if and (hasKey .cfg "routing_attributes") (not (kindIs "invalid" .cfg.routing_attributes)) -}}{{- $_ := set $config "routing_attributes" .cfg.routing_attributes -}}{{- end -}}
+{{- toJson (dict "config" $config "mounts" $tls.mounts "egress" $egress "rbac" $rbac) -}}
 {{- end -}}
 
 {{- /* ------------------------------------------------------------ extensions */ -}}
@@ -293,8 +369,14 @@ Components without a builder here render their settings as given
 {{- end -}}
 
 {{- define "otelgen.build.bearertokenauth.extensions" -}}
+{{- $config := dict "scheme" .cfg.scheme -}}
+{{- $env := list -}}
+{{- if .cfg.token -}}
 {{- $s := include "otelgen.secretEnv" (dict "value" .cfg.token "ctx" .ctx "decl" .decl "parts" (list "TOKEN")) | fromJson -}}
-{{- toJson (dict "config" (dict "scheme" .cfg.scheme "token" $s.text) "env" (list $s.env)) -}}
+{{- $_ := set $config "token" $s.text -}}{{- $env = list $s.env -}}
+{{- end -}}
+{{- if .cfg.filename -}}{{- $_ := set $config "filename" .cfg.filename -}}{{- end -}}
+{{- toJson (dict "config" $config "env" $env) -}}
 {{- end -}}
 
 {{- define "otelgen.build.k8s_leader_elector.extensions" -}}

@@ -46,6 +46,7 @@ Input: the chart's root context. Output: JSON.
 
 {{- $checks := dict "data" $data "spec" $spec "sections" $sections "pipelines" $pipelines "version" $version -}}
 {{- include "otelgen.checkNames" $checks -}}
+{{- include "otelgen.checkDeclarations" $checks -}}
 {{- include "otelgen.checkPipelines" $checks -}}
 
 {{- range $phase := list "components" "ports" -}}{{- include (printf "otelgen.plan.%s" $phase) $state -}}{{- end -}}
@@ -268,7 +269,7 @@ Input: the chart's root context. Output: JSON.
 {{- $rendered := $type -}}
 {{- if $comp -}}
 {{- $rendered = include "otelgen.typeName" (dict "names" $comp.names "version" $version) -}}
-{{- $cfg := (include "otelgen.applyModel" (dict "desc" $comp.model "value" $raw) | fromJson).v -}}
+{{- $cfg := (include "otelgen.applyModel" (dict "desc" $comp.model "value" (include "otelgen.reshape" (dict "id" $comp.id "raw" $raw) | fromJson).v) | fromJson).v -}}
 {{- $ctx := dict "mode" $mode "instance" $iname "bindHost" $bindHost "podHost" $data.paths.podIP "serverTls" $serverTls "leaderElection" $leader "namespace" $namespace "name" $name -}}
 {{- $builder := "otelgen.build.generic" -}}
 {{- if has $comp.id (get $builders $section) -}}{{- $builder = printf "otelgen.build.%s.%s" $comp.id $section -}}{{- end -}}
@@ -281,7 +282,17 @@ Input: the chart's root context. Output: JSON.
 {{- end -}}
 {{- if $built.kubelet -}}{{- $_ := set $needs "kubelet" true -}}{{- end -}}
 {{- else -}}
-{{- $_ := set $inst "config" $raw -}}
+{{- $ctx := dict "instance" $iname "bindHost" $bindHost -}}
+{{- $wired := include "otelgen.unmodelled" (dict "listener" (get (get $decl.unmodelled $section | default dict) $type) "raw" $raw "ctx" $ctx "owner" (printf "%s.%s" $section $iname)) | fromJson -}}
+{{- $_ := set $inst "config" $wired.config -}}
+{{- $_ := set $needs "ports" (concat $needs.ports $wired.ports) -}}
+{{- end -}}
+{{- $declared := get (get ($spec.declarations | default dict) $section | default dict) $iname -}}
+{{- if $declared -}}
+{{- $d := include "otelgen.declared" (dict "d" $declared "owner" (printf "%s.%s" $section $iname) "instance" $iname) | fromJson -}}
+{{- range $k := list "ports" "rbac" "mounts" "egress" -}}
+{{- $_ := set $needs $k (concat (get $needs $k) (get $d $k)) -}}
+{{- end -}}
 {{- end -}}
 {{- $_ := set $inst "renderedId" (ternary (printf "%s/%s" $rendered $suffix) $rendered (ne $suffix "")) -}}
 {{- $instances = append $instances $inst -}}
@@ -324,4 +335,54 @@ Input: the chart's root context. Output: JSON.
 {{- end -}}
 {{- $_ := set $needs $k $unique -}}
 {{- end -}}
+{{- end -}}
+
+
+{{- /* An unmodelled component's known listener (otelgen.components.unmodelled.wire):
+{listener, raw, ctx, owner} → {config, ports} */ -}}
+{{- define "otelgen.unmodelled" -}}
+{{- $l := .listener -}}
+{{- $config := deepCopy .raw -}}
+{{- $ports := list -}}
+{{- if $l -}}
+{{- $protocol := $l.protocol -}}
+{{- $t := "" -}}
+{{- if and $l.transportKey (hasKey $config $l.transportKey) -}}{{- $t = get $config $l.transportKey -}}{{- end -}}
+{{- if and $l.transportKey (hasKey $config $l.transportKey) (kindIs "string" $t) -}}{{- $protocol = ternary "UDP" "TCP" (has (lower $t) $l.udpValues) -}}{{- end -}}
+{{- $address := "" -}}{{- if hasKey $config $l.key -}}{{- $address = get $config $l.key -}}{{- end -}}
+{{- $port := $l.port -}}
+{{- if and (kindIs "string" $address) $address -}}
+{{- $given := (include "otelgen.endpointPort" (ternary $address (printf "x:%s" $address) (contains ":" $address)) | fromJson).v -}}
+{{- if $given -}}{{- $port = $given -}}{{- end -}}
+{{- else -}}
+{{- $host := ternary $l.udpBindHost .ctx.bindHost (and (eq $protocol "UDP") (ne .ctx.bindHost "localhost")) -}}
+{{- $_ := set $config $l.key (printf "%s:%d" $host (int $port)) -}}
+{{- end -}}
+{{- $suffix := index (splitn "/" 2 .ctx.instance) "_1" -}}
+{{- $name := ternary (printf "%s-%s" $l.short $suffix) $l.short (ne (toString $suffix) "") | trunc 15 | trimSuffix "-" | lower -}}
+{{- $ports = list (dict "name" $name "port" $port "protocol" $protocol "appProtocol" nil "service" true "ingress" true "owner" .owner) -}}
+{{- end -}}
+{{- toJson (dict "config" $config "ports" $ports) -}}
+{{- end -}}
+
+{{- /* spec.declarations of one component (plan._declare): {d, owner, instance} → {ports, rbac, mounts, egress} */ -}}
+{{- define "otelgen.declared" -}}
+{{- $out := dict "ports" list "rbac" list "mounts" list "egress" list -}}
+{{- range $p := .d.ports | default list -}}
+{{- $service := ternary true $p.service (kindIs "invalid" $p.service) -}}
+{{- $_ := set $out "ports" (append $out.ports (dict "name" $p.name "port" $p.port "protocol" ($p.protocol | default "TCP") "appProtocol" nil "service" $service "ingress" $service "owner" $.owner)) -}}
+{{- end -}}
+{{- range $r := .d.rbac | default list -}}
+{{- $_ := set $out "rbac" (append $out.rbac (dict "apiGroups" $r.apiGroups "resources" $r.resources "verbs" $r.verbs "namespaced" (default false $r.namespaced))) -}}
+{{- end -}}
+{{- range $e := .d.egress | default list -}}
+{{- $_ := set $out "egress" (append $out.egress (dict "port" $e.port "protocol" ($e.protocol | default "TCP") "reason" (printf "exporter %s" $.instance))) -}}
+{{- end -}}
+{{- range $v := .d.volumes | default list -}}
+{{- $m := dict "name" $v.name "mount_path" $v.mountPath "read_only" (ternary true $v.readOnly (kindIs "invalid" $v.readOnly)) -}}
+{{- if $v.hostPath -}}{{- $_ := set $m "host_path" $v.hostPath -}}{{- $_ := set $m "host_path_type" "Directory" -}}{{- end -}}
+{{- if $v.emptyDirMib -}}{{- $_ := set $m "empty_dir_mib" $v.emptyDirMib -}}{{- end -}}
+{{- $_ := set $out "mounts" (append $out.mounts $m) -}}
+{{- end -}}
+{{- toJson $out -}}
 {{- end -}}

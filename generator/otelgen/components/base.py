@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -18,9 +18,31 @@ from otelgen import versions
 
 Kind = Literal["receiver", "processor", "exporter", "extension", "connector"]
 Signal = Literal["traces", "metrics", "logs"]
+#: k8sconfig.APIConfig auth_type: what the Kubernetes components accept
+AuthType = Literal["none", "serviceAccount", "kubeConfig", "tls"]
 ALL_SIGNALS: tuple[Signal, ...] = ("traces", "metrics", "logs")
 CONFIG_DIR = "/conf"  # where the pod mounts the collector config, read-only (components must not write there)
 ENV_PREFIX = "OTELGEN"  # env vars otelgen adds for secret references: OTELGEN_<INSTANCE>_<PARTS>
+
+
+#: a Go time.Duration as the collector parses it ("100ms", "1m30s", "0"), or an env reference
+DURATION_PATTERN = r"^(?:[-+]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+|[-+]?0|\$\{[^}]+\})$"
+Duration = Annotated[str, Field(pattern=DURATION_PATTERN, description="A Go duration: 200ms, 5s, 1m30s.")]
+
+
+#: a whole-value env reference, which the collector expands before it decodes the
+#: field: it may stand where an integer or a boolean is expected
+ENV_REF_PATTERN = r"^\$\{(?:env:)?[A-Za-z_][A-Za-z0-9_]*(?::-[^}]*)?\}$"
+EnvRef = Annotated[str, Field(pattern=ENV_REF_PATTERN)]
+
+
+
+class CollectorRule(ValueError):
+    """A config the collector itself refuses (a component's ``Validate()`` rule).
+
+    Import keeps a setting otelgen's model refuses verbatim under ``extra`` (W206)
+    when the refusal is otelgen's own; a collector rule stops it instead: the
+    collector would refuse the rendered config."""
 
 
 class ComponentConfig(BaseModel):
@@ -35,8 +57,22 @@ class ComponentConfig(BaseModel):
 
     extra: dict[str, Any] = Field(default_factory=dict, description="Settings otelgen does not model, merged verbatim into this component's config.")
 
+    #: fields whose constraints (e.g. min_length) are the collector's own rules: import
+    #: refuses a value they refuse instead of keeping it under extra
+    collector_rules: ClassVar[tuple[str, ...]] = ()
+
     #: field paths whose value names an extension (e.g. ("sending_queue", "storage"))
     extension_fields: ClassVar[tuple[tuple[str, ...], ...]] = ()
+
+    def signal_problem(self, signal: str) -> str | None:
+        """Why this config cannot serve a pipeline of ``signal`` (the collector refuses
+        to build the component for it), or None."""
+        return None
+
+    def deprecations(self) -> list[tuple[tuple[str, ...], str, str]]:
+        """Settings written in a shape otelgen still takes but no longer prefers:
+        (path, message, hint); the planner warns W104 for each."""
+        return []
 
     def extension_refs(self) -> list[tuple[tuple[str, ...], str]]:
         """Extensions this config names: (field path, extension name)."""
@@ -44,7 +80,7 @@ class ComponentConfig(BaseModel):
         for path in self.extension_fields:
             value: Any = self
             for part in path:
-                value = getattr(value, part, None)
+                value = value.get(part) if isinstance(value, dict) else getattr(value, part, None)
             if value:
                 refs.append((path, value))
         return refs
@@ -246,3 +282,19 @@ def host_port(endpoint: str) -> tuple[str, int | None]:
     if "${" in rest:
         return rest, None
     return rest, {"https": 443, "http": 80}.get(scheme.lower())
+
+
+#: enum fields whose values otelgen may not know all of: a refused value is kept under extra (W206)
+OPEN_ENUMS = {"balancer_name"}
+
+
+def is_collector_rule(err: dict[str, Any], model: type[BaseModel]) -> bool:
+    """A pydantic error (``errors()`` item) that stands for a refusal of the collector's."""
+    if isinstance((err.get("ctx") or {}).get("error"), CollectorRule):
+        return True
+    if err.get("type") == "string_pattern_mismatch" and (err.get("ctx") or {}).get("pattern") == DURATION_PATTERN:
+        return True
+    if err.get("type") == "literal_error" and not set(err.get("loc") or ()) & OPEN_ENUMS:
+        return True  # the components' enums are the collector's own (compression, verbosity, ...)
+    loc = err.get("loc") or ()
+    return bool(loc) and loc[0] in getattr(model, "collector_rules", ()) and err.get("type") in ("too_short", "too_long", "greater_than_equal", "less_than_equal")

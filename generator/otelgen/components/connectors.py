@@ -4,16 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from otelgen.components.base import Component, ComponentConfig
+from otelgen.components.base import CollectorRule, Component, ComponentConfig, Duration
 
 
 class SpanMetricsConfig(ComponentConfig):
     dimensions: list[dict[str, Any]] = Field(default_factory=list)
-    metrics_flush_interval: str | None = None
+    metrics_flush_interval: Duration | None = None
     histogram: dict[str, Any] | None = None
     namespace: str | None = None
+
+    @model_validator(mode="after")
+    def _one_histogram(self) -> "SpanMetricsConfig":
+        # spanmetricsconnector Config.Validate
+        if isinstance(self.histogram, dict) and self.histogram.get("explicit") is not None and self.histogram.get("exponential") is not None:
+            raise CollectorRule("histogram: use either explicit or exponential buckets, not both")
+        return self
 
 
 class SpanMetrics(Component):
@@ -50,6 +57,21 @@ class Route(BaseModel):
     statement: str | None = None
     context: str | None = None
     pipelines: list[str] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _condition(self) -> "Route":
+        # routingconnector Config.Validate
+        if bool(self.condition) == bool(self.statement):
+            raise CollectorRule("a route needs exactly one of condition or statement")
+        if self.context not in ROUTE_CONTEXTS:
+            raise CollectorRule(f"context must be one of {', '.join(c for c in ROUTE_CONTEXTS if c)}")
+        if self.context == "request" and not self.condition:
+            raise CollectorRule("context request needs a condition")
+        return self
+
+
+#: the route contexts the routing connector knows ("" and None: its default)
+ROUTE_CONTEXTS = (None, "", "resource", "span", "metric", "datapoint", "log", "request")
 
 
 class RoutingConfig(ComponentConfig):

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import posixpath
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from otelgen.components.base import CONFIG_DIR, Component, ComponentConfig, Egress, Mount, Needs, RbacRule, host_port
+from otelgen.components.base import CONFIG_DIR, CollectorRule, Component, ComponentConfig, Duration, Egress, EnvRef, Mount, Needs, RbacRule, deep_merge, host_port
 from otelgen.components.common import ClientTLS, HeadersMixin, volume_name
 
 
 class SendingQueue(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
-    enabled: bool = True
-    num_consumers: int | None = Field(default=None, ge=1)
-    queue_size: int | None = Field(default=None, ge=1)
+    enabled: bool | EnvRef = True
+    num_consumers: Annotated[int, Field(ge=1)] | EnvRef | None = None
+    queue_size: Annotated[int, Field(ge=1)] | EnvRef | None = None
     storage: str | None = Field(default=None, description="file_storage extension for a persistent queue.")
     block_on_overflow: bool | None = None
 
@@ -23,29 +23,40 @@ class SendingQueue(BaseModel):
 class RetryOnFailure(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
     enabled: bool = True
-    initial_interval: str | None = None
-    max_interval: str | None = None
-    max_elapsed_time: str | None = None
+    initial_interval: Duration | None = None
+    max_interval: Duration | None = None
+    max_elapsed_time: Duration | None = None
+
+
+#: configcompression.Type: what the collector's UnmarshalText accepts ("" and none: off)
+Compression = Literal["gzip", "zlib", "deflate", "snappy", "x-snappy-framed", "zstd", "lz4", "none", ""]
 
 
 class _NetworkExporterConfig(ComponentConfig, HeadersMixin):
     endpoint: str = Field(min_length=1)
     tls: ClientTLS = Field(default_factory=ClientTLS)
-    compression: Literal["gzip", "zstd", "snappy", "none"] | None = None
-    timeout: str | None = None
+    compression: Compression | None = None
+    timeout: Duration | None = None
     sending_queue: SendingQueue | None = None
     retry_on_failure: RetryOnFailure | None = None
-    authenticator: str | None = Field(default=None, description="Client auth extension, e.g. bearertokenauth/backend.")
+    authenticator: str | None = Field(default=None, description="Client auth extension, e.g. bearertokenauth/backend (otelgen's short form of auth.authenticator).")
+    auth: dict[str, Any] | None = Field(default=None, description="The collector's own setting: {authenticator: <extension>}.")
     egress_port: int | None = Field(default=None, ge=1, le=65535, description="Destination port for the NetworkPolicy when the endpoint does not show it.")
 
-    extension_fields = (("sending_queue", "storage"), ("authenticator",))
+    extension_fields = (("sending_queue", "storage"), ("authenticator",), ("auth", "authenticator"))
 
 
 class _NetworkExporter(Component):
+    #: the settings holding a destination (the first is the one every exporter has)
+    endpoint_fields: tuple[str, ...] = ("endpoint",)
+
     def build(self) -> dict[str, Any]:
         self._needs = Needs()
         c = self.config
-        cfg: dict[str, Any] = {"endpoint": c.endpoint}
+        cfg: dict[str, Any] = {"endpoint": c.endpoint} if c.endpoint else {}
+        for key in self.endpoint_fields[1:]:
+            if getattr(c, key, None):
+                cfg[key] = getattr(c, key)
         tls = c.tls.render(self.ctx, self._needs)
         if tls:
             cfg["tls"] = tls
@@ -59,16 +70,23 @@ class _NetworkExporter(Component):
             cfg["sending_queue"] = c.sending_queue.model_dump(exclude_none=True)
         if c.retry_on_failure is not None:
             cfg["retry_on_failure"] = c.retry_on_failure.model_dump(exclude_none=True)
+        auth = dict(c.auth or {})
         if c.authenticator:
-            cfg["auth"] = {"authenticator": c.authenticator}
+            auth["authenticator"] = c.authenticator
+        if auth:
+            cfg["auth"] = auth
         return cfg
 
     def needs(self) -> Needs:
         self.build()
         needs = self._needs
-        _, port = host_port(self.config.endpoint)
-        needs.egress.append(Egress(self.config.egress_port or port, "TCP", f"exporter {self.ctx.instance}"))
+        ports = [self.config.egress_port] if self.config.egress_port else list(dict.fromkeys(host_port(e)[1] for e in self.endpoints()))
+        for port in ports:
+            needs.egress.append(Egress(port, "TCP", f"exporter {self.ctx.instance}"))
         return needs
+
+    def endpoints(self) -> list[str]:
+        return [getattr(self.config, k) for k in self.endpoint_fields if getattr(self.config, k, None)]
 
 
 class OtlpExporterConfig(_NetworkExporterConfig):
@@ -89,15 +107,34 @@ class OtlpExporter(_NetworkExporter):
         return cfg
 
 
+OTLP_HTTP_ENDPOINTS = ("endpoint", "traces_endpoint", "metrics_endpoint", "logs_endpoint", "profiles_endpoint")
+
+
 class OtlpHttpExporterConfig(_NetworkExporterConfig):
+    # the collector needs any one of these (otlphttpexporter Config.Validate)
+    endpoint: str | None = Field(default=None, min_length=1, description="Base URL; /v1/traces etc. are appended.")
+    traces_endpoint: str | None = Field(default=None, min_length=1)
+    metrics_endpoint: str | None = Field(default=None, min_length=1)
+    logs_endpoint: str | None = Field(default=None, min_length=1)
+    profiles_endpoint: str | None = Field(default=None, min_length=1)
     encoding: Literal["proto", "json"] | None = Field(default=None, description="proto (collector default) or json: OTLP/JSON bodies for backends without protobuf (larger and slower; docs/json.md).")
+
+    def signal_problem(self, signal: str) -> str | None:
+        # otlphttpexporter: the exporter for a signal is created from endpoint or <signal>_endpoint
+        if self.endpoint or getattr(self, f"{signal}_endpoint", None):
+            return None
+        return f"either endpoint or {signal}_endpoint must be set for a {signal} pipeline"
 
     @model_validator(mode="after")
     def _scheme(self) -> "OtlpHttpExporterConfig":
-        if not self.endpoint.startswith(("http://", "https://", "${")):
-            raise ValueError("otlp_http endpoint must be a URL (https://host[:port][/path])")
-        if self.endpoint.startswith("http://") and not self.tls.insecure:
-            raise ValueError("http:// endpoint without tls.insecure: true (use https:// or opt in to plaintext)")
+        given = [(k, getattr(self, k)) for k in OTLP_HTTP_ENDPOINTS if getattr(self, k)]
+        if not given:
+            raise CollectorRule(f"otlp_http needs at least one of {', '.join(OTLP_HTTP_ENDPOINTS)}")
+        for key, url in given:
+            if not url.startswith(("http://", "https://", "${")):
+                raise ValueError(f"otlp_http {key} must be a URL (https://host[:port][/path])")
+            if url.startswith("http://") and not self.tls.insecure:
+                raise ValueError(f"http:// {key} without tls.insecure: true (use https:// or opt in to plaintext)")
         return self
 
 
@@ -107,6 +144,7 @@ class OtlpHttpExporter(_NetworkExporter):
     names = (("0.0.0", "otlphttp"), ("0.144.0", "otlp_http"))
     config_model = OtlpHttpExporterConfig
     description = "OTLP over HTTP (URL; /v1/traces etc. are appended)."
+    endpoint_fields = OTLP_HTTP_ENDPOINTS
 
     def build(self) -> dict[str, Any]:
         cfg = super().build()
@@ -175,33 +213,69 @@ class DnsResolver(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
     hostname: str = Field(min_length=1, description="Headless Service of the next tier.")
     port: int = Field(default=4317, ge=1, le=65535)
-    interval: str | None = None
-    timeout: str | None = None
+    interval: Duration | None = None
+    timeout: Duration | None = None
 
 
 class K8sResolver(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
     service: str = Field(min_length=1, description="name.namespace of the next tier's Service.")
     ports: list[int] = Field(default_factory=lambda: [4317])
+    timeout: Duration | None = None
+    return_hostnames: bool | None = None
+
+
+class StaticResolver(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    hostnames: list[str] = Field(default_factory=list, description="host[:port] of each backend (port default 4317).")
+
+
+class AwsCloudMapResolver(BaseModel):
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+    namespace: str = Field(min_length=1)
+    service_name: str = Field(min_length=1)
+    port: int | None = Field(default=None, ge=1, le=65535)
+    health_status: str | None = None
+    interval: Duration | None = None
+    timeout: Duration | None = None
+
+
+#: the resolvers of the collector's loadbalancing exporter; it needs exactly one
+RESOLVERS = ("dns", "k8s", "static", "aws_cloud_map")
+LB_DEFAULT_PORT = 4317
 
 
 class Resolver(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
     dns: DnsResolver | None = None
     k8s: K8sResolver | None = None
+    static: StaticResolver | None = None
+    aws_cloud_map: AwsCloudMapResolver | None = None
 
     @model_validator(mode="after")
     def _one(self) -> "Resolver":
-        if (self.dns is None) == (self.k8s is None):
-            raise ValueError("set exactly one resolver: dns or k8s")
+        if sum(getattr(self, r) is not None for r in RESOLVERS) != 1:
+            raise CollectorRule(f"set exactly one resolver: {', '.join(RESOLVERS)}")
         return self
+
+    def ports(self) -> list[int | None]:
+        """Destination ports of the backends (None: not known from the config)."""
+        if self.dns:
+            return [self.dns.port]
+        if self.k8s:
+            return list(self.k8s.ports)
+        if self.static:
+            return list(dict.fromkeys(host_port(h)[1] or LB_DEFAULT_PORT for h in self.static.hostnames)) or [LB_DEFAULT_PORT]
+        return [self.aws_cloud_map.port]
 
 
 class LoadBalancingConfig(ComponentConfig):
-    routing_key: Literal["traceID", "service", "resource", "metric", "streamID"] = "traceID"
+    routing_key: Literal["traceID", "service", "resource", "metric", "streamID", "attributes"] = "traceID"
+    routing_attributes: list[str] | None = Field(default=None, description="Attributes to route on (routing_key: attributes).")
     resolver: Resolver
     tls: ClientTLS = Field(default_factory=ClientTLS)
-    timeout: str | None = None
+    timeout: Duration | None = None
+    protocol: dict[str, Any] | None = Field(default=None, description="The collector's own setting ({otlp: {...}}), merged over what tls and timeout render.")
 
 
 class LoadBalancingExporter(Component):
@@ -222,13 +296,16 @@ class LoadBalancingExporter(Component):
         resolver = self.config.resolver.model_dump(exclude_none=True)
         if "dns" in resolver:
             resolver["dns"]["port"] = str(resolver["dns"]["port"])  # the collector decodes this port as a string
-        return {"routing_key": self.config.routing_key, "protocol": {"otlp": otlp}, "resolver": resolver}
+        cfg: dict[str, Any] = {"routing_key": self.config.routing_key, "protocol": deep_merge({"otlp": otlp}, self.config.protocol or {}), "resolver": resolver}
+        if self.config.routing_attributes is not None:
+            cfg["routing_attributes"] = list(self.config.routing_attributes)
+        return cfg
 
     def needs(self) -> Needs:
         self.build()
         needs = self._needs
         r = self.config.resolver
-        ports = [r.dns.port] if r.dns else list(r.k8s.ports)
+        ports = r.ports()
         needs.egress.extend(Egress(p, "TCP", f"exporter {self.ctx.instance}") for p in ports)
         if r.k8s:
             needs.rbac.append(RbacRule(("discovery.k8s.io",), ("endpointslices",), ("get", "list", "watch"), namespaced=True))

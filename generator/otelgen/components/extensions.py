@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
-from otelgen.components.base import Component, ComponentConfig, EnvVar, Mount, Needs, Port, RbacRule, SecretValue
+from otelgen.components.base import CollectorRule, Component, ComponentConfig, Duration, EnvVar, Mount, Needs, Port, RbacRule, SecretValue
 from otelgen.components.common import secret_or_env, volume_name
 
 HEALTH_PORT = 13133
@@ -99,8 +99,18 @@ class FileStorage(Component):
 
 
 class BearerTokenAuthConfig(ComponentConfig):
-    token: SecretValue = Field(description="{secretRef: {name, key}}; literal tokens are refused.")
+    token: SecretValue | None = Field(default=None, description="{secretRef: {name, key}}; literal tokens are refused.")
+    filename: str | None = Field(default=None, min_length=1, description="The collector's own setting: a file holding the token (the pod must have it).")
     scheme: str = "Bearer"
+
+    @model_validator(mode="after")
+    def _a_token(self) -> "BearerTokenAuthConfig":
+        # bearertokenauthextension Config.Validate (tokens, under extra, count too)
+        if self.token is None and not self.filename and not self.extra.get("tokens"):
+            raise CollectorRule("set token ({secretRef: ...}) or filename")
+        if self.token is not None and self.extra.get("tokens"):
+            raise CollectorRule("set token or tokens, not both")
+        return self
 
     @field_validator("token", mode="before")
     @classmethod
@@ -119,8 +129,12 @@ class BearerTokenAuth(Component):
 
     def build(self) -> dict[str, Any]:
         self._needs = Needs()
-        token = secret_or_env(self.ctx, self.config.token, self._needs, "TOKEN")
-        return {"scheme": self.config.scheme, "token": token}
+        out: dict[str, Any] = {"scheme": self.config.scheme}
+        if self.config.token is not None:
+            out["token"] = secret_or_env(self.ctx, self.config.token, self._needs, "TOKEN")
+        if self.config.filename:
+            out["filename"] = self.config.filename
+        return out
 
     def needs(self) -> Needs:
         self.build()
@@ -129,9 +143,9 @@ class BearerTokenAuth(Component):
 
 class LeaderElectorConfig(ComponentConfig):
     lease_name: str | None = Field(default=None, description="Default: <collector name>-leader.")
-    lease_duration: str = "15s"
-    renew_deadline: str = "10s"
-    retry_period: str = "2s"
+    lease_duration: Duration = "15s"
+    renew_deadline: Duration = "10s"
+    retry_period: Duration = "2s"
 
 
 class LeaderElector(Component):

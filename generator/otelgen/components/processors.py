@@ -3,30 +3,35 @@ context-dependent processors before batch, batch last."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
-from otelgen.components.base import Component, ComponentConfig, EnvVar, Needs, RbacRule
+from otelgen import versions
+
+from otelgen.components.base import AuthType, CollectorRule, Component, ComponentConfig, Duration, EnvRef, EnvVar, Needs, RbacRule
 
 
 class MemoryLimiterConfig(ComponentConfig):
-    check_interval: str = "100ms"  # as otelgen derives it (sizing.CHECK_INTERVAL); see docs/memory.md
-    limit_percentage: int | None = Field(default=None, ge=1, le=100)
-    spike_limit_percentage: int | None = Field(default=None, ge=1, le=100)
-    limit_mib: int | None = Field(default=None, ge=1)
-    spike_limit_mib: int | None = Field(default=None, ge=1)
+    check_interval: Duration = "100ms"  # as otelgen derives it (sizing.CHECK_INTERVAL); see docs/memory.md
+    # the collector's rules (memorylimiter Config.Validate): both styles may be set
+    # (limit_mib wins), a spike must stay below its limit, percentages at most 100
+    limit_percentage: Annotated[int, Field(ge=0, le=100)] | EnvRef | None = None
+    spike_limit_percentage: Annotated[int, Field(ge=0, le=100)] | EnvRef | None = None
+    limit_mib: Annotated[int, Field(ge=0)] | EnvRef | None = None
+    spike_limit_mib: Annotated[int, Field(ge=0)] | EnvRef | None = None
 
     @model_validator(mode="after")
     def _limits(self) -> "MemoryLimiterConfig":
-        if self.limit_mib is not None and self.limit_percentage is not None:
-            raise ValueError("set limit_mib or limit_percentage, not both (percentages follow the container's memory limit)")
-        if self.limit_mib is not None and self.spike_limit_mib is not None and self.spike_limit_mib >= self.limit_mib:
-            raise ValueError("spike_limit_mib must be below limit_mib")
-        if self.limit_percentage is not None and self.spike_limit_percentage is not None and self.spike_limit_percentage >= self.limit_percentage:
-            raise ValueError("spike_limit_percentage must be below limit_percentage")
+        mib, spike_mib, pct, spike_pct = (v if isinstance(v, int) else None for v in (self.limit_mib, self.spike_limit_mib, self.limit_percentage, self.spike_limit_percentage))
+        if mib and spike_mib is not None and spike_mib >= mib:
+            raise CollectorRule("spike_limit_mib must be below limit_mib")
+        if pct and spike_pct is not None and spike_pct >= pct:
+            raise CollectorRule("spike_limit_percentage must be below limit_percentage")
+        if mib == 0 and pct == 0:
+            raise CollectorRule("set limit_mib or limit_percentage above 0")
         if self.check_interval in ("0", "0s"):
-            raise ValueError("check_interval must be greater than zero (otelgen's default is 100ms, see docs/memory.md)")
+            raise CollectorRule("check_interval must be greater than zero (otelgen's default is 100ms, see docs/memory.md)")
         return self
 
 
@@ -40,14 +45,14 @@ class MemoryLimiter(Component):
 
 
 class BatchConfig(ComponentConfig):
-    timeout: str = "200ms"
-    send_batch_size: int = Field(default=8192, ge=1)
-    send_batch_max_size: int | None = Field(default=None, ge=0)
+    timeout: Duration = "200ms"
+    send_batch_size: Annotated[int, Field(ge=0)] | EnvRef = Field(default=8192, description="0: batches are sent by timeout alone.")
+    send_batch_max_size: Annotated[int, Field(ge=0)] | EnvRef | None = None
 
     @model_validator(mode="after")
     def _sizes(self) -> "BatchConfig":
-        if self.send_batch_max_size and self.send_batch_max_size < self.send_batch_size:
-            raise ValueError("send_batch_max_size must be 0 or at least send_batch_size")
+        if isinstance(self.send_batch_max_size, int) and isinstance(self.send_batch_size, int) and self.send_batch_max_size and self.send_batch_max_size < self.send_batch_size:
+            raise CollectorRule("send_batch_max_size must be 0 or at least send_batch_size")
         return self
 
 
@@ -69,14 +74,68 @@ _DEFAULT_METADATA = [
 ]
 
 
+#: extract.metadata names the collector knows (k8sattributesprocessor Config.Validate at the pinned version)
+K8S_METADATA = (
+    "k8s.namespace.name", "k8s.pod.name", "k8s.pod.uid", "k8s.pod.hostname", "k8s.pod.start_time", "k8s.pod.ip",
+    "k8s.deployment.name", "k8s.deployment.uid", "k8s.replicaset.name", "k8s.replicaset.uid",
+    "k8s.daemonset.name", "k8s.daemonset.uid", "k8s.statefulset.name", "k8s.statefulset.uid",
+    "k8s.job.name", "k8s.job.uid", "k8s.cronjob.name", "k8s.cronjob.uid", "k8s.node.name", "k8s.node.uid",
+    "k8s.container.name", "container.id", "container.image.name", "container.image.tag", "container.image.repo_digests",
+    "k8s.cluster.uid", "service.namespace", "service.name", "service.version", "service.instance.id",
+)
+
+
+K8S_EXTRACT_FIELDS = ("metadata", "labels", "annotations")
+K8S_NODE_ENV = "K8S_NODE_NAME"
+
+
 class K8sAttributesConfig(ComponentConfig):
-    auth_type: Literal["serviceAccount", "kubeConfig"] = "serviceAccount"
-    passthrough: bool = False
+    auth_type: AuthType = "serviceAccount"
+    passthrough: bool | EnvRef = False
     filter_by_node: bool | None = Field(default=None, description="Watch only pods on this node (default: on in agent mode).")
     metadata: list[str] = Field(default_factory=lambda: list(_DEFAULT_METADATA))
     labels: list[dict[str, Any]] = Field(default_factory=list)
     annotations: list[dict[str, Any]] = Field(default_factory=list)
     pod_association: list[dict[str, Any]] | None = None
+    extract: dict[str, Any] | None = Field(default=None, description="The collector's own setting: its metadata, labels and annotations fill the fields above, the rest is rendered as written.")
+    filter: dict[str, Any] | None = Field(default=None, description="The collector's own setting: node_from_env_var K8S_NODE_NAME means filter_by_node, the rest is rendered as written.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collector_shape(cls, data: Any) -> Any:
+        """``extract`` and ``filter`` as the collector writes them → otelgen's fields (+ extra)."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        extra = dict(data.get("extra") or {})
+        extract = data.pop("extract", None)
+        if isinstance(extract, dict):
+            rest = {k: v for k, v in extract.items() if k not in K8S_EXTRACT_FIELDS}
+            data.update({k: extract[k] for k in K8S_EXTRACT_FIELDS if k in extract})
+            if rest:
+                extra["extract"] = {**rest, **(extra.get("extract") or {})}
+        elif extract is not None:
+            data["extract"] = extract  # not a mapping: the model refuses it
+        filt = data.pop("filter", None)
+        if isinstance(filt, dict):
+            rest = dict(filt)
+            if rest.get("node_from_env_var") == K8S_NODE_ENV:
+                del rest["node_from_env_var"]
+                data.setdefault("filter_by_node", True)
+            if rest:
+                extra["filter"] = {**rest, **(extra.get("filter") or {})}
+        elif filt is not None:
+            data["filter"] = filt
+        if extra:
+            data["extra"] = extra
+        return data
+
+    @model_validator(mode="after")
+    def _known_metadata(self) -> "K8sAttributesConfig":
+        unknown = [m for m in self.metadata if m not in K8S_METADATA]
+        if unknown:
+            raise CollectorRule(f"{unknown[0]!r} is not a supported metadata field (known: {', '.join(K8S_METADATA)})")
+        return self
 
 
 class K8sAttributes(Component):
@@ -133,10 +192,32 @@ class K8sAttributes(Component):
 # ------------------------------------------------------------------- resourcedetection
 
 
+#: resource detectors → the collector version that has them (resourcedetectionprocessor's factory)
+DETECTORS: dict[str, str] = {
+    **dict.fromkeys((
+        "env", "system", "docker", "gcp", "ec2", "ecs", "eks", "elastic_beanstalk", "lambda", "azure", "aks",
+        "consul", "k8snode", "openshift", "heroku", "dynatrace", "kubeadm", "akamai", "scaleway", "hetzner",
+        "upcloud", "vultr", "oraclecloud", "digitalocean", "alibaba_ecs", "nova",
+    ), "0.0.0"),
+    "k8s_api": "0.154.0",
+}
+
+
 class ResourceDetectionConfig(ComponentConfig):
-    detectors: list[str] = Field(default_factory=lambda: ["env", "system"], min_length=1)
-    timeout: str = "2s"
+    detectors: list[str] = Field(default_factory=lambda: ["env", "system"])
+    timeout: Duration = "2s"
     override: bool = False
+
+    @model_validator(mode="after")
+    def _known_detectors(self, info: ValidationInfo) -> "ResourceDetectionConfig":
+        version = (info.context or {}).get("collector_version") or versions.PINNED_COLLECTOR_VERSION
+        for name in self.detectors:
+            since = DETECTORS.get(name)
+            if since is None:
+                raise CollectorRule(f"unknown resource detector {name!r} (known: {', '.join(sorted(DETECTORS))})")
+            if not versions.at_least(version, since):
+                raise CollectorRule(f"resource detector {name!r} needs collector {since} or newer (the target is {version})")
+        return self
 
 
 class ResourceDetection(Component):
@@ -155,11 +236,20 @@ class ResourceDetection(Component):
 # ------------------------------------------------------------------- resource / attributes
 
 
+_VALUE_SOURCES = ("value", "from_attribute", "from_context")
+_ACTIONS = ("insert", "update", "upsert", "delete", "hash", "extract", "convert")
+#: the action names in any case (the collector lowers them)
+_ACTION_PATTERN = "^(?:" + "|".join("".join(f"[{c}{c.upper()}]" for c in a) for a in _ACTIONS) + ")$"
+
+
 class AttributeAction(BaseModel):
+    """One action of the attributes/resource processors, with the collector's
+    rules (attraction.NewAttrProc); the action name is case-insensitive."""
+
     model_config = ConfigDict(extra="forbid", defer_build=True)
     key: str | None = None
     pattern: str | None = None
-    action: Literal["insert", "update", "upsert", "delete", "hash", "extract", "convert"]
+    action: str = Field(pattern=_ACTION_PATTERN, description="insert, update, upsert, delete, hash, extract or convert (any case).")
     value: Any = None
     from_attribute: str | None = None
     from_context: str | None = None
@@ -167,10 +257,34 @@ class AttributeAction(BaseModel):
 
     @model_validator(mode="after")
     def _target(self) -> "AttributeAction":
-        if self.key is None and self.pattern is None:
-            raise ValueError("an action needs key or pattern")
-        if self.action in ("insert", "update", "upsert") and self.value is None and self.from_attribute is None and self.from_context is None:
-            raise ValueError(f"action {self.action!r} needs value, from_attribute or from_context")
+        action = self.action.lower()
+        sources = [s for s in _VALUE_SOURCES if (getattr(self, s) is not None if s == "value" else getattr(self, s))]
+        if action in ("delete", "hash"):
+            if not self.key and not self.pattern:
+                raise CollectorRule("an action needs key or pattern")
+        elif not self.key:
+            raise CollectorRule(f"action {action!r} needs key")
+        if action in ("insert", "update", "upsert"):
+            if not sources:
+                raise CollectorRule(f"action {action!r} needs value, from_attribute or from_context")
+            if len(sources) > 1:
+                raise CollectorRule(f"action {action!r} takes one value source, got {', '.join(sources)}")
+            if self.pattern:
+                raise CollectorRule(f"action {action!r} does not use pattern")
+        elif action in ("delete", "hash") and (self.value is not None or self.from_attribute):
+            raise CollectorRule(f"action {action!r} does not use value or from_attribute")
+        elif action == "extract":
+            if sources:
+                raise CollectorRule("action 'extract' takes no value source")
+            if not self.pattern:
+                raise CollectorRule("action 'extract' needs pattern")
+        elif action == "convert":
+            if sources or self.pattern:
+                raise CollectorRule("action 'convert' takes no value source or pattern")
+            if not self.converted_type:
+                raise CollectorRule("action 'convert' needs converted_type")
+        if self.converted_type and action != "convert":
+            raise CollectorRule(f"action {action!r} does not use converted_type")
         return self
 
 
@@ -246,10 +360,10 @@ class Transform(Component):
 
 
 class TailSamplingConfig(ComponentConfig):
-    decision_wait: str = "10s"
+    decision_wait: Duration = "10s"
     num_traces: int = Field(default=50000, ge=1)
     expected_new_traces_per_sec: int = Field(default=10, ge=0)
-    policies: list[dict[str, Any]] = Field(min_length=1)
+    policies: list[dict[str, Any]] = Field(description="Sampling policies (the collector takes an empty list: nothing is sampled out).")
 
 
 class TailSampling(Component):

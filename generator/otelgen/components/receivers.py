@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from otelgen.components.base import Component, ComponentConfig, Context, EnvVar, Mount, Needs, Port, RbacRule
+from otelgen.components.base import host_port, AuthType, CollectorRule, Component, ComponentConfig, Context, Duration, EnvVar, Mount, Needs, Port, RbacRule
 
 Port_ = int
 
@@ -16,6 +16,21 @@ class _Listener(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
     enabled: bool = True
     port: int = Field(ge=1, le=65535)
+    endpoint: str | None = Field(default=None, min_length=1, description="The collector's own setting, rendered as written (its port wins over port); default: otelgen binds the pod IP on port.")
+
+    def listen_port(self) -> int:
+        """The port it listens on: the endpoint's, else ``port``."""
+        return _endpoint_port(self.endpoint) or self.port
+
+    def address(self, host: str) -> str:
+        return self.endpoint or f"{host}:{self.port}"
+
+
+def _endpoint_port(endpoint: str | None) -> int | None:
+    if not endpoint:
+        return None
+    _, port = host_port(endpoint if ":" in endpoint else f"x:{endpoint}")
+    return port
 
 
 def _port_name(ctx: Context, short: str) -> str:
@@ -24,6 +39,15 @@ def _port_name(ctx: Context, short: str) -> str:
     if not suffix:
         return short
     return f"{short}-{suffix}"[:15].rstrip("-").lower()
+
+
+def server_tls_problem(tls: Any) -> str | None:
+    """configtls ServerConfig: a server's TLS settings need a certificate and its key."""
+    if not isinstance(tls, dict):
+        return None
+    if (tls.get("cert_file") or tls.get("cert_pem")) and (tls.get("key_file") or tls.get("key_pem")):
+        return None
+    return "TLS configuration must include both certificate and key for server connections (otelgen's spec.tls mounts them from a Secret)"
 
 
 def _server_tls(ctx: Context) -> dict[str, Any]:
@@ -54,7 +78,12 @@ class OtlpReceiverConfig(ComponentConfig):
     @model_validator(mode="after")
     def _one_protocol(self) -> "OtlpReceiverConfig":
         if not (self.protocols.grpc.enabled or self.protocols.http.enabled):
-            raise ValueError("enable at least one of protocols.grpc / protocols.http")
+            raise CollectorRule("enable at least one of protocols.grpc / protocols.http")
+        protocols = self.extra.get("protocols") if isinstance(self.extra.get("protocols"), dict) else {}
+        for proto in ("grpc", "http"):
+            settings = protocols.get(proto)
+            if isinstance(settings, dict) and (why := server_tls_problem(settings.get("tls"))):
+                raise CollectorRule(f"protocols.{proto}.tls: {why}")
         return self
 
 
@@ -69,36 +98,59 @@ class OtlpReceiver(Component):
         protocols: dict[str, Any] = {}
         grpc, http = self.config.protocols.grpc, self.config.protocols.http
         if grpc.enabled:
-            protocols["grpc"] = {"endpoint": f"{self.ctx.bind_host}:{grpc.port}", **_server_tls(self.ctx)}
+            protocols["grpc"] = {"endpoint": grpc.address(self.ctx.bind_host), **_server_tls(self.ctx)}
             if grpc.max_recv_msg_size_mib:
                 protocols["grpc"]["max_recv_msg_size_mib"] = grpc.max_recv_msg_size_mib
         if http.enabled:
-            protocols["http"] = {"endpoint": f"{self.ctx.bind_host}:{http.port}", **_server_tls(self.ctx)}
+            protocols["http"] = {"endpoint": http.address(self.ctx.bind_host), **_server_tls(self.ctx)}
         return {"protocols": protocols}
 
     def needs(self) -> Needs:
         grpc, http = self.config.protocols.grpc, self.config.protocols.http
         ports = []
         if grpc.enabled:
-            ports.append(Port(_port_name(self.ctx, "otlp-grpc"), grpc.port, "TCP", "grpc"))
+            ports.append(Port(_port_name(self.ctx, "otlp-grpc"), grpc.listen_port(), "TCP", "grpc"))
         if http.enabled:
-            ports.append(Port(_port_name(self.ctx, "otlp-http"), http.port, "TCP", "http"))
+            ports.append(Port(_port_name(self.ctx, "otlp-http"), http.listen_port(), "TCP", "http"))
         return Needs(ports=ports)
 
 
 # ------------------------------------------------------------------- jaeger
 
 
+class JaegerGrpc(_Listener):
+    port: int = Field(default=14250, ge=1, le=65535)
+
+
+class JaegerThriftHttp(_Listener):
+    port: int = Field(default=14268, ge=1, le=65535)
+
+
+class JaegerThriftCompact(_Listener):
+    port: int = Field(default=6831, ge=1, le=65535)
+
+
+class JaegerThriftBinary(_Listener):
+    port: int = Field(default=6832, ge=1, le=65535)
+
+
 class JaegerProtocols(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
-    grpc: _Listener | None = Field(default_factory=lambda: _Listener(port=14250))
-    thrift_http: _Listener | None = Field(default_factory=lambda: _Listener(port=14268))
-    thrift_compact: _Listener | None = Field(default_factory=lambda: _Listener(port=6831))
-    thrift_binary: _Listener | None = Field(default_factory=lambda: _Listener(port=6832))
+    grpc: JaegerGrpc | None = Field(default_factory=JaegerGrpc)
+    thrift_http: JaegerThriftHttp | None = Field(default_factory=JaegerThriftHttp)
+    thrift_compact: JaegerThriftCompact | None = Field(default_factory=JaegerThriftCompact)
+    thrift_binary: JaegerThriftBinary | None = Field(default_factory=JaegerThriftBinary)
 
 
 class JaegerReceiverConfig(ComponentConfig):
     protocols: JaegerProtocols = Field(default_factory=JaegerProtocols)
+
+    @model_validator(mode="after")
+    def _one_protocol(self) -> "JaegerReceiverConfig":
+        # jaegerreceiver Config.Validate
+        if not any(getattr(self.protocols, p) is not None and getattr(self.protocols, p).enabled for p in ("grpc", "thrift_http", "thrift_compact", "thrift_binary")):
+            raise CollectorRule("the jaeger receiver needs at least one protocol (grpc, thrift_http, thrift_compact, thrift_binary)")
+        return self
 
 
 #: where UDP listeners (the Jaeger agent protocols) bind, except in sidecars (localhost)
@@ -131,14 +183,14 @@ class JaegerReceiver(Component):
         protocols = {}
         for proto, listener in self._enabled():
             host = UDP_BIND_HOST if _JAEGER[proto][1] == "UDP" and self.ctx.bind_host != "localhost" else self.ctx.bind_host
-            entry: dict[str, Any] = {"endpoint": f"{host}:{listener.port}"}
+            entry: dict[str, Any] = {"endpoint": listener.address(host)}
             if proto in ("grpc", "thrift_http"):
                 entry.update(_server_tls(self.ctx))
             protocols[proto] = entry
         return {"protocols": protocols}
 
     def needs(self) -> Needs:
-        return Needs(ports=[Port(_port_name(self.ctx, _JAEGER[p][0]), l.port, _JAEGER[p][1], _JAEGER[p][2]) for p, l in self._enabled()])
+        return Needs(ports=[Port(_port_name(self.ctx, _JAEGER[p][0]), l.listen_port(), _JAEGER[p][1], _JAEGER[p][2]) for p, l in self._enabled()])
 
 
 # ------------------------------------------------------------------- zipkin
@@ -146,6 +198,10 @@ class JaegerReceiver(Component):
 
 class ZipkinReceiverConfig(ComponentConfig):
     port: int = Field(default=9411, ge=1, le=65535)
+    endpoint: str | None = Field(default=None, min_length=1, description="The collector's own setting, rendered as written (its port wins over port).")
+
+    def listen_port(self) -> int:
+        return _endpoint_port(self.endpoint) or self.port
 
 
 class ZipkinReceiver(Component):
@@ -157,19 +213,58 @@ class ZipkinReceiver(Component):
     description = "Zipkin v1/v2 JSON and protobuf over HTTP."
 
     def build(self) -> dict[str, Any]:
-        return {"endpoint": f"{self.ctx.bind_host}:{self.config.port}", **_server_tls(self.ctx)}
+        return {"endpoint": self.config.endpoint or f"{self.ctx.bind_host}:{self.config.port}", **_server_tls(self.ctx)}
 
     def needs(self) -> Needs:
-        return Needs(ports=[Port(_port_name(self.ctx, "zipkin"), self.config.port, "TCP", "http")])
+        return Needs(ports=[Port(_port_name(self.ctx, "zipkin"), self.config.listen_port(), "TCP", "http")])
 
 
 # ------------------------------------------------------------------- prometheus
 
 
+class PrometheusConfig(BaseModel):
+    """The receiver's ``config``: a Prometheus configuration (scrape_configs, global, ...)."""
+
+    model_config = ConfigDict(extra="allow", defer_build=True)
+    scrape_configs: list[dict[str, Any]] = Field(default_factory=list, description="Prometheus scrape_configs; a literal '$' must be written '$$'.")
+
+
+#: Kubernetes service discovery role → the API resources Prometheus lists and watches for it
+K8S_SD_ROLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "pod": (("", "pods"),),
+    "service": (("", "services"),),
+    "endpoints": (("", "endpoints"), ("", "services"), ("", "pods")),
+    "endpointslice": (("discovery.k8s.io", "endpointslices"), ("", "services"), ("", "pods")),
+    "node": (("", "nodes"),),
+    "ingress": (("networking.k8s.io", "ingresses"),),
+}
+
+
 class PrometheusReceiverConfig(ComponentConfig):
-    self_scrape: bool = Field(default=True, description="Scrape the collector's own telemetry port.")
-    scrape_interval: str = "30s"
-    scrape_configs: list[dict[str, Any]] = Field(default_factory=list, description="Extra Prometheus scrape_configs; a literal '$' must be written '$$'.")
+    self_scrape: bool = Field(default=True, description="otelgen: add a job scraping the collector's own telemetry port.")
+    scrape_interval: str = Field(default="30s", description="otelgen: interval of the self-scrape job.")
+    config: PrometheusConfig | None = Field(default=None, description="The collector's own setting: a Prometheus config (scrape_configs, ...).")
+    scrape_configs: list[dict[str, Any]] | None = Field(default=None, description="Deprecated (W104): write config.scrape_configs, as the collector does.")
+    target_allocator: dict[str, Any] | None = None
+    trim_metric_suffixes: bool | str | None = None
+    use_start_time_metric: bool | str | None = None
+    start_time_metric_regex: str | None = None
+    report_extra_scrape_metrics: bool | str | None = None
+    api_server: dict[str, Any] | None = None
+
+    @model_validator(mode="after")
+    def _something_to_scrape(self) -> "PrometheusReceiverConfig":
+        if not (self.self_scrape or self.jobs() or self.target_allocator or "config" in self.extra):
+            raise CollectorRule("no Prometheus scrape_configs or target_allocator set (the collector refuses it): add config.scrape_configs")
+        return self
+
+    def deprecations(self) -> list[tuple[tuple[str, ...], str, str]]:
+        if self.scrape_configs is None:
+            return []
+        return [(("scrape_configs",), "scrape_configs at the top of the prometheus receiver is otelgen's old shape", "write it as the collector does: config: {scrape_configs: [...]}")]
+
+    def jobs(self) -> list[dict[str, Any]]:
+        return [*(self.config.scrape_configs if self.config else []), *(self.scrape_configs or [])]
 
 
 class PrometheusReceiver(Component):
@@ -181,22 +276,59 @@ class PrometheusReceiver(Component):
     description = "Prometheus scraping; by default the collector's own metrics."
 
     def build(self) -> dict[str, Any]:
+        c = self.config
         jobs = []
-        if self.config.self_scrape:
+        if c.self_scrape:
             jobs.append({
                 "job_name": "otel-collector",
-                "scrape_interval": self.config.scrape_interval,
+                "scrape_interval": c.scrape_interval,
                 "static_configs": [{"targets": [f"{self.ctx.pod_host}:8888"]}],
             })
-        jobs.extend(self.config.scrape_configs)
-        return {"config": {"scrape_configs": jobs}}
+        jobs.extend(c.jobs())
+        prom = c.config.model_dump(exclude={"scrape_configs"}) if c.config else {}
+        out: dict[str, Any] = {}
+        if jobs or c.config is not None:
+            out["config"] = {**prom, "scrape_configs": jobs}
+        for key in ("target_allocator", "trim_metric_suffixes", "use_start_time_metric", "start_time_metric_regex", "report_extra_scrape_metrics", "api_server"):
+            if getattr(c, key) is not None:
+                out[key] = getattr(c, key)
+        return out
+
+    def needs(self) -> Needs:
+        """Kubernetes service discovery reads the API: RBAC for its roles (the token and the
+        egress to the API server follow from RBAC)."""
+        cluster: set[tuple[str, str]] = set()
+        own: set[tuple[str, str]] = set()
+        for job in self.config.jobs():
+            for sd in job.get("kubernetes_sd_configs") or []:
+                if not isinstance(sd, dict) or sd.get("api_server") or sd.get("kubeconfig_file"):
+                    continue  # another cluster: its own credentials
+                namespaces = sd.get("namespaces") if isinstance(sd.get("namespaces"), dict) else {}
+                target = own if namespaces.get("own_namespace") and not namespaces.get("names") else cluster
+                for pair in K8S_SD_ROLES.get(str(sd.get("role", "")).lower(), ()):
+                    target.add(pair)
+        rules = []
+        for pairs, namespaced in ((cluster, False), (own - cluster, True)):
+            for group in sorted({g for g, _ in pairs}):
+                rules.append(RbacRule((group,), tuple(sorted(r for g, r in pairs if g == group)), ("get", "list", "watch"), namespaced=namespaced))
+        return Needs(rbac=rules)
 
 
 # ------------------------------------------------------------------- file_log
 
 
+#: stanza operator types the collector registers at the pinned version (pkg/stanza)
+STANZA_OPERATORS = (
+    "add", "assign_keys", "container", "copy", "csv_parser", "drop_output", "file_input", "file_output", "filter",
+    "flatten", "generate_input", "journald_input", "json_array_parser", "json_parser", "key_value_parser", "move",
+    "namedpipe", "noop", "recombine", "regex_parser", "regex_replace", "remove", "retain", "router",
+    "scope_name_parser", "severity_parser", "stdin", "stdout", "syslog_input", "syslog_parser", "tcp_input",
+    "time_parser", "trace_parser", "udp_input", "unquote", "uri_parser", "windows_eventlog_input",
+)
+
+
 class FileLogReceiverConfig(ComponentConfig):
-    include: list[str] = Field(default_factory=lambda: ["/var/log/pods/*/*/*.log"])
+    include: list[str] = Field(default_factory=lambda: ["/var/log/pods/*/*/*.log"], min_length=1, description="Globs of the files to read (the collector needs at least one).")
     exclude: list[str] = Field(default_factory=list)
     start_at: Literal["beginning", "end"] = "end"
     include_file_path: bool = True
@@ -204,6 +336,16 @@ class FileLogReceiverConfig(ComponentConfig):
     parse_container_logs: bool = Field(default=True, description="Add the container log parser operator (CRI-O, containerd, docker formats).")
     operators: list[dict[str, Any]] = Field(default_factory=list)
     storage: str | None = Field(default=None, description="file_storage extension that keeps read offsets.")
+
+    collector_rules = ("include",)
+
+    @model_validator(mode="after")
+    def _known_operators(self) -> "FileLogReceiverConfig":
+        for i, op in enumerate(self.operators):
+            kind = op.get("type") if isinstance(op, dict) else None
+            if kind not in STANZA_OPERATORS:
+                raise CollectorRule(f"operators[{i}]: unsupported operator type {kind!r} (known: {', '.join(STANZA_OPERATORS)})")
+        return self
 
     extension_fields = (("storage",),)
 
@@ -241,9 +383,12 @@ FILESYSTEM_DEFAULTS: dict[str, Any] = {
 
 
 class HostMetricsReceiverConfig(ComponentConfig):
-    collection_interval: str = "30s"
-    scrapers: dict[str, dict[str, Any]] = Field(default_factory=lambda: {s: {} for s in _DEFAULT_SCRAPERS})
+    collection_interval: Duration = "30s"
+    # the collector refuses an empty scrapers map; a scraper's settings may be null (its defaults)
+    scrapers: dict[str, dict[str, Any] | None] = Field(default_factory=lambda: {s: {} for s in _DEFAULT_SCRAPERS}, min_length=1)
     root_path: str = Field(default="/hostfs", description="Where the node's / is mounted (read-only).")
+
+    collector_rules = ("scrapers",)
 
 
 class HostMetricsReceiver(Component):
@@ -268,8 +413,8 @@ class HostMetricsReceiver(Component):
 
 
 class KubeletStatsReceiverConfig(ComponentConfig):
-    collection_interval: str = "30s"
-    auth_type: Literal["serviceAccount", "tls", "none", "kubeConfig"] = "serviceAccount"
+    collection_interval: Duration = "30s"
+    auth_type: AuthType = "serviceAccount"
     endpoint: str = "https://${env:K8S_NODE_IP}:10250"
     insecure_skip_verify: bool = Field(default=True, description="Kubelet serving certificates are usually self-signed.")
     metric_groups: list[Literal["node", "pod", "container", "volume"]] = Field(default_factory=lambda: ["node", "pod", "container"])
@@ -299,8 +444,8 @@ _CLUSTER_RULES = (
 
 
 class K8sClusterReceiverConfig(ComponentConfig):
-    collection_interval: str = "30s"
-    auth_type: Literal["serviceAccount", "kubeConfig"] = "serviceAccount"
+    collection_interval: Duration = "30s"
+    auth_type: AuthType = "serviceAccount"
     node_conditions_to_report: list[str] = Field(default_factory=lambda: ["Ready", "MemoryPressure"])
     allocatable_types_to_report: list[str] = Field(default_factory=lambda: ["cpu", "memory"])
 
@@ -336,7 +481,7 @@ class WatchedObject(BaseModel):
     mode: Literal["watch", "pull"] = "watch"
     group: str | None = None
     namespaces: list[str] | None = None
-    interval: str | None = None
+    interval: Duration | None = None
     label_selector: str | None = None
     field_selector: str | None = None
     exclude_watch_type: list[Literal["ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"]] | None = None
@@ -344,8 +489,8 @@ class WatchedObject(BaseModel):
 
 
 class K8sObjectsReceiverConfig(ComponentConfig):
-    auth_type: Literal["serviceAccount", "kubeConfig"] = "serviceAccount"
-    objects: list[WatchedObject] = Field(default_factory=lambda: [WatchedObject(name="events", mode="watch", group="events.k8s.io")], min_length=1)
+    auth_type: AuthType = "serviceAccount"
+    objects: list[WatchedObject] = Field(default_factory=lambda: [WatchedObject(name="events", mode="watch", group="events.k8s.io")])
 
 
 class K8sObjectsReceiver(_LeaderElected):
@@ -365,7 +510,7 @@ class K8sObjectsReceiver(_LeaderElected):
 
 
 class K8sEventsReceiverConfig(ComponentConfig):
-    auth_type: Literal["serviceAccount", "kubeConfig"] = "serviceAccount"
+    auth_type: AuthType = "serviceAccount"
     namespaces: list[str] = Field(default_factory=list)
 
 

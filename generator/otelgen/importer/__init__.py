@@ -63,9 +63,23 @@ def import_path(path: str, mode: str | None = None, target_version: str | None =
     if found.kind == "spec":
         raise SpecError([error("E002", ["apiVersion"], f"{found.file} is already an otelgen spec", f"render it: otelgen render -f {found.file}")])
     if found.kind == "manifests":
+        lone = _lone_configmap(found)
+        if lone is not None:
+            notes = Notes(found.file, lone.doc, lone.prefix)
+            notes.warn("W207", list(lone.prefix), f"a ConfigMap without the workload that runs it: imported as mode {mode or 'gateway'}" + ("" if mode else " (the default)"), "pass --mode agent|gateway|sidecar, or import the ConfigMap together with its Deployment/DaemonSet", in_config=False)
+            return import_config(lone.data, found.file, mode or "gateway", target_version, notes=notes)
         return import_manifests(found, mode, target_version)
     config = found.configs[0]
     return import_config(config.data, found.file, mode, target_version, notes=Notes(found.file, config.doc))
+
+
+def _lone_configmap(found: Inputs) -> Any:
+    """The collector config of a file that holds ConfigMaps and nothing that runs one
+    (no workload, no Operator resource): the first config found, else None."""
+    if found.workloads or found.of_kind("OpenTelemetryCollector") or found.unresolved_runners:
+        return None
+    configs = [c for c in found.configs if c.configmap is not None]
+    return configs[0] if configs else None
 
 
 def import_manifests(found_inputs: Inputs, mode: str | None, target_version: str | None) -> Imported:
@@ -73,6 +87,7 @@ def import_manifests(found_inputs: Inputs, mode: str | None, target_version: str
 
     found = wl.find_collector(found_inputs)
     notes = wl.notes_for(found)
+    wl.operator_features(found, notes)
     version = _version(target_version or wl.image_version(found))
     run_as = mode or wl.mode_of(found)
     name, namespace = wl.metadata(found, run_as, notes)

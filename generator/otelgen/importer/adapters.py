@@ -85,16 +85,8 @@ def _listener(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
 
 
 def _prometheus_receiver(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
-    out = {k: v for k, v in raw.items() if k != "config"}
-    config = raw.get("config")
-    out["self_scrape"] = False
-    if isinstance(config, dict):
-        rest = {k: v for k, v in config.items() if k != "scrape_configs"}
-        if "scrape_configs" in config:
-            out["scrape_configs"] = config["scrape_configs"]
-        if rest:
-            out["config"] = rest  # not typed: carried under extra
-    return out
+    # the spec takes the collector's own shape; only otelgen's self-scrape job is turned off
+    return {**raw, "self_scrape": False}
 
 
 def _file_log(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
@@ -142,10 +134,12 @@ def _network_exporter(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
 
 
 def _otlp_http_exporter(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
+    from otelgen.components.exporters import OTLP_HTTP_ENDPOINTS
+
     out = _network_exporter(raw, a)
-    endpoint = raw.get("endpoint")
+    plain = [k for k in OTLP_HTTP_ENDPOINTS if isinstance(raw.get(k), str) and raw[k].startswith("http://")]
     tls = out.get("tls") or {}
-    if isinstance(endpoint, str) and endpoint.startswith("http://") and isinstance(tls, dict) and "insecure" not in tls:
+    if plain and isinstance(tls, dict) and "insecure" not in tls:
         out["tls"] = {**tls, "insecure": True}  # what the http:// scheme already meant
     return out
 
@@ -199,6 +193,13 @@ def _leader_elected(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
     return out
 
 
+def _leader_elector(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
+    missing = [k for k in ("lease_name", "lease_namespace") if not raw.get(k)]
+    if missing:
+        a.notes.change("C306", a.path(missing[0]), f"{' and '.join(missing)} set by otelgen (the collector requires both): the lease is <name>-leader in the collector's namespace", "set lease_name in the spec to choose another")
+    return dict(raw)
+
+
 ADAPTERS: dict[str, Adapter] = {
     "otlp:receiver": _otlp_receiver,
     "jaeger:receiver": _jaeger_receiver,
@@ -217,6 +218,7 @@ ADAPTERS: dict[str, Adapter] = {
     "pprof:extension": _listener,
     "zpages:extension": _listener,
     "bearertokenauth:extension": _bearer_token,
+    "k8s_leader_elector:extension": _leader_elector,
 }
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from otelgen.components.base import ComponentConfig
+from otelgen.components.base import ComponentConfig, is_collector_rule
 
 #: rounds of "move the refused key to extra" before giving up
 MAX_ROUNDS = 32
@@ -91,7 +91,10 @@ def _with_extra(typed: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
 
 def _move_refused(exc: ValidationError, typed: dict[str, Any], extra: dict[str, Any], model: type[BaseModel]) -> tuple[tuple[Any, ...], str] | None:
     """Move the first refused typed key (as deep as it can be split) into extra: (its path, why)."""
-    for err in exc.errors(include_url=False):
+    errors = exc.errors(include_url=False)
+    if any(is_collector_rule(err, model) for err in errors):
+        return None  # the collector refuses it too: the error stands
+    for err in errors:
         loc = [p for p in err["loc"] if isinstance(p, (str, int))]
         if not loc or loc[0] == "extra" or loc[0] not in typed:
             continue

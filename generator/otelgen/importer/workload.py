@@ -113,6 +113,23 @@ def _explain_unresolved(inputs: inp.Inputs, runner: inp.Runner) -> None:
 # ------------------------------------------------------------------ pod settings
 
 
+def operator_features(found: Found, notes: Notes) -> None:
+    """What an Operator OpenTelemetryCollector asks for that the spec cannot carry: named
+    warnings (W208), never a silent import that renders a different setup."""
+    if found.runner is not None:
+        return
+    spec = found.workload.get("spec") or {}
+    mode = str(spec.get("mode", "deployment")).lower()
+    if mode == "statefulset":
+        found.note(notes, "warn", "W208", ("mode",), "mode statefulset: imported as a gateway Deployment, without stable pod names or volume claims", "persist queues with a file_storage extension on a hostPath, or keep running it with the Operator")
+    allocator = spec.get("targetAllocator")
+    if isinstance(allocator, dict) and allocator.get("enabled"):
+        found.note(notes, "warn", "W208", ("targetAllocator",), "targetAllocator: otelgen deploys no target allocator, so the prometheus receiver's targets are not distributed (every replica scrapes what its config lists)", "keep scrape targets in config.scrape_configs, run one replica, or keep the Operator for target allocation")
+    for key in ("ingress", "autoscaler", "podDisruptionBudget", "volumeClaimTemplates", "initContainers", "additionalContainers", "volumes", "volumeMounts", "hostNetwork", "lifecycle", "configmaps"):
+        if spec.get(key):
+            found.note(notes, "warn", "W208", (key,), f"{key} of the OpenTelemetryCollector resource is not carried into the spec", "otelgen derives ports, volumes, scaling and probes itself; set what it cannot in the spec (pod, scaling, declarations)")
+
+
 def mode_of(found: Found) -> str:
     if found.runner is None:
         return _CR_MODES.get(str(found.workload.get("spec", {}).get("mode", "deployment")).lower(), "gateway")
@@ -123,7 +140,10 @@ def mode_of(found: Found) -> str:
 
 def image_settings(found: Found, target: str, notes: Notes) -> dict[str, Any]:
     """spec.image from ``repo[:tag][@digest]``; a version tag other than the target is dropped."""
-    ref, _, digest = str(found.container.get("image", "")).partition("@")
+    ref, _, digest = str(found.container.get("image") or "").strip().partition("@")
+    if not ref:
+        found.note(notes, "change", "C308", ("image",), f"no image given: the spec uses otelgen's default ({versions.DEFAULT_IMAGE_REPOSITORY}:{target})", "set spec.image to run another build")
+        return {}
     repository, tag = ref, None
     if ":" in ref.rsplit("/", 1)[-1]:
         repository, tag = ref.rsplit(":", 1)

@@ -52,7 +52,7 @@ class Metadata(Model):
 
 
 class Image(Model):
-    repository: str = versions.DEFAULT_IMAGE_REPOSITORY
+    repository: str = Field(default=versions.DEFAULT_IMAGE_REPOSITORY, pattern=r"^\S+$", description="Image repository (no tag); an empty one renders a pod that cannot start.")
     tag: str | None = Field(default=None, description="Default: the target collector version.")
     digest: str | None = Field(default=None, pattern=r"^sha256:[0-9a-f]{64}$")
     pull_policy: Literal["Always", "IfNotPresent", "Never"] = Field(
@@ -412,6 +412,54 @@ class Apps(Model):
 # ------------------------------------------------------------------ the spec
 
 
+# ------------------------------------------------------------------ declarations
+
+
+class DeclaredPort(Model):
+    name: str = Field(pattern=r"^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$", description="Container/Service port name (IANA_SVC_NAME, at most 15 characters).")
+    port: int = Field(ge=1, le=65535)
+    protocol: Literal["TCP", "UDP"] = "TCP"
+    service: bool = Field(default=True, description="Expose it on the Service and allow it through the NetworkPolicy.")
+
+
+class DeclaredRule(Model):
+    api_groups: list[str] = Field(min_length=1)
+    resources: list[str] = Field(min_length=1)
+    verbs: list[Literal["get", "list", "watch", "create", "update", "patch", "delete"]] = Field(min_length=1)
+    namespaced: bool = Field(default=False, description="A Role in the collector's namespace instead of a ClusterRole.")
+
+
+class DeclaredEgress(Model):
+    port: int = Field(ge=1, le=65535)
+    protocol: Literal["TCP", "UDP"] = "TCP"
+
+
+class DeclaredVolume(Model):
+    name: str = Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+    mount_path: str = Field(pattern=r"^/")
+    read_only: bool = True
+    host_path: str | None = Field(default=None, pattern=r"^/", description="A directory of the node.")
+    empty_dir_mib: int | None = Field(default=None, ge=1, description="A writable emptyDir of this size.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "DeclaredVolume":
+        if (self.host_path is None) == (self.empty_dir_mib is None):
+            raise ValueError("set exactly one of hostPath or emptyDirMib")
+        return self
+
+
+class Declaration(Model):
+    """What a component needs from Kubernetes that otelgen cannot know (a custom or unmodelled component)."""
+
+    ports: list[DeclaredPort] = Field(default_factory=list)
+    rbac: list[DeclaredRule] = Field(default_factory=list)
+    egress: list[DeclaredEgress] = Field(default_factory=list)
+    volumes: list[DeclaredVolume] = Field(default_factory=list)
+
+
+SectionName = Literal["receivers", "processors", "exporters", "extensions", "connectors"]
+
+
 class Spec(Model):
     mode: Mode
     collector_version: str = Field(default=versions.PINNED_COLLECTOR_VERSION, description="Target collector version: component type names follow it.")
@@ -436,6 +484,7 @@ class Spec(Model):
     service_monitor: ServiceMonitor = Field(default_factory=ServiceMonitor)
     pod: PodSettings = Field(default_factory=PodSettings)
     apps: Apps = Field(default_factory=Apps, description="How apps send to this collector (otelgen instrument, Instrumentation CR) and the batching sizing check (otelgen size).")
+    declarations: dict[SectionName, dict[str, Declaration]] = Field(default_factory=dict, description="Per component (by section and name as in the spec): ports, RBAC rules, egress and volumes it needs beyond what otelgen derives.")
 
     @field_validator("collector_version")
     @classmethod
