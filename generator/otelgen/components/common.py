@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from otelgen import credentials
 from otelgen.components.base import Context, EnvVar, Mount, Needs, SecretRef, SecretValue, secret_env
@@ -22,8 +22,8 @@ class ClientTLS(BaseModel):
     """TLS towards a backend.  Certificates come from Secrets mounted read-only."""
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
-    insecure: bool = Field(default=False, description="Plaintext connection (opt-in).")
-    insecure_skip_verify: bool = False
+    insecure: StrictBool = Field(default=False, description="Plaintext connection (opt-in).")
+    insecure_skip_verify: StrictBool = False
     ca_secret: SecretRef | None = Field(default=None, description="CA bundle to verify the server.")
     cert_secret: str | None = Field(default=None, description="kubernetes.io/tls Secret with the client certificate (mTLS).")
     server_name_override: str | None = None

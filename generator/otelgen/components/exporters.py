@@ -5,7 +5,7 @@ from __future__ import annotations
 import posixpath
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from otelgen.components.base import CONFIG_DIR, CollectorRule, Component, ComponentConfig, Duration, Egress, EnvRef, Mount, Needs, RbacRule, deep_merge, host_port
 from otelgen.components.common import ClientTLS, HeadersMixin, volume_name
@@ -13,16 +13,16 @@ from otelgen.components.common import ClientTLS, HeadersMixin, volume_name
 
 class SendingQueue(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
-    enabled: bool | EnvRef = True
+    enabled: StrictBool | EnvRef = True
     num_consumers: Annotated[int, Field(ge=1)] | EnvRef | None = None
     queue_size: Annotated[int, Field(ge=1)] | EnvRef | None = None
     storage: str | None = Field(default=None, description="file_storage extension for a persistent queue.")
-    block_on_overflow: bool | None = None
+    block_on_overflow: StrictBool | None = None
 
 
 class RetryOnFailure(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
-    enabled: bool = True
+    enabled: StrictBool = True
     initial_interval: Duration | None = None
     max_interval: Duration | None = None
     max_elapsed_time: Duration | None = None

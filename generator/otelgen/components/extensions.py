@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictBool, field_validator, model_validator
 
 from otelgen.components.base import CollectorRule, Component, ComponentConfig, Duration, EnvVar, Mount, Needs, Port, RbacRule, SecretValue
 from otelgen.components.common import secret_or_env, volume_name
@@ -76,7 +76,7 @@ class FileStorageConfig(ComponentConfig):
     directory: str = Field(default="/var/lib/otelcol/storage", pattern=r"^/")
     host_path: str | None = Field(default=None, description="Keep state on the node (survives pod replacement); default: an emptyDir.")
     size_limit_mib: int = Field(default=1024, ge=1)
-    create_directory: bool = True
+    create_directory: StrictBool = True
 
 
 class FileStorage(Component):

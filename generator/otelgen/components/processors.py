@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, model_validator
 
 from otelgen import versions
 
@@ -91,8 +91,8 @@ K8S_NODE_ENV = "K8S_NODE_NAME"
 
 class K8sAttributesConfig(ComponentConfig):
     auth_type: AuthType = "serviceAccount"
-    passthrough: bool | EnvRef = False
-    filter_by_node: bool | None = Field(default=None, description="Watch only pods on this node (default: on in agent mode).")
+    passthrough: StrictBool | EnvRef = False
+    filter_by_node: StrictBool | None = Field(default=None, description="Watch only pods on this node (default: on in agent mode).")
     metadata: list[str] = Field(default_factory=lambda: list(_DEFAULT_METADATA))
     labels: list[dict[str, Any]] = Field(default_factory=list)
     annotations: list[dict[str, Any]] = Field(default_factory=list)
@@ -206,7 +206,7 @@ DETECTORS: dict[str, str] = {
 class ResourceDetectionConfig(ComponentConfig):
     detectors: list[str] = Field(default_factory=lambda: ["env", "system"])
     timeout: Duration = "2s"
-    override: bool = False
+    override: StrictBool = False
 
     @model_validator(mode="after")
     def _known_detectors(self, info: ValidationInfo) -> "ResourceDetectionConfig":

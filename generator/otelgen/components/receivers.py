@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from otelgen.components.base import host_port, AuthType, CollectorRule, Component, ComponentConfig, Context, Duration, EnvVar, Mount, Needs, Port, RbacRule
 
@@ -14,7 +14,7 @@ Port_ = int
 
 class _Listener(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
-    enabled: bool = True
+    enabled: StrictBool = True
     port: int = Field(ge=1, le=65535)
     endpoint: str | None = Field(default=None, min_length=1, description="The collector's own setting, rendered as written (its port wins over port); default: otelgen binds the pod IP on port.")
 
@@ -241,15 +241,15 @@ K8S_SD_ROLES: dict[str, tuple[tuple[str, str], ...]] = {
 
 
 class PrometheusReceiverConfig(ComponentConfig):
-    self_scrape: bool = Field(default=True, description="otelgen: add a job scraping the collector's own telemetry port.")
+    self_scrape: StrictBool = Field(default=True, description="otelgen: add a job scraping the collector's own telemetry port.")
     scrape_interval: str = Field(default="30s", description="otelgen: interval of the self-scrape job.")
     config: PrometheusConfig | None = Field(default=None, description="The collector's own setting: a Prometheus config (scrape_configs, ...).")
     scrape_configs: list[dict[str, Any]] | None = Field(default=None, description="Deprecated (W104): write config.scrape_configs, as the collector does.")
     target_allocator: dict[str, Any] | None = None
-    trim_metric_suffixes: bool | str | None = None
-    use_start_time_metric: bool | str | None = None
+    trim_metric_suffixes: StrictBool | str | None = None
+    use_start_time_metric: StrictBool | str | None = None
     start_time_metric_regex: str | None = None
-    report_extra_scrape_metrics: bool | str | None = None
+    report_extra_scrape_metrics: StrictBool | str | None = None
     api_server: dict[str, Any] | None = None
 
     @model_validator(mode="after")
@@ -331,9 +331,9 @@ class FileLogReceiverConfig(ComponentConfig):
     include: list[str] = Field(default_factory=lambda: ["/var/log/pods/*/*/*.log"], min_length=1, description="Globs of the files to read (the collector needs at least one).")
     exclude: list[str] = Field(default_factory=list)
     start_at: Literal["beginning", "end"] = "end"
-    include_file_path: bool = True
-    include_file_name: bool = False
-    parse_container_logs: bool = Field(default=True, description="Add the container log parser operator (CRI-O, containerd, docker formats).")
+    include_file_path: StrictBool = True
+    include_file_name: StrictBool = False
+    parse_container_logs: StrictBool = Field(default=True, description="Add the container log parser operator (CRI-O, containerd, docker formats).")
     operators: list[dict[str, Any]] = Field(default_factory=list)
     storage: str | None = Field(default=None, description="file_storage extension that keeps read offsets.")
 
@@ -416,7 +416,7 @@ class KubeletStatsReceiverConfig(ComponentConfig):
     collection_interval: Duration = "30s"
     auth_type: AuthType = "serviceAccount"
     endpoint: str = "https://${env:K8S_NODE_IP}:10250"
-    insecure_skip_verify: bool = Field(default=True, description="Kubelet serving certificates are usually self-signed.")
+    insecure_skip_verify: StrictBool = Field(default=True, description="Kubelet serving certificates are usually self-signed.")
     metric_groups: list[Literal["node", "pod", "container", "volume"]] = Field(default_factory=lambda: ["node", "pod", "container"])
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from otelgen import versions
@@ -96,7 +96,7 @@ class Resources(Model):
     size: Size | None = Field(default=None, description="small | medium | large (default by mode: agent/sidecar small, gateway medium); none: only what requests/limits say.")
     requests: Quantities = Field(default_factory=Quantities)
     limits: Quantities = Field(default_factory=Quantities)
-    allow_no_memory_limit: bool = Field(default=False, description="Allow rendering without a memory limit (memory_limiter percentages then follow the node's memory, GOMEMLIMIT is not set).")
+    allow_no_memory_limit: StrictBool = Field(default=False, description="Allow rendering without a memory limit (memory_limiter percentages then follow the node's memory, GOMEMLIMIT is not set).")
 
 
 class MemoryTuning(Model):
@@ -123,15 +123,15 @@ class Pipeline(Model):
 
 
 class PipelineDefaults(Model):
-    memory_limiter: bool = Field(default=True, description="Insert memory_limiter first in every pipeline when absent.")
-    batch: bool = Field(default=True, description="Insert batch last in every pipeline when absent.")
+    memory_limiter: StrictBool = Field(default=True, description="Insert memory_limiter first in every pipeline when absent.")
+    batch: StrictBool = Field(default=True, description="Insert batch last in every pipeline when absent.")
 
 
 # ------------------------------------------------------------------ presets
 
 
 class Preset(Model):
-    enabled: bool = False
+    enabled: StrictBool = False
 
 
 class KubernetesAttributesPreset(Preset):
@@ -139,7 +139,7 @@ class KubernetesAttributesPreset(Preset):
 
 
 class LogsCollectionPreset(Preset):
-    include_collector_logs: bool = Field(default=False, description="Also tail this collector's own logs (feedback loops!).")
+    include_collector_logs: StrictBool = Field(default=False, description="Also tail this collector's own logs (feedback loops!).")
     start_at: Literal["beginning", "end"] = "end"
     checkpoint_host_path: str | None = Field(default=None, description="Keep read offsets on the node (directory must be writable by UID 10001); default: emptyDir.")
 
@@ -246,7 +246,7 @@ def _in_cluster() -> list[Peer]:
 
 
 class NetworkPolicy(Model):
-    enabled: bool = True
+    enabled: StrictBool = True
     ingress_from: list[Peer] = Field(default_factory=_in_cluster, description="Who may send to the receivers (default: any pod in the cluster).")
     metrics_from: list[Peer] = Field(default_factory=_in_cluster, description="Who may scrape the telemetry port.")
     exporter_to: dict[str, list[Peer]] = Field(default_factory=dict, description="Per exporter (by name): where it may send; default any address on its port.")
@@ -260,7 +260,7 @@ class NetworkPolicy(Model):
 
 
 class Autoscaling(Model):
-    enabled: bool = False
+    enabled: StrictBool = False
     min_replicas: int = Field(default=2, ge=1, le=INT32_MAX)
     max_replicas: int = Field(default=10, ge=1, le=INT32_MAX)
     target_cpu_utilization_percentage: int | None = Field(default=70, ge=1, le=100, alias="targetCPUUtilizationPercentage")
@@ -276,7 +276,7 @@ class Autoscaling(Model):
 
 
 class DisruptionBudget(Model):
-    enabled: bool = True
+    enabled: StrictBool = True
     max_unavailable: int = Field(default=1, ge=1, le=INT32_MAX)
 
 
@@ -284,18 +284,18 @@ class Scaling(Model):
     replicas: int = Field(default=2, ge=1, le=INT32_MAX)
     autoscaling: Autoscaling = Field(default_factory=Autoscaling)
     pod_disruption_budget: DisruptionBudget = Field(default_factory=DisruptionBudget)
-    topology_spread: bool = Field(default=True, description="Spread replicas across zones and nodes.")
+    topology_spread: StrictBool = Field(default=True, description="Spread replicas across zones and nodes.")
 
 
 class ServiceSettings(Model):
     type: Literal["ClusterIP", "NodePort", "LoadBalancer"] = "ClusterIP"
     annotations: dict[str, str] = Field(default_factory=dict)
     internal_traffic_policy: Literal["Cluster", "Local"] | None = Field(default=None, description="Default: Local for agents (send to the agent on your node).")
-    host_ports: bool = Field(default=False, description="Agents only: also open each receiver port as a hostPort on its node, so apps can send to their node's IP (status.hostIP; otelgen instrument --via host-ip). Off by default: the Service with internalTrafficPolicy Local reaches the same agent without binding node ports.")
+    host_ports: StrictBool = Field(default=False, description="Agents only: also open each receiver port as a hostPort on its node, so apps can send to their node's IP (status.hostIP; otelgen instrument --via host-ip). Off by default: the Service with internalTrafficPolicy Local reaches the same agent without binding node ports.")
 
 
 class Sidecar(Model):
-    native: bool = Field(default=True, description="Run as a native sidecar (init container with restartPolicy: Always, Kubernetes ≥1.29).")
+    native: StrictBool = Field(default=True, description="Run as a native sidecar (init container with restartPolicy: Always, Kubernetes ≥1.29).")
     container_name: str = "otc-container"
 
 
@@ -307,7 +307,7 @@ class Telemetry(Model):
 class ServiceMonitor(Model):
     """A Prometheus Operator ServiceMonitor for the collector's own metrics (agent and gateway)."""
 
-    enabled: bool = Field(default=False, description="Render a monitoring.coreos.com/v1 ServiceMonitor (the Helm chart only when the cluster serves that API).")
+    enabled: StrictBool = Field(default=False, description="Render a monitoring.coreos.com/v1 ServiceMonitor (the Helm chart only when the cluster serves that API).")
     interval: str = Field(default="30s", pattern=r"^[0-9]+(ms|s|m|h)$")
     labels: dict[str, str] = Field(default_factory=dict, description="Extra labels, e.g. the one your Prometheus selects ServiceMonitors by (release: prometheus).")
 
@@ -419,14 +419,14 @@ class DeclaredPort(Model):
     name: str = Field(pattern=r"^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$", description="Container/Service port name (IANA_SVC_NAME, at most 15 characters).")
     port: int = Field(ge=1, le=65535)
     protocol: Literal["TCP", "UDP"] = "TCP"
-    service: bool = Field(default=True, description="Expose it on the Service and allow it through the NetworkPolicy.")
+    service: StrictBool = Field(default=True, description="Expose it on the Service and allow it through the NetworkPolicy.")
 
 
 class DeclaredRule(Model):
     api_groups: list[str] = Field(min_length=1)
     resources: list[str] = Field(min_length=1)
     verbs: list[Literal["get", "list", "watch", "create", "update", "patch", "delete"]] = Field(min_length=1)
-    namespaced: bool = Field(default=False, description="A Role in the collector's namespace instead of a ClusterRole.")
+    namespaced: StrictBool = Field(default=False, description="A Role in the collector's namespace instead of a ClusterRole.")
 
 
 class DeclaredEgress(Model):
@@ -437,7 +437,7 @@ class DeclaredEgress(Model):
 class DeclaredVolume(Model):
     name: str = Field(pattern=r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
     mount_path: str = Field(pattern=r"^/")
-    read_only: bool = True
+    read_only: StrictBool = True
     host_path: str | None = Field(default=None, pattern=r"^/", description="A directory of the node.")
     empty_dir_mib: int | None = Field(default=None, ge=1, description="A writable emptyDir of this size.")
 
