@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: render test tools venv golden generate clean
+.PHONY: render test tools venv golden generate catalog clean
 
 # Setup talks on stderr only: `make render | kubectl apply -f -` must get nothing but YAML.
 $(BIN)/.installed: pyproject.toml
@@ -33,6 +33,11 @@ golden: venv
 # Regenerate schemas/, kustomize/ and the chart's generated files from the model and examples/ (drift-tested).
 generate: venv
 	$(BIN)/python tools/generate.py
+
+# Regenerate generator/otelgen/data/catalog.json from the components' Go modules (module
+# proxy; ~7 min, ~0.5 GiB of Go module cache). See docs/catalog.md for adding a release.
+catalog: venv
+	$(BIN)/python tools/catalog.py build
 
 clean:
 	rm -rf $(VENV) build *.egg-info generator/*.egg-info .pytest_cache

@@ -105,7 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     lint.add_argument("--target-version", metavar="X.Y.Z", help="collector version to judge against (default: the image tag in manifests, else the pinned version)")
     lint.add_argument("--format", choices=["text", "json", "github", "sarif"], default="text")
     lint.add_argument("--fail-on", choices=["error", "warning"], default="error", help="exit 1 when a finding is at least this severe (default: error)")
-    lint.add_argument("--distribution", choices=["otelcol-k8s", "any"], default="otelcol-k8s", help="image raw configs are judged against (manifests: taken from the image); any: skip the check")
+    lint.add_argument("--distribution", choices=["otelcol-k8s", "otelcol-contrib", "any"], default="otelcol-k8s", help="image raw configs are judged against (manifests: taken from the image); any: skip the check")
     lint.add_argument("--fix", action="store_true", help="rewrite each raw config file in place with the safe fixes, print each change")
 
     sub.add_parser("schema", help="print the JSON Schema of the spec", description="Print the JSON Schema of otelgen specs (the same as schemas/otelgen-collector.json).", epilog="examples:\n  otelgen schema > otelgen-collector.json\n  check-jsonschema --schemafile schemas/otelgen-collector.json examples/*.yaml\n", formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from otelgen import components, distributions, presets, sizing
+from otelgen import catalog, components, distributions, presets, sizing
 from otelgen.components.base import Component, Context, Needs, Port, deep_merge
 from otelgen.errors import Collector, Problem, error, warning
 from otelgen.spec.load import pydantic_problems
@@ -222,9 +222,23 @@ class Planner:
 
     def _unknown(self, section: str, kind: str, name: str, type_name: str, raw: dict, path: list) -> Instance | None:
         known = components.known_names(kind)  # type: ignore[arg-type]
-        if self.spec.distribution == "otelcol-k8s" and not distributions.contains(kind, type_name, self.spec.collector_version):
-            self.problems.add(error("E016", path, f"{kind} type {type_name!r} is not in the otelcol-k8s image", f"use a component the image has{_did_you_mean(type_name, known)}, or set distribution: custom with your own image"))
+        dist = self.spec.distribution
+        if dist != "custom" and not distributions.contains(kind, type_name, self.spec.collector_version, dist):
+            image = distributions.catalog_name(dist)
+            in_contrib = dist != "contrib" and distributions.contains(kind, type_name, self.spec.collector_version, "contrib")
+            options = sorted(set(known) | distributions.names(kind, dist, self.spec.collector_version))
+            hint = "set distribution: contrib (the otelcol-contrib image has it)" if in_contrib else "set distribution: custom with your own image"
+            self.problems.add(error("E016", path, f"{kind} type {type_name!r} is not in the {image} image", f"use a component the image has{_did_you_mean(type_name, options)}, or {hint}"))
             return None
+        if dist != "custom":
+            cat_dist, version = distributions.catalog_name(dist), self.spec.collector_version
+            schema = catalog.schema_for(kind, type_name, cat_dist, version)
+            if schema is not None:
+                problems = catalog.check(raw, schema, catalog.data()["schemas"], path, catalog.loose_paths(kind, type_name, cat_dist, version))
+                for p in problems:
+                    self.problems.add(error("E030", p.path, f"{kind} {type_name!r}: {p.message}", p.hint))
+                if problems:
+                    return None
         self.problems.add(warning("W102", path, f"{kind} type {type_name!r} is not modelled by otelgen: passed through as written, without port, RBAC or signal checks", "declare ports/RBAC it needs yourself (pod.env, networkPolicy.egress)"))
         return Instance(section, name, type_name, None, raw)
 
