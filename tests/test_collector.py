@@ -155,8 +155,8 @@ def test_contrib_test_binary_is_the_pinned_version_and_in_the_contrib_catalog():
     for kind in distributions.KINDS:
         assert k8s[kind] <= built[kind], kind
         assert built[kind] <= distributions.names(kind, "contrib"), (kind, built[kind] - distributions.names(kind, "contrib"))
-    assert {"prometheus", "prometheusremotewrite"} <= built["exporter"]
-    assert {"statsd", "syslog"} <= built["receiver"]
+    assert {"prometheus", "prometheusremotewrite", "zipkin", "kafka"} <= built["exporter"]
+    assert {"statsd", "syslog", "tcplog", "udplog", "kafka", "nop"} <= built["receiver"]
 
 
 CONTRIB_SPEC = """
