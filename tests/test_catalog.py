@@ -157,7 +157,7 @@ def _check(value, loose=()):
 @pytest.mark.parametrize("value", [
     {"keys": ["a"], "port": 4317, "name": "n", "on": True, "timeout": "5s", "nested": {"inner": 1.5}, "endpoint": "h:1"},
     {"port": "${env:PORT}", "on": "${env:ON}", "nested": "${env:N}", "keys": None},  # expanded by the collector
-    {"name": 12, "timeout": 5000000000, "free": {"any_key": 3}, "custom": "ms", "opaque": {"whatever": [1]}},
+    {"name": "12", "timeout": 5000000000, "free": {"any_key": 3}, "custom": "ms", "opaque": {"whatever": [1]}},
     {"port": 4317.0},
 ])
 def test_check_accepts_what_the_collector_decodes(value):
@@ -173,6 +173,7 @@ def test_check_accepts_what_the_collector_decodes(value):
     ({"keys": "a"}, "spec.processors.x.keys", "expected array"),
     ({"free": {"k": "v"}}, "spec.processors.x.free.k", "expected integer"),
     ({"nested": [1]}, "spec.processors.x.nested", "expected object"),
+    ({"name": 12}, "spec.processors.x.name", "expected string"),
 ])
 def test_check_refuses_what_the_collector_refuses(value, where, words):
     problems = _check(value)

@@ -252,3 +252,30 @@ def test_schema_check_agrees_with_the_binary(name, tmp_path):
         else:
             assert result.code == 2 and "E030" in result.err, (name, result.err)
             assert "did you mean" in result.err or "expected" in result.err, result.err
+
+
+#: prometheus exporter settings (contrib): scalar types as the collector decodes them
+TYPE_CASES = [
+    ({"namespace": 123}, False),  # 'namespace' expected type 'string', got unconvertible type 'int'
+    ({"send_timestamps": "yes"}, False),  # expected type 'bool', got unconvertible type 'string'
+    ({"namespace": "app", "send_timestamps": True, "metric_expiration": "5m"}, True),
+    ({"namespace": "${env:NS}"}, True),
+]
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize("case", range(len(TYPE_CASES)))
+def test_type_rules_agree_with_the_contrib_binary(case, tmp_path):
+    from otelgen import catalog
+
+    settings, ok = TYPE_CASES[case]
+    config = {"receivers": {"otlp": {"protocols": {"grpc": {"endpoint": "127.0.0.1:4317"}}}},
+              "exporters": {"prometheus": {"endpoint": "127.0.0.1:8889", **settings}},
+              "service": {"pipelines": {"metrics": {"receivers": ["otlp"], "exporters": ["prometheus"]}}}}
+    proc = validate(yaml.safe_dump(config), tmp_path, binary="collector_contrib")
+    assert (proc.returncode == 0) is ok, proc.stderr[-600:]
+    schema = catalog.schema_for("exporter", "prometheus", "otelcol-contrib", versions.PINNED_COLLECTOR_VERSION)
+    assert schema is not None
+    loose = catalog.loose_paths("exporter", "prometheus", "otelcol-contrib", versions.PINNED_COLLECTOR_VERSION)
+    problems = catalog.check(config["exporters"]["prometheus"], schema, catalog.data()["schemas"], ["exporters", "prometheus"], loose)
+    assert (not problems) is ok, problems
