@@ -2,19 +2,26 @@
 """Render speed of otelgen (a benchmark, not part of `make test`).
 
 Measures, on this machine:
-  1. cold process: `otelgen render gateway` end to end (interpreter start, imports,
-     render, YAML out), and `otelgen --help` (the CLI's import path), against
-     `python -c pass`, and `helm template` of the project's chart (charts/otel-collector:
-     the same objects from the same input) with the toolchain's helm.
-  2. what `otelgen --help` and `render` import (python -X importtime).
-  3. in process: specs/second for every example (load + plan + objects + YAML text).
-  4. growth: a gateway with N exporters and N pipelines (one per exporter),
+  1. side by side, alternating in one run (>= 11 rounds): a cold `otelgen render gateway`
+     against `helm template` of the OFFICIAL opentelemetry-collector chart in deployment
+     mode (open-telemetry/opentelemetry-helm-charts, charts/opentelemetry-collector, read
+     from a checkout given with --official-chart; nothing of it is copied here), and of
+     this project's chart (charts/otel-collector, same input, same objects). Per command:
+     wall time, CPU time (user+sys) and peak memory (max RSS, from wait4); per round the
+     ratio otelgen/helm, and the median of those ratios.
+  2. the floor under a cold render: interpreter start, importing pydantic, `otelgen --help`.
+  3. what `otelgen --help` and `render` import (python -X importtime).
+  4. in process: gateway renders/second and specs/second for every example
+     (load + plan + objects + YAML text).
+  5. growth: a gateway with N exporters and N pipelines (one per exporter),
      N = 1, 10, 100, 1000, in process and as a cold process.
 
-Usage (from the repo root, after `make venv`):
-  .venv/bin/python bench/render.py                       # everything, prints Markdown tables
-  .venv/bin/python bench/render.py --helm none           # without the helm comparison
-  .venv/bin/python bench/render.py --quick               # fewer repetitions
+Usage (from the repo root, after `make venv` and `make tools` for helm):
+  # a checkout of the official charts, outside this repository, e.g.
+  #   git clone https://github.com/open-telemetry/opentelemetry-helm-charts /tmp/otel-helm-charts
+  .venv/bin/python bench/render.py --official-chart /tmp/otel-helm-charts
+  .venv/bin/python bench/render.py --official-chart /tmp/otel-helm-charts --quick   # fewer repetitions
+  .venv/bin/python bench/render.py --helm none           # without any helm comparison
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ EXAMPLES = sorted((ROOT / "examples").glob("*.yaml"))
 VENV_BIN = Path(sys.executable).parent
 OTELGEN = str(VENV_BIN / "otelgen")
 SIZES = (1, 10, 100, 1000)
+DEFAULT_IMAGE = "otel/opentelemetry-collector-k8s"
 
 
 # ---- helpers -------------------------------------------------------------------
@@ -56,17 +64,71 @@ ENV_PYC = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECO
 
 
 def cold(cmd: list[str], runs: int, warmup: int = 2, env: dict[str, str] | None = None) -> dict[str, float]:
-    """Wall time of `cmd` as a fresh process, `runs` times after `warmup` discarded runs (ms)."""
-    times = []
+    """Wall time of `cmd` as a fresh process, `runs` times after `warmup` discarded runs (ms),
+    with the median CPU time (user+sys, ms) and the largest max RSS (KiB)."""
+    times, cpus, rss = [], [], []
     for i in range(warmup + runs):
-        start = time.perf_counter()
-        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120, env=env or ENV_PYC)
-        elapsed = (time.perf_counter() - start) * 1000
-        if proc.returncode != 0:
-            raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}")
+        wall, cpu, peak = run_measured(cmd, env or ENV_PYC)
         if i >= warmup:
-            times.append(elapsed)
-    return summary(times)
+            times.append(wall)
+            cpus.append(cpu)
+            rss.append(peak)
+    return {**summary(times), "cpu": statistics.median(cpus), "rss": max(rss)}
+
+
+def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """One fresh process: (wall ms, CPU ms user+sys, max RSS KiB) from wait4."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = (time.perf_counter() - start) * 1000
+    err = proc.stderr.read() if proc.stderr else b""
+    proc.stderr.close()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {err.decode()[-2000:]}")
+    return wall, (usage.ru_utime + usage.ru_stime) * 1000, usage.ru_maxrss
+
+
+def side_by_side(cmds: dict[str, list[str]], rounds: int, warmup: int = 2) -> dict[str, dict[str, list[float]]]:
+    """Every command once per round, in turn (the order rotates each round so neither
+    always runs first), `rounds` rounds after `warmup` discarded ones."""
+    names = list(cmds)
+    data = {n: {"wall": [], "cpu": [], "rss": []} for n in names}
+    for r in range(warmup + rounds):
+        order = names[r % len(names):] + names[:r % len(names)]
+        for name in order:
+            wall, cpu, rss = run_measured(cmds[name], ENV_PYC)
+            if r >= warmup:
+                data[name]["wall"].append(wall)
+                data[name]["cpu"].append(cpu)
+                data[name]["rss"].append(rss)
+    return data
+
+
+def official_chart(path: str) -> Path:
+    """The chart directory in a checkout of open-telemetry/opentelemetry-helm-charts
+    (the repository root or the chart itself)."""
+    p = Path(path).resolve()
+    for cand in (p / "charts" / "opentelemetry-collector", p):
+        if (cand / "Chart.yaml").exists() and "name: opentelemetry-collector" in (cand / "Chart.yaml").read_text():
+            if ROOT in cand.parents or cand == ROOT:
+                raise SystemExit("--official-chart must be a checkout outside this repository")
+            return cand
+    raise SystemExit(f"--official-chart {path}: no charts/opentelemetry-collector/Chart.yaml there")
+
+
+def official_template(helm: str, chart: Path) -> list[str]:
+    """`helm template` of the official chart in deployment mode (the gateway's shape);
+    image.repository must be set with that chart: the k8s distribution, as otelgen uses."""
+    return [helm, "template", "otel-gateway", str(chart), "--namespace", "observability",
+            "--set", "mode=deployment", "--set", f"image.repository={DEFAULT_IMAGE}",
+            "--kube-version", toolpaths.k8s_schema_versions()[-1]]
+
+
+def chart_version(chart: Path) -> str:
+    meta = yaml.safe_load((chart / "Chart.yaml").read_text())
+    return f"{meta.get('version')} (appVersion {meta.get('appVersion')})"
 
 
 def summary(times: list[float]) -> dict[str, float]:
@@ -75,7 +137,7 @@ def summary(times: list[float]) -> dict[str, float]:
 
 
 def fmt(s: dict[str, float]) -> str:
-    return f"{s['median']:.1f} | {s['mean']:.1f} ± {s['stdev']:.1f} | {s['min']:.1f} | {s['n']}"
+    return f"{s['median']:.1f} | {s['mean']:.1f} ± {s['stdev']:.1f} | {s['min']:.1f} | {s['cpu']:.0f} | {s['rss'] / 1024:.1f} | {s['n']}"
 
 
 def machine() -> str:
@@ -155,6 +217,17 @@ def in_process(mode: str | None, files: list[str], min_seconds: float, min_runs:
     return summary(times), statistics.median(build), statistics.median(text)
 
 
+def cpu_per_render(mode: str | None, files: list[str], min_seconds: float) -> float:
+    """Mean CPU time (ms, this process) of one render + YAML text: less sensitive to
+    other load on a shared machine than wall time."""
+    render_once(mode, files)
+    start, runs = time.process_time(), 0
+    while runs < 3 or time.process_time() - start < min_seconds:
+        render_once(mode, files)
+        runs += 1
+    return (time.process_time() - start) * 1000 / runs
+
+
 def scaled_spec(n: int) -> str:
     """A gateway with n OTLP exporters and n traces pipelines, pipeline i -> exporter i."""
     lines = ["apiVersion: otelgen.io/v1alpha1", "kind: Collector",
@@ -193,6 +266,13 @@ def helm_template(helm: str, spec_text: str | None, tmp: Path) -> list[str]:
             "--kube-version", toolpaths.k8s_schema_versions()[-1], "-f", str(values)]
 
 
+PYDANTIC_FLOOR = "from pydantic import BaseModel\nclass M(BaseModel):\n    x: int\nM(x=1)\n"
+
+
+def helm_version(helm: str) -> str:
+    return subprocess.run([helm, "version", "--short"], capture_output=True, text=True, timeout=60).stdout.strip()
+
+
 def objects_in(cmd: list[str], env: dict[str, str] | None = None) -> int:
     out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=120, env=env).stdout
     return sum(1 for doc in out.split("\n---") if "\nkind:" in "\n" + doc)
@@ -202,40 +282,68 @@ def objects_in(cmd: list[str], env: dict[str, str] | None = None) -> int:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--official-chart", metavar="CHECKOUT", help="checkout of open-telemetry/opentelemetry-helm-charts (or its charts/opentelemetry-collector)")
     ap.add_argument("--helm", help="helm binary for the comparison (default: the toolchain's; `none` to skip)")
-    ap.add_argument("--quick", action="store_true", help="fewer repetitions")
+    ap.add_argument("--rounds", type=int, default=21, help="alternating rounds of the side-by-side comparison (>= 11; default 21)")
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions (11 rounds)")
     args = ap.parse_args()
     helm = helm_binary(args.helm)
+    if helm and not args.official_chart:
+        ap.error("--official-chart CHECKOUT is needed for the helm comparison (or --helm none)")
+    rounds = 11 if args.quick else max(11, args.rounds)
     work = Path(tempfile.mkdtemp(prefix="otelgen-bench-"))
     runs = 10 if args.quick else 30
     seconds = 0.5 if args.quick else 2.0
 
     print(f"## Machine\n\n{machine()}\n\nLoad average at start: {Path('/proc/loadavg').read_text().split()[:3]}\n")
 
-    # 1. cold process
-    print("## 1. Cold process (wall ms: median | mean ± stdev | min | runs)\n")
-    print("| command | median | mean ± stdev | min | runs |\n|---|---|---|---|---|")
+    # 1. side by side
+    if helm:
+        chart = official_chart(args.official_chart)
+        cmds = {
+            "otelgen render gateway": [OTELGEN, "render", "gateway"],
+            "helm template official chart": official_template(helm, chart),
+            "helm template charts/otel-collector": helm_template(helm, None, work),
+        }
+        ours = objects_in(cmds["otelgen render gateway"], ENV_PYC)
+        assert ours == objects_in(cmds["helm template charts/otel-collector"]), "helm and otelgen must render the same objects"
+        official_objects = objects_in(cmds["helm template official chart"])
+        print(f"## 1. Cold process, side by side ({rounds} rounds, commands in turn)\n")
+        print(f"helm {helm_version(helm)}; official chart opentelemetry-collector {chart_version(chart)} "
+              f"from {chart} (deployment mode, {official_objects} objects); otelgen renders {ours} objects.\n")
+        data = side_by_side(cmds, rounds)
+        print("| command | wall ms median (min–max) | CPU ms median | max RSS MiB median (max) |\n|---|---|---|---|")
+        for name, d in data.items():
+            print(f"| `{name}` | {statistics.median(d['wall']):.1f} ({min(d['wall']):.1f}–{max(d['wall']):.1f}) | "
+                  f"{statistics.median(d['cpu']):.0f} | {statistics.median(d['rss']) / 1024:.1f} ({max(d['rss']) / 1024:.1f}) |")
+        ours_d = data["otelgen render gateway"]
+        for other in ("helm template official chart", "helm template charts/otel-collector"):
+            h = data[other]
+            wall_ratio = statistics.median(a / b for a, b in zip(ours_d["wall"], h["wall"]))
+            cpu_ratio = statistics.median(a / b for a, b in zip(ours_d["cpu"], h["cpu"]) if b > 0)
+            rss_ratio = max(ours_d["rss"]) / max(h["rss"])
+            print(f"\notelgen / {other}: median ratio wall **{wall_ratio:.2f}**, CPU {cpu_ratio:.2f}; "
+                  f"peak memory ratio {rss_ratio:.2f} (goal: wall ratio <= 1.0, memory <= helm's)")
+
+    # 2. the floor
+    print("\n## 2. The floor under a cold render (wall ms: median | mean ± stdev | min; CPU ms median; max RSS MiB)\n")
+    print("| command | median | mean ± stdev | min | CPU ms | max RSS MiB | runs |\n|---|---|---|---|---|---|---|")
     rows = [
         ("python -c pass (interpreter floor)", [sys.executable, "-c", "pass"], ENV_PYC),
+        ("python: import pydantic, validate one model", [sys.executable, "-c", PYDANTIC_FLOOR], ENV_PYC),
+        ("python: import click, PyYAML, pydantic (one model)", [sys.executable, "-c", "import click, yaml\n" + PYDANTIC_FLOOR], ENV_PYC),
+        ("python: import otelgen.render (every module and model class, no render)", [sys.executable, "-c", "import otelgen.render"], ENV_PYC),
         ("otelgen --help", [OTELGEN, "--help"], ENV_PYC),
         ("otelgen render gateway", [OTELGEN, "render", "gateway"], ENV_PYC),
         ("otelgen render -f examples/agent-presets.yaml", [OTELGEN, "render", "-f", str(ROOT / "examples/agent-presets.yaml")], ENV_PYC),
     ]
     if ENV_AS_IS.get("PYTHONDONTWRITEBYTECODE"):
-        rows += [("otelgen --help, no .pyc (PYTHONDONTWRITEBYTECODE=1 as set here)", [OTELGEN, "--help"], ENV_AS_IS),
-                 ("otelgen render gateway, no .pyc (PYTHONDONTWRITEBYTECODE=1 as set here)", [OTELGEN, "render", "gateway"], ENV_AS_IS)]
-    if helm:
-        presets = (ROOT / "examples/agent-presets.yaml").read_text()
-        for label, spec_text, ours in (("gateway defaults", None, [OTELGEN, "render", "gateway"]),
-                                       ("examples/agent-presets.yaml", presets, [OTELGEN, "render", "-f", str(ROOT / "examples/agent-presets.yaml")])):
-            cmd = helm_template(helm, spec_text, work)
-            assert objects_in(cmd) == objects_in(ours, ENV_PYC), "helm and otelgen must render the same objects"
-            rows.append((f"helm template charts/otel-collector, {label} ({objects_in(cmd)} objects, as otelgen renders)", cmd, ENV_PYC))
+        rows += [("otelgen render gateway, no .pyc (PYTHONDONTWRITEBYTECODE=1 as set here)", [OTELGEN, "render", "gateway"], ENV_AS_IS)]
     for label, cmd, env in rows:
         print(f"| `{label}` | {fmt(cold(cmd, runs, env=env))} |")
 
-    # 2. imports
-    print("\n## 2. Imports (python -X importtime, .pyc cached, sum of self times)\n")
+    # 3. imports
+    print("\n## 3. Imports (python -X importtime, .pyc cached, sum of self times)\n")
     print("| command | import ms | by package (ms, self times of its modules) |\n|---|---|---|")
     help_mods: set[str] = set()
     for label, argv in (("otelgen --help", ["--help"]), ("otelgen render gateway", ["render", "gateway"])):
@@ -246,8 +354,13 @@ def main() -> int:
     heavy = sorted(help_mods & {"pydantic", "pydantic_core", "yaml", "otelgen.plan", "json", "hashlib"})
     print(f"\nHeavy modules imported by `otelgen --help`: {', '.join(heavy) or 'none'}")
 
-    # 3. examples in process
-    print("\n## 3. In process: specs/second per example (render + YAML text)\n")
+    # 4. in process
+    s_gw, _, _ = in_process("gateway", [], max(seconds, 1.0))
+    cpu_ms = cpu_per_render("gateway", [], max(seconds, 1.0))
+    print(f"\n## 4. In process\n\nDefault gateway, render + YAML text: median wall {s_gw['median']:.3f} ms, "
+          f"**{1000 / s_gw['median']:.0f} renders/s** by wall time; {cpu_ms:.3f} ms CPU per render, "
+          f"**{1000 / cpu_ms:.0f} renders/s** by CPU time (what one core does when nothing else runs; goal: >= 1,000).\n")
+    print("Specs/second per example (render + YAML text):\n")
     print("| spec | ms/spec (median) | of which spec → objects | of which objects → YAML | specs/s |\n|---|---|---|---|---|")
     total_ms = []
     cases = [(p.stem, None, [str(p)]) for p in EXAMPLES] + [(f"default {m}", m, []) for m in ("agent", "gateway", "sidecar")]
@@ -257,9 +370,9 @@ def main() -> int:
         print(f"| {label} | {s['median']:.2f} | {build:.2f} | {text:.2f} | {1000 / s['median']:.0f} |")
     print(f"| **all {len(cases)}, one after another** | {sum(total_ms):.2f} | | | {1000 * len(cases) / sum(total_ms):.0f} |")
 
-    # 4. growth
-    print("\n## 4. Growth: gateway with N exporters and N pipelines\n")
-    print("| N | in-process ms (median) | ms per pipeline | cold process ms (median) | helm template ms (median) | output lines |\n|---|---|---|---|---|---|")
+    # 5. growth
+    print("\n## 5. Growth: gateway with N exporters and N pipelines\n")
+    print("| N | in-process ms (median) | ms per pipeline | cold process ms (median) | helm template charts/otel-collector ms (median) | output lines |\n|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for n in SIZES:
             path = Path(tmp) / f"n{n}.yaml"

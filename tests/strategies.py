@@ -273,6 +273,19 @@ def literals(owner: type[BaseModel], field: str) -> st.SearchStrategy:
     return st.sampled_from(options)
 
 
+def _requests_within_limits(resources: dict, mode: str) -> None:
+    """Keep generated requests at or below the limits (otherwise E059, which has its own tests)."""
+    from otelgen import sizing
+    from otelgen.spec.quantity import parse
+
+    resolved = sizing.resolve(model.Resources.model_validate(resources), mode)
+    for key, value in resolved.requests.items():
+        limit = resolved.limits.get(key)
+        if limit is not None and parse(value) > parse(limit):
+            field = {"ephemeral-storage": "ephemeralStorage"}.get(key, key)
+            resources.setdefault("requests", {})[field] = limit
+
+
 def _settings(draw, mode: str, spec: dict) -> dict:
     """Everything outside the components."""
     out: dict = {}
@@ -311,6 +324,7 @@ def _settings(draw, mode: str, spec: dict) -> dict:
         resources.setdefault("limits", {})["ephemeralStorage"] = "2Gi"
     if resources.get("size") == "none" and not resources.get("allowNoMemoryLimit") and "memory" not in resources.get("limits", {}):
         resources.setdefault("limits", {})["memory"] = "512Mi"  # otelgen refuses a pod without a memory limit
+    _requests_within_limits(resources, mode)
     if resources:
         out["resources"] = resources
     if draw(st.booleans()):

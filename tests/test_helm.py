@@ -332,6 +332,16 @@ SEMANTIC_ERRORS = {
     "E015 literal credential": ({"mode": "gateway", "exporters": {"otlp": {"endpoint": "x:4317", "headers": {"Authorization": "Bearer abc"}}}}, "error E015 spec.exporters.otlp.headers: literal credential in header 'Authorization'"),
     "E010 undefined exporter": ({"mode": "gateway", "pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["otlp/bakend"]}}}, "error E010 spec.pipelines.traces.exporters[0]: 'otlp/bakend' is not defined under spec.exporters or spec.connectors (hint: defined: otlp)"),
     "E013 batch before sampler": ({"mode": "gateway", "processors": {"batch": {}, "tail_sampling": {"policies": [{"name": "a", "type": "always_sample"}]}}, "pipelines": {"traces": {"receivers": ["otlp"], "processors": ["batch", "tail_sampling"], "exporters": ["otlp"]}}}, "error E013 spec.pipelines.traces.processors[2]: batch runs before tail_sampling"),
+    "E055 secret name": ({"mode": "gateway", "tls": {"secretName": "Gw_TLS"}}, "error E055 spec.tls.secretName: 'Gw_TLS' is not a valid Secret name"),
+    "E055 container name": ({"mode": "sidecar", "sidecar": {"containerName": "Otc"}}, "error E055 spec.sidecar.containerName: 'Otc' is not a DNS-1123 label"),
+    "E056 label key": ({"mode": "gateway", "pod": {"labels": {"-team": "a"}}}, "error E056 spec.pod.labels: '-team' is not a valid label key"),
+    "E056 label value": ({"mode": "agent", "networkPolicy": {"ingressFrom": [{"podSelector": {"matchLabels": {"app": "a b"}}}]}}, "error E056 spec.networkPolicy.ingressFrom[0].podSelector.matchLabels.app: 'a b' is not a valid label value"),
+    "E058 host bits": ({"mode": "gateway", "networkPolicy": {"kubeletCidrs": ["10.0.0.1/8"]}}, "error E058 spec.networkPolicy.kubeletCidrs[0]: '10.0.0.1/8' is not a valid CIDR: 10.0.0.1/8 has host bits set"),
+    "E058 except outside": ({"mode": "gateway", "networkPolicy": {"egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["11.0.0.0/16"]}}], "ports": [{"port": 9200}]}]}}, "error E058 spec.networkPolicy.egress[0].to[0].ipBlock.except[0]: '11.0.0.0/16' is not a strict subset of 10.0.0.0/8"),
+    "E059 request above limit": ({"mode": "gateway", "resources": {"size": "medium", "limits": {"memory": "256Mi"}}}, "error E059 spec.resources.requests.memory: request 512Mi is above the limit 256Mi"),
+    "E060 memory too small": ({"mode": "gateway", "resources": {"size": "none", "limits": {"memory": "64Mi"}}}, "error E060 spec.resources.limits.memory: memory limit 64Mi is below 128Mi"),
+    "E060 memory absurd": ({"mode": "gateway", "resources": {"size": "none", "limits": {"memory": "100Ei"}}}, "error E060 spec.resources.limits.memory: memory limit 100Ei is above 1Ti"),
+    "E062 selector label": ({"mode": "agent", "pod": {"labels": {"app.kubernetes.io/component": "x"}}}, "error E062 spec.pod.labels.app.kubernetes.io/component: pod label 'app.kubernetes.io/component' is part of the workload's selector"),
     "E014 port twice": ({"mode": "gateway", "receivers": {"zipkin": {"port": 4317}}, "pipelines": {"traces": {"receivers": ["otlp", "zipkin"], "exporters": ["otlp"]}}}, "error E014"),
 }
 
@@ -347,6 +357,16 @@ def test_semantic_errors_fail_like_otelgen(case, tmp_path):
     spec.write_text(yaml.safe_dump({"metadata": {"name": "gw", "namespace": "obs"}, "spec": values}))
     result = run_cli("render", "-f", str(spec))
     assert result.code == 2 and message.split(":")[0] in result.err, result.err
+
+
+def test_release_name_must_be_a_service_name(tmp_path):
+    """IsDNS1035Label (a Service name): helm accepts release '1gw' (a DNS-1123 label), the API
+    server would refuse the Service; chart and otelgen both say E055 metadata.name."""
+    message = "error E055 metadata.name: '1gw' is not a DNS-1035 label"
+    proc = helm_template(helm(), "1gw", "obs", write_values(tmp_path, {"mode": "gateway"}))
+    assert proc.returncode != 0 and message in proc.stderr, proc.stderr
+    result = run_cli("render", "gateway", "--set", "metadata.name=1gw")
+    assert result.code == 2 and message in result.err, result.err
 
 
 def test_packaged_chart_renders_the_same(tmp_path):

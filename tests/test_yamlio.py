@@ -63,3 +63,45 @@ def test_rendered_examples_are_the_same_bytes_with_either_emitter(example):
     objects, _ = render.render(None, [str(example)], [])
     assert "".join(yamlio.dump(o) for o in objects) == "".join(yamlio.dump(o, yamlio.PURE_DUMPER) for o in objects)
     assert run_cli("render", "-f", str(example)).out == render.write_stream(objects)
+
+
+# ---- otelgen's own block emitter (yamlio._FastEmitter): PyYAML's bytes, faster ------------
+
+
+def fast_or_unhandled(doc) -> str | None:
+    try:
+        return yamlio._FastEmitter().document(doc)
+    except yamlio._Unhandled:
+        return None
+
+
+MIXED_KEYS = st.dictionaries(st.one_of(st.integers(), st.booleans(), st.none(), st.text(ANY_TEXT, min_size=1, max_size=8)),
+                             st.one_of(st.text(ANY_TEXT, max_size=20), st.integers(), st.lists(st.integers(), max_size=3)), min_size=1, max_size=5)
+
+
+@pytest.mark.skipif(yamlio.DUMPER is yamlio.PURE_DUMPER, reason="PyYAML without libyaml")
+@settings(max_examples=1500, derandomize=True, database=None, deadline=None)
+@given(doc=st.one_of(documents(ANY_TEXT), MIXED_KEYS, st.lists(documents(ANY_TEXT), max_size=3)))
+def test_fast_emitter_writes_exactly_what_pyyaml_writes(doc):
+    fast = fast_or_unhandled(doc)
+    if fast is not None:
+        assert fast == yamlio._pyyaml_dump(doc)
+    assert yamlio.dump(doc) == yamlio._pyyaml_dump(doc)
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
+def test_fast_emitter_handles_every_rendered_object(example):
+    """No rendered object falls back to PyYAML's representer: the fast path is the path."""
+    from otelgen import render
+
+    objects, _ = render.render(None, [str(example)], [])
+    for obj in objects:
+        assert fast_or_unhandled(obj) == yamlio._pyyaml_dump(obj), obj["kind"]
+
+
+def test_fast_emitter_leaves_what_it_cannot_match_to_pyyaml():
+    long_words = " ".join(["word"] * 300)  # PyYAML folds it over lines at width 1000
+    assert fast_or_unhandled({"k": long_words}) is None
+    assert yamlio.dump({"k": long_words}) == yamlio._pyyaml_dump({"k": long_words})
+    assert fast_or_unhandled({"k": ("a", "b")}) is None  # not plain data
+    assert fast_or_unhandled("scalar") is None and yamlio.dump("scalar") == yamlio._pyyaml_dump("scalar")

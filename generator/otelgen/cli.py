@@ -1,15 +1,42 @@
-"""Command line: a thin layer; heavy modules are imported inside the commands
-so `otelgen --help` starts instantly."""
+"""Command line (click): a thin layer.
+
+Each command is one small decorated function that imports the modules it uses
+inside its body, so `otelgen --help`, `--version` and `completion` import
+neither pydantic nor PyYAML nor the component registry.  To add a command:
+
+    @cli.command(section=GENERATE, epilog=EXAMPLES_TEXT, short_help="one line for the command list")
+    @click.option(...)
+    def name(...) -> int:
+        \"\"\"Description shown by `otelgen name --help`.\"\"\"
+        from otelgen import something
+        ...
+        return EXIT_OK
+
+Exit codes: 0 ok, 1 findings (lint), 2 bad input or bad usage (one line, never
+a traceback).  ``main(argv) -> int`` runs click with ``standalone_mode=False`` and
+maps every outcome to one of those codes itself, so tests can call it in process.
+"""
 
 from __future__ import annotations
 
-import argparse
 import sys
-from typing import Sequence
+from typing import Any, Callable, Sequence
+
+import click
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
+
+PROG = "otelgen"
+MODES = ("agent", "gateway", "sidecar")
+
+# Sections of `otelgen --help`, in this order; a command names its own.
+GENERATE = "Generate"
+CHECK = "Check"
+ADOPT = "Adopt what you run today"
+REFERENCE = "Reference and shell"
+SECTIONS = (GENERATE, CHECK, ADOPT, REFERENCE)
 
 MAIN_EXAMPLES = """\
 examples:
@@ -22,6 +49,9 @@ examples:
   otelgen import collector.yaml -o spec.yaml      # bring an existing config into a spec
   otelgen kustomize -f spec.yaml -o base/         # a Kustomize base for GitOps
   otelgen schema > otelgen-collector.json         # JSON Schema for editors and CI
+  eval "$(otelgen completion bash)"               # tab completion (also zsh, fish)
+
+Exit codes: 0 ok, 1 findings (lint), 2 bad input or bad usage.
 """
 
 IMPORT_EXAMPLES = """\
@@ -78,156 +108,335 @@ examples:
 Exit code: 0 clean, 1 findings at or above --fail-on, 2 unusable input.
 """
 
+SCHEMA_EXAMPLES = """\
+examples:
+  otelgen schema > otelgen-collector.json
+  check-jsonschema --schemafile schemas/otelgen-collector.json examples/*.yaml
+"""
 
-def _parser() -> argparse.ArgumentParser:
+KUSTOMIZE_EXAMPLES = """\
+examples:
+  otelgen kustomize -f examples/gateway-default.yaml -o deploy/base
+  kustomize build deploy/base | kubectl apply -f -
+"""
+
+COMPLETION_EXAMPLES = """\
+examples:
+  eval "$(otelgen completion bash)"                             # this bash session
+  otelgen completion bash > ~/.local/share/bash-completion/completions/otelgen
+  otelgen completion zsh > "${fpath[1]}/_otelgen"               # zsh (compinit)
+  otelgen completion fish > ~/.config/fish/completions/otelgen.fish
+
+The script calls otelgen back with _OTELGEN_COMPLETE set to complete commands,
+options and choices.
+"""
+
+
+# ---------------------------------------------------------------- click classes
+
+
+class Command(click.Command):
+    """A command whose epilog (the examples) is printed verbatim, not rewrapped,
+    and which belongs to one section of the top-level help."""
+
+    def __init__(self, *args: Any, section: str = REFERENCE, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.section = section
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if self.epilog:
+            formatter.write("\n" + self.epilog)
+
+
+class Group(click.Group):
+    """The top level: commands listed by section, examples verbatim."""
+
+    command_class = Command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        by_section: dict[str, list[tuple[str, str]]] = {}
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is None or cmd.hidden:
+                continue
+            section = getattr(cmd, "section", REFERENCE)
+            by_section.setdefault(section, []).append((name, cmd.get_short_help_str(limit=formatter.width)))
+        order = list(SECTIONS) + sorted(set(by_section) - set(SECTIONS))
+        for section in order:
+            if by_section.get(section):
+                with formatter.section(section):
+                    formatter.write_dl(by_section[section])
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)  # in the order they are defined below, not sorted
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        if self.epilog:
+            formatter.write("\n" + self.epilog)
+
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _version() -> str:
     from otelgen import __version__
 
-    parser = argparse.ArgumentParser(prog="otelgen", description="Render OpenTelemetry Collector deployments for Kubernetes from a typed spec.", epilog=MAIN_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"otelgen {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    render = sub.add_parser("render", help="render manifests for a mode", description="Render the collector config and every Kubernetes object for agent, gateway or sidecar.", epilog=RENDER_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    render.add_argument("mode", nargs="?", choices=["agent", "gateway", "sidecar"], help="agent (DaemonSet), gateway (Deployment) or sidecar; optional when the spec file sets spec.mode")
-    _spec_args(render, "-f", "--file")
-    render.add_argument("-o", "--output", metavar="DIR", help="write one file per object into DIR (replaced atomically); default: one YAML stream on stdout")
-    render.add_argument("--config-only", action="store_true", help="print only the collector config")
-
-    inject = sub.add_parser("inject", help="add the collector sidecar to app manifests", description="Add the collector as a sidecar to the workloads in an app manifest.", epilog=INJECT_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    inject.add_argument("-f", "--file", dest="app", required=True, metavar="APP_YAML", help="app manifest (multi-document YAML, - for stdin)")
-    _spec_args(inject, "--spec")
-
-    validate = sub.add_parser("validate", help="check specs without rendering", description="Validate otelgen specs (schema and semantic checks).", epilog=VALIDATE_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    validate.add_argument("paths", nargs="+", metavar="PATH")
-    validate.add_argument("--format", choices=["text", "json", "github"], default="text")
-
-    lint = sub.add_parser("lint", help="find what breaks collector deployments", description="Lint collector configs, Kubernetes manifests (also helm template output) and otelgen specs. Rules and fixes: docs/lint.md.", epilog=LINT_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    lint.add_argument("paths", nargs="+", metavar="PATH", help="collector config, manifests or spec (- for stdin)")
-    lint.add_argument("--target-version", metavar="X.Y.Z", help="collector version to judge against (default: the image tag in manifests, else the pinned version)")
-    lint.add_argument("--format", choices=["text", "json", "github", "sarif"], default="text")
-    lint.add_argument("--fail-on", choices=["error", "warning"], default="error", help="exit 1 when a finding is at least this severe (default: error)")
-    lint.add_argument("--distribution", choices=["otelcol-k8s", "otelcol-contrib", "any"], default="otelcol-k8s", help="image raw configs are judged against (manifests: taken from the image); any: skip the check")
-    lint.add_argument("--fix", action="store_true", help="rewrite each raw config file in place with the safe fixes, print each change")
-
-    sub.add_parser("schema", help="print the JSON Schema of the spec", description="Print the JSON Schema of otelgen specs (the same as schemas/otelgen-collector.json).", epilog="examples:\n  otelgen schema > otelgen-collector.json\n  check-jsonschema --schemafile schemas/otelgen-collector.json examples/*.yaml\n", formatter_class=argparse.RawDescriptionHelpFormatter)
-
-    kustomize = sub.add_parser("kustomize", help="write a Kustomize base for a spec", description="Write a Kustomize base: kustomization.yaml, one file per object, the collector config in a configMapGenerator (its name hash rolls the pods).", epilog="examples:\n  otelgen kustomize -f examples/gateway-default.yaml -o deploy/base\n  kustomize build deploy/base | kubectl apply -f -\n", formatter_class=argparse.RawDescriptionHelpFormatter)
-    _spec_args(kustomize, "-f", "--file")
-    kustomize.add_argument("-o", "--output", metavar="DIR", required=True, help="directory to write (replaced atomically)")
-    imp = sub.add_parser("import", help="turn a collector config or manifests into a spec", description="Import a raw collector config, or the Kubernetes manifests that run one, as an otelgen spec.", epilog=IMPORT_EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
-    imp.add_argument("path", metavar="PATH", help="collector config, or multi-document manifests (also helm template output, Operator resources); - for stdin")
-    imp.add_argument("--mode", choices=["agent", "gateway", "sidecar"], help="default: from the workload kind, else agent when the config reads node-local data, gateway otherwise")
-    imp.add_argument("--target-version", metavar="X.Y.Z", help="collector version the spec targets (component names follow it); default: the image tag of the manifests when otelgen supports it, else the pinned version")
-    imp.add_argument("-o", "--output", metavar="SPEC_YAML", help="write the spec here (atomically); default: stdout")
-    return parser
+    return __version__
 
 
-def _spec_args(parser: argparse.ArgumentParser, *flags: str) -> None:
-    parser.add_argument(*flags, dest="files", action="append", default=[], metavar="SPEC", help="spec file (repeatable; later files merge over earlier ones; - for stdin)")
-    parser.add_argument("--set", dest="sets", action="append", default=[], metavar="PATH=VALUE", help="override one value, e.g. exporters.otlp.endpoint=gw:4317 (repeatable)")
+@click.group(PROG, cls=Group, context_settings=CONTEXT, epilog=MAIN_EXAMPLES, no_args_is_help=True)
+@click.version_option(_version(), "--version", prog_name=PROG, message="%(prog)s %(version)s")
+def cli() -> None:
+    """Render OpenTelemetry Collector deployments for Kubernetes from a typed spec."""
 
 
-def _report(problems, stream=None) -> None:
+def _files(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Shell completion of file names (the shell lists them) for path parameters kept
+    as plain strings: otelgen reads the files itself and reports problems with its IDs."""
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(incomplete, type="file")]
+
+
+def _dirs(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(incomplete, type="dir")]
+
+
+def spec_options(*file_flags: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The spec inputs shared by render, inject and kustomize: files and --set."""
+
+    def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
+        fn = click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="override one value, e.g. exporters.otlp.endpoint=gw:4317 (repeatable)")(fn)
+        return click.option(*file_flags, "files", multiple=True, metavar="SPEC", shell_complete=_files, help="spec file (repeatable; later files merge over earlier ones; - for stdin)")(fn)
+
+    return decorate
+
+
+def _report(problems: Any, stream: Any = None) -> None:
     stream = stream or sys.stderr
     for problem in problems:
         print(problem.render(), file=stream)
 
 
-def cmd_render(args: argparse.Namespace) -> int:
-    from otelgen import render, yamlio
+# ---------------------------------------------------------------- commands: generate
 
-    if args.config_only:
-        config, warnings = render.render_config(args.mode, args.files, args.sets)
+
+@cli.command(section=GENERATE, epilog=RENDER_EXAMPLES, short_help="render manifests for a mode")
+@click.argument("mode", required=False, type=click.Choice(MODES), metavar="[MODE]")
+@spec_options("-f", "--file")
+@click.option("-o", "--output", metavar="DIR", shell_complete=_dirs, help="write one file per object into DIR (replaced atomically); default: one YAML stream on stdout")
+@click.option("--config-only", is_flag=True, help="print only the collector config")
+def render(mode: str | None, files: tuple[str, ...], sets: tuple[str, ...], output: str | None, config_only: bool) -> int:
+    """Render the collector config and every Kubernetes object for agent, gateway or sidecar.
+
+    MODE: agent (DaemonSet), gateway (Deployment) or sidecar; optional when the spec file sets spec.mode.
+    """
+    from otelgen import render as rendering
+    from otelgen import yamlio
+
+    if config_only:
+        config, warnings = rendering.render_config(mode, list(files), list(sets))
         _report(warnings)
         sys.stdout.write(yamlio.dump(config))
         return EXIT_OK
-    objects, warnings = render.render(args.mode, args.files, args.sets)
+    objects, warnings = rendering.render(mode, list(files), list(sets))
     _report(warnings)
-    if args.output:
-        names = render.write_directory(objects, args.output)
-        print(f"wrote {len(names)} objects to {args.output}", file=sys.stderr)
+    if output:
+        names = rendering.write_directory(objects, output)
+        print(f"wrote {len(names)} objects to {output}", file=sys.stderr)
     else:
-        sys.stdout.write(render.write_stream(objects))
+        sys.stdout.write(rendering.write_stream(objects))
     return EXIT_OK
 
 
-def cmd_inject(args: argparse.Namespace) -> int:
-    from otelgen import inject, yamlio
+@cli.command(section=GENERATE, epilog=INJECT_EXAMPLES, short_help="add the collector sidecar to app manifests")
+@click.option("-f", "--file", "app", required=True, metavar="APP_YAML", shell_complete=_files, help="app manifest (multi-document YAML, - for stdin)")
+@spec_options("--spec")
+def inject(app: str, files: tuple[str, ...], sets: tuple[str, ...]) -> int:
+    """Add the collector as a sidecar to the workloads in an app manifest."""
+    from otelgen import inject as injecting
+    from otelgen import yamlio
 
-    documents, warnings = inject.inject_file(args.app, args.files, args.sets)
+    documents, warnings = injecting.inject_file(app, list(files), list(sets))
     _report(warnings)
     sys.stdout.write(yamlio.dump_all(documents))
     return EXIT_OK
 
 
-def cmd_validate(args: argparse.Namespace) -> int:
-    from otelgen import validate
+@cli.command(section=GENERATE, epilog=KUSTOMIZE_EXAMPLES, short_help="write a Kustomize base for a spec")
+@spec_options("-f", "--file")
+@click.option("-o", "--output", metavar="DIR", required=True, shell_complete=_dirs, help="directory to write (replaced atomically)")
+def kustomize(files: tuple[str, ...], sets: tuple[str, ...], output: str) -> int:
+    """Write a Kustomize base: kustomization.yaml, one file per object, the collector config in a configMapGenerator (its name hash rolls the pods)."""
+    from otelgen import kustomize as kustomizing
 
-    return validate.run(args.paths, args.format)
+    _report(kustomizing.write_base(list(files), list(sets), output))
+    print(f"wrote a Kustomize base to {output}", file=sys.stderr)
+    return EXIT_OK
 
 
-def cmd_lint(args: argparse.Namespace) -> int:
+# ---------------------------------------------------------------- commands: check
+
+
+@cli.command(section=CHECK, epilog=VALIDATE_EXAMPLES, short_help="check specs without rendering")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...", shell_complete=_files)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True)
+def validate(paths: tuple[str, ...], fmt: str) -> int:
+    """Validate otelgen specs (schema and semantic checks)."""
+    from otelgen import validate as validating
+
+    return validating.run(list(paths), fmt)
+
+
+@cli.command(section=CHECK, epilog=LINT_EXAMPLES, short_help="find what breaks collector deployments")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...", shell_complete=_files)
+@click.option("--target-version", metavar="X.Y.Z", help="collector version to judge against (default: the image tag in manifests, else the pinned version)")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "sarif"]), default="text", show_default=True)
+@click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True, help="exit 1 when a finding is at least this severe")
+@click.option("--distribution", type=click.Choice(["otelcol-k8s", "otelcol-contrib", "any"]), default="otelcol-k8s", show_default=True, help="image raw configs are judged against (manifests: taken from the image); any: skip the check")
+@click.option("--fix", is_flag=True, help="rewrite each raw config file in place with the safe fixes, print each change")
+def lint(paths: tuple[str, ...], target_version: str | None, fmt: str, fail_on: str, distribution: str, fix: bool) -> int:
+    """Lint collector configs, Kubernetes manifests (also helm template output) and otelgen specs. Rules and fixes: docs/lint.md.
+
+    PATH: collector config, manifests or spec (- for stdin).
+    """
     from otelgen import versions
     from otelgen.errors import SpecError, error
     from otelgen.lint.model import Options
 
-    if args.target_version is not None:
+    if target_version is not None:
         try:
-            versions.parse(args.target_version)
+            versions.parse(target_version)
         except ValueError as exc:
             raise SpecError([error("E004", ["--target-version"], str(exc), f"e.g. --target-version {versions.PINNED_COLLECTOR_VERSION}")]) from None
-    options = Options(target_version=args.target_version, distribution=None if args.distribution == "any" else args.distribution)
-    if args.fix:
-        from otelgen.lint import fix
+    options = Options(target_version=target_version, distribution=None if distribution == "any" else distribution)
+    if fix:
+        from otelgen.lint import fix as fixing
 
-        return fix.run(args.paths, options)
-    from otelgen import lint
+        return fixing.run(list(paths), options)
+    from otelgen import lint as linting
 
-    return lint.run(args.paths, options, args.format, args.fail_on)
-
-
-def cmd_schema(args: argparse.Namespace) -> int:
-    from otelgen import schema
-
-    sys.stdout.write(schema.spec_schema_text())
-    return EXIT_OK
+    return linting.run(list(paths), options, fmt, fail_on)
 
 
-def cmd_kustomize(args: argparse.Namespace) -> int:
-    from otelgen import kustomize
-
-    _report(kustomize.write_base(args.files, args.sets, args.output))
-    print(f"wrote a Kustomize base to {args.output}", file=sys.stderr)
-    return EXIT_OK
+# ---------------------------------------------------------------- commands: adopt
 
 
-def cmd_import(args: argparse.Namespace) -> int:
+@cli.command("import", section=ADOPT, epilog=IMPORT_EXAMPLES, short_help="turn a collector config or manifests into a spec")
+@click.argument("path", metavar="PATH", shell_complete=_files)
+@click.option("--mode", type=click.Choice(MODES), help="default: from the workload kind, else agent when the config reads node-local data, gateway otherwise")
+@click.option("--target-version", metavar="X.Y.Z", help="collector version the spec targets (component names follow it); default: the image tag of the manifests when otelgen supports it, else the pinned version")
+@click.option("-o", "--output", metavar="SPEC_YAML", shell_complete=_files, help="write the spec here (atomically); default: stdout")
+def import_(path: str, mode: str | None, target_version: str | None, output: str | None) -> int:
+    """Import a raw collector config, or the Kubernetes manifests that run one, as an otelgen spec.
+
+    PATH: collector config, or multi-document manifests (also helm template output, Operator resources); - for stdin.
+    """
     from otelgen import importer
 
-    imported = importer.import_path(args.path, args.mode, args.target_version)
+    imported = importer.import_path(path, mode, target_version)
     _report(imported.notes.items + imported.warnings)
     for secret in imported.secrets:
         print(f"secret {secret.name}: {secret.command()}", file=sys.stderr)
-    if args.output:
-        importer.write_atomically(imported.text(), args.output)
-        print(f"wrote {args.output}", file=sys.stderr)
+    if output:
+        importer.write_atomically(imported.text(), output)
+        print(f"wrote {output}", file=sys.stderr)
     else:
         sys.stdout.write(imported.text())
     return EXIT_OK
 
 
+# ---------------------------------------------------------------- commands: reference
+
+
+@cli.command(section=REFERENCE, epilog=SCHEMA_EXAMPLES, short_help="print the JSON Schema of the spec")
+def schema() -> int:
+    """Print the JSON Schema of otelgen specs (the same as schemas/otelgen-collector.json)."""
+    from otelgen import schema as schemas
+
+    sys.stdout.write(schemas.spec_schema_text())
+    return EXIT_OK
+
+
+@cli.command(section=REFERENCE, epilog=COMPLETION_EXAMPLES, short_help="print the shell completion script")
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell: str) -> int:
+    """Print the tab-completion script for SHELL (bash, zsh or fish)."""
+    from click.shell_completion import get_completion_class
+
+    complete = get_completion_class(shell)(cli, {}, PROG, f"_{PROG.upper()}_COMPLETE")
+    sys.stdout.write(complete.source().rstrip("\n") + "\n")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------- entry point
+
+
+def _usage_line(exc: click.ClickException) -> str:
+    """A click usage error as one problem line: error E000 <command>: <message> (hint: ...)."""
+    from otelgen.errors import error
+
+    ctx = getattr(exc, "ctx", None)
+    where = ctx.command_path if ctx is not None else PROG
+    message = " ".join(exc.format_message().split())
+    hint = f"{where} --help lists the commands and options"
+    return error("E000", [where], message, hint).render()
+
+
+def _without_pydantic_plugins() -> None:
+    """The CLI runs pydantic without third-party plugins. pydantic looks for them
+    (entry points of every installed distribution, through importlib.metadata) when it
+    builds its first validator: importing importlib.metadata and the scan were ~15% of
+    a cold `otelgen render`, for a hook the CLI never uses. Only the CLI process is
+    affected; otelgen imported as a library leaves pydantic as it is."""
+    if "pydantic.plugin._loader" in sys.modules:
+        return
+    import types
+
+    stub = types.ModuleType("pydantic.plugin._loader", "otelgen CLI: pydantic plugins are not loaded")
+    stub.get_plugins = lambda: ()  # type: ignore[attr-defined]
+    sys.modules["pydantic.plugin._loader"] = stub
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return EXIT_BAD_INPUT
-    handler = {"render": cmd_render, "inject": cmd_inject, "validate": cmd_validate, "lint": cmd_lint, "import": cmd_import, "schema": cmd_schema, "kustomize": cmd_kustomize}[args.command]
+    """Run the CLI; returns the exit code (0 ok, 1 findings, 2 bad input or usage)."""
     from otelgen.errors import SpecError
 
+    _without_pydantic_plugins()
+
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        return handler(args)
+        code = cli.main(args=args, prog_name=PROG, standalone_mode=False)
     except SpecError as exc:
         _report(exc.problems)
         return EXIT_BAD_INPUT
+    except click.exceptions.NoArgsIsHelpError as exc:
+        click.echo(exc.ctx.get_help())
+        return EXIT_BAD_INPUT
+    except click.ClickException as exc:  # UsageError and its kin: bad usage
+        print(_usage_line(exc), file=sys.stderr)
+        return EXIT_BAD_INPUT if isinstance(exc, click.UsageError) else exc.exit_code
+    except click.Abort:
+        print("aborted", file=sys.stderr)
+        return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:  # the last guard: every known class has its own ID before this
+        from otelgen.errors import error
+
+        _report([_unexpected(exc, error)])
+        return EXIT_BAD_INPUT
+    return EXIT_OK if code is None else int(code)
+
+
+def _unexpected(exc: BaseException, error):
+    """E099: an error no check foresaw, as one line (and never a traceback)."""
+    if isinstance(exc, RecursionError):
+        return error("E099", [], "the input nests too deeply for otelgen to follow", "flatten it; please report the input that got here, it should have had its own error")
+    if isinstance(exc, MemoryError):
+        return error("E099", [], "out of memory while reading or rendering the input", "check the input's size; please report it")
+    if isinstance(exc, OSError):
+        return error("E099", [], f"{exc.strerror or exc}{f' ({exc.filename})' if exc.filename else ''}", "check the paths and permissions; please report the command that got here, it should have had its own error")
+    return error("E099", [], f"internal error: {type(exc).__name__}: {str(exc)[:200]}", "this is a bug in otelgen; please report the command and input")

@@ -22,6 +22,17 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
+def github_data(value: str) -> str:
+    """``value`` escaped as the message of a GitHub workflow command (``::error ...::MESSAGE``)."""
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def github_property(value: str) -> str:
+    """``value`` escaped as a property of a workflow command (``file=``, ``title=``):
+    the message escapes plus ``:`` and ``,``, which end a property."""
+    return github_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
 def format_path(parts: Sequence[PathPart]) -> str:
     """Render ``("spec", "pipelines", "traces", "exporters", 1)`` as
     ``spec.pipelines.traces.exporters[1]``."""

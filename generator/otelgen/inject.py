@@ -27,6 +27,84 @@ def _pod_spec(doc: dict[str, Any], kind: str, index: int) -> dict[str, Any]:
     return spec
 
 
+def _odd(path: list[Any], what: str, value: Any) -> SpecError:
+    return SpecError([error("E050", path, f"expected {what}, got {type(value).__name__} {_short(value)}", "is this a valid Kubernetes manifest? kubectl would refuse it too")])
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _check_shapes(doc: dict[str, Any], kind: str, index: int) -> None:
+    """E050 for every field inject reads or writes that has the wrong type
+    (where Kubernetes has a mapping, a list of mappings, a string or a port number)."""
+    here: list[Any] = [f"document[{index}]"]
+    if not isinstance(kind, str):
+        raise _odd(here + ["kind"], "a string", kind)
+    meta = doc.get("metadata")
+    if meta is not None and not isinstance(meta, dict):
+        raise _odd(here + ["metadata"], "a mapping", meta)
+    namespace = (meta or {}).get("namespace")
+    if namespace is not None and not isinstance(namespace, str):
+        raise _odd(here + ["metadata", "namespace"], "a string", namespace)
+    node: Any = doc
+    path = list(here)
+    for key in POD_TEMPLATE_PATHS[kind]:
+        path.append(key)
+        node = node.get(key) if isinstance(node, dict) else None
+        if node is not None and not isinstance(node, dict):
+            raise _odd(path, "a mapping", node)
+        if node is None:
+            return  # _pod_spec says what is missing
+    template_meta = node.get("metadata") if kind != "Pod" else meta
+    if template_meta is not None and not isinstance(template_meta, dict):
+        raise _odd(path + ["metadata"], "a mapping", template_meta)
+    annotations = (template_meta or {}).get("annotations")
+    if annotations is not None and not isinstance(annotations, dict):
+        raise _odd(path + ["metadata", "annotations"], "a mapping", annotations)
+    spec = node.get("spec")
+    if spec is not None and not isinstance(spec, dict):
+        raise _odd(path + ["spec"], "a mapping", spec)
+    for section in ("containers", "initContainers", "volumes"):
+        items = (spec or {}).get(section)
+        if items is None:
+            continue
+        if not isinstance(items, list):
+            raise _odd(path + ["spec", section], "a list", items)
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                raise _odd(path + ["spec", section, i], "a mapping", item)
+            if "name" in item and not isinstance(item["name"], str):
+                raise _odd(path + ["spec", section, i, "name"], "a string", item["name"])
+            if section == "volumes":
+                continue
+            ports = item.get("ports")
+            if ports is None:
+                continue
+            if not isinstance(ports, list):
+                raise _odd(path + ["spec", section, i, "ports"], "a list", ports)
+            for j, port in enumerate(ports):
+                if not isinstance(port, dict):
+                    raise _odd(path + ["spec", section, i, "ports", j], "a mapping", port)
+                number = port.get("containerPort")
+                if isinstance(number, bool) or not isinstance(number, int):
+                    raise _odd(path + ["spec", section, i, "ports", j, "containerPort"], "a port number", number)
+
+
+def _check_ports(pod_spec: dict[str, Any], plan, index: int, kind: str) -> None:
+    """E051: an app container already uses a port the collector listens on; in
+    one pod (one network namespace) the second bind fails and the collector
+    crash-loops."""
+    ours = {(p.port, p.protocol): p.name for p in plan.needs.ports}
+    for section in ("initContainers", "containers"):
+        for i, container in enumerate(pod_spec.get(section) or []):
+            for j, port in enumerate(container.get("ports") or []):
+                key = (port.get("containerPort"), str(port.get("protocol") or "TCP"))
+                if key in ours:
+                    raise SpecError([error("E051", [f"document[{index}]", "spec", section, i, "ports", j], f"{kind} container {container.get('name')!r} already uses port {key[0]}/{key[1]}, which the collector's {ours[key]!r} listens on in the same pod", "move the app to another port, or give the collector's receiver another port in the sidecar spec (e.g. --set receivers.otlp.protocols.grpc.endpoint=localhost:14317)")])
+
+
 def inject_documents(app_docs: list[Any], spec_files: list[str], sets: list[str]) -> tuple[list[dict[str, Any]], list[Problem]]:
     base = load.merged_document("sidecar", spec_files, sets)
     out: list[dict[str, Any]] = []
@@ -39,9 +117,12 @@ def inject_documents(app_docs: list[Any], spec_files: list[str], sets: list[str]
         if not isinstance(doc, dict) or "kind" not in doc:
             raise SpecError([error("E009", [f"document[{index}]"], "not a Kubernetes object (no kind)", "pass a manifest of Kubernetes objects")])
         kind = doc["kind"]
+        if not isinstance(kind, str):
+            raise _odd([f"document[{index}]", "kind"], "a string", kind)
         if kind not in POD_TEMPLATE_PATHS:
             out.append(doc)
             continue
+        _check_shapes(doc, kind, index)
         namespace = (doc.get("metadata") or {}).get("namespace") or base["metadata"].get("namespace", "default")
         spec_doc = copy.deepcopy(base)
         spec_doc["metadata"]["namespace"] = namespace
@@ -52,7 +133,9 @@ def inject_documents(app_docs: list[Any], spec_files: list[str], sets: list[str]
         patched = copy.deepcopy(doc)
         _add_sidecar(_pod_spec(patched, kind, index), plan, cm, kind, index)
         template_meta = _template_metadata(patched, kind)
-        template_meta.setdefault("annotations", {})["otelgen.io/config-checksum"] = configmap.checksum(cm)
+        if template_meta.get("annotations") is None:
+            template_meta["annotations"] = {}
+        template_meta["annotations"]["otelgen.io/config-checksum"] = configmap.checksum(cm)
         out.append(patched)
         injected += 1
     if not injected:
@@ -64,15 +147,20 @@ def _template_metadata(doc: dict[str, Any], kind: str) -> dict[str, Any]:
     node = doc
     for key in POD_TEMPLATE_PATHS[kind]:
         node = node[key]
-    return node.setdefault("metadata", {})
+    if node.get("metadata") is None:
+        node["metadata"] = {}
+    return node["metadata"]
 
 
 def _add_sidecar(pod_spec: dict[str, Any], plan, cm: dict[str, Any], kind: str, index: int) -> None:
     container = workload.collector_container(plan)
-    names = {c.get("name") for c in pod_spec.get("containers", []) + pod_spec.get("initContainers", [])}
+    names = {c.get("name") for c in (pod_spec.get("containers") or []) + (pod_spec.get("initContainers") or [])}
     if container["name"] in names:
         raise SpecError([error("E009", [f"document[{index}]"], f"{kind} already has a container named {container['name']!r}", "it is injected already, or set spec.sidecar.containerName")])
-    volumes = pod_spec.setdefault("volumes", [])
+    _check_ports(pod_spec, plan, index, kind)
+    if pod_spec.get("volumes") is None:
+        pod_spec["volumes"] = []
+    volumes = pod_spec["volumes"]
     new_volumes = workload.volumes(plan)
     taken = {v.get("name") for v in volumes}
     clash = [v["name"] for v in new_volumes if v["name"] in taken]
@@ -81,7 +169,9 @@ def _add_sidecar(pod_spec: dict[str, Any], plan, cm: dict[str, Any], kind: str, 
     volumes.extend(new_volumes)
     if plan.spec.sidecar.native:
         container["restartPolicy"] = "Always"  # native sidecar: starts first, stops last, does not block Job completion
-        pod_spec.setdefault("initContainers", []).insert(0, container)
+        if pod_spec.get("initContainers") is None:
+            pod_spec["initContainers"] = []
+        pod_spec["initContainers"].insert(0, container)
     else:
         pod_spec["containers"].append(container)
 

@@ -133,8 +133,16 @@ class Planner:
         needs = self._collect_needs(used)
         self.problems.raise_if_errors()
         memory_limit = self.sizing.memory_limit
-        gomemlimit = sizing.gomemlimit(memory_limit, spec.memory) if memory_limit else None
-        return Plan(self.doc, spec, used, pipelines, needs, self.sizing, gomemlimit, self.problems.warnings, spec.tls is not None, self.leader_election)
+        from otelgen.manifests import apivalidation
+
+        if memory_limit and apivalidation.memory_problem(memory_limit):
+            gomemlimit = None  # refused below (E060); GOMEMLIMIT of an absurd limit may not even fit an int64
+        else:
+            gomemlimit = sizing.gomemlimit(memory_limit, spec.memory) if memory_limit else None
+        plan = Plan(self.doc, spec, used, pipelines, needs, self.sizing, gomemlimit, self.problems.warnings, spec.tls is not None, self.leader_election)
+        self.problems.extend(apivalidation.spec_problems(plan))  # what the API server would refuse, with spec paths
+        self.problems.raise_if_errors()
+        return plan
 
     # ------------------------------------------------------------ sizing
 
@@ -355,6 +363,28 @@ class Planner:
 
     # ------------------------------------------------------------ declarations
 
+    def _check_mounts(self, used: dict[tuple[str, str], Instance]) -> None:
+        """E061: a component's volume at the same path as another, or at, inside or
+        above a volume otelgen mounts (a file exporter writing under /conf): the API
+        server refuses duplicate mountPaths, and a mount inside a read-only
+        ConfigMap/Secret volume cannot be created."""
+        taken: dict[str, tuple[str, str]] = {}  # mount path → (mount name, owner)
+        for (section, name), inst in sorted(used.items(), key=lambda kv: (SECTIONS.index(kv[0][0]), kv[0][1])):
+            for mount in inst.needs().mounts:
+                path = ["spec", section, name]
+                where = mount.mount_path.rstrip("/") or "/"
+                clash = next((what for fixed, what in _reserved_mounts() if _overlaps(where, fixed)), None)
+                if clash is None and where == "/":
+                    clash = "the container's root file system"
+                if clash:
+                    self.problems.add(error("E061", path, f"{name} needs a volume at {where}, which is at, inside or above {clash}", "choose a directory of its own, e.g. /var/lib/otelcol/" + name.replace("/", "-")))
+                    continue
+                owner = taken.get(where)
+                if owner is not None and owner[0] != mount.name:
+                    self.problems.add(error("E061", path, f"{name} needs a volume at {where}, where {owner[1]} already mounts one", "give each component its own directory"))
+                    continue
+                taken.setdefault(where, (mount.name, f"{section}.{name}"))
+
     def _collect_needs(self, used: dict[tuple[str, str], Instance]) -> Needs:
         total = Needs()
         port_owner: dict[tuple[int, str], str] = {}
@@ -373,8 +403,15 @@ class Planner:
             total.kubelet = total.kubelet or needs.kubelet
             total.single_writer = total.single_writer or needs.single_writer
         declared.append(("telemetry.metricsPort", telemetry))
+        self._check_mounts(used)
+        from otelgen.manifests.apivalidation import port_name_problem
+
         for owner, port in declared:
             key = (port.port, port.protocol)
+            bad_name = port_name_problem(port.name)
+            if bad_name:
+                self.problems.add(error("E057", ["spec", *owner.split(".", 1)], bad_name, "name the instance with lowercase letters, digits and '-' after the '/', short enough (e.g. otlp/int)"))
+                continue
             if key in port_owner:
                 self.problems.add(error("E014", ["spec", *owner.split(".", 1)], f"port {port.port}/{port.protocol} is already used by {port_owner[key]}", "give one of them another port"))
                 continue
@@ -387,6 +424,20 @@ class Planner:
         total.env = _dedupe(total.env, lambda e: e.name)
         total.mounts = _dedupe(total.mounts, lambda m: m.name)
         return total
+
+
+#: mounts otelgen itself adds (read-only volumes: nothing may be mounted at, inside or above them)
+def _reserved_mounts() -> list[tuple[str, str]]:
+    from otelgen.manifests.naming import CONFIG_DIR
+    from otelgen.manifests.rbac import API_ACCESS_DIR
+
+    return [(CONFIG_DIR, "the collector config volume"), (SERVER_TLS_DIR, "the receivers' TLS volume"), (CLIENT_CA_DIR, "the client CA volume"), (API_ACCESS_DIR, "the API access token volume")]
+
+
+def _overlaps(a: str, b: str) -> bool:
+    """Equal, or one inside the other."""
+    a, b = a.rstrip("/") or "/", b.rstrip("/") or "/"
+    return a == b or a.startswith(b.rstrip("/") + "/") or b.startswith(a.rstrip("/") + "/")
 
 
 def _dedupe(items: list, key) -> list:

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from otelgen import yamlio
@@ -14,8 +10,6 @@ from otelgen.errors import Problem, SpecError, error
 from otelgen.manifests import render_objects
 from otelgen.plan import Plan, build_plan
 from otelgen.spec import load
-
-OUTPUT_MARKER = ".otelgen-output"
 
 
 def plan_from(mode: str | None, files: list[str], sets: list[str]) -> Plan:
@@ -54,35 +48,8 @@ def write_directory(objects: list[dict[str, Any]], out_dir: str) -> list[str]:
 
 
 def write_files(files: dict[str, str], out_dir: str) -> None:
-    """Write ``files`` (relative path → text) as the whole content of ``out_dir``:
-    staged in a temp dir beside it and swapped in, so a failure leaves the old
-    directory untouched.  Refuses to replace a non-empty directory otelgen did not write."""
-    target = Path(out_dir)
-    if target.exists():
-        if not target.is_dir():
-            raise SpecError([error("E008", [], f"-o {out_dir} exists and is not a directory", "name a directory")])
-        if any(target.iterdir()) and not (target / OUTPUT_MARKER).exists():
-            raise SpecError([error("E008", [], f"-o {out_dir} is not empty and was not written by otelgen", "use an empty or new directory")])
-    parent = target.resolve().parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=parent))
-    except OSError as exc:
-        raise SpecError([error("E008", [], f"cannot write under {parent}: {exc.strerror}", "check the path and permissions")]) from None
-    try:
-        for name, text in files.items():
-            path = staging / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-        (staging / OUTPUT_MARKER).write_text("written by otelgen; the directory is replaced on every run\n", encoding="utf-8")
-        os.chmod(staging, 0o755)
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=parent))
-            os.rename(target, old / "dir")
-            os.rename(staging, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.rename(staging, target)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
+    """Write ``files`` (relative path → text) as the whole content of ``out_dir``,
+    atomically (otelgen.atomic, imported here: only -o needs it)."""
+    from otelgen import atomic
+
+    atomic.write_directory(files, out_dir)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 
-from otelgen.errors import Problem, SpecError, format_path
+from otelgen.errors import Problem, SpecError, format_path, github_data, github_property, printable
 from otelgen.plan import build_plan
 from otelgen.spec import load
 
@@ -21,8 +21,9 @@ def check(path: str) -> list[Problem]:
 def _line(problem: Problem, path: str, fmt: str) -> str:
     if fmt == "github":
         level = "error" if problem.severity == "error" else "warning"
-        return f"::{level} file={path},title={problem.id}::{format_path(problem.path)}: {problem.message} (hint: {problem.hint})"
-    return f"{path}: {problem.render()}"
+        message = f"{format_path(problem.path)}: {problem.message}" + (f" (hint: {problem.hint})" if problem.hint else "")
+        return f"::{level} file={github_property(path)},title={github_property(problem.id)}::{github_data(message)}"
+    return printable(f"{path}: {problem.render()}")
 
 
 def run(paths: list[str], fmt: str) -> int:
@@ -40,5 +41,5 @@ def run(paths: list[str], fmt: str) -> int:
             for p in problems:
                 print(_line(p, path, fmt), file=sys.stdout if fmt == "github" else sys.stderr)
             if fmt == "text" and not any(p.severity == "error" for p in problems):
-                print(f"{path}: ok")
+                print(printable(f"{path}: ok"))
     return 2 if failed else 0

@@ -9,10 +9,11 @@ multi-line strings as literal blocks.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import sys
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, Iterator
 
 import yaml
@@ -62,27 +63,66 @@ class LimitedLoader(yaml.SafeLoader):
         _check_alias_expansion(node)
         return super().construct_document(node)
 
+    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        if isinstance(node, yaml.MappingNode):
+            _check_duplicate_keys(node)
+        return super().construct_mapping(node, deep=deep)
+
 
 class _TooBig(Exception):
     pass
 
 
+class _Cycle(Exception):
+    """An alias inside the node its anchor names: the data would contain itself."""
+
+    def __init__(self, mark) -> None:
+        super().__init__(mark)
+        self.mark = mark
+
+
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, mark, first) -> None:
+        super().__init__(key)
+        self.key, self.mark, self.first = key, mark, first
+
+
+MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _check_duplicate_keys(node: yaml.MappingNode) -> None:
+    """The same scalar key twice in one mapping (merge keys ``<<`` aside: keys
+    written next to a merge override it, as YAML defines)."""
+    seen: dict[tuple[str, str], Any] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == MERGE_TAG:
+            continue
+        ident = (key_node.tag, key_node.value)
+        if ident in seen:
+            raise _DuplicateKey(key_node.value, key_node.start_mark, seen[ident])
+        seen[ident] = key_node.start_mark
+
+
 def _check_alias_expansion(root: yaml.Node) -> None:
     """Count nodes as if aliases were expanded; refuse alias bombs."""
     sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
 
     def size(node: yaml.Node, depth: int = 0) -> int:
         key = id(node)
+        if key in open_nodes:  # reached again from inside itself: a self-reference
+            raise _Cycle(node.start_mark)
         if key in sizes:
             return sizes[key]
-        sizes[key] = 1  # cycles count once
         if depth > MAX_DEPTH:
             raise _TooBig(f"nesting deeper than {MAX_DEPTH} levels")
+        open_nodes.add(key)
         total = 1
         if isinstance(node, yaml.SequenceNode):
             total += sum(size(child, depth + 1) for child in node.value)
         elif isinstance(node, yaml.MappingNode):
             total += sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
+        open_nodes.discard(key)
         if total > MAX_NODES:
             raise _TooBig(f"aliases expand to more than {MAX_NODES} nodes")
         sizes[key] = total
@@ -91,22 +131,66 @@ def _check_alias_expansion(root: yaml.Node) -> None:
     size(root)
 
 
+def read_bounded(handle, limit: int = MAX_BYTES) -> bytes:
+    """At most ``limit + 1`` bytes from a binary file object, in chunks into one
+    preallocated buffer: memory never grows past ``limit + 1`` whatever the
+    source (a device such as /dev/zero never ends, so the bound ends the read)."""
+    buffer = bytearray(limit + 1)
+    view = memoryview(buffer)
+    filled = 0
+    while filled <= limit:
+        got = handle.readinto(view[filled:])
+        if not got:
+            break
+        filled += got
+    return bytes(view[:filled])
+
+
 def read_input(path: str, hint: str = "check the path") -> tuple[bytes, str]:
-    """The bytes of ``path`` (``-``: stdin) and the name to report it by; a file
-    over MAX_BYTES is refused before it is read. SpecError (E002/E007) otherwise."""
+    """The bytes of ``path`` (``-``: stdin) and the name to report it by.
+
+    Every read is bounded (:func:`read_bounded`, MAX_BYTES + 1 at most), so a
+    larger input is refused without reading the rest. Only regular files and
+    stdin are read: a FIFO, a character or block device or a socket is refused
+    before it is opened (E054), so a FIFO without a writer cannot hang the run
+    and /dev/zero cannot feed it forever; pipe such a source into stdin (``-``)
+    instead. SpecError (E002/E007/E054) otherwise."""
     if path == "-":
-        return sys.stdin.buffer.read(MAX_BYTES + 1), "<stdin>"
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:
+            data = sys.stdin.read(MAX_BYTES + 1).encode("utf-8", "surrogateescape")
+        else:
+            data = read_bounded(stream)
+        if len(data) > MAX_BYTES:
+            raise SpecError([error("E002", [], f"<stdin> is larger than {MAX_BYTES} bytes", "split it or trim it")])
+        return data, "<stdin>"
     try:
-        p = Path(path)
-        if p.is_file() and p.stat().st_size > MAX_BYTES:
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a FIFO" if stat.S_ISFIFO(info.st_mode) else "a character device" if stat.S_ISCHR(info.st_mode) else "a block device" if stat.S_ISBLK(info.st_mode) else "a socket" if stat.S_ISSOCK(info.st_mode) else "not a regular file"
+            raise SpecError([error("E054", [], f"{path} is {kind}, not a regular file", f"save it to a file, or pipe it into stdin (-)")])
+        if info.st_size > MAX_BYTES:
             raise SpecError([error("E002", [], f"{path} is larger than {MAX_BYTES} bytes", "split it or trim it")])
-        return p.read_bytes(), path
+        # O_NONBLOCK: should the path be swapped for a FIFO after the stat, open does not wait for a writer
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise SpecError([error("E054", [], f"{path} is not a regular file", "save it to a file, or pipe it into stdin (-)")])
+            data = read_bounded(handle)
+        if len(data) > MAX_BYTES:
+            raise SpecError([error("E002", [], f"{path} is larger than {MAX_BYTES} bytes", "split it or trim it")])
+        return data, path
     except FileNotFoundError:
         raise SpecError([error("E007", [], f"file not found: {path}", hint)]) from None
     except IsADirectoryError:
         raise SpecError([error("E007", [], f"{path} is a directory, expected a YAML file", "pass the files themselves (e.g. dir/*.yaml)")]) from None
-    except OSError as exc:
-        raise SpecError([error("E007", [], f"cannot read {path}: {exc.strerror}", "check the path and permissions")]) from None
+    except (RuntimeError, RecursionError):
+        raise SpecError([error("E007", [], f"cannot read {path}: a symlink loop", "check the path")]) from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the path
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise SpecError([error("E007", [], f"cannot read {path}: {reason}", "check the path and permissions")]) from None
 
 
 def decode(text: str | bytes, source: str) -> str:
@@ -131,6 +215,13 @@ def parse_errors(source: str, line_offset: int = 0) -> Iterator[None]:
         yield
     except _TooBig as exc:
         raise SpecError([error("E002", [], f"{source}: refused: {exc}", "YAML anchors/aliases and nesting are limited to keep parsing bounded")]) from None
+    except _Cycle as exc:
+        where = f" (line {exc.mark.line + 1 + line_offset}, column {exc.mark.column + 1})" if exc.mark else ""
+        raise SpecError([error("E040", [], f"{source}: a YAML anchor{where} contains an alias to itself, so the data would contain itself without end", "repeat the settings instead of referring back to the anchor from inside it")]) from None
+    except _DuplicateKey as exc:
+        where = f" at line {exc.mark.line + 1 + line_offset}" if exc.mark else ""
+        first = f" (first at line {exc.first.line + 1 + line_offset})" if exc.first else ""
+        raise SpecError([error("E041", [], f"{source}: key {exc.key!r}{where} appears twice in one mapping{first}; YAML forbids it and tools disagree on which one wins", "keep one of them")]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f" at line {mark.line + 1 + line_offset}, column {mark.column + 1}" if mark else ""
@@ -194,10 +285,204 @@ DUMPER = _dumper_class(yaml.CSafeDumper) if getattr(yaml, "__with_libyaml__", Fa
 
 
 def dump(data: Any, dumper: type = DUMPER) -> str:
-    """Serialise one document; key order is the order the builders chose."""
+    """Serialise one document; key order is the order the builders chose.
+
+    With the default dumper, plain data (dicts, lists, scalars) goes through
+    ``_FastEmitter``: the same bytes as PyYAML, without building PyYAML's node
+    graph (each distinct scalar is still styled by PyYAML, once, and cached);
+    anything it does not handle is dumped by PyYAML as before."""
+    if dumper is DUMPER:
+        try:
+            return _FastEmitter().document(data)
+        except _Unhandled:
+            pass
+    return _pyyaml_dump(data, dumper)
+
+
+def _pyyaml_dump(data: Any, dumper: type = DUMPER) -> str:
     return yaml.dump(data, Dumper=dumper, sort_keys=False, default_flow_style=False, allow_unicode=True, width=1000)
 
 
 def dump_all(documents: list[Any]) -> str:
     """A multi-document stream that ``kubectl apply -f -`` accepts."""
     return "".join("---\n" + dump(doc) for doc in documents)
+
+
+# ---------------------------------------------------------------- fast emitter
+
+
+class _Unhandled(Exception):
+    """A value the fast emitter leaves to PyYAML (the whole document goes there)."""
+
+
+#: PyYAML wraps scalars past this column (width=1000): lines that could get near it go to PyYAML
+_SAFE_LINE = 900
+_VALUES: dict[tuple[type, Any], tuple[str, list[str] | None]] = {}
+_KEYS: dict[tuple[type, Any], str] = {}
+_CACHE_MAX = 100_000
+
+
+def _value_text(value: Any) -> tuple[str, list[str] | None]:
+    """How PyYAML writes ``value`` after ``key: ``: (inline text, None) or, for a
+    block scalar, (header such as ``|-``, its lines relative to the content indent)."""
+    key = (type(value), repr(value) if type(value) is float else value)  # 0.0 == -0.0
+    found = _VALUES.get(key)
+    if found is None:
+        out = _pyyaml_dump({"k": value})
+        if not out.startswith("k: "):
+            raise _Unhandled
+        first, _, rest = out[3:].partition("\n")
+        if not rest:
+            found = (first, None)
+        elif first[:1] in ("|", ">") and rest.endswith("\n"):
+            lines = rest[:-1].split("\n")
+            if not all(line == "" or line.startswith("  ") for line in lines):
+                raise _Unhandled
+            found = (first, [line[2:] for line in lines])
+        else:
+            raise _Unhandled  # e.g. a quoted scalar PyYAML folds over lines
+        if len(_VALUES) >= _CACHE_MAX:
+            _VALUES.clear()
+        _VALUES[key] = found
+    return found
+
+
+def _key_text(value: Any) -> str:
+    key = (type(value), repr(value) if type(value) is float else value)
+    found = _KEYS.get(key)
+    if found is None:
+        out = _pyyaml_dump({value: 0})
+        if not out.endswith(": 0\n") or out.count("\n") != 1 or out.startswith("? "):
+            raise _Unhandled
+        found = out[:-4]
+        if len(_KEYS) >= _CACHE_MAX:
+            _KEYS.clear()
+        _KEYS[key] = found
+    return found
+
+
+def _scalar(value: Any) -> tuple[str, list[str] | None]:
+    kind = type(value)
+    if kind is str:
+        found = _STR_VALUES.get(value)
+        if found is None:
+            found = _value_text(value)
+            if len(_STR_VALUES) >= _CACHE_MAX:
+                _STR_VALUES.clear()
+            _STR_VALUES[value] = found
+        return found
+    if kind is bool:
+        return ("true" if value else "false"), None
+    if kind is int:
+        return str(value), None
+    if value is None:
+        return "null", None
+    if kind is float:
+        return _value_text(value)
+    raise _Unhandled
+
+
+_STR_VALUES: dict[str, tuple[str, list[str] | None]] = {}
+_STR_KEYS: dict[str, str] = {}
+
+
+def _key(value: Any) -> str:
+    if type(value) is str:
+        found = _STR_KEYS.get(value)
+        if found is None:
+            found = _key_text(value)
+            if len(_STR_KEYS) >= _CACHE_MAX:
+                _STR_KEYS.clear()
+            _STR_KEYS[value] = found
+        return found
+    return _key_text(value)
+
+
+class _FastEmitter:
+    """Block-style YAML as PyYAML's emitter writes it with otelgen's settings
+    (indent 2, sequences in mappings not indented, ``{}``/``[]`` for empties).
+    Lines that could reach PyYAML's wrapping width send the document to PyYAML."""
+
+    def __init__(self) -> None:
+        self.out: list[str] = []
+        self.write = self.out.append
+
+    def document(self, data: Any) -> str:
+        kind = type(data)
+        if kind is dict and data:
+            self.mapping(data, 0, "")
+        elif kind is list and data:
+            self.sequence(data, 0, "")
+        else:
+            raise _Unhandled  # top-level scalars and empties: rare, PyYAML adds markers
+        text = "".join(self.out)
+        if len(text) > _SAFE_LINE and max(map(len, text.split("\n"))) > _SAFE_LINE:
+            raise _Unhandled
+        return text
+
+    def value(self, prefix: str, value: Any, indent: int) -> None:
+        """``prefix`` (``key:`` or ``-``) then ``value``, whose collection is at ``indent``."""
+        kind = type(value)
+        if kind is dict:
+            if value:
+                self.write(prefix + "\n")
+                self.mapping(value, indent + 2, "")
+            else:
+                self.write(prefix + " {}\n")
+        elif kind is list:
+            if value:
+                self.write(prefix + "\n")
+                self.sequence(value, indent, "")
+            else:
+                self.write(prefix + " []\n")
+        else:
+            text, block = _scalar(value)
+            self.write(prefix + " " + text + "\n")
+            if block is not None:
+                pad = " " * (indent + 2)
+                for raw in block:
+                    self.write(pad + raw + "\n" if raw else "\n")
+
+    def mapping(self, data: dict, indent: int, first: str) -> None:
+        """A block mapping at column ``indent``; ``first``: what precedes the first key
+        on its line (``- `` markers), else the key starts a new indented line."""
+        pad = " " * indent
+        lead = first or pad
+        write = self.write
+        str_keys, str_values = _STR_KEYS, _STR_VALUES
+        for key, value in data.items():
+            text = str_keys.get(key) if type(key) is str else None
+            prefix = lead + (text if text is not None else _key(key)) + ":"
+            lead = pad
+            kind = type(value)
+            if kind is str:
+                found = str_values.get(value)
+                if found is not None and found[1] is None:
+                    write(prefix + " " + found[0] + "\n")
+                    continue
+            elif kind is int:
+                write(prefix + " " + str(value) + "\n")
+                continue
+            elif kind is list and value:
+                write(prefix + "\n")
+                self.sequence(value, indent, "")
+                continue
+            elif kind is dict and value:
+                write(prefix + "\n")
+                self.mapping(value, indent + 2, "")
+                continue
+            self.value(prefix, value, indent)
+
+    def sequence(self, data: list, indent: int, first: str) -> None:
+        pad = " " * indent
+        lead = first or pad
+        for item in data:
+            marker = lead + "-"
+            lead = pad
+            kind = type(item)
+            if kind is dict and item:
+                self.mapping(item, indent + 2, marker + " ")
+            elif kind is list and item:
+                self.sequence(item, indent + 2, marker + " ")
+            else:
+                self.value(marker, item, indent)

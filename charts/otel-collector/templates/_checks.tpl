@@ -347,3 +347,165 @@ like pydantic's validation of the merged document: {desc, value, path} */ -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
+
+{{- /*
+What the API server validates, on values from the spec (otelgen.manifests.apivalidation.spec_problems),
+run at the same point: after the plan is complete. Repeats E055 (names), E056 (label keys and values,
+annotation and taint keys; and the release name as a DNS-1035 label), E058 (CIDRs: IPv4 strictly, IPv6 by shape), E059 (requests <= limits),
+E060 (memory range), E062 (pod labels on the selector). Not repeated (the chart derives the same
+ports and mounts, and the parity strategies do not reach them): E057 port names, E061 mountPaths,
+the annotations' total size. Input: {spec, mode, requests, limits, selector}.
+*/ -}}
+{{- define "otelgen.isDNS1123Label" -}}
+{{- if and (kindIs "string" .) (le (len .) 63) (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" .) -}}true{{- end -}}
+{{- end -}}
+
+{{- define "otelgen.isDNS1123Subdomain" -}}
+{{- if and (kindIs "string" .) (le (len .) 253) (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$" .) -}}true{{- end -}}
+{{- end -}}
+
+{{- define "otelgen.isQualifiedName" -}}
+{{- $parts := splitList "/" (toString .) -}}
+{{- $name := last $parts -}}
+{{- $ok := and (le (len $parts) 2) (gt (len $name) 0) (le (len $name) 63) (regexMatch "^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$" $name) -}}
+{{- if and $ok (eq (len $parts) 2) -}}{{- $ok = include "otelgen.isDNS1123Subdomain" (first $parts) -}}{{- end -}}
+{{- if $ok -}}true{{- end -}}
+{{- end -}}
+
+{{- define "otelgen.checkLabels" -}}
+{{- range $key := keys (.labels | default dict) | sortAlpha -}}
+{{- if not (include "otelgen.isQualifiedName" $key) -}}
+{{- include "otelgen.fail" (dict "id" "E056" "path" $.path "msg" (printf "'%s' is not a valid %s key" $key (ternary "label" "annotation" $.values)) "hint" "an optional DNS subdomain prefix and '/', then ≤63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit (e.g. example.com/team)") -}}
+{{- end -}}
+{{- $v := get $.labels $key -}}
+{{- if and $.values (not (and (kindIs "string" $v) (le (len $v) 63) (regexMatch "^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$" $v))) -}}
+{{- include "otelgen.fail" (dict "id" "E056" "path" (printf "%s.%s" $.path $key) "msg" (printf "'%v' is not a valid label value" $v) "hint" "≤63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit (or empty)") -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* "value prefix" of a strict IPv4 CIDR as JSON, or {"error": ...}; IPv6 by shape only */ -}}
+{{- define "otelgen.cidr" -}}
+{{- $c := toString . -}}
+{{- $octet := "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])" -}}
+{{- if regexMatch (printf "^%s\\.%s\\.%s\\.%s/([0-9]|[12][0-9]|3[0-2])$" $octet $octet $octet $octet) $c -}}
+{{- $addr := splitList "." (first (splitList "/" $c)) -}}
+{{- $prefix := atoi (last (splitList "/" $c)) -}}
+{{- $value := add (mul (atoi (index $addr 0)) 16777216) (mul (atoi (index $addr 1)) 65536) (mul (atoi (index $addr 2)) 256) (atoi (index $addr 3)) -}}
+{{- $block := 1 -}}{{- range until (sub 32 $prefix | int) -}}{{- $block = mul $block 2 -}}{{- end -}}
+{{- if ne (mod $value $block) 0 -}}{{- dict "error" (printf "%s has host bits set" $c) | toJson -}}{{- else -}}{{- dict "v4" true "value" $value "prefix" $prefix "block" $block | toJson -}}{{- end -}}
+{{- else if and (contains ":" $c) (regexMatch "^[0-9a-fA-F:.]+/([0-9]|[1-9][0-9]|1[01][0-9]|12[0-8])$" $c) -}}
+{{- dict "v4" false | toJson -}}
+{{- else if not (contains "/" $c) -}}
+{{- dict "error" "expected a CIDR such as 10.0.0.0/8 or fd00::/8" | toJson -}}
+{{- else -}}
+{{- dict "error" (printf "'%s' does not appear to be an IPv4 or IPv6 network" $c) | toJson -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "otelgen.quantityValue" -}}
+{{- $q := toString . | trim -}}
+{{- $num := regexFind "^[0-9]+(\\.[0-9]+)?" $q -}}
+{{- $factors := dict "" 1.0 "m" 0.001 "k" 1e3 "M" 1e6 "G" 1e9 "T" 1e12 "P" 1e15 "E" 1e18 "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 "Pi" 1125899906842624.0 "Ei" 1152921504606846976.0 -}}
+{{- mulf (float64 $num) (get $factors (trimPrefix $num $q)) -}}
+{{- end -}}
+
+{{- define "otelgen.checkApi" -}}
+{{- $spec := .spec -}}
+{{- if not (regexMatch "^[a-z]([-a-z0-9]*[a-z0-9])?$" .name) -}}
+{{- include "otelgen.fail" (dict "id" "E055" "path" "metadata.name" "msg" (printf "'%s' is not a DNS-1035 label, which the Service name '%s' must be" .name .name) "hint" "lowercase letters, digits and '-', starting with a letter and ending with a letter or digit") -}}
+{{- end -}}
+{{- if not (include "otelgen.isDNS1123Label" .namespace) -}}
+{{- include "otelgen.fail" (dict "id" "E055" "path" "metadata.namespace" "msg" (printf "'%s' is not a DNS-1123 label" .namespace) "hint" "lowercase letters, digits and '-', starting and ending with a letter or digit, ≤63") -}}
+{{- end -}}
+{{- $pod := $spec.pod -}}
+{{- include "otelgen.checkLabels" (dict "path" "spec.pod.labels" "labels" $pod.labels "values" true) -}}
+{{- include "otelgen.checkLabels" (dict "path" "spec.pod.annotations" "labels" $pod.annotations "values" false) -}}
+{{- include "otelgen.checkLabels" (dict "path" "spec.pod.nodeSelector" "labels" $pod.nodeSelector "values" true) -}}
+{{- include "otelgen.checkLabels" (dict "path" "spec.service.annotations" "labels" $spec.service.annotations "values" false) -}}
+{{- include "otelgen.checkLabels" (dict "path" "spec.serviceMonitor.labels" "labels" $spec.serviceMonitor.labels "values" true) -}}
+{{- range $key := keys .selector | sortAlpha -}}
+{{- if hasKey ($pod.labels | default dict) $key -}}
+{{- include "otelgen.fail" (dict "id" "E062" "path" (printf "spec.pod.labels.%s" $key) "msg" (printf "pod label '%s' is part of the workload's selector; changing it leaves the selector matching no pod" $key) "hint" "use another label key") -}}
+{{- end -}}
+{{- end -}}
+{{- range $i, $t := $pod.tolerations -}}
+{{- if and $t.key (not (include "otelgen.isQualifiedName" $t.key)) -}}
+{{- include "otelgen.fail" (dict "id" "E056" "path" (printf "spec.pod.tolerations[%d].key" $i) "msg" (printf "'%s' is not a valid taint key" $t.key) "hint" "a label key, e.g. node-role.kubernetes.io/infra") -}}
+{{- end -}}
+{{- end -}}
+{{- $subdomain := "lowercase letters, digits, '-' and '.'" -}}
+{{- if and (not (kindIs "invalid" $pod.priorityClassName)) (not (include "otelgen.isDNS1123Subdomain" $pod.priorityClassName)) -}}
+{{- include "otelgen.fail" (dict "id" "E055" "path" "spec.pod.priorityClassName" "msg" (printf "'%s' is not a DNS-1123 subdomain" $pod.priorityClassName) "hint" $subdomain) -}}
+{{- end -}}
+{{- range $i, $e := $pod.env -}}
+{{- if and $e.secretRef (not (include "otelgen.isDNS1123Subdomain" $e.secretRef.name)) -}}
+{{- include "otelgen.fail" (dict "id" "E055" "path" (printf "spec.pod.env[%d].secretRef.name" $i) "msg" (printf "'%s' is not a valid Secret name (DNS-1123 subdomain)" $e.secretRef.name) "hint" $subdomain) -}}
+{{- end -}}
+{{- end -}}
+{{- if and (eq .mode "sidecar") (not (include "otelgen.isDNS1123Label" $spec.sidecar.containerName)) -}}
+{{- include "otelgen.fail" (dict "id" "E055" "path" "spec.sidecar.containerName" "msg" (printf "'%s' is not a DNS-1123 label (container names are)" $spec.sidecar.containerName) "hint" "lowercase letters, digits and '-'") -}}
+{{- end -}}
+{{- with $spec.tls -}}
+{{- if and .secretName (not (include "otelgen.isDNS1123Subdomain" .secretName)) -}}
+{{- include "otelgen.fail" (dict "id" "E055" "path" "spec.tls.secretName" "msg" (printf "'%s' is not a valid Secret name (DNS-1123 subdomain)" .secretName) "hint" $subdomain) -}}
+{{- end -}}
+{{- if and .clientCA (not (include "otelgen.isDNS1123Subdomain" .clientCA.name)) -}}
+{{- include "otelgen.fail" (dict "id" "E055" "path" "spec.tls.clientCA.name" "msg" (printf "'%s' is not a valid Secret name (DNS-1123 subdomain)" .clientCA.name) "hint" $subdomain) -}}
+{{- end -}}
+{{- end -}}
+{{- $np := $spec.networkPolicy -}}
+{{- $peers := list -}}
+{{- range $i, $p := $np.ingressFrom -}}{{- $peers = append $peers (list (printf "spec.networkPolicy.ingressFrom[%d]" $i) $p) -}}{{- end -}}
+{{- range $i, $p := $np.metricsFrom -}}{{- $peers = append $peers (list (printf "spec.networkPolicy.metricsFrom[%d]" $i) $p) -}}{{- end -}}
+{{- range $exp := keys $np.exporterTo | sortAlpha -}}{{- range $i, $p := get $np.exporterTo $exp -}}{{- $peers = append $peers (list (printf "spec.networkPolicy.exporterTo.%s[%d]" $exp $i) $p) -}}{{- end -}}{{- end -}}
+{{- range $i, $rule := $np.egress -}}{{- range $j, $p := $rule.to -}}{{- $peers = append $peers (list (printf "spec.networkPolicy.egress[%d].to[%d]" $i $j) $p) -}}{{- end -}}{{- end -}}
+{{- range $pair := $peers -}}
+{{- $path := index $pair 0 -}}
+{{- $p := index $pair 1 -}}
+{{- range $field := list "namespaceSelector" "podSelector" -}}
+{{- with get $p $field -}}{{- include "otelgen.checkLabels" (dict "path" (printf "%s.%s.matchLabels" $path $field) "labels" .matchLabels "values" true) -}}{{- end -}}
+{{- end -}}
+{{- with $p.ipBlock -}}
+{{- $c := include "otelgen.cidr" .cidr | fromJson -}}
+{{- if $c.error -}}
+{{- include "otelgen.fail" (dict "id" "E058" "path" (printf "%s.ipBlock.cidr" $path) "msg" (printf "'%s' is not a valid CIDR: %s" (toString .cidr) $c.error) "hint" "e.g. 10.0.0.0/8 (the network address, no host bits)") -}}
+{{- end -}}
+{{- range $j, $x := .except -}}
+{{- $e := include "otelgen.cidr" $x | fromJson -}}
+{{- if $e.error -}}
+{{- include "otelgen.fail" (dict "id" "E058" "path" (printf "%s.ipBlock.except[%d]" $path $j) "msg" (printf "'%s' is not a valid CIDR: %s" (toString $x) $e.error) "hint" "e.g. 10.1.0.0/16") -}}
+{{- else if and $c.v4 $e.v4 (not (and (gt (int64 $e.prefix) (int64 $c.prefix)) (eq (div (int64 $e.value) (int64 $c.block)) (div (int64 $c.value) (int64 $c.block))))) -}}
+{{- include "otelgen.fail" (dict "id" "E058" "path" (printf "%s.ipBlock.except[%d]" $path $j) "msg" (printf "'%s' is not a strict subset of %s" $x $p.ipBlock.cidr) "hint" "the API server requires except ranges inside cidr") -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- range $field := list (list "spec.networkPolicy.apiServer.cidrs" $np.apiServer.cidrs) (list "spec.networkPolicy.kubeletCidrs" $np.kubeletCidrs) -}}
+{{- range $i, $x := index $field 1 -}}
+{{- $c := include "otelgen.cidr" $x | fromJson -}}
+{{- if $c.error -}}
+{{- include "otelgen.fail" (dict "id" "E058" "path" (printf "%s[%d]" (index $field 0) $i) "msg" (printf "'%s' is not a valid CIDR: %s" (toString $x) $c.error) "hint" "e.g. 10.0.0.1/32 for one address") -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- include "otelgen.checkLabels" (dict "path" "spec.networkPolicy.dns.podLabels" "labels" $np.dns.podLabels "values" true) -}}
+{{- if not (include "otelgen.isDNS1123Label" $np.dns.namespace) -}}
+{{- include "otelgen.fail" (dict "id" "E055" "path" "spec.networkPolicy.dns.namespace" "msg" (printf "'%s' is not a DNS-1123 label" (toString $np.dns.namespace)) "hint" "e.g. kube-system") -}}
+{{- end -}}
+{{- range $res := keys .requests | sortAlpha -}}
+{{- if hasKey $.limits $res -}}
+{{- if gt (include "otelgen.quantityValue" (get $.requests $res) | float64) (include "otelgen.quantityValue" (get $.limits $res) | float64) -}}
+{{- include "otelgen.fail" (dict "id" "E059" "path" (printf "spec.resources.requests.%s" (ternary "ephemeralStorage" $res (eq $res "ephemeral-storage"))) "msg" (printf "request %v is above the limit %v" (get $.requests $res) (get $.limits $res)) "hint" "the API server refuses requests above limits; raise the limit or lower the request") -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- with .limits.memory -}}
+{{- $bytes := include "otelgen.quantityValue" . | float64 -}}
+{{- if lt $bytes 134217728.0 -}}
+{{- include "otelgen.fail" (dict "id" "E060" "path" "spec.resources.limits.memory" "msg" (printf "memory limit %v is below 128Mi: memory_limiter and GOMEMLIMIT are derived from it, and a collector needs this much before it handles any data" .) "hint" "give the collector between 128Mi and 1Ti (see docs/memory.md)") -}}
+{{- else if gt $bytes 1099511627776.0 -}}
+{{- include "otelgen.fail" (dict "id" "E060" "path" "spec.resources.limits.memory" "msg" (printf "memory limit %v is above 1Ti: no collector container needs it (a unit typo?), and from 8Ei on GOMEMLIMIT no longer fits the Go runtime's int64 and the collector refuses to start" .) "hint" "give the collector between 128Mi and 1Ti (see docs/memory.md)") -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}

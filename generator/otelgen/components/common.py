@@ -71,6 +71,7 @@ HeaderValue = str | SecretValue
 
 
 class HeadersMixin(BaseModel):
+    model_config = ConfigDict(defer_build=True)  # built with the config that uses it, not at import
     headers: dict[str, HeaderValue] = Field(default_factory=dict, description="Request headers; credentials as {secretRef: {name, key}}.")
 
     @field_validator("headers")

@@ -7,11 +7,8 @@ input to list every change (:mod:`.changes`)."""
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from otelgen import versions, yamlio
@@ -228,20 +225,7 @@ def _check_env(rendered: dict[str, Any], pod_env: list[dict[str, Any]], notes: N
 
 
 def write_atomically(text: str, path: str) -> None:
-    """Write ``text`` to ``path`` via a temp file in the same directory (never half-written)."""
-    target = Path(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.resolve().parent)
-    except OSError as exc:
-        raise SpecError([error("E008", [], f"cannot write {path}: {exc.strerror}", "check the -o path and permissions")]) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise SpecError([error("E008", [], f"cannot write {path}: {exc.strerror}", "check the -o path and permissions")]) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``text`` to ``path`` atomically (otelgen.atomic: never half-written)."""
+    from otelgen import atomic
+
+    atomic.write_file(path, text, "-o")

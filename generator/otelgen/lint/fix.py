@@ -11,16 +11,13 @@ not guessed.  The file is replaced atomically and only when something changed.
 from __future__ import annotations
 
 import io
-import os
 import sys
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable
 
 from otelgen import removed, sizing
 from otelgen.errors import SpecError, error, format_path
-from otelgen.inputs import CollectorConfig, Doc, Inputs, read
+from otelgen.inputs import CollectorConfig, Doc, Inputs
 from otelgen.lint.listeners import listeners, telemetry_listener
 from otelgen.lint.model import ConfigTarget, Hit, Options, defined, find_type, pipelines, service_extensions
 from otelgen.lint.rules import BY_ID
@@ -400,19 +397,10 @@ def fix_text(text: str, file: str, options: Options) -> tuple[str, list[Change]]
 
 
 def write_atomically(path: str, text: str) -> None:
-    target = Path(path)
-    mode = target.stat().st_mode & 0o777
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.resolve().parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Replace ``path`` (through a symlink: the file it points to) keeping its mode."""
+    from otelgen import atomic
+
+    atomic.write_file(path, text, "--fix", keep_mode=True)
 
 
 def fix_file(path: str, options: Options) -> tuple[list[Change], list]:
@@ -420,10 +408,15 @@ def fix_file(path: str, options: Options) -> tuple[list[Change], list]:
     from otelgen.lint import lint_inputs
     from otelgen.inputs import read_text
 
-    found = read(path)  # limits, classification, clear errors
+    from otelgen import yamlio
+
+    if path == "-":
+        raise SpecError([error("E052", [], "--fix rewrites files in place, and stdin (-) is not a file", "save the config to a file and run otelgen lint --fix FILE, or lint stdin without --fix")])
+    data, _ = yamlio.read_input(path)  # the same bounded read as every input
+    found = read_text(data, path)  # limits, classification, clear errors
     if found.kind != "config":
         raise SpecError([error("E002", [], f"{path} holds {'an otelgen spec' if found.kind == 'spec' else 'Kubernetes manifests'}; --fix rewrites raw collector config files", "lint it without --fix, or fix the config file the ConfigMap is made from")])
-    text = Path(path).read_text(encoding="utf-8")
+    text = yamlio.decode(data, path)
     fixed, changes = fix_text(text, path, options)
     left = lint_inputs(read_text(fixed, path), options)
     if changes:

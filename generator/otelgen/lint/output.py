@@ -6,7 +6,7 @@ import json
 from typing import Callable
 
 from otelgen import __version__
-from otelgen.errors import printable
+from otelgen.errors import github_data, github_property, printable
 from otelgen.lint.model import Finding
 from otelgen.lint.rules import RULES, docs_anchor
 
@@ -26,12 +26,8 @@ def as_json(findings: list[Finding]) -> str:
     return json.dumps([f.as_json() for f in findings], indent=2, ensure_ascii=False) + "\n"
 
 
-def _escape_data(value: str) -> str:
-    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(value: str) -> str:
-    return _escape_data(value).replace(":", "%3A").replace(",", "%2C")
+_escape_data = github_data
+_escape_property = github_property
 
 
 def github(findings: list[Finding]) -> str:

@@ -7,13 +7,15 @@ document; pydantic's messages are rewritten into what was expected and a hint.
 from __future__ import annotations
 
 import difflib
+import re
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from otelgen import yamlio
-from otelgen.components.base import deep_merge
+from otelgen.components.base import copy_plain, deep_merge
 from otelgen.errors import Problem, SpecError, error
 from otelgen.spec.model import MODES, CollectorDocument
 
@@ -21,6 +23,13 @@ TOP_LEVEL = ("apiVersion", "kind", "metadata", "spec")
 
 
 def mode_defaults(mode: str) -> dict[str, Any]:
+    """The embedded defaults of ``mode`` (a fresh copy: callers may change it)."""
+    return copy_plain(_parsed_defaults(mode))
+
+
+@lru_cache(maxsize=None)
+def _parsed_defaults(mode: str) -> dict[str, Any]:
+    """Parsed once per process: the file ships with the package and never changes."""
     text = resources.files("otelgen.data").joinpath(f"{mode}.yaml").read_text(encoding="utf-8")
     return yamlio.load_mapping(text, f"<defaults for {mode}>")
 
@@ -71,10 +80,9 @@ def apply_set(doc: dict[str, Any], expression: str) -> None:
     parts = _split_path(key)
     if parts[0] not in TOP_LEVEL:
         parts = ["spec", *parts]
-    try:
-        value = yamlio.load_documents(raw, "--set")[0] if raw.strip() else ""
-    except SpecError:
-        value = raw
+    if len(parts) > MAX_SET_DEPTH:
+        raise SpecError([error("E043", [], f"--set {_short_key(key)}: the path has {len(parts)} levels, more than {MAX_SET_DEPTH}", "no spec field is that deep; check the path")])
+    value = _set_value(key, raw)
     target: Any = doc
     for i, part in enumerate(parts[:-1]):
         nxt = parts[i + 1]
@@ -100,6 +108,32 @@ def apply_set(doc: dict[str, Any], expression: str) -> None:
         target[last] = value
     else:
         raise SpecError([error("E005", parts[:-1], f"--set {key}: cannot set a field on a {type(target).__name__}", "check the path")])
+
+
+#: --set paths are at most as deep as a YAML file may be
+MAX_SET_DEPTH = yamlio.MAX_DEPTH
+
+
+def _short_key(key: str) -> str:
+    return key if len(key) <= 80 else key[:77] + "..."
+
+
+def _set_value(key: str, raw: str) -> Any:
+    """The value of ``--set key=raw``: YAML (a scalar or flow collection); text
+    YAML cannot parse is taken as a string; empty text is the empty string."""
+    if not raw.strip():
+        return ""
+    try:
+        docs = yamlio.load_documents(raw, f"--set {_short_key(key)}")
+    except SpecError as exc:
+        if any(p.id in ("E002", "E040", "E041") for p in exc.problems):
+            raise  # bounded-parsing refusals stay refusals
+        return raw
+    if not docs:
+        raise SpecError([error("E042", [], f"--set {_short_key(key)}={raw!r}: YAML reads this value as a comment or as nothing, so it would set nothing", f"quote it to set the text: --set '{_short_key(key)}=\"{raw.strip()}\"'; use null to delete a value")])
+    if len(docs) > 1:
+        raise SpecError([error("E005", [], f"--set {_short_key(key)}: the value holds {len(docs)} YAML documents", "give one value; quote text that contains ---")])
+    return docs[0]
 
 
 def _split_path(key: str) -> list[str | int]:
@@ -145,7 +179,29 @@ def merged_document(cli_mode: str | None, files: list[str], sets: list[str]) -> 
         merged = deep_merge(merged, doc)
     for expression in sets:
         apply_set(merged, expression)
+    merged = canonical(merged)
+    spec = merged.get("spec")
+    final = spec.get("mode") if isinstance(spec, dict) else None
+    if final != mode:
+        raise SpecError([error("E006", ["spec", "mode"], f"{'--set makes' if sets else 'the merged files make'} the mode {final!r} but the command renders {mode!r}", f"run `otelgen render {final}` or drop the --set of spec.mode" if final in MODES else "spec.mode is agent, gateway or sidecar and must match the command")])
     return merged
+
+
+def canonical(value: Any) -> Any:
+    """``value`` with every mapping's keys sorted, at every depth (lists keep
+    their order: a pipeline's processors run in list order). The output then
+    does not depend on the key order of the input, so reordering a spec does
+    not change the config checksum and roll every pod. Keys of mixed types
+    (YAML allows ``1:`` next to ``a:``) sort by type name, then value."""
+    if isinstance(value, dict):
+        return {k: canonical(value[k]) for k in sorted(value, key=_key_order)}
+    if isinstance(value, list):
+        return [canonical(v) for v in value]
+    return value
+
+
+def _key_order(key: Any) -> tuple[str, str]:
+    return (type(key).__name__ if not isinstance(key, str) else "", str(key))
 
 
 def parse_document(doc: dict[str, Any]) -> CollectorDocument:
@@ -183,11 +239,18 @@ def pydantic_problems(exc: ValidationError, prefix: tuple, model: type[BaseModel
             problems.append(error("E004", path, f"got {err.get('input')!r}, expected {expected}", "use one of the listed values"))
         elif kind == "value_error" and "literal credential" in str(err["msg"]):
             problems.append(error("E015", path, str(err["msg"]).removeprefix("Value error, "), "create a Secret (kubectl create secret generic NAME --from-literal=KEY=...) and reference it; the pod gets it as an env var, the config as ${env:VAR}"))
+        elif kind == "value_error" and _OWN_ID.match(str(err["msg"]).removeprefix("Value error, ")):
+            own = _OWN_ID.match(str(err["msg"]).removeprefix("Value error, "))
+            problems.append(error(own[1], path, own[2], "fix the value"))
         elif kind == "value_error":
             problems.append(error("E004", path, str(err["msg"]).removeprefix("Value error, "), "fix the value"))
         else:
             problems.append(error("E004", path, f"{err['msg']} (got {_short(err.get('input'))})", "check the type of this value"))
     return problems
+
+
+#: a validator's message may start with its own problem ID: "[E055] ..."
+_OWN_ID = re.compile(r"\[([EW]\d{3})\] (.*)", re.S)
 
 
 def _short(value: Any) -> str:

@@ -21,8 +21,10 @@ KIND = "Collector"
 Mode = Literal["agent", "gateway", "sidecar"]
 MODES: tuple[str, ...] = ("agent", "gateway", "sidecar")
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_PIPELINE_ID = re.compile(r"^(traces|metrics|logs)(/[A-Za-z0-9_.-]+)?$")
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")  # fullmatch: "$" would match before a trailing newline
+INT32_MAX = 2**31 - 1  # replicas and other int32 fields of the Kubernetes API
+INT64_MAX = 2**63 - 1
+_PIPELINE_ID = re.compile(r"(traces|metrics|logs)(/[A-Za-z0-9_.-]+)?")
 
 
 class Model(BaseModel):
@@ -41,8 +43,8 @@ class Metadata(Model):
     @field_validator("name", "namespace")
     @classmethod
     def _dns_label(cls, value: str) -> str:
-        if not _DNS_LABEL.match(value):
-            raise ValueError(f"{value!r} is not a DNS label (lowercase letters, digits and '-', starting and ending with a letter or digit)")
+        if not _DNS_LABEL.fullmatch(value):
+            raise ValueError(f"[E055] {value!r} is not a DNS label (lowercase letters, digits and '-', starting and ending with a letter or digit)")
         return value
 
 
@@ -70,6 +72,14 @@ class Quantities(Model):
     cpu: str | None = None
     memory: str | None = None
     ephemeral_storage: str | None = None
+
+    @field_validator("cpu", "memory", "ephemeral_storage", mode="before")
+    @classmethod
+    def _number(cls, value: Any) -> Any:
+        """A bare number is a quantity too (``--set resources.limits.memory=0``)."""
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+        return value
 
     @field_validator("cpu", "memory", "ephemeral_storage")
     @classmethod
@@ -251,8 +261,8 @@ class NetworkPolicy(Model):
 
 class Autoscaling(Model):
     enabled: bool = False
-    min_replicas: int = Field(default=2, ge=1)
-    max_replicas: int = Field(default=10, ge=1)
+    min_replicas: int = Field(default=2, ge=1, le=INT32_MAX)
+    max_replicas: int = Field(default=10, ge=1, le=INT32_MAX)
     target_cpu_utilization_percentage: int | None = Field(default=70, ge=1, le=100, alias="targetCPUUtilizationPercentage")
     target_memory_utilization_percentage: int | None = Field(default=None, ge=1, le=100, alias="targetMemoryUtilizationPercentage")
 
@@ -267,11 +277,11 @@ class Autoscaling(Model):
 
 class DisruptionBudget(Model):
     enabled: bool = True
-    max_unavailable: int = Field(default=1, ge=1)
+    max_unavailable: int = Field(default=1, ge=1, le=INT32_MAX)
 
 
 class Scaling(Model):
-    replicas: int = Field(default=2, ge=1)
+    replicas: int = Field(default=2, ge=1, le=INT32_MAX)
     autoscaling: Autoscaling = Field(default_factory=Autoscaling)
     pod_disruption_budget: DisruptionBudget = Field(default_factory=DisruptionBudget)
     topology_spread: bool = Field(default=True, description="Spread replicas across zones and nodes.")
@@ -318,7 +328,7 @@ class Toleration(Model):
     operator: Literal["Exists", "Equal"] | None = None
     value: str | None = None
     effect: Literal["NoSchedule", "PreferNoSchedule", "NoExecute"] | None = None
-    toleration_seconds: int | None = None
+    toleration_seconds: int | None = Field(default=None, ge=-INT64_MAX - 1, le=INT64_MAX)
 
 
 class PodSettings(Model):
@@ -328,8 +338,8 @@ class PodSettings(Model):
     tolerations: list[Toleration] = Field(default_factory=list)
     priority_class_name: str | None = None
     env: list[EnvEntry] = Field(default_factory=list)
-    run_as_user: int = Field(default=10001, ge=1, description="Non-root UID (the official image's user).")
-    termination_grace_period_seconds: int = Field(default=30, ge=0)
+    run_as_user: int = Field(default=10001, ge=1, le=INT64_MAX, description="Non-root UID (the official image's user).")
+    termination_grace_period_seconds: int = Field(default=30, ge=0, le=INT64_MAX)
 
 
 # ------------------------------------------------------------------ the spec
@@ -371,7 +381,7 @@ class Spec(Model):
     @classmethod
     def _pipeline_ids(cls, pipelines: dict[str, Pipeline]) -> dict[str, Pipeline]:
         for name in pipelines:
-            if not _PIPELINE_ID.match(name):
+            if not _PIPELINE_ID.fullmatch(name):
                 raise ValueError(f"pipeline {name!r}: name must be traces, metrics or logs, optionally followed by /name (e.g. traces/sampled)")
         return pipelines
 
