@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: render test tools venv golden generate crd-schemas clean
+.PHONY: render test tools venv golden generate crd-schemas catalog clean
 
 # Setup talks on stderr only: `make render | kubectl apply -f -` must get nothing but YAML.
 $(BIN)/.installed: pyproject.toml
@@ -38,6 +38,11 @@ generate: venv
 # CRDS=DIR, default $$OTELGEN_CRDS_DIR or ../shared/crds. Review the diff.
 crd-schemas: venv
 	$(BIN)/python tools/crd_schemas.py $(CRDS)
+
+# Regenerate generator/otelgen/data/catalog.json from the components' Go modules (module
+# proxy; 5-7 min, ~0.5 GiB of Go module cache). See docs/catalog.md for adding a release.
+catalog: venv
+	$(BIN)/python tools/catalog.py build
 
 clean:
 	rm -rf $(VENV) build *.egg-info generator/*.egg-info .pytest_cache

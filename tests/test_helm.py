@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, given, settings
 
 from conftest import EXAMPLES, ROOT, run_cli, tool
 from helm_parity import CHART, CONFIG_KEY, HELM_ANNOTATIONS, KUBE_VERSION, diff, helm_template
+from otelgen import versions
 from strategies import deployments, mutated, specs
 
 pytestmark = pytest.mark.tools
@@ -107,6 +108,15 @@ def test_chart_metadata_follows_python():
 def test_parity_on_examples(example, tmp_path):
     metadata, spec = spec_of(example)
     assert_parity(tmp_path, metadata, spec)
+
+
+def test_parity_on_a_contrib_spec(tmp_path):
+    """distribution: contrib — the contrib image by default, contrib components accepted."""
+    spec = {"mode": "gateway", "distribution": "contrib", "receivers": {"kafka": {"brokers": ["kafka:9092"]}},
+            "pipelines": {"traces": {"receivers": ["otlp", "kafka"], "exporters": ["otlp"]}}}
+    assert_parity(tmp_path, {"name": "gw", "namespace": "obs"}, spec)
+    proc = helm_template(helm(), "gw", "obs", write_values(tmp_path, spec))
+    assert f"image: otel/opentelemetry-collector-contrib:{versions.PINNED_COLLECTOR_VERSION}" in proc.stdout
 
 
 @pytest.mark.parametrize("mode", ["agent", "gateway", "sidecar"])
@@ -314,6 +324,7 @@ SEMANTIC_ERRORS = {
     "E020 no pipeline": ({"mode": "gateway", "pipelines": {"logs": None, "metrics": None}, "presets": {"kubernetesEvents": {"enabled": True}}}, "error E020 spec.presets.kubernetesEvents: preset kubernetesEvents needs a 'logs' pipeline to feed"),
     "E018 no memory limit": ({"mode": "gateway", "resources": {"size": "none"}}, "error E018 spec.resources.limits.memory: no memory limit"),
     "E016 not in the image": ({"mode": "gateway", "receivers": {"kafka": {}}, "pipelines": {"traces": {"receivers": ["otlp", "kafka"], "exporters": ["otlp"]}}}, "error E016 spec.receivers.kafka: receiver type 'kafka' is not in the otelcol-k8s image"),
+    "E016 not in the contrib image": ({"mode": "gateway", "distribution": "contrib", "receivers": {"nosuchthing": {}}, "pipelines": {"traces": {"receivers": ["otlp", "nosuchthing"], "exporters": ["otlp"]}}}, "error E016 spec.receivers.nosuchthing: receiver type 'nosuchthing' is not in the otelcol-contrib image"),
     "E019 sidecar single writer": ({"mode": "sidecar", "receivers": {"k8s_events": {}}, "pipelines": {"logs": {"receivers": ["k8s_events"], "exporters": ["otlp"]}}}, "error E019 spec.receivers.k8s_events: k8s_events must have one writer"),
     "E004 plaintext with a CA": ({"mode": "agent", "exporters": {"otlp": {"tls": {"ca_secret": {"name": "gw-ca", "key": "ca.crt"}}}}}, "error E004 spec.exporters.otlp.tls: tls.insecure: true turns TLS off, so ca_secret would be ignored"),
     "E004 http without insecure": ({"mode": "gateway", "exporters": {"otlp_http/x": {"endpoint": "http://x:4318"}}, "pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["otlp_http/x"]}}}, "error E004 spec.exporters.otlp_http/x: http:// endpoint without tls.insecure: true"),

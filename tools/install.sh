@@ -7,7 +7,7 @@
 #
 #   tools/install.sh          install what is missing
 #   tools/install.sh --check  list what is missing and exit 1 if anything is; install nothing
-#   tools/install.sh --skip-collector  everything but the (slow) collector build
+#   tools/install.sh --skip-collector  everything but the (slow) collector builds
 #
 # Needs python3 and network access to PyPI and the Go module proxy only.
 set -Eeuo pipefail
@@ -21,7 +21,7 @@ log() { printf 'install.sh: %s\n' "$*" >&2; }
 die() { printf 'install.sh: ERROR: %s\n' "$*" >&2; exit 1; }
 where() { "$PY" "$TOOLS/toolpaths.py" where "$1" || die "cannot compute the path of $1"; }
 
-WANT=(kubeconform kustomize kube-score checkov helm wheelhouse k8s-schemas crd-schemas collector telemetrygen sarif-schema)
+WANT=(kubeconform kustomize kube-score checkov helm wheelhouse k8s-schemas crd-schemas collector collector-contrib telemetrygen sarif-schema)
 case "${1:-}" in
   --check) exec "$PY" "$TOOLS/toolpaths.py" check ;;
   --skip-collector) WANT=(kubeconform kustomize kube-score checkov helm wheelhouse k8s-schemas crd-schemas telemetrygen sarif-schema) ;;
@@ -176,34 +176,39 @@ ensure "Kubernetes schemas" "$K8S_SCHEMAS" install_k8s_schemas "$K8S_SCHEMAS"
 # published CRDs): nothing to install; `check crd-schemas` below confirms they are there.
 CRD_SCHEMAS=$(where crd-schemas)
 
-# ---- e. OpenTelemetry Collector (otelcol-k8s) --------------------------------
-build_collector() { # FINAL_BINARY BUILDER
-  local dir
+# ---- e. OpenTelemetry Collectors (otelcol-k8s, otelcol-contrib-test) ----------
+# Two builds with the same builder: the official Kubernetes distribution's list, and a
+# small superset with the contrib components tests use. The second reuses most of the
+# first one's compiled packages (Go build cache), so it adds a few minutes, not a rebuild.
+build_collector() { # FINAL_BINARY BUILDER MANIFEST NAME
+  local dir name=$4
   dir=$(dirname "$1")
   new_temp "$dir"
-  log "building otelcol-k8s with builder v$COLLECTOR_VERSION (slow when cold: many minutes)"
-  "$2" --config="$TOOLS/collector/otelcol-k8s.yaml" --output-path="$STAGE/build" >&2 \
+  log "building $name with builder v$COLLECTOR_VERSION from $(basename "$3") (slow when cold: many minutes)"
+  "$2" --config="$3" --output-path="$STAGE/build" >&2 \
     || die "collector build failed (see the builder output above)"
-  [[ -x $STAGE/build/otelcol-k8s ]] || die "builder did not produce $STAGE/build/otelcol-k8s"
-  mv "$STAGE/build/otelcol-k8s" "$STAGE/otelcol-k8s"
-  cp "$TOOLS/collector/otelcol-k8s.yaml" "$STAGE/"
+  [[ -x $STAGE/build/$name ]] || die "builder did not produce $STAGE/build/$name"
+  mv "$STAGE/build/$name" "$STAGE/$name"
+  cp "$3" "$STAGE/"
   rm -rf "$STAGE/build"
-  "$STAGE/otelcol-k8s" --version >&2 || die "built collector does not run"
+  "$STAGE/$name" --version >&2 || die "built collector does not run"
   publish "$STAGE" "$dir"
 }
 
 install_collector() {
-  local builder collector
+  local builder collector contrib
   builder=$(where builder)
   ensure "builder v$COLLECTOR_VERSION" "$builder" go_install "$builder" "go.opentelemetry.io/collector/cmd/builder@v$COLLECTOR_VERSION"
   collector=$(where collector)
-  ensure "otelcol-k8s" "$collector" build_collector "$collector" "$builder"
+  ensure "otelcol-k8s" "$collector" build_collector "$collector" "$builder" "$TOOLS/collector/otelcol-k8s.yaml" otelcol-k8s
+  contrib=$(where collector-contrib)
+  ensure "otelcol-contrib-test" "$contrib" build_collector "$contrib" "$builder" "$TOOLS/collector/otelcol-contrib-test.yaml" otelcol-contrib-test
 }
 
 if [[ " ${WANT[*]} " == *" collector "* ]]; then
   install_collector
 else
-  log "otelcol-k8s: skipped (--skip-collector)"
+  log "collectors: skipped (--skip-collector)"
 fi
 
 # ---- f. telemetrygen (load for the e2e test) ---------------------------------

@@ -25,6 +25,8 @@ TOOLS = Path(__file__).resolve().parent
 REPO = TOOLS.parent
 VERSIONS_FILE = TOOLS / "versions.env"
 COLLECTOR_MANIFEST = TOOLS / "collector" / "otelcol-k8s.yaml"
+#: the second, small test collector: otelcol-k8s plus the contrib components tests use
+CONTRIB_COLLECTOR_MANIFEST = TOOLS / "collector" / "otelcol-contrib-test.yaml"
 HINT = "run tools/install.sh"
 
 
@@ -143,6 +145,12 @@ def collector_path(go: Path | None = None) -> Path:
     return cache_root() / "otelcol-k8s" / key / "otelcol-k8s"
 
 
+def contrib_collector_path(go: Path | None = None) -> Path:
+    key = _short_hash(CONTRIB_COLLECTOR_MANIFEST.read_bytes(), go_version(go).encode(),
+                      versions()["COLLECTOR_VERSION"].encode())
+    return cache_root() / "otelcol-contrib-test" / key / "otelcol-contrib-test"
+
+
 # ---- public API: installed artefacts ---------------------------------------
 
 def tools_dir() -> Path:
@@ -192,6 +200,11 @@ def collector() -> Path:
     return _require("otelcol-k8s collector", collector_path())
 
 
+def collector_contrib() -> Path:
+    """The small contrib test collector (tools/collector/otelcol-contrib-test.yaml)."""
+    return _require("otelcol-contrib-test collector", contrib_collector_path())
+
+
 def checkov() -> list[str]:
     """The command that runs the pinned checkov."""
     python = _require("checkov", checkov_root() / "bin" / "python")
@@ -219,6 +232,7 @@ PATHS = {  # name -> expected path, for install.sh
     "k8s-schemas": k8s_schemas_root,
     "crd-schemas": crd_schemas_root,
     "collector": collector_path,
+    "collector-contrib": contrib_collector_path,
     "telemetrygen": telemetrygen_path,
     "sarif-schema": sarif_schema_path,
 }
@@ -233,6 +247,7 @@ INSTALLED = {  # name -> public accessor, for `check`
     "k8s-schemas": k8s_schema_location,
     "crd-schemas": crd_schema_location,
     "collector": collector,
+    "collector-contrib": collector_contrib,
     "telemetrygen": telemetrygen,
     "sarif-schema": sarif_schema,
 }

@@ -346,7 +346,7 @@ def validate(paths: tuple[str, ...], fmt: str) -> int:
 @click.option("--target-version", metavar="X.Y.Z", help="collector version to judge against (default: the image tag in manifests, else the pinned version)")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "sarif"]), default="text", show_default=True)
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True, help="exit 1 when a finding is at least this severe")
-@click.option("--distribution", type=click.Choice(["otelcol-k8s", "any"]), default="otelcol-k8s", show_default=True, help="image raw configs are judged against (manifests: taken from the image); any: skip the check")
+@click.option("--distribution", type=click.Choice(["otelcol-k8s", "otelcol-contrib", "any"]), default="otelcol-k8s", show_default=True, help="image raw configs are judged against (manifests: taken from the image); any: skip the check")
 @click.option("--fix", is_flag=True, help="rewrite each raw config file in place with the safe fixes, print each change")
 def lint(paths: tuple[str, ...], target_version: str | None, fmt: str, fail_on: str, distribution: str, fix: bool) -> int:
     """Lint collector configs, Kubernetes manifests (also helm template output) and otelgen specs. Rules and fixes: docs/lint.md.

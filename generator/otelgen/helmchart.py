@@ -262,6 +262,7 @@ def chart_data() -> dict[str, Any]:
         "ports": {"health": HEALTH_PORT, "kubelet": networkpolicy.KUBELET_PORT},
         "secretFileMode": workload.SECRET_FILE_MODE,
         "distributions": distributions._table(),
+        "distributionImages": {name: {"image": d.image, "catalog": d.catalog_name} for name, d in distributions.DISTRIBUTIONS.items()} | {"custom": {"image": versions.DEFAULT_IMAGE_REPOSITORY, "catalog": "custom"}},
         "versions": {"pinned": versions.PINNED_COLLECTOR_VERSION, "minimum": versions.MIN_COLLECTOR_VERSION, "imageRepository": versions.DEFAULT_IMAGE_REPOSITORY},
     }
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from otelgen import components, distributions, presets, sizing
+from otelgen import catalog, components, distributions, presets, sizing
 from otelgen.components import unmodelled
 from otelgen.components.base import ENV_PREFIX, Component, Context, Egress, Mount, Needs, Port, RbacRule, deep_merge
 from otelgen.errors import Collector, Problem, error, warning
@@ -248,9 +248,23 @@ class Planner:
 
     def _unknown(self, section: str, kind: str, name: str, type_name: str, raw: dict, path: list) -> Instance | None:
         known = components.known_names(kind)  # type: ignore[arg-type]
-        if self.spec.distribution == "otelcol-k8s" and not distributions.contains(kind, type_name, self.spec.collector_version):
-            self.problems.add(error("E016", path, f"{kind} type {type_name!r} is not in the otelcol-k8s image", f"use a component the image has{_did_you_mean(type_name, known)}, or set distribution: custom with your own image"))
+        dist = self.spec.distribution
+        if dist != "custom" and not distributions.contains(kind, type_name, self.spec.collector_version, dist):
+            image = distributions.catalog_name(dist)
+            in_contrib = dist != "contrib" and distributions.contains(kind, type_name, self.spec.collector_version, "contrib")
+            options = sorted(set(known) | distributions.names(kind, dist, self.spec.collector_version))
+            hint = "set distribution: contrib (the otelcol-contrib image has it)" if in_contrib else "set distribution: custom with your own image"
+            self.problems.add(error("E016", path, f"{kind} type {type_name!r} is not in the {image} image", f"use a component the image has{_did_you_mean(type_name, options)}, or {hint}"))
             return None
+        if dist != "custom":
+            cat_dist, version = distributions.catalog_name(dist), self.spec.collector_version
+            schema = catalog.schema_for(kind, type_name, cat_dist, version)
+            if schema is not None:
+                problems = catalog.check(raw, schema, catalog.data()["schemas"], path, catalog.loose_paths(kind, type_name, cat_dist, version))
+                for p in problems:
+                    self.problems.add(error("E030", p.path, f"{kind} {type_name!r}: {p.message}", p.hint))
+                if problems:
+                    return None
         config, wired = unmodelled.wire(kind, type_name, raw, self._context(name))
         if not wired.ports and name not in self.spec.declarations.get(section, {}):
             self.problems.add(warning("W102", path, f"{kind} type {type_name!r} is not modelled by otelgen: passed through as written, without port, RBAC or signal checks", f"declare the ports, RBAC, egress and volumes it needs under spec.declarations.{section}.{name}"))

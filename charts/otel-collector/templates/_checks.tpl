@@ -25,12 +25,12 @@ sections, pipelines, version}.
 {{- include "otelgen.checkNulls" (dict "desc" $comp.model "value" $raw "path" $path) -}}
 {{- include "otelgen.checkComponent" (dict "data" $data "version" $version "id" $comp.id "path" $path "required" $comp.model.required "cfg" (include "otelgen.applyModel" (dict "desc" $comp.model "value" (include "otelgen.reshape" (dict "id" $comp.id "raw" $raw) | fromJson).v) | fromJson).v) -}}
 {{- end -}}
-{{- if and (not $comp) (eq $spec.distribution "otelcol-k8s") -}}
-{{- $known := has $type (get (get $data.distributions "otelcol-k8s") $section | default list) -}}
+{{- if and (not $comp) (ne $spec.distribution "custom") -}}
+{{- $known := has $type (get (get $data.distributions $spec.distribution) $section | default list) -}}
 {{- $since := get (get $data.distributions.renamed $section | default dict) $type -}}
 {{- if and (not $known) $since -}}{{- $known = semverCompare (printf ">=%s" $since) $version -}}{{- end -}}
 {{- if not $known -}}
-{{- include "otelgen.fail" (dict "id" "E016" "path" $path "msg" (printf "%s type '%s' is not in the otelcol-k8s image" (trimSuffix "s" $section) $type) "hint" "use a component the image has, or set distribution: custom with your own image") -}}
+{{- include "otelgen.fail" (dict "id" "E016" "path" $path "msg" (printf "%s type '%s' is not in the %s image" (trimSuffix "s" $section) $type (get $data.distributionImages $spec.distribution).catalog) "hint" "use a component the image has, or set distribution: custom with your own image") -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}

@@ -298,7 +298,7 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- range $inst := $plan.instances -}}{{- if and (not $health) (eq $inst.section "extensions") (hasPrefix "health_check" $inst.renderedId) -}}{{- $health = $inst -}}{{- end -}}{{- end -}}
 {{- $get := dict "path" $health.config.path "port" $data.naming.healthPort -}}
 {{- $uid := $pod.runAsUser -}}
-{{- $image := printf "%s:%s" $spec.image.repository ($spec.image.tag | default $plan.version) -}}
+{{- $image := printf "%s:%s" ($spec.image.repository | default (get $data.distributionImages $spec.distribution).image) ($spec.image.tag | default $plan.version) -}}
 {{- if $spec.image.digest -}}{{- $image = printf "%s@%s" $image $spec.image.digest -}}{{- end -}}
 {{- $container := dict "name" $data.naming.container "image" $image "imagePullPolicy" $spec.image.pullPolicy "args" (list (printf "--config=%s/%s" $data.paths.configDir $data.paths.configKey)) "env" $env "ports" $containerPorts "resources" (dict "requests" $plan.requests "limits" $plan.limits) -}}
 {{- $_ := set $container "securityContext" (merge (dict "runAsGroup" $uid "runAsUser" $uid) (deepCopy $fixed.containerSecurity)) -}}

@@ -24,7 +24,7 @@ Severity = Literal["error", "warning"]
 SEVERITY_RANK = {"warning": 1, "error": 2}
 SIGNALS = ("traces", "metrics", "logs", "profiles")
 #: image repositories → distribution (the component list to judge against)
-IMAGE_DISTRIBUTIONS = (("opentelemetry-collector-k8s", "otelcol-k8s"),)
+IMAGE_DISTRIBUTIONS = (("opentelemetry-collector-k8s", "otelcol-k8s"), ("opentelemetry-collector-contrib", "otelcol-contrib"))
 
 
 @dataclass(frozen=True)

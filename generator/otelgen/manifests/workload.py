@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from otelgen import distributions
 from otelgen.components.base import EnvVar, Mount
 from otelgen.manifests import autoscaling, configmap, naming, rbac, tls
 from otelgen.plan import Plan
@@ -34,7 +35,7 @@ REVISION_HISTORY_LIMIT = 5
 
 def image(plan: Plan) -> str:
     img = plan.spec.image
-    ref = f"{img.repository}:{img.tag or plan.version}"
+    ref = f"{img.repository or distributions.default_image(plan.spec.distribution)}:{img.tag or plan.version}"
     return f"{ref}@{img.digest}" if img.digest else ref
 
 

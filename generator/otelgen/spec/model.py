@@ -52,7 +52,7 @@ class Metadata(Model):
 
 
 class Image(Model):
-    repository: str = Field(default=versions.DEFAULT_IMAGE_REPOSITORY, pattern=r"^\S+$", description="Image repository (no tag); an empty one renders a pod that cannot start.")
+    repository: str | None = Field(default=None, pattern=r"^\S+$", description="An empty one renders a pod that cannot start. Default: the distribution's image (otelcol-k8s: the official Kubernetes image; contrib: otel/opentelemetry-collector-contrib).")
     tag: str | None = Field(default=None, description="Default: the target collector version.")
     digest: str | None = Field(default=None, pattern=r"^sha256:[0-9a-f]{64}$")
     pull_policy: Literal["Always", "IfNotPresent", "Never"] = Field(
@@ -463,7 +463,7 @@ SectionName = Literal["receivers", "processors", "exporters", "extensions", "con
 class Spec(Model):
     mode: Mode
     collector_version: str = Field(default=versions.PINNED_COLLECTOR_VERSION, description="Target collector version: component type names follow it.")
-    distribution: Literal["otelcol-k8s", "custom"] = Field(default="otelcol-k8s", description="otelcol-k8s: refuse components the official k8s image lacks; custom: your own build.")
+    distribution: Literal["otelcol-k8s", "contrib", "custom"] = Field(default="otelcol-k8s", description="otelcol-k8s: refuse components the official k8s image lacks; contrib: the otelcol-contrib image (otel/opentelemetry-collector-contrib); custom: your own build (nothing checked).")
     image: Image = Field(default_factory=Image)
     receivers: dict[str, dict[str, Any] | None] = Field(default_factory=dict)
     processors: dict[str, dict[str, Any] | None] = Field(default_factory=dict)
