@@ -7,24 +7,12 @@ from typing import Any
 
 from otelgen import yamlio
 from otelgen.errors import Problem, SpecError, error
-from otelgen.inputs import POD_TEMPLATE_PATHS
+from otelgen.inputs import POD_TEMPLATE_PATHS, find_pod_template
 from otelgen.manifests import configmap, workload
 from otelgen.config import collector_config
 from otelgen.plan import build_plan
 from otelgen.spec import load
 
-def _pod_spec(doc: dict[str, Any], kind: str, index: int) -> dict[str, Any]:
-    node: Any = doc
-    path: list[Any] = [f"document[{index}]"]
-    for key in POD_TEMPLATE_PATHS[kind]:
-        path.append(key)
-        node = node.get(key) if isinstance(node, dict) else None
-        if not isinstance(node, dict):
-            raise SpecError([error("E009", path, f"{kind} has no {key}", "is this a complete manifest?")])
-    spec = node.get("spec")
-    if not isinstance(spec, dict) or not isinstance(spec.get("containers"), list):
-        raise SpecError([error("E009", path + ["spec", "containers"], f"{kind} pod template has no containers", "is this a complete manifest?")])
-    return spec
 
 
 def _odd(path: list[Any], what: str, value: Any) -> SpecError:
@@ -56,7 +44,7 @@ def _check_shapes(doc: dict[str, Any], kind: str, index: int) -> None:
         if node is not None and not isinstance(node, dict):
             raise _odd(path, "a mapping", node)
         if node is None:
-            return  # _pod_spec says what is missing
+            return  # find_pod_template says what is missing
     template_meta = node.get("metadata") if kind != "Pod" else meta
     if template_meta is not None and not isinstance(template_meta, dict):
         raise _odd(path + ["metadata"], "a mapping", template_meta)
@@ -131,7 +119,7 @@ def inject_documents(app_docs: list[Any], spec_files: list[str], sets: list[str]
         cm = configmap.config_map(plan, collector_config(plan))
         config_maps.setdefault(namespace, cm)
         patched = copy.deepcopy(doc)
-        _add_sidecar(_pod_spec(patched, kind, index), plan, cm, kind, index)
+        _add_sidecar(find_pod_template(patched, kind, index)["spec"], plan, cm, kind, index)
         template_meta = _template_metadata(patched, kind)
         if template_meta.get("annotations") is None:
             template_meta["annotations"] = {}

@@ -547,3 +547,18 @@ def read_text(text: str | bytes, file: str) -> Inputs:
 def read(path: str) -> Inputs:
     """Read and classify one file (``-`` for stdin)."""
     return read_text(*yamlio.read_input(path))
+
+
+def find_pod_template(doc: dict[str, Any], kind: str, index: int) -> dict[str, Any]:
+    """The pod template of a workload document (``POD_TEMPLATE_PATHS``), with a
+    ``spec.containers`` list; E009 naming what is missing otherwise."""
+    node: Any = doc
+    path: list[Any] = [f"document[{index}]"]
+    for key in POD_TEMPLATE_PATHS[kind]:
+        path.append(key)
+        node = node.get(key) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            raise SpecError([error("E009", path, f"{kind} has no {key}", "is this a complete manifest?")])
+    if not isinstance(node.get("spec"), dict) or not isinstance(node["spec"].get("containers"), list):
+        raise SpecError([error("E009", path + ["spec", "containers"], f"{kind} pod template has no containers", "is this a complete manifest?")])
+    return node

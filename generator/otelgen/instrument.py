@@ -30,7 +30,7 @@ from typing import Any
 
 from otelgen import appsizing, yamlio
 from otelgen.errors import Problem, SpecError, error, warning
-from otelgen.inputs import POD_TEMPLATE_PATHS
+from otelgen.inputs import POD_TEMPLATE_PATHS, find_pod_template
 from otelgen.plan import Plan, build_plan
 from otelgen.spec import load, quantity
 
@@ -150,19 +150,6 @@ def container_env(tgt: Target, kind: str, workload_name: str, svc_name: str, con
     return env
 
 
-def _pod_template(doc: dict[str, Any], kind: str, index: int) -> dict[str, Any]:
-    node: Any = doc
-    path: list[Any] = [f"document[{index}]"]
-    for key in POD_TEMPLATE_PATHS[kind]:
-        path.append(key)
-        node = node.get(key) if isinstance(node, dict) else None
-        if not isinstance(node, dict):
-            raise SpecError([error("E009", path, f"{kind} has no {key}", "is this a complete manifest?")])
-    if not isinstance(node.get("spec"), dict) or not isinstance(node["spec"].get("containers"), list):
-        raise SpecError([error("E009", path + ["spec", "containers"], f"{kind} pod template has no containers", "is this a complete manifest?")])
-    return node
-
-
 def _merge_env(existing: list[dict[str, Any]], ours: list[dict[str, Any]], force: bool, where: list[Any]) -> tuple[list[dict[str, Any]], list[Problem]]:
     """Ours after the container's own variables. An OTEL_* of the container's own is
     kept (W116) unless force (then dropped, ours appended). The OTELGEN_* helpers are
@@ -223,7 +210,7 @@ def instrument_documents(app_docs: list[Any], mode: str, spec_files: list[str], 
             out.append(doc)
             continue
         patched = copy.deepcopy(doc)
-        template = _pod_template(patched, kind, index)
+        template = find_pod_template(patched, kind, index)
         name = str((patched.get("metadata") or {}).get("name") or "")
         svc_name = service_name(patched, template.get("metadata") or {})
         base = [f"document[{index}]", *POD_TEMPLATE_PATHS[kind], "spec", "containers"]

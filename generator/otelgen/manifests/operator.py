@@ -72,19 +72,8 @@ def collector(plan: Plan, config: dict[str, Any] | None = None) -> dict[str, Any
         spec["volumeMounts"] = mounts
     if pod.annotations:
         spec["podAnnotations"] = dict(sorted(pod.annotations.items()))
-    if pod.node_selector:
-        spec["nodeSelector"] = dict(sorted(pod.node_selector.items()))
-    if pod.tolerations:
-        spec["tolerations"] = [t.model_dump(by_alias=True, exclude_none=True) for t in pod.tolerations]
-    if pod.priority_class_name:
-        spec["priorityClassName"] = pod.priority_class_name
     spec["terminationGracePeriodSeconds"] = pod.termination_grace_period_seconds
-    anti_affinity = autoscaling.pod_anti_affinity(plan)
-    if anti_affinity:
-        spec["affinity"] = {"podAntiAffinity": anti_affinity}
-    spread = autoscaling.topology_spread(plan)
-    if spread:
-        spec["topologySpreadConstraints"] = spread
+    spec.update(workload.pod_scheduling(plan))
     if plan.mode == "agent":
         spec["daemonSetUpdateStrategy"] = dict(workload.DAEMONSET_UPDATE_STRATEGY)
     elif plan.mode == "gateway":

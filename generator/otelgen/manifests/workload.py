@@ -155,15 +155,11 @@ def pod_security_context(plan: Plan) -> dict[str, Any]:
     return {"runAsNonRoot": security.pop("runAsNonRoot"), "runAsUser": uid, "runAsGroup": uid, "fsGroup": uid, **security}
 
 
-def pod_template(plan: Plan, config_map: dict[str, Any]) -> dict[str, Any]:
+def pod_scheduling(plan: Plan) -> dict[str, Any]:
+    """Where the pods may run: priority class, node selector, tolerations,
+    anti-affinity and topology spread (only the fields that are set)."""
     pod = plan.spec.pod
-    annotations = {configmap.CHECKSUM_ANNOTATION: configmap.checksum(config_map), **pod.annotations}
-    spec: dict[str, Any] = {
-        "serviceAccountName": naming.service_account(plan),
-        "automountServiceAccountToken": False,  # the token, when needed, is in volumes (rbac.api_access_mounts)
-        "securityContext": pod_security_context(plan),
-        "terminationGracePeriodSeconds": pod.termination_grace_period_seconds,
-    }
+    spec: dict[str, Any] = {}
     if pod.priority_class_name:
         spec["priorityClassName"] = pod.priority_class_name
     if pod.node_selector:
@@ -176,6 +172,19 @@ def pod_template(plan: Plan, config_map: dict[str, Any]) -> dict[str, Any]:
     spread = autoscaling.topology_spread(plan)
     if spread:
         spec["topologySpreadConstraints"] = spread
+    return spec
+
+
+def pod_template(plan: Plan, config_map: dict[str, Any]) -> dict[str, Any]:
+    pod = plan.spec.pod
+    annotations = {configmap.CHECKSUM_ANNOTATION: configmap.checksum(config_map), **pod.annotations}
+    spec: dict[str, Any] = {
+        "serviceAccountName": naming.service_account(plan),
+        "automountServiceAccountToken": False,  # the token, when needed, is in volumes (rbac.api_access_mounts)
+        "securityContext": pod_security_context(plan),
+        "terminationGracePeriodSeconds": pod.termination_grace_period_seconds,
+    }
+    spec.update(pod_scheduling(plan))
     spec["containers"] = [collector_container(plan)]
     spec["volumes"] = volumes(plan)
     return {
