@@ -10,7 +10,7 @@ release tag, which Go module at which version provides each component. Releases 
 than the newest tag the clone has are derived from that tag's list (same modules, the
 release's version) and marked so.
 
-`build` runs `go mod download -json MODULE@VERSION` (GOPROXY=https://proxy.golang.org,
+`build` runs `go mod download -json MODULE@VERSION` (Go's default module proxy,
 GOSUMDB=off, the same modules the collector builder fetches, into the Go module cache
 outside the repo) for every (module, version) of every release, with a bounded pool.
 From each module it reads `metadata.yaml` (type, deprecated_type, stability per signal,
@@ -53,8 +53,7 @@ FIRST = (0, 145, 0)
 #: releases the clone may not have yet, derived from its newest tag's list (core
 #: otelcol v0.165.0 is the newest release on the module proxy, 2026-11-06)
 DERIVED_THROUGH = (0, 165, 0)
-ENV = dict(os.environ, GOPROXY=os.environ.get("GOPROXY", "https://proxy.golang.org"),
-           GOSUMDB=os.environ.get("GOSUMDB", "off"), GOFLAGS="-mod=mod", GOTOOLCHAIN="local")
+ENV = dict(os.environ, GOSUMDB=os.environ.get("GOSUMDB", "off"), GOFLAGS="-mod=mod", GOTOOLCHAIN="local")
 
 
 def vtuple(v: str) -> tuple[int, int, int]:
