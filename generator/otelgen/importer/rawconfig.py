@@ -39,7 +39,10 @@ class Context:
         self.pod_env: list[dict[str, Any]] = []
         #: env var → Secret key, from the workload's env (manifest input)
         self.env_secrets: dict[str, dict[str, str]] = {}
-        self.custom_distribution = False
+        #: components the otelcol-k8s image lacks: (section, name, kind, type)
+        self.not_in_k8s: list[tuple[str, str, str, str]] = []
+        #: the image the input runs, when it names one (manifest input)
+        self.image_repository: str | None = None
         #: (section, name in the input) → name in the spec
         self.renamed: dict[tuple[str, str], str] = {}
 
@@ -62,6 +65,34 @@ def convert(ctx: Context) -> dict[str, Any]:
     if telemetry:
         spec["telemetry"] = telemetry
     return spec
+
+
+CONTRIB_IMAGE = distributions.DISTRIBUTIONS["contrib"].image
+
+
+def distribution(ctx: Context) -> str | None:
+    """The spec's ``distribution`` for what the config uses (None: the default, otelcol-k8s).
+
+    contrib when the otelcol-contrib image at the target version has every component the
+    otelcol-k8s image lacks (and the input names no other image); custom otherwise."""
+    if not ctx.not_in_k8s:
+        return None
+    in_contrib = all(distributions.contains(kind, t, ctx.version, "contrib") for _, _, kind, t in ctx.not_in_k8s)
+    other_image = ctx.image_repository is not None and not ctx.image_repository.endswith(CONTRIB_IMAGE.split("/", 1)[1])
+    chosen = "contrib" if in_contrib and not other_image else "custom"
+    for section, name, kind, type_name in ctx.not_in_k8s:
+        if chosen == "contrib":
+            why, hint = f"the otelcol-contrib image {ctx.version} has it: the spec says distribution: contrib", f"the pod runs {CONTRIB_IMAGE}; set distribution: custom and spec.image for your own build"
+        elif other_image and in_contrib:
+            why, hint = f"the input runs its own image {ctx.image_repository}: the spec says distribution: custom", "set distribution: contrib to run the otelcol-contrib image, which has it"
+        else:
+            has = "has it" if distributions.contains(kind, type_name, ctx.version, "contrib") else "lacks it too"
+            why, hint = f"the otelcol-contrib image {ctx.version} {has}: the spec says distribution: custom", "set spec.image to a collector build that has it"
+        ctx.notes.warn("W202", [section, name], f"{kind} type {type_name!r} is not in the otelcol-k8s image; {why}", hint)
+    if chosen == "contrib":
+        named = ", ".join(sorted({f"{kind} {t}" for _, _, kind, t in ctx.not_in_k8s}))
+        ctx.notes.change("C308", ["distribution"], f"distribution contrib: the otelcol-k8s image lacks {named}, the otelcol-contrib image {ctx.version} has them", "set distribution: custom and spec.image to run your own build instead", in_config=False)
+    return chosen
 
 
 # ------------------------------------------------------------------ shape
@@ -212,8 +243,7 @@ def _known(ctx: Context, comp: type[Component], section: str, name: str, suffix:
 
 def _unknown(ctx: Context, kind: str, section: str, name: str, type_name: str, raw: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     if not distributions.contains(kind, type_name, ctx.version):
-        ctx.custom_distribution = True
-        ctx.notes.warn("W202", [section, name], f"{kind} type {type_name!r} is not in the otelcol-k8s image: the spec says distribution: custom", "set spec.image to a collector build that has it")
+        ctx.not_in_k8s.append((section, name, kind, type_name))
     config = credentials.verbatim_to_env(raw, _place(ctx, section, name), ctx.notes, ctx.pod_env)
     _warn_files(ctx, config, [section, name])
     return name, config
