@@ -8,6 +8,7 @@ and batch last."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any
 
@@ -62,6 +63,7 @@ def convert(ctx: Context) -> dict[str, Any]:
     spec["pipelines"] = _pipelines(ctx)
     ctx.problems.raise_if_errors()
     telemetry = _telemetry(ctx)
+    ctx.problems.raise_if_errors()
     if telemetry:
         spec["telemetry"] = telemetry
     return spec
@@ -312,6 +314,10 @@ def _ordered(ctx: Context, processors: list[str], path: list[PathPart]) -> list[
 _LEVELS = {"debug": "debug", "info": "info", "warn": "warn", "warning": "warn", "error": "error"}
 
 
+#: the keys the collector's service.telemetry decodes (otelconftelemetry); any other is refused
+TELEMETRY_KEYS = ("logs", "metrics", "traces", "resource")
+
+
 def _telemetry(ctx: Context) -> dict[str, Any]:
     telemetry = ctx.config["service"].get("telemetry")
     path: list[PathPart] = ["service", "telemetry"]
@@ -321,6 +327,12 @@ def _telemetry(ctx: Context) -> dict[str, Any]:
         ctx.notes.warn("W201", path, "service.telemetry is not a mapping: dropped", "see spec.telemetry")
         return {}
     out: dict[str, Any] = {}
+    unknown = sorted(str(k) for k in telemetry if k not in TELEMETRY_KEYS)
+    for key in unknown:
+        close = difflib.get_close_matches(key, TELEMETRY_KEYS, n=1)
+        ctx.fail("E003", [*path, key], f"unknown field {key!r}: the collector refuses it ('service.telemetry' has invalid keys)", f"{'did you mean ' + repr(close[0]) + '? ' if close else ''}service.telemetry has {', '.join(TELEMETRY_KEYS)}")
+    if unknown:
+        return {}
     for key, value in telemetry.items():
         if key == "logs" and isinstance(value, dict):
             _telemetry_logs(ctx, value, out, [*path, "logs"])
