@@ -348,3 +348,34 @@ def test_image_membership_follows_the_target_version():
         path.write_text(text)
         assert "OTG004" in rules_found(path, target_version="0.145.0")
         assert "OTG004" not in rules_found(path, target_version="0.148.0")
+
+
+#: OTG102-bad-catalog.yaml with one of its problems left (or none), and what the collector says
+OTG102_CATALOG_VARIANTS = {
+    "connector": (("receivers: [otlp, httpcheck]", "receivers: [otlp]"), 'connector "count" used as exporter in [traces] pipeline but not used in any supported receiver pipeline'),
+    "receiver": (("    logs:\n      receivers: [count]", "    metrics:\n      receivers: [count]"), 'failed to create "httpcheck" receiver for data type "traces"'),
+}
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize("variant", sorted(OTG102_CATALOG_VARIANTS) + ["good"])
+def test_catalog_signals_agree_with_the_collector(variant, tmp_path):
+    """Unmodelled components' signals come from the catalog; otelcol-k8s agrees on each
+    problem alone (it reports one at a time) and on the good file."""
+    from test_collector import validate
+
+    if variant == "good":
+        path, said = CORPUS / "OTG102-good-catalog.yaml", None
+    else:
+        (old, new), said = OTG102_CATALOG_VARIANTS[variant]
+        text = (CORPUS / "OTG102-bad-catalog.yaml").read_text()
+        assert old in text
+        path = tmp_path / "one.yaml"
+        path.write_text(text.replace(old, new))
+    findings = [f for f in lint_path(str(path), Options()) if f.rule == "OTG102"]
+    proc = validate(path.read_text(), tmp_path)
+    if said is None:
+        assert not findings and proc.returncode == 0, proc.stderr[-1500:]
+    else:
+        assert findings and all(variant in f.message for f in findings), findings
+        assert proc.returncode != 0 and said in proc.stderr, proc.stderr[-1500:]
