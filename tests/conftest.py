@@ -89,12 +89,15 @@ def pytest_terminal_summary(terminalreporter):
     """The corpus counts (tests/test_corpus.py records each config's verdict)."""
     verdicts: dict[str, list[bool]] = {}
     missing: dict[str, int] = {}
+    by_contrib: list[bool] = []
     for report in terminalreporter.stats.get("passed", []) + terminalreporter.stats.get("failed", []):
         if getattr(report, "when", "call") != "call":
             continue
         props = dict(getattr(report, "user_properties", []))
         if "corpus" in props:
             verdicts.setdefault(props["corpus"], []).append(report.passed)
+            if props.get("corpus_binary") == "contrib-test":
+                by_contrib.append(report.passed)
             if props.get("corpus_repaired") and report.passed:
                 repaired = verdicts.setdefault("refused, repaired by import's listed fixes", [])
                 repaired.append(True)
@@ -106,6 +109,8 @@ def pytest_terminal_summary(terminalreporter):
     parts = [f"{kind} {len(v)} (otelgen agrees on {sum(v)})" for kind, v in sorted(verdicts.items()) if kind in ("accepted", "refused")]
     if verdicts.get("refused, repaired by import's listed fixes"):
         parts.append(f"of the refused, repaired by import's listed fixes {len(verdicts['refused, repaired by import' + chr(39) + 's listed fixes'])}")
+    if by_contrib:
+        parts.append(f"judged by the contrib test collector {len(by_contrib)} (otelgen agrees on {sum(by_contrib)})")
     parts.append(f"not judged {len(verdicts.get('not judged', []))}")
     terminalreporter.write_sep("-", "corpus")
     terminalreporter.write_line(f"corpus: {'; '.join(parts)}; agreement {sum(judged)}/{len(judged)}")

@@ -7,8 +7,11 @@ For every config the collector judges (the binary has all its components):
   exporters (a difference is allowed only where import lists a change for it);
 - refused → otelgen refuses too (import or render exits 2 with an error ID).
 
-Configs with components the binary lacks are "not judged"; the missing names
-come from `otelcol-k8s components`, never from a hand-kept list.  Each test
+Configs with components otelcol-k8s lacks are judged by the contrib test collector
+(`otelcol-contrib-test`, tools/install.sh) when it has them all: the imported spec
+then says `distribution: contrib` and its rendered config is validated by that binary
+too.  The rest are "not judged"; the missing names come from the binaries' own
+`validate` errors, never from a hand-kept list.  Each test
 records its outcome (`corpus` user property); conftest prints the counts."""
 
 from __future__ import annotations
@@ -60,10 +63,11 @@ def missing_components(verdict: subprocess.CompletedProcess) -> list[str]:
     return sorted({f"{section}.{name}" for section, name in UNKNOWN_TYPE.findall(verdict.stderr)})
 
 
-def judge(config_text: str, tmp_path: Path) -> subprocess.CompletedProcess:
-    """`otelcol-k8s validate` with every variable the config reads set to a plausible value."""
+def judge(config_text: str, tmp_path: Path, binary: str = "collector") -> subprocess.CompletedProcess:
+    """`otelcol-k8s validate` (or the contrib test collector's) with every variable the
+    config reads set to a plausible value."""
     env = [{"name": var, "value": _plausible(var)} for var in sorted(set(ENV_USE.findall(config_text)))]
-    return validate(config_text, tmp_path, env)
+    return validate(config_text, tmp_path, env, binary=binary)
 
 
 def _plausible(var: str) -> str:
@@ -90,6 +94,15 @@ def outcome(entry: dict, tmp_path: Path, record) -> None:
     (tmp_path / "judge").mkdir()
     verdict = judge(text, tmp_path / "judge")
     missing = missing_components(verdict)
+    binary = "collector"
+    if missing:
+        # components otelcol-k8s lacks: judged by the contrib test collector when it has them all
+        (tmp_path / "judge-contrib").mkdir()
+        contrib_verdict = judge(text, tmp_path / "judge-contrib", "collector_contrib")
+        missing = missing_components(contrib_verdict)  # what neither binary has
+        if not missing:
+            binary, verdict = "collector_contrib", contrib_verdict
+            record("corpus_binary", "contrib-test")
     if missing:
         record("corpus", "not judged")
         record("corpus_missing", ", ".join(missing))
@@ -125,11 +138,13 @@ def outcome(entry: dict, tmp_path: Path, record) -> None:
         objects = rendered.objects()
         cm = next(o for o in objects if o["kind"] == "ConfigMap" and "collector.yaml" in o.get("data", {}))
         (tmp_path / "repaired").mkdir()
-        repaired = validate(cm["data"]["collector.yaml"], tmp_path / "repaired", _container_env(objects))
+        repaired = validate(cm["data"]["collector.yaml"], tmp_path / "repaired", _container_env(objects), binary=binary)
         assert repaired.returncode == 0, f"import's fix does not satisfy the collector:\n{_last_lines(repaired.stderr)}"
         record("corpus_repaired", "yes")
         return
     assert imported.code == 0, f"the collector accepts this config, otelgen import refuses it:\n{imported.err}"
+    if binary == "collector_contrib":
+        assert yaml.safe_load(imported.out)["spec"].get("distribution") == "contrib", "components only the contrib image has, and the spec does not say distribution: contrib"
     spec = tmp_path / "spec.yaml"
     spec.write_text(imported.out)
     rendered = run_cli("render", "-f", str(spec))
@@ -138,7 +153,7 @@ def outcome(entry: dict, tmp_path: Path, record) -> None:
     cm = next(o for o in objects if o["kind"] == "ConfigMap" and "collector.yaml" in o.get("data", {}))
     pod_env = _container_env(objects)
     (tmp_path / "rendered").mkdir()
-    after = validate(cm["data"]["collector.yaml"], tmp_path / "rendered", pod_env)
+    after = validate(cm["data"]["collector.yaml"], tmp_path / "rendered", pod_env, binary=binary)
     assert after.returncode == 0, f"the rendered config is refused by the collector:\n{_last_lines(after.stderr)}"
     _same_graph(config, yaml.safe_load(cm["data"]["collector.yaml"]), imported.err)
 

@@ -358,6 +358,8 @@ SEMANTIC_ERRORS = {
     "E060 memory absurd": ({"mode": "gateway", "resources": {"size": "none", "limits": {"memory": "100Ei"}}}, "error E060 spec.resources.limits.memory: memory limit 100Ei is above 1Ti"),
     "E062 selector label": ({"mode": "agent", "pod": {"labels": {"app.kubernetes.io/component": "x"}}}, "error E062 spec.pod.labels.app.kubernetes.io/component: pod label 'app.kubernetes.io/component' is part of the workload's selector"),
     "E004 file exporter under the config mount": ({"mode": "gateway", "exporters": {"file": {"path": "/conf/out.jsonl"}}, "pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["file"]}}}, "error E004 spec.exporters.file: path '/conf/out.jsonl': the file needs a directory of its own"),
+    "E011 unmodelled metrics-only receiver in traces (catalog signals)": ({"mode": "gateway", "distribution": "contrib", "receivers": {"statsd": {}}, "pipelines": {"traces": {"receivers": ["otlp", "statsd"], "exporters": ["otlp"]}}}, "error E011 spec.pipelines.traces.receivers[1]: statsd does not support traces (it handles metrics)"),
+    "E011 unmodelled connector pair (catalog signals)": ({"mode": "gateway", "connectors": {"count": {}}, "pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["count"]}, "logs": {"receivers": ["count"], "exporters": ["otlp"]}}}, "error E011 spec.connectors.count: connector count cannot take traces to logs"),
     "E014 port twice": ({"mode": "gateway", "receivers": {"zipkin": {"port": 4317}}, "pipelines": {"traces": {"receivers": ["otlp", "zipkin"], "exporters": ["otlp"]}}}, "error E014"),
 }
 

@@ -25,7 +25,7 @@ from otelgen.importer.notes import IDS
 
 CORPUS_DIR = ROOT / "tests" / "import"
 CORPUS = sorted(CORPUS_DIR.glob("*.yaml"))
-NOT_IN_IMAGE = {"custom-components"}  # needs distribution: custom (a contrib exporter)
+NOT_IN_IMAGE = {"custom-components"}  # needs the contrib image (a contrib exporter)
 
 
 def corpus(stem: str) -> str:
@@ -59,18 +59,59 @@ def test_imported_spec_renders_a_config_the_collector_accepts(stem, tmp_path):
 
 
 @pytest.mark.tools
-def test_component_missing_from_the_image_is_the_only_thing_validate_refuses(tmp_path):
+def test_component_missing_from_otelcol_k8s_imports_as_contrib_which_validates_it(tmp_path):
     spec, doc = import_to(tmp_path, corpus("custom-components"))
-    assert doc["spec"]["distribution"] == "custom"
+    assert doc["spec"]["distribution"] == "contrib"
+    result = run_cli("import", corpus("custom-components"))
+    c308 = [line for line in lines(result, "change", "C308") if "distribution contrib" in line]
+    assert len(c308) == 1 and "exporter prometheusremotewrite" in c308[0], result.err
     config, pod_env = rendered_config_and_env(("-f", str(spec)))
-    proc = validate(config, tmp_path, pod_env)
-    assert proc.returncode != 0
-    assert 'unknown type: "prometheusremotewrite"' in proc.stderr, proc.stderr[-2000:]
-    # without the foreign exporter (debug in its place) the same config is valid
-    data = yaml.safe_load(config)
-    data["exporters"] = {"debug": {}}
-    data["service"]["pipelines"]["metrics"]["exporters"] = ["debug"]
-    assert validate(yaml.safe_dump(data), tmp_path, pod_env).returncode == 0
+    # the otelcol-k8s binary refuses only the contrib exporter; the contrib test binary accepts it all
+    refused = validate(config, tmp_path, pod_env)
+    assert refused.returncode != 0 and 'unknown type: "prometheusremotewrite"' in refused.stderr, refused.stderr[-2000:]
+    accepted = validate(config, tmp_path, pod_env, binary="collector_contrib")
+    assert accepted.returncode == 0, accepted.stderr[-2000:]
+
+
+def test_component_in_neither_image_imports_as_custom(tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "receivers: {otlp: {protocols: {grpc: {}}}}\n"
+        "exporters: {prometheusremotewrite: {endpoint: 'http://mimir:9009/api/v1/push'}, mycorpexporter: {}}\n"
+        "service: {pipelines: {metrics: {receivers: [otlp], exporters: [prometheusremotewrite, mycorpexporter]}}}\n"
+    )
+    result = run_cli("import", str(config))
+    assert result.code == 0, result.err
+    assert yaml.safe_load(result.out)["spec"]["distribution"] == "custom"
+    w202 = lines(result, "warning", "W202")
+    assert any("mycorpexporter" in w and "lacks it too" in w for w in w202), w202
+    assert any("prometheusremotewrite" in w and "has it" in w for w in w202), w202
+    assert not [line for line in lines(result, "change", "C308") if "distribution contrib" in line]
+
+
+def test_manifests_running_their_own_image_stay_custom(tmp_path):
+    manifest = tmp_path / "m.yaml"
+    manifest.write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: obs}\ndata:\n  relay: |\n"
+        "    receivers: {otlp: {protocols: {grpc: {}}}}\n"
+        "    exporters: {prometheusremotewrite: {endpoint: 'http://mimir:9009/api/v1/push'}}\n"
+        "    service: {pipelines: {metrics: {receivers: [otlp], exporters: [prometheusremotewrite]}}}\n"
+        "---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: c, namespace: obs}\nspec:\n  selector: {matchLabels: {app: c}}\n"
+        "  template:\n    metadata: {labels: {app: c}}\n    spec:\n      containers:\n      - name: otc\n        image: IMAGE:0.145.0\n"
+        "        args: [--config=/conf/relay.yaml]\n        volumeMounts: [{name: conf, mountPath: /conf}]\n"
+        "      volumes: [{name: conf, configMap: {name: c, items: [{key: relay, path: relay.yaml}]}}]\n"
+    )
+    text = manifest.read_text()
+    expected = {"registry.example.com/mycorp/otelcol": ("custom", "registry.example.com/mycorp/otelcol"),
+                "otel/opentelemetry-collector-contrib": ("contrib", "otel/opentelemetry-collector-contrib"),
+                "otel/opentelemetry-collector-k8s": ("contrib", None)}
+    for image, (dist, repository) in expected.items():
+        manifest.write_text(text.replace("IMAGE", image))
+        result = run_cli("import", str(manifest))
+        assert result.code == 0, result.err
+        spec = yaml.safe_load(result.out)["spec"]
+        assert spec["distribution"] == dist, (image, result.err)
+        assert (spec.get("image") or {}).get("repository") == repository, (image, spec.get("image"))
 
 
 @pytest.mark.tools

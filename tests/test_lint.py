@@ -259,3 +259,123 @@ def test_a_spec_that_does_not_load_is_unusable_input(tmp_path):
     path.write_text("apiVersion: otelgen.io/v1alpha1\nkind: Collector\nmetadata: {name: x}\nspec:\n  mode: gateway\n  pipelines:\n    traces: {receivers: [otlp], exporters: [otlp/bakend]}\n")
     result = run_cli("lint", str(path))
     assert result.code == 2 and "E010" in result.err and "Traceback" not in result.err
+
+
+# ---------------------------------------------------------------- catalog: image and schema
+
+
+def _in_manifest(tmp_path: Path, config_text: str, image: str) -> Path:
+    manifest = (CORPUS / "OTG014-good.yaml").read_text()
+    body = "".join("    " + line + "\n" for line in config_text.splitlines())
+    start = manifest.index("  relay: |\n") + len("  relay: |\n")
+    end = manifest.index("---", start)
+    path = tmp_path / "m.yaml"
+    path.write_text((manifest[:start] + body + manifest[end:]).replace("ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-k8s", image))
+    return path
+
+
+#: OTG006-bad.yaml with one of its two problems left, and what the collector says about it
+OTG006_ONE_PROBLEM = {
+    "key": (("num_traces: lots", "num_traces: 1000"), "has invalid keys: key"),
+    "num_traces": (("key: [host.name]", "keys: [host.name]"), "'num_traces' expected type 'int'"),
+}
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize("problem", sorted(OTG006_ONE_PROBLEM) + ["none"])
+def test_setting_refused_agrees_with_the_collector(problem, tmp_path):
+    """The collector reports one component's decoding error at a time: each of the bad
+    file's problems alone is refused by both, the good file accepted by both."""
+    from test_collector import validate
+
+    if problem == "none":
+        path = CORPUS / "OTG006-good.yaml"
+    else:
+        (old, new), said = OTG006_ONE_PROBLEM[problem]
+        path = tmp_path / "one.yaml"
+        path.write_text((CORPUS / "OTG006-bad.yaml").read_text().replace(old, new))
+    findings = [f for f in lint_path(str(path), Options()) if f.rule == "OTG006"]
+    proc = validate(path.read_text(), tmp_path)
+    if problem == "none":
+        assert not findings and proc.returncode == 0, proc.stderr[-1500:]
+    else:
+        assert len(findings) == 1 and findings[0].path.endswith(problem), findings
+        assert proc.returncode != 0 and said in proc.stderr, proc.stderr[-1500:]
+
+
+#: a contrib exporter with a setting of the wrong type (the prometheus exporter's namespace is a
+#: string; its unknown keys cannot be told: it squashes a server config the catalog cannot resolve)
+CONTRIB_CONFIG = (CORPUS / "OTG006-good.yaml").read_text().replace(
+    "exporters:\n", "exporters:\n  prometheus:\n    endpoint: ${env:MY_POD_IP}:8889\n    namespace: 42\n", 1
+).replace("      exporters: [otlp_grpc]\n  telemetry", "      exporters: [otlp_grpc, prometheus]\n  telemetry")
+
+
+@pytest.mark.tools
+def test_contrib_image_is_judged_by_the_contrib_catalog(tmp_path):
+    from test_collector import validate
+
+    assert "prometheus]" in CONTRIB_CONFIG
+    contrib = _in_manifest(tmp_path, CONTRIB_CONFIG, "otel/opentelemetry-collector-contrib")
+    assert rules_found(contrib) == {"OTG006"}
+    k8s = _in_manifest(tmp_path, CONTRIB_CONFIG, "ghcr.io/open-telemetry/opentelemetry-collector-releases/opentelemetry-collector-k8s")
+    assert rules_found(k8s) == {"OTG004"}  # not in the image: its settings are not judged
+    own = _in_manifest(tmp_path, CONTRIB_CONFIG, "registry.example.com/mycorp/otelcol")
+    assert rules_found(own) == set()  # an image otelgen does not know: neither check
+    fixed = CONTRIB_CONFIG.replace("namespace: 42", "namespace: app")
+    assert rules_found(_in_manifest(tmp_path, fixed, "otel/opentelemetry-collector-contrib")) == set()
+    # the contrib test collector agrees: the int refused, the string accepted
+    assert validate(fixed, tmp_path, binary="collector_contrib").returncode == 0
+    refused = validate(CONTRIB_CONFIG, tmp_path, binary="collector_contrib")
+    assert refused.returncode != 0 and "'namespace' expected type 'string'" in refused.stderr, refused.stderr[-1500:]
+    # a raw config: --distribution chooses the catalog
+    raw = tmp_path / "raw.yaml"
+    raw.write_text(CONTRIB_CONFIG)
+    assert rules_found(raw, distribution="otelcol-contrib") == {"OTG006"}
+    assert rules_found(raw) == {"OTG004"}
+
+
+def test_image_membership_follows_the_target_version():
+    # metricsgeneration joined otelcol-k8s at 0.148 (the catalog's component lists per release)
+    from otelgen import distributions
+
+    assert not distributions.contains("processor", "metricsgeneration", "0.145.0")
+    assert distributions.contains("processor", "metricsgeneration", "0.148.0")
+    text = (CORPUS / "OTG006-good.yaml").read_text().replace("  groupbyattrs:\n", "  metricsgeneration: {}\n  groupbyattrs:\n").replace("[memory_limiter, groupbyattrs, batch]", "[memory_limiter, metricsgeneration, groupbyattrs, batch]")
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "c.yaml"
+        path.write_text(text)
+        assert "OTG004" in rules_found(path, target_version="0.145.0")
+        assert "OTG004" not in rules_found(path, target_version="0.148.0")
+
+
+#: OTG102-bad-catalog.yaml with one of its problems left (or none), and what the collector says
+OTG102_CATALOG_VARIANTS = {
+    "connector": (("receivers: [otlp, httpcheck]", "receivers: [otlp]"), 'connector "count" used as exporter in [traces] pipeline but not used in any supported receiver pipeline'),
+    "receiver": (("    logs:\n      receivers: [count]", "    metrics:\n      receivers: [count]"), 'failed to create "httpcheck" receiver for data type "traces"'),
+}
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize("variant", sorted(OTG102_CATALOG_VARIANTS) + ["good"])
+def test_catalog_signals_agree_with_the_collector(variant, tmp_path):
+    """Unmodelled components' signals come from the catalog; otelcol-k8s agrees on each
+    problem alone (it reports one at a time) and on the good file."""
+    from test_collector import validate
+
+    if variant == "good":
+        path, said = CORPUS / "OTG102-good-catalog.yaml", None
+    else:
+        (old, new), said = OTG102_CATALOG_VARIANTS[variant]
+        text = (CORPUS / "OTG102-bad-catalog.yaml").read_text()
+        assert old in text
+        path = tmp_path / "one.yaml"
+        path.write_text(text.replace(old, new))
+    findings = [f for f in lint_path(str(path), Options()) if f.rule == "OTG102"]
+    proc = validate(path.read_text(), tmp_path)
+    if said is None:
+        assert not findings and proc.returncode == 0, proc.stderr[-1500:]
+    else:
+        assert findings and all(variant in f.message for f in findings), findings
+        assert proc.returncode != 0 and said in proc.stderr, proc.stderr[-1500:]

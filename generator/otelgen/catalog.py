@@ -118,6 +118,19 @@ def schema_for(kind: str, type_name: str, distribution: str, version: str) -> di
     return data()["schemas"][f["schema"]]
 
 
+def signals(kind: str, type_name: str, distribution: str, version: str) -> tuple[str, ...] | None:
+    """What the component handles at ``version``, from its metadata.yaml stability (every
+    level, development and deprecated included: the factory registers them all):
+    signals ("metrics") for receivers, processors and exporters, "from_to" pairs
+    ("traces_to_metrics") for connectors. None when the catalog does not know (a module
+    never served, or with no stability): nothing may be concluded then."""
+    f = components(distribution, version).get(kind, {}).get(type_name) or {}
+    stability = f.get("stability")
+    if not isinstance(stability, dict) or not stability:
+        return None
+    return tuple(sorted({str(sig) for sigs in stability.values() for sig in (sigs or [])}))
+
+
 def loose_paths(kind: str, type_name: str, distribution: str, version: str) -> tuple[str, ...]:
     f = components(distribution, version).get(kind, {}).get(type_name) or {}
     return tuple(f.get("loose", ()))

@@ -241,6 +241,34 @@ def registry() -> dict[str, dict[str, Any]]:
     return out
 
 
+def catalog_signals() -> dict[str, Any]:
+    """Per distribution and section, the signals of the components otelgen does not model
+    at the pinned version, as the planner's E011 reads them (plan.Instance.signals and
+    .connects): signals in pipeline order; connectors' [from, to] pairs."""
+    from otelgen import catalog
+
+    version = versions.PINNED_COLLECTOR_VERSION
+    out: dict[str, Any] = {}
+    for spec_name, dist in distributions.DISTRIBUTIONS.items():
+        table: dict[str, Any] = out.setdefault(spec_name, {})
+        for kind in distributions.KINDS:
+            if kind == "extension":
+                continue
+            entries: dict[str, Any] = {}
+            for type_name in sorted(distributions.names(kind, spec_name)):
+                if components.lookup(kind, type_name) is not None:  # type: ignore[arg-type]
+                    continue
+                sigs = catalog.signals(kind, type_name, dist.catalog_name, version)
+                if sigs is None:
+                    continue
+                if kind == "connector":
+                    entries[type_name] = [s.split("_to_", 1) for s in sigs if "_to_" in s]
+                else:
+                    entries[type_name] = [s for s in ("traces", "metrics", "logs", "profiles") if s in sigs]
+            table[kind + "s"] = entries
+    return out
+
+
 def chart_data() -> dict[str, Any]:
     return {
         "modeDefaults": {mode: mode_defaults(mode)["spec"] for mode in MODES},
@@ -262,6 +290,7 @@ def chart_data() -> dict[str, Any]:
         "ports": {"health": HEALTH_PORT, "kubelet": networkpolicy.KUBELET_PORT},
         "secretFileMode": workload.SECRET_FILE_MODE,
         "distributions": distributions._table(),
+        "catalogSignals": catalog_signals(),
         "distributionImages": {name: {"image": d.image, "catalog": d.catalog_name} for name, d in distributions.DISTRIBUTIONS.items()} | {"custom": {"image": versions.DEFAULT_IMAGE_REPOSITORY, "catalog": "custom"}},
         "versions": {"pinned": versions.PINNED_COLLECTOR_VERSION, "minimum": versions.MIN_COLLECTOR_VERSION, "imageRepository": versions.DEFAULT_IMAGE_REPOSITORY},
     }

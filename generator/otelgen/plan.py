@@ -38,6 +38,9 @@ class Instance:
     raw: dict[str, Any]
     #: what an unmodelled component's known listener or the spec's declarations add
     declared: Needs = field(default_factory=Needs)
+    #: an unmodelled component's signals from the catalog (connectors: "from_to" pairs);
+    #: None: unknown, every signal allowed
+    catalog_signals: tuple[str, ...] | None = None
 
     @property
     def suffix(self) -> str:
@@ -57,7 +60,21 @@ class Instance:
 
     @property
     def signals(self) -> tuple[str, ...]:
-        return type(self.component).signals if self.component else ("traces", "metrics", "logs")
+        if self.component:
+            return type(self.component).signals
+        if self.catalog_signals is not None and self.section != "connectors":
+            return tuple(s for s in ("traces", "metrics", "logs", "profiles") if s in self.catalog_signals)
+        return ("traces", "metrics", "logs")
+
+    @property
+    def connects(self) -> tuple[tuple[str, str], ...] | None:
+        """A connector's (from, to) signal pairs; None: unknown."""
+        if self.component:
+            return tuple(type(self.component).connects)
+        if self.catalog_signals is None or self.section != "connectors":
+            return None
+        pairs = (s.split("_to_", 1) for s in self.catalog_signals if "_to_" in s)
+        return tuple((a, b) for a, b in pairs)
 
 
 @dataclass
@@ -266,9 +283,13 @@ class Planner:
                 if problems:
                     return None
         config, wired = unmodelled.wire(kind, type_name, raw, self._context(name))
+        signals = None
+        if dist != "custom":
+            signals = catalog.signals(kind, type_name, distributions.catalog_name(dist), self.spec.collector_version)
         if not wired.ports and name not in self.spec.declarations.get(section, {}):
-            self.problems.add(warning("W102", path, f"{kind} type {type_name!r} is not modelled by otelgen: passed through as written, without port, RBAC or signal checks", f"declare the ports, RBAC, egress and volumes it needs under spec.declarations.{section}.{name}"))
-        return Instance(section, name, type_name, None, config, wired)
+            checks = "without port or RBAC checks" if signals is not None else "without port, RBAC or signal checks"
+            self.problems.add(warning("W102", path, f"{kind} type {type_name!r} is not modelled by otelgen: passed through as written, {checks}", f"declare the ports, RBAC, egress and volumes it needs under spec.declarations.{section}.{name}"))
+        return Instance(section, name, type_name, None, config, wired, signals)
 
     def _context(self, name: str) -> Context:
         spec = self.spec
@@ -326,15 +347,17 @@ class Planner:
                 missing = "exporter" if not out_sigs else "receiver"
                 self.problems.add(error("E012", path, f"connector {name} is used only as a {'receiver' if missing == 'exporter' else 'exporter'}", f"list it as an {missing} of another pipeline too"))
                 continue
-            if inst.component is None:
+            pairs = inst.connects
+            if pairs is None:
                 continue
-            pairs = type(inst.component).connects
             for s in sorted(out_sigs):
                 if not any((s, t) in pairs for t in in_sigs):
                     self.problems.add(error("E011", path, f"connector {name} cannot take {s} to {', '.join(sorted(in_sigs))}", f"it connects {', '.join(f'{a}->{b}' for a, b in pairs)}"))
             for t in sorted(in_sigs):
                 if not any((s, t) in pairs for s in out_sigs):
                     self.problems.add(error("E011", path, f"connector {name} cannot produce {t} from {', '.join(sorted(out_sigs))}", f"it connects {', '.join(f'{a}->{b}' for a, b in pairs)}"))
+            if inst.component is None:
+                continue
             refs = getattr(inst.component.config, "pipeline_refs", lambda: [])()
             for sub, target in refs:
                 if target not in pipelines:

@@ -51,6 +51,7 @@ sections, pipelines, version}.
 
 {{- define "otelgen.checkPipelines" -}}
 {{- $data := .data -}}
+{{- $spec := .spec -}}
 {{- $sections := .sections -}}
 {{- $pipelines := .pipelines -}}
 {{- $connectors := keys $sections.connectors -}}
@@ -76,8 +77,12 @@ sections, pipelines, version}.
 {{- include "otelgen.fail" (dict "id" "E010" "path" $path "msg" (printf "'%s' is not defined under spec.%s%s" $ref $role (ternary "" " or spec.connectors" (eq $role "processors"))) "hint" (printf "defined: %s" (join ", " $defined | default "none"))) -}}
 {{- else -}}
 {{- $comp := get (get $data.components $role) (include "otelgen.typeOf" $ref) -}}
-{{- if and $comp (not (has $signal $comp.signals)) -}}
-{{- include "otelgen.fail" (dict "id" "E011" "path" $path "msg" (printf "%s does not support %s (it handles %s)" $ref $signal (join ", " $comp.signals)) "hint" (printf "move it to a %s pipeline" (join " or " $comp.signals))) -}}
+{{- $sigs := list -}}
+{{- if $comp -}}{{- $sigs = $comp.signals -}}
+{{- else if ne $spec.distribution "custom" -}}{{- $sigs = get (get (get $data.catalogSignals $spec.distribution | default dict) $role | default dict) (include "otelgen.typeOf" $ref) | default list -}}
+{{- end -}}
+{{- if and $sigs (not (has $signal $sigs)) -}}
+{{- include "otelgen.fail" (dict "id" "E011" "path" $path "msg" (printf "%s does not support %s (it handles %s)" $ref $signal (join ", " $sigs)) "hint" (printf "move it to a %s pipeline" (join " or " $sigs))) -}}
 {{- else if and $comp (eq $comp.id "otlp_http") -}}
 {{- $c := get (get $sections $role) $ref | default dict -}}
 {{- if not (or $c.endpoint (get $c (printf "%s_endpoint" $signal))) -}}
@@ -96,9 +101,13 @@ sections, pipelines, version}.
 {{- include "otelgen.fail" (dict "id" "E012" "path" $path "msg" (printf "connector %s is used only as a %s" $name (ternary "receiver" "exporter" (not $out))) "hint" (printf "list it as an %s of another pipeline too" (ternary "exporter" "receiver" (not $out)))) -}}
 {{- end -}}
 {{- $comp := get $data.components.connectors (include "otelgen.typeOf" $name) -}}
-{{- if and $out $in $comp -}}
+{{- $connects := list -}}
+{{- if $comp -}}{{- $connects = $comp.connects -}}
+{{- else if ne $spec.distribution "custom" -}}{{- $connects = get (get $data.catalogSignals $spec.distribution | default dict).connectors (include "otelgen.typeOf" $name) | default list -}}
+{{- end -}}
+{{- if and $out $in $connects -}}
 {{- $pairs := list -}}
-{{- range $pair := $comp.connects -}}{{- $pairs = append $pairs (join "->" $pair) -}}{{- end -}}
+{{- range $pair := $connects -}}{{- $pairs = append $pairs (join "->" $pair) -}}{{- end -}}
 {{- range $s := $out | sortAlpha -}}
 {{- $ok := false -}}
 {{- range $t := $in -}}{{- if has (printf "%s->%s" $s $t) $pairs -}}{{- $ok = true -}}{{- end -}}{{- end -}}
@@ -113,7 +122,7 @@ sections, pipelines, version}.
 {{- include "otelgen.fail" (dict "id" "E011" "path" $path "msg" (printf "connector %s cannot produce %s from %s" $name $t (join ", " ($out | sortAlpha))) "hint" (printf "it connects %s" (join ", " $pairs))) -}}
 {{- end -}}
 {{- end -}}
-{{- if eq $comp.id "routing" -}}
+{{- if and $comp (eq $comp.id "routing") -}}
 {{- $cfg := get $sections.connectors $name | default dict -}}
 {{- $refs := list -}}
 {{- range $i, $route := $cfg.table | default list -}}

@@ -118,6 +118,9 @@ def import_config(config: Any, source: str, mode: str | None, target_version: st
     namespace = workload.namespace or defaults["metadata"]["namespace"]
     ctx = rawconfig.Context(config, mode, version, name, namespace, notes)
     ctx.env_secrets = {e["name"]: e["secretRef"] for e in (workload.spec.get("pod") or {}).get("env", []) if "secretRef" in e}
+    repository = (workload.spec.get("image") or {}).get("repository")
+    # the official otelcol-k8s image cannot run components it lacks: not "its own build"
+    ctx.image_repository = None if repository is None or repository.endswith("opentelemetry-collector-k8s") else repository
     body = rawconfig.convert(ctx)
     document = _document(ctx, body, workload, defaults)
     plan = _plan(document, mode, notes.source)
@@ -177,9 +180,14 @@ def _mode(config: dict[str, Any], cli_mode: str | None, workload: Workload, note
 
 def _document(ctx: rawconfig.Context, body: dict[str, Any], workload: Workload, defaults: dict[str, Any]) -> dict[str, Any]:
     spec: dict[str, Any] = {"mode": ctx.mode, "collectorVersion": ctx.version}
-    if ctx.custom_distribution:
-        spec["distribution"] = "custom"
+    chosen = rawconfig.distribution(ctx)
+    if chosen:
+        spec["distribution"] = chosen
     spec.update({k: v for k, v in workload.spec.items() if k in ("image",)})
+    image = spec.get("image") or {}
+    if chosen == "contrib" and str(image.get("repository", "")).endswith("opentelemetry-collector-k8s"):
+        spec["image"] = {k: v for k, v in image.items() if k != "repository"}  # the contrib image's default
+        ctx.notes.change("C308", ["image"], f"image {image['repository']} → {rawconfig.CONTRIB_IMAGE}: the config needs components only the otelcol-contrib image has", "set distribution: custom and spec.image to run your own build", in_config=False)
     for section in rawconfig.SECTIONS:
         entries = dict(body[section])
         for name in defaults["spec"].get(section) or {}:

@@ -18,7 +18,7 @@ WARNING = "warning"
 #: id → what it means (docs/import.md is checked against this table)
 IDS: dict[str, str] = {
     "W201": "a setting the spec cannot carry: dropped",
-    "W202": "component type not in the otelcol-k8s image: the spec says distribution: custom",
+    "W202": "component type not in the otelcol-k8s image: the spec says distribution: contrib when the otelcol-contrib image has every such component, else custom",
     "W203": "the config references an env var the pod does not define",
     "W204": "something in the manifests the spec does not carry (derived again by otelgen, or dropped)",
     "W205": "component type the collector removed, with no safe replacement: passed through, the advice says what to do",

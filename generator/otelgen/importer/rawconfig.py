@@ -8,6 +8,7 @@ and batch last."""
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any
 
@@ -39,7 +40,10 @@ class Context:
         self.pod_env: list[dict[str, Any]] = []
         #: env var → Secret key, from the workload's env (manifest input)
         self.env_secrets: dict[str, dict[str, str]] = {}
-        self.custom_distribution = False
+        #: components the otelcol-k8s image lacks: (section, name, kind, type)
+        self.not_in_k8s: list[tuple[str, str, str, str]] = []
+        #: the image the input runs, when it names one (manifest input)
+        self.image_repository: str | None = None
         #: (section, name in the input) → name in the spec
         self.renamed: dict[tuple[str, str], str] = {}
 
@@ -59,9 +63,38 @@ def convert(ctx: Context) -> dict[str, Any]:
     spec["pipelines"] = _pipelines(ctx)
     ctx.problems.raise_if_errors()
     telemetry = _telemetry(ctx)
+    ctx.problems.raise_if_errors()
     if telemetry:
         spec["telemetry"] = telemetry
     return spec
+
+
+CONTRIB_IMAGE = distributions.DISTRIBUTIONS["contrib"].image
+
+
+def distribution(ctx: Context) -> str | None:
+    """The spec's ``distribution`` for what the config uses (None: the default, otelcol-k8s).
+
+    contrib when the otelcol-contrib image at the target version has every component the
+    otelcol-k8s image lacks (and the input names no other image); custom otherwise."""
+    if not ctx.not_in_k8s:
+        return None
+    in_contrib = all(distributions.contains(kind, t, ctx.version, "contrib") for _, _, kind, t in ctx.not_in_k8s)
+    other_image = ctx.image_repository is not None and not ctx.image_repository.endswith(CONTRIB_IMAGE.split("/", 1)[1])
+    chosen = "contrib" if in_contrib and not other_image else "custom"
+    for section, name, kind, type_name in ctx.not_in_k8s:
+        if chosen == "contrib":
+            why, hint = f"the otelcol-contrib image {ctx.version} has it: the spec says distribution: contrib", f"the pod runs {CONTRIB_IMAGE}; set distribution: custom and spec.image for your own build"
+        elif other_image and in_contrib:
+            why, hint = f"the input runs its own image {ctx.image_repository}: the spec says distribution: custom", "set distribution: contrib to run the otelcol-contrib image, which has it"
+        else:
+            has = "has it" if distributions.contains(kind, type_name, ctx.version, "contrib") else "lacks it too"
+            why, hint = f"the otelcol-contrib image {ctx.version} {has}: the spec says distribution: custom", "set spec.image to a collector build that has it"
+        ctx.notes.warn("W202", [section, name], f"{kind} type {type_name!r} is not in the otelcol-k8s image; {why}", hint)
+    if chosen == "contrib":
+        named = ", ".join(sorted({f"{kind} {t}" for _, _, kind, t in ctx.not_in_k8s}))
+        ctx.notes.change("C308", ["distribution"], f"distribution contrib: the otelcol-k8s image lacks {named}, the otelcol-contrib image {ctx.version} has them", "set distribution: custom and spec.image to run your own build instead", in_config=False)
+    return chosen
 
 
 # ------------------------------------------------------------------ shape
@@ -212,8 +245,7 @@ def _known(ctx: Context, comp: type[Component], section: str, name: str, suffix:
 
 def _unknown(ctx: Context, kind: str, section: str, name: str, type_name: str, raw: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     if not distributions.contains(kind, type_name, ctx.version):
-        ctx.custom_distribution = True
-        ctx.notes.warn("W202", [section, name], f"{kind} type {type_name!r} is not in the otelcol-k8s image: the spec says distribution: custom", "set spec.image to a collector build that has it")
+        ctx.not_in_k8s.append((section, name, kind, type_name))
     config = credentials.verbatim_to_env(raw, _place(ctx, section, name), ctx.notes, ctx.pod_env)
     _warn_files(ctx, config, [section, name])
     return name, config
@@ -282,6 +314,10 @@ def _ordered(ctx: Context, processors: list[str], path: list[PathPart]) -> list[
 _LEVELS = {"debug": "debug", "info": "info", "warn": "warn", "warning": "warn", "error": "error"}
 
 
+#: the keys the collector's service.telemetry decodes (otelconftelemetry); any other is refused
+TELEMETRY_KEYS = ("logs", "metrics", "traces", "resource")
+
+
 def _telemetry(ctx: Context) -> dict[str, Any]:
     telemetry = ctx.config["service"].get("telemetry")
     path: list[PathPart] = ["service", "telemetry"]
@@ -291,6 +327,12 @@ def _telemetry(ctx: Context) -> dict[str, Any]:
         ctx.notes.warn("W201", path, "service.telemetry is not a mapping: dropped", "see spec.telemetry")
         return {}
     out: dict[str, Any] = {}
+    unknown = sorted(str(k) for k in telemetry if k not in TELEMETRY_KEYS)
+    for key in unknown:
+        close = difflib.get_close_matches(key, TELEMETRY_KEYS, n=1)
+        ctx.fail("E003", [*path, key], f"unknown field {key!r}: the collector refuses it ('service.telemetry' has invalid keys)", f"{'did you mean ' + repr(close[0]) + '? ' if close else ''}service.telemetry has {', '.join(TELEMETRY_KEYS)}")
+    if unknown:
+        return {}
     for key, value in telemetry.items():
         if key == "logs" and isinstance(value, dict):
             _telemetry_logs(ctx, value, out, [*path, "logs"])

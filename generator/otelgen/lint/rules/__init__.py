@@ -23,6 +23,7 @@ RULES: tuple[Rule, ...] = (
     Rule("OTG003", "warning", "config", "deprecated component type name", c.deprecated_name),
     Rule("OTG004", "error", "config", "component type not in the image", c.not_in_image),
     Rule("OTG005", "error", "config", "config key removed from the collector", c.removed_key),
+    Rule("OTG006", "error", "config", "setting the collector refuses", c.setting_refused),
     # endpoints and ports
     Rule("OTG010", "error", "config", "receiver bound to localhost inside a pod", n.receiver_on_localhost),
     Rule("OTG011", "error", "config", "health_check bound to localhost", n.health_check_on_localhost),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 from typing import Iterator
 
-from otelgen import components, distributions, removed, versions
+from otelgen import catalog, components, distributions, removed, versions
 from otelgen.lint.model import ComponentRef, ConfigTarget, Hit, defined
 
 
@@ -96,12 +96,35 @@ def not_in_image(t: ConfigTarget) -> Iterator[Hit]:
             continue  # name_too_new says it better
         if distributions.contains(ref.kind, ref.type_name, t.version, t.distribution):
             continue
-        known = sorted(distributions.names(ref.kind, t.distribution))
+        known = sorted(distributions.names(ref.kind, t.distribution, t.version))
         close = difflib.get_close_matches(ref.type_name, known, n=1, cutoff=0.6)
         hint = f"did you mean {close[0]!r}? " if close else ""
         registry = ref.registry
         what = "is not" if registry is not None or close or known else "is unknown and not"
         yield Hit(ref.path, f"{ref.kind} type {ref.type_name!r} {what} in the {t.distribution} image (collector {t.version})", f"{hint}use a component the image has ({', '.join(known[:12])}{', ...' if len(known) > 12 else ''}), or run an image that contains it (contrib or your own ocb build)")
+
+
+def setting_refused(t: ConfigTarget) -> Iterator[Hit]:
+    """Settings of catalog components otelgen does not model, against the component's
+    own config schema at the target version in the image's distribution (the check
+    `otelgen render` makes, E030): unknown keys and wrong types the collector's decoder
+    refuses. Modelled components are judged by their typed models (render); images
+    otelgen does not know skip it."""
+    if t.distribution is None:
+        return
+    dist = distributions.catalog_name(t.distribution)
+    defs = catalog.data()["schemas"]
+    for ref in defined(t.data):
+        if ref.registry is not None or not isinstance(ref.config, dict):
+            continue
+        if not distributions.contains(ref.kind, ref.type_name, t.version, t.distribution):
+            continue  # not_in_image says it
+        schema = catalog.schema_for(ref.kind, ref.type_name, dist, t.version)
+        if schema is None:
+            continue
+        loose = catalog.loose_paths(ref.kind, ref.type_name, dist, t.version)
+        for problem in catalog.check(ref.config, schema, defs, list(ref.path), loose):
+            yield Hit(tuple(problem.path), f"{ref.kind} {ref.type_name!r}: {problem.message} (collector {t.version})", problem.hint)
 
 
 def removed_key(t: ConfigTarget) -> Iterator[Hit]:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import difflib
 from typing import Iterator
 
-from otelgen.lint.model import ConfigTarget, Hit, defined, pipeline_list, pipelines, service_extensions, signal_of, used_in_pipelines
+from otelgen import catalog, distributions
+from otelgen.lint.model import ComponentRef, ConfigTarget, Hit, defined, pipeline_list, pipelines, service_extensions, signal_of, used_in_pipelines
 
 ROLES = {"receivers": ("receivers", "connectors"), "processors": ("processors",), "exporters": ("exporters", "connectors")}
 
@@ -78,11 +79,57 @@ def signal_mismatch(t: ConfigTarget) -> Iterator[Hit]:
         for role, sections in ROLES.items():
             for index, used in enumerate(pipeline_list(pipeline, role)):
                 ref = by_name.get((sections[0], used))
-                if ref is None or ref.registry is None:
+                handled = _signals(ref, t) if ref is not None else None
+                if handled is None:
                     continue
-                if signal not in ref.registry.signals:
-                    yield Hit(("service", "pipelines", name, role, index), f"{ref.kind} {used!r} does not support {signal} (it handles {', '.join(ref.registry.signals)})", f"move it to a {' or '.join(ref.registry.signals)} pipeline")
+                if signal not in handled:
+                    yield Hit(("service", "pipelines", name, role, index), f"{ref.kind} {used!r} does not support {signal} (it handles {', '.join(handled)})", f"move it to a {' or '.join(handled)} pipeline")
     yield from _connector_signals(t)
+    yield from _catalog_connector_signals(t)
+
+
+def _catalog_facts(ref: ComponentRef, t: ConfigTarget) -> tuple[str, ...] | None:
+    """A component otelgen does not model: its signals from the catalog, in the image's
+    distribution at the target version (None: not known, nothing concluded)."""
+    if ref.registry is not None or t.distribution is None:
+        return None
+    if not distributions.contains(ref.kind, ref.type_name, t.version, t.distribution):
+        return None
+    return catalog.signals(ref.kind, ref.type_name, distributions.catalog_name(t.distribution), t.version)
+
+
+def _signals(ref: ComponentRef, t: ConfigTarget) -> tuple[str, ...] | None:
+    if ref.registry is not None:
+        return tuple(ref.registry.signals)
+    found = _catalog_facts(ref, t)
+    if found is None or ref.section == "connectors":
+        return None
+    return tuple(s for s in ("traces", "metrics", "logs", "profiles") if s in found)
+
+
+def _catalog_connector_signals(t: ConfigTarget) -> Iterator[Hit]:
+    """Unmodelled connectors, judged as the collector judges them: every signal it takes
+    must reach one it produces in some pipeline, and every signal it produces must come
+    from one it takes."""
+    for ref in defined(t.data):
+        if ref.section != "connectors":
+            continue
+        found = _catalog_facts(ref, t)
+        if found is None:
+            continue
+        pairs = [tuple(s.split("_to_", 1)) for s in found if "_to_" in s]
+        allowed = ", ".join(f"{a}→{b}" for a, b in pairs)
+        sources, sinks = _connector_uses(t.data, ref.name)
+        if not sources or not sinks:
+            continue  # OTG103
+        into = {signal_of(p) for p, _ in sinks}
+        out_of = {signal_of(p) for p, _ in sources}
+        for source, index in sources:
+            if not any((signal_of(source), b) in pairs for b in into):
+                yield Hit(("service", "pipelines", source, "exporters", index), f"connector {ref.name!r} cannot take {signal_of(source)} to {', '.join(sorted(into))} (pipeline {source})", f"it supports {allowed}")
+        for sink, index in sinks:
+            if not any((a, signal_of(sink)) in pairs for a in out_of):
+                yield Hit(("service", "pipelines", sink, "receivers", index), f"connector {ref.name!r} cannot produce {signal_of(sink)} from {', '.join(sorted(out_of))} (pipeline {sink})", f"it supports {allowed}")
 
 
 def _connector_uses(config: dict, connector: str) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
