@@ -7,7 +7,7 @@ from typing import Any
 
 from otelgen import yamlio
 from otelgen.errors import Problem, SpecError, error
-from otelgen.inputs import POD_TEMPLATE_PATHS, find_pod_template
+from otelgen.inputs import POD_TEMPLATE_PATHS, app_workloads, find_pod_template, odd_field
 from otelgen.manifests import configmap, workload
 from otelgen.config import collector_config
 from otelgen.plan import build_plan
@@ -15,13 +15,6 @@ from otelgen.spec import load
 
 
 
-def _odd(path: list[Any], what: str, value: Any) -> SpecError:
-    return SpecError([error("E050", path, f"expected {what}, got {type(value).__name__} {_short(value)}", "is this a valid Kubernetes manifest? kubectl would refuse it too")])
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _check_shapes(doc: dict[str, Any], kind: str, index: int) -> None:
@@ -29,55 +22,55 @@ def _check_shapes(doc: dict[str, Any], kind: str, index: int) -> None:
     (where Kubernetes has a mapping, a list of mappings, a string or a port number)."""
     here: list[Any] = [f"document[{index}]"]
     if not isinstance(kind, str):
-        raise _odd(here + ["kind"], "a string", kind)
+        raise odd_field(here + ["kind"], "a string", kind)
     meta = doc.get("metadata")
     if meta is not None and not isinstance(meta, dict):
-        raise _odd(here + ["metadata"], "a mapping", meta)
+        raise odd_field(here + ["metadata"], "a mapping", meta)
     namespace = (meta or {}).get("namespace")
     if namespace is not None and not isinstance(namespace, str):
-        raise _odd(here + ["metadata", "namespace"], "a string", namespace)
+        raise odd_field(here + ["metadata", "namespace"], "a string", namespace)
     node: Any = doc
     path = list(here)
     for key in POD_TEMPLATE_PATHS[kind]:
         path.append(key)
         node = node.get(key) if isinstance(node, dict) else None
         if node is not None and not isinstance(node, dict):
-            raise _odd(path, "a mapping", node)
+            raise odd_field(path, "a mapping", node)
         if node is None:
             return  # find_pod_template says what is missing
     template_meta = node.get("metadata") if kind != "Pod" else meta
     if template_meta is not None and not isinstance(template_meta, dict):
-        raise _odd(path + ["metadata"], "a mapping", template_meta)
+        raise odd_field(path + ["metadata"], "a mapping", template_meta)
     annotations = (template_meta or {}).get("annotations")
     if annotations is not None and not isinstance(annotations, dict):
-        raise _odd(path + ["metadata", "annotations"], "a mapping", annotations)
+        raise odd_field(path + ["metadata", "annotations"], "a mapping", annotations)
     spec = node.get("spec")
     if spec is not None and not isinstance(spec, dict):
-        raise _odd(path + ["spec"], "a mapping", spec)
+        raise odd_field(path + ["spec"], "a mapping", spec)
     for section in ("containers", "initContainers", "volumes"):
         items = (spec or {}).get(section)
         if items is None:
             continue
         if not isinstance(items, list):
-            raise _odd(path + ["spec", section], "a list", items)
+            raise odd_field(path + ["spec", section], "a list", items)
         for i, item in enumerate(items):
             if not isinstance(item, dict):
-                raise _odd(path + ["spec", section, i], "a mapping", item)
+                raise odd_field(path + ["spec", section, i], "a mapping", item)
             if "name" in item and not isinstance(item["name"], str):
-                raise _odd(path + ["spec", section, i, "name"], "a string", item["name"])
+                raise odd_field(path + ["spec", section, i, "name"], "a string", item["name"])
             if section == "volumes":
                 continue
             ports = item.get("ports")
             if ports is None:
                 continue
             if not isinstance(ports, list):
-                raise _odd(path + ["spec", section, i, "ports"], "a list", ports)
+                raise odd_field(path + ["spec", section, i, "ports"], "a list", ports)
             for j, port in enumerate(ports):
                 if not isinstance(port, dict):
-                    raise _odd(path + ["spec", section, i, "ports", j], "a mapping", port)
+                    raise odd_field(path + ["spec", section, i, "ports", j], "a mapping", port)
                 number = port.get("containerPort")
                 if isinstance(number, bool) or not isinstance(number, int):
-                    raise _odd(path + ["spec", section, i, "ports", j, "containerPort"], "a port number", number)
+                    raise odd_field(path + ["spec", section, i, "ports", j, "containerPort"], "a port number", number)
 
 
 def _check_ports(pod_spec: dict[str, Any], plan, index: int, kind: str) -> None:
@@ -99,15 +92,8 @@ def inject_documents(app_docs: list[Any], spec_files: list[str], sets: list[str]
     config_maps: dict[str, dict[str, Any]] = {}
     warnings: list[Problem] = []
     injected = 0
-    for index, doc in enumerate(app_docs):
-        if doc is None:
-            continue
-        if not isinstance(doc, dict) or "kind" not in doc:
-            raise SpecError([error("E009", [f"document[{index}]"], "not a Kubernetes object (no kind)", "pass a manifest of Kubernetes objects")])
-        kind = doc["kind"]
-        if not isinstance(kind, str):
-            raise _odd([f"document[{index}]", "kind"], "a string", kind)
-        if kind not in POD_TEMPLATE_PATHS:
+    for index, doc, kind in app_workloads(app_docs):
+        if kind is None:
             out.append(doc)
             continue
         _check_shapes(doc, kind, index)

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import posixpath
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Iterator, Literal
 
 import yaml
 
@@ -562,3 +562,26 @@ def find_pod_template(doc: dict[str, Any], kind: str, index: int) -> dict[str, A
     if not isinstance(node.get("spec"), dict) or not isinstance(node["spec"].get("containers"), list):
         raise SpecError([error("E009", path + ["spec", "containers"], f"{kind} pod template has no containers", "is this a complete manifest?")])
     return node
+
+
+def app_workloads(app_docs: list[Any]) -> Iterator[tuple[int, Any, str | None]]:
+    """Each document of an app manifest as (index, document, kind), where kind is
+    None for an object that has no pod template (passed through as it is) and empty
+    documents are skipped. E009 for a document that is not a Kubernetes object,
+    E050 for a kind that is not a string."""
+    for index, doc in enumerate(app_docs):
+        if doc is None:
+            continue
+        if not isinstance(doc, dict) or "kind" not in doc:
+            raise SpecError([error("E009", [f"document[{index}]"], "not a Kubernetes object (no kind)", "pass a manifest of Kubernetes objects")])
+        kind = doc["kind"]
+        if not isinstance(kind, str):
+            raise odd_field([f"document[{index}]", "kind"], "a string", kind)
+        yield index, doc, (kind if kind in POD_TEMPLATE_PATHS else None)
+
+
+def odd_field(path: list[Any], what: str, value: Any) -> SpecError:
+    """E050: a field of an app manifest with the wrong type (kubectl would refuse it too)."""
+    text = repr(value)
+    short = text if len(text) <= 40 else text[:37] + "..."
+    return SpecError([error("E050", path, f"expected {what}, got {type(value).__name__} {short}", "is this a valid Kubernetes manifest? kubectl would refuse it too")])

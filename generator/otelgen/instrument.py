@@ -30,7 +30,7 @@ from typing import Any
 
 from otelgen import appsizing, yamlio
 from otelgen.errors import Problem, SpecError, error, warning
-from otelgen.inputs import POD_TEMPLATE_PATHS, find_pod_template
+from otelgen.inputs import POD_TEMPLATE_PATHS, app_workloads, find_pod_template
 from otelgen.plan import Plan, build_plan
 from otelgen.spec import load, quantity
 
@@ -200,13 +200,8 @@ def instrument_documents(app_docs: list[Any], mode: str, spec_files: list[str], 
     collector_names = {tgt.plan.spec.sidecar.container_name}
     out: list[Any] = []
     touched = 0
-    for index, doc in enumerate(app_docs):
-        if doc is None:
-            continue
-        if not isinstance(doc, dict) or "kind" not in doc:
-            raise SpecError([error("E009", [f"document[{index}]"], "not a Kubernetes object (no kind)", "pass a manifest of Kubernetes objects")])
-        kind = doc["kind"]
-        if kind not in POD_TEMPLATE_PATHS:
+    for index, doc, kind in app_workloads(app_docs):
+        if kind is None:
             out.append(doc)
             continue
         patched = copy.deepcopy(doc)
