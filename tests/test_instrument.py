@@ -261,3 +261,13 @@ def test_kustomize_component_gives_the_env_instrument_gives(tmp_path):
         assert got_env == want_env
     code, resources = kubeconform(manifest, _versions()[0])
     assert code == 0, resources
+
+
+@pytest.mark.parametrize("command", ["instrument", "inject"])
+def test_a_kind_that_is_not_a_string_is_e050_for_both_commands(tmp_path, command):
+    """inject and instrument read app manifests through one loop (inputs.app_workloads)."""
+    app = write_spec(tmp_path, "apiVersion: v1\nkind: [Deployment]\nmetadata: {name: a}\n", "app.yaml")
+    result = run_cli(command, "-f", app)
+    assert result.code == 2
+    assert result.err.startswith("error E050 document[0].kind: expected a string, got list"), result.err
+    assert "Traceback" not in result.err
