@@ -26,6 +26,7 @@ Python's ``re`` and Go's RE2 share: the Helm chart reads the same tables
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -133,13 +134,19 @@ def value_reason(value: Any, name: Any = None) -> str | None:
     """Why ``value`` looks like a credential whatever its name, or None."""
     if not isinstance(value, str) or not value.strip():
         return None
+    return _string_reason(value, name if isinstance(name, str) else None)
+
+
+@lru_cache(maxsize=4096)
+def _string_reason(value: str, name: str | None) -> str | None:
+    """value_reason of a string (pure: cached, as every render scans the same defaults)."""
     for why, pattern in _VALUES:
         if pattern.search(value):
             return why
     for match in _USERINFO.finditer(value):
         if _ALNUM.search(_REF_VALUE.sub("", match.group(2))):
             return "user info in a URL"
-    lowered = name.lower() if isinstance(name, str) else ""
+    lowered = name.lower() if name else ""
     if not (lowered and (_REFERENCE.search(lowered) or _DIGEST_NAME.search(lowered))):
         if all(p.search(value) for p in _GENERIC) and not any(p.search(value) for p in _GENERIC_NOT):
             return "a long random-looking token"

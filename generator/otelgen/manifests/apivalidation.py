@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from functools import lru_cache
 from decimal import Decimal
 from typing import Any, Iterable
 
@@ -50,21 +51,37 @@ MEMORY_CEILING = "1Ti"
 # ---------------------------------------------------------------- predicates (apimachinery)
 
 
+def _cached_for_strings(predicate):
+    """The predicate, memoised for strings (pure; every render checks the same names)."""
+    cached = lru_cache(maxsize=4096)(predicate)
+
+    def check(value: Any) -> bool:
+        return cached(value) if type(value) is str else predicate(value)
+
+    check.__doc__ = predicate.__doc__
+    check.__name__ = predicate.__name__
+    return check
+
+
+@_cached_for_strings
 def is_dns1123_label(value: Any) -> bool:
     """IsDNS1123Label: ≤63 chars, lowercase alphanumerics and '-', alphanumeric at both ends."""
     return isinstance(value, str) and len(value) <= 63 and _DNS1123_LABEL.fullmatch(value) is not None
 
 
+@_cached_for_strings
 def is_dns1123_subdomain(value: Any) -> bool:
     """IsDNS1123Subdomain: ≤253 chars, dot-separated DNS-1123 labels."""
     return isinstance(value, str) and len(value) <= 253 and _DNS1123_SUBDOMAIN.fullmatch(value) is not None
 
 
+@_cached_for_strings
 def is_dns1035_label(value: Any) -> bool:
     """IsDNS1035Label (Service names): like a DNS-1123 label but starting with a letter."""
     return isinstance(value, str) and len(value) <= 63 and _DNS1035_LABEL.fullmatch(value) is not None
 
 
+@_cached_for_strings
 def is_valid_port_name(value: Any) -> bool:
     """IsValidPortName (an IANA_SVC_NAME): 1–15 chars of [-a-z0-9], at least one
     letter, no '--', not starting or ending with '-'."""
@@ -84,6 +101,7 @@ def is_valid_port_num(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 65535
 
 
+@_cached_for_strings
 def is_qualified_name(value: Any) -> bool:
     """IsQualifiedName (label and annotation keys): an optional DNS-1123 subdomain
     prefix and '/', then a name of ≤63 chars: alphanumerics, '-', '_', '.',
@@ -96,12 +114,14 @@ def is_qualified_name(value: Any) -> bool:
     return 0 < len(name) <= 63 and _QUALIFIED_NAME.fullmatch(name) is not None
 
 
+@_cached_for_strings
 def is_valid_label_value(value: Any) -> bool:
     """IsValidLabelValue: empty, or ≤63 chars of alphanumerics, '-', '_', '.',
     alphanumeric at both ends."""
     return isinstance(value, str) and len(value) <= 63 and _LABEL_VALUE.fullmatch(value) is not None
 
 
+@_cached_for_strings
 def is_env_var_name(value: Any) -> bool:
     """IsEnvVarName."""
     return isinstance(value, str) and _ENV_VAR_NAME.fullmatch(value) is not None
