@@ -332,6 +332,10 @@ def test_contrib_image_is_judged_by_the_contrib_catalog(tmp_path):
     raw.write_text(CONTRIB_CONFIG)
     assert rules_found(raw, distribution="otelcol-contrib") == {"OTG006"}
     assert rules_found(raw) == {"OTG004"}
+    # the CLI takes the spec's spelling, contrib, for the same catalog
+    for spelling in ("contrib", "otelcol-contrib"):
+        result = run_cli("lint", str(raw), "--distribution", spelling, "--format", "json")
+        assert result.code == 1 and {f["rule"] for f in json.loads(result.out)} == {"OTG006"}, (spelling, result.out, result.err)
 
 
 def test_image_membership_follows_the_target_version():

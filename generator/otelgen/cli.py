@@ -346,7 +346,7 @@ def validate(paths: tuple[str, ...], fmt: str) -> int:
 @click.option("--target-version", metavar="X.Y.Z", help="collector version to judge against (default: the image tag in manifests, else the pinned version)")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github", "sarif"]), default="text", show_default=True)
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True, help="exit 1 when a finding is at least this severe")
-@click.option("--distribution", type=click.Choice(["otelcol-k8s", "otelcol-contrib", "any"]), default="otelcol-k8s", show_default=True, help="image raw configs are judged against (manifests: taken from the image); any: skip the check")
+@click.option("--distribution", type=click.Choice(["otelcol-k8s", "contrib", "otelcol-contrib", "any"]), default="otelcol-k8s", show_default=True, help="image raw configs are judged against (manifests: taken from the image); contrib (as in specs) = otelcol-contrib; any: skip the check")
 @click.option("--fix", is_flag=True, help="rewrite each raw config file in place with the safe fixes, print each change")
 def lint(paths: tuple[str, ...], target_version: str | None, fmt: str, fail_on: str, distribution: str, fix: bool) -> int:
     """Lint collector configs, Kubernetes manifests (also helm template output) and otelgen specs. Rules and fixes: docs/lint.md.
@@ -362,7 +362,9 @@ def lint(paths: tuple[str, ...], target_version: str | None, fmt: str, fail_on: 
             versions.parse(target_version)
         except ValueError as exc:
             raise SpecError([error("E004", ["--target-version"], str(exc), f"e.g. --target-version {versions.PINNED_COLLECTOR_VERSION}")]) from None
-    options = Options(target_version=target_version, distribution=None if distribution == "any" else distribution)
+    from otelgen.distributions import catalog_name
+
+    options = Options(target_version=target_version, distribution=None if distribution == "any" else catalog_name(distribution))
     if fix:
         from otelgen.lint import fix as fixing
 
