@@ -265,16 +265,15 @@ class Planner:
 
     def _unknown(self, section: str, kind: str, name: str, type_name: str, raw: dict, path: list) -> Instance | None:
         known = components.known_names(kind)  # type: ignore[arg-type]
-        dist = self.spec.distribution
-        if dist != "custom" and not distributions.contains(kind, type_name, self.spec.collector_version, dist):
-            image = distributions.catalog_name(dist)
-            in_contrib = dist != "contrib" and distributions.contains(kind, type_name, self.spec.collector_version, "contrib")
-            options = sorted(set(known) | distributions.names(kind, dist, self.spec.collector_version))
+        dist, version = self.spec.distribution, self.spec.collector_version
+        cat_dist = distributions.catalog_name(dist)
+        if dist != "custom" and not distributions.contains(kind, type_name, version, dist):
+            in_contrib = dist != "contrib" and distributions.contains(kind, type_name, version, "contrib")
+            options = sorted(set(known) | distributions.names(kind, dist, version))
             hint = "set distribution: contrib (the otelcol-contrib image has it)" if in_contrib else "set distribution: custom with your own image"
-            self.problems.add(error("E016", path, f"{kind} type {type_name!r} is not in the {image} image", f"use a component the image has{_did_you_mean(type_name, options)}, or {hint}"))
+            self.problems.add(error("E016", path, f"{kind} type {type_name!r} is not in the {cat_dist} image", f"use a component the image has{_did_you_mean(type_name, options)}, or {hint}"))
             return None
         if dist != "custom":
-            cat_dist, version = distributions.catalog_name(dist), self.spec.collector_version
             schema = catalog.schema_for(kind, type_name, cat_dist, version)
             if schema is not None:
                 problems = catalog.check(raw, schema, catalog.data()["schemas"], path, catalog.loose_paths(kind, type_name, cat_dist, version))
@@ -285,7 +284,7 @@ class Planner:
         config, wired = unmodelled.wire(kind, type_name, raw, self._context(name))
         signals = None
         if dist != "custom":
-            signals = catalog.signals(kind, type_name, distributions.catalog_name(dist), self.spec.collector_version)
+            signals = catalog.signals(kind, type_name, cat_dist, version)
         if not wired.ports and name not in self.spec.declarations.get(section, {}):
             checks = "without port or RBAC checks" if signals is not None else "without port, RBAC or signal checks"
             self.problems.add(warning("W102", path, f"{kind} type {type_name!r} is not modelled by otelgen: passed through as written, {checks}", f"declare the ports, RBAC, egress and volumes it needs under spec.declarations.{section}.{name}"))
@@ -459,17 +458,19 @@ class Planner:
 
     # ------------------------------------------------------------ declarations
 
-    def _check_mounts(self, used: dict[tuple[str, str], Instance]) -> None:
+    def _check_mounts(self, mounts_by_component: list[tuple[str, str, list[Mount]]]) -> None:
         """E061: a component's volume at the same path as another, or at, inside or
         above a volume otelgen mounts (a file exporter writing under /conf): the API
         server refuses duplicate mountPaths, and a mount inside a read-only
-        ConfigMap/Secret volume cannot be created."""
+        ConfigMap/Secret volume cannot be created. Input: (section, name, mounts) in
+        planning order."""
         taken: dict[str, tuple[str, str]] = {}  # mount path → (mount name, owner)
-        for (section, name), inst in sorted(used.items(), key=lambda kv: (SECTIONS.index(kv[0][0]), kv[0][1])):
-            for mount in inst.needs().mounts:
+        reserved = _reserved_mounts()
+        for section, name, mounts in mounts_by_component:
+            for mount in mounts:
                 path = ["spec", section, name]
                 where = mount.mount_path.rstrip("/") or "/"
-                clash = next((what for fixed, what in _reserved_mounts() if _overlaps(where, fixed)), None)
+                clash = next((what for fixed, what in reserved if _overlaps(where, fixed)), None)
                 if clash is None and where == "/":
                     clash = "the container's root file system"
                 if clash:
@@ -487,10 +488,12 @@ class Planner:
         name_owner: dict[str, str] = {}
         telemetry = Port(TELEMETRY_PORT, self.spec.telemetry.metrics_port, "TCP", "http", service=True, ingress=False)
         declared: list[tuple[str, Port]] = []
+        mounts_by_component: list[tuple[str, str, list[Mount]]] = []
         for (section, name), inst in sorted(used.items(), key=lambda kv: (SECTIONS.index(kv[0][0]), kv[0][1])):
             if inst.component is not None and inst.component.config.extra:
                 self._check_derived_overrides(inst.component, ["spec", section, name, "extra"])
             needs = inst.needs()
+            mounts_by_component.append((section, name, needs.mounts))
             self._check_risky(section, name, needs)
             declared.extend((f"{section}.{name}", p) for p in needs.ports)
             total.rbac.extend(needs.rbac)
@@ -502,7 +505,7 @@ class Planner:
             total.kubelet = total.kubelet or needs.kubelet
             total.single_writer = total.single_writer or needs.single_writer
         declared.append(("telemetry.metricsPort", telemetry))
-        self._check_mounts(used)
+        self._check_mounts(mounts_by_component)
         from otelgen.manifests.apivalidation import port_name_problem
 
         for owner, port in declared:
