@@ -421,7 +421,9 @@ def import_(path: str, mode: str | None, target_version: str | None, output: str
     for secret in imported.secrets:
         print(f"secret {secret.name}: {secret.command()}", file=sys.stderr)
     if output:
-        importer.write_atomically(imported.text(), output)
+        from otelgen import atomic
+
+        atomic.write_file(output, imported.text(), "-o")
         print(f"wrote {output}", file=sys.stderr)
     else:
         sys.stdout.write(imported.text())

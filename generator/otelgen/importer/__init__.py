@@ -245,10 +245,3 @@ def _check_env(rendered: dict[str, Any], pod_env: list[dict[str, Any]], notes: N
     for var in sorted(set(_ENV_REF.findall(yamlio.dump(rendered)))):
         if var not in defined:
             notes.warn("W203", ["${env:" + var + "}"], f"the config reads ${{env:{var}}}, which the pod does not define", "add it to spec.pod.env (value or secretRef), or the collector sees an empty string", in_config=False)
-
-
-def write_atomically(text: str, path: str) -> None:
-    """Write ``text`` to ``path`` atomically (otelgen.atomic: never half-written)."""
-    from otelgen import atomic
-
-    atomic.write_file(path, text, "-o")

@@ -396,13 +396,6 @@ def fix_text(text: str, file: str, options: Options) -> tuple[str, list[Change]]
     return out.getvalue(), changes
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Replace ``path`` (through a symlink: the file it points to) keeping its mode."""
-    from otelgen import atomic
-
-    atomic.write_file(path, text, "--fix", keep_mode=True)
-
-
 def fix_file(path: str, options: Options) -> tuple[list[Change], list]:
     """Fix one raw config file in place; (changes, findings left for a human)."""
     from otelgen.lint import lint_inputs
@@ -420,7 +413,9 @@ def fix_file(path: str, options: Options) -> tuple[list[Change], list]:
     fixed, changes = fix_text(text, path, options)
     left = lint_inputs(read_text(fixed, path), options)
     if changes:
-        write_atomically(path, fixed)
+        from otelgen import atomic
+
+        atomic.write_file(path, fixed, "--fix", keep_mode=True)  # through a symlink: the file it points to
     return changes, left
 
 
