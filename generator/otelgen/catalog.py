@@ -17,13 +17,13 @@ the module's own test configs pass what the schema does not describe (``loose``)
 
 from __future__ import annotations
 
-import difflib
 import json
 from functools import lru_cache
 from importlib import resources
 from typing import Any, NamedTuple
 
 from otelgen import versions as _versions
+from otelgen.suggest import did_you_mean
 
 
 class Problem(NamedTuple):
@@ -283,8 +283,7 @@ def _check(value: Any, node: dict, defs: dict, path: list, problems: list[Proble
             elif extra is True or open_:
                 continue
             else:
-                close = difflib.get_close_matches(str(key), list(props), n=1)
-                hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(sorted(props)[:20])}"
+                hint = did_you_mean(str(key), props) or f"known keys: {', '.join(sorted(props)[:20])}"
                 problems.append(Problem(sub, f"unknown key {key!r} (the collector refuses it)", hint))
     elif isinstance(value, list) and "items" in node and not (node.get("x-customType") and node["x-customType"] not in _PLAIN_CUSTOM):
         for i, item in enumerate(value):

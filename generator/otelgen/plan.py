@@ -4,7 +4,6 @@ checked, pipelines completed and ordered, and the components' declarations
 
 from __future__ import annotations
 
-import difflib
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from otelgen.components import unmodelled
 from otelgen.components.base import ENV_PREFIX, Component, Context, Egress, Mount, Needs, Port, RbacRule, deep_merge
 from otelgen.errors import Collector, Problem, error, warning
 from otelgen.spec.load import pydantic_problems
+from otelgen.suggest import did_you_mean
 from otelgen.spec.model import CollectorDocument, Spec
 
 _NAME = re.compile(r"^([a-z][a-z0-9_]*)(?:/([A-Za-z0-9_.-]+))?$")
@@ -122,8 +122,7 @@ def _signal(pipeline: str) -> str:
 
 
 def _did_you_mean(word: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.5)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return did_you_mean(word, options, before="; ")
 
 
 class Planner:

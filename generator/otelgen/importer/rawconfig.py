@@ -8,7 +8,6 @@ and batch last."""
 
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any
 
@@ -20,6 +19,7 @@ from otelgen.importer.fit import fit
 from otelgen.importer.notes import Notes
 from otelgen.removed import RemovedComponent
 from otelgen.spec.load import pydantic_problems
+from otelgen.suggest import did_you_mean
 
 SECTIONS = tuple(components.SECTIONS)  # receivers, processors, exporters, extensions, connectors
 ROLES = ("receivers", "processors", "exporters")
@@ -329,8 +329,7 @@ def _telemetry(ctx: Context) -> dict[str, Any]:
     out: dict[str, Any] = {}
     unknown = sorted(str(k) for k in telemetry if k not in TELEMETRY_KEYS)
     for key in unknown:
-        close = difflib.get_close_matches(key, TELEMETRY_KEYS, n=1)
-        ctx.fail("E003", [*path, key], f"unknown field {key!r}: the collector refuses it ('service.telemetry' has invalid keys)", f"{'did you mean ' + repr(close[0]) + '? ' if close else ''}service.telemetry has {', '.join(TELEMETRY_KEYS)}")
+        ctx.fail("E003", [*path, key], f"unknown field {key!r}: the collector refuses it ('service.telemetry' has invalid keys)", f"{did_you_mean(key, TELEMETRY_KEYS, after=' ')}service.telemetry has {', '.join(TELEMETRY_KEYS)}")
     if unknown:
         return {}
     for key, value in telemetry.items():

@@ -6,7 +6,6 @@ document; pydantic's messages are rewritten into what was expected and a hint.
 
 from __future__ import annotations
 
-import difflib
 import re
 from functools import lru_cache
 from importlib import resources
@@ -18,6 +17,7 @@ from otelgen import credentials, yamlio
 from otelgen.components.base import copy_plain, deep_merge
 from otelgen.errors import Problem, SpecError, error
 from otelgen.spec.model import MODES, CollectorDocument
+from otelgen.suggest import did_you_mean
 
 TOP_LEVEL = ("apiVersion", "kind", "metadata", "spec")
 
@@ -329,5 +329,4 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
 
 
 def _did_you_mean(word: str, options: list[str] | tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return did_you_mean(word, options, before="; ")

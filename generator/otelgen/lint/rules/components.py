@@ -3,11 +3,11 @@ not in the image, removed config keys."""
 
 from __future__ import annotations
 
-import difflib
 from typing import Iterator
 
 from otelgen import catalog, components, distributions, removed, versions
 from otelgen.lint.model import ComponentRef, ConfigTarget, Hit, defined
+from otelgen.suggest import closest, did_you_mean
 
 
 def name_since(ref: ComponentRef) -> str | None:
@@ -97,8 +97,8 @@ def not_in_image(t: ConfigTarget) -> Iterator[Hit]:
         if distributions.contains(ref.kind, ref.type_name, t.version, t.distribution):
             continue
         known = sorted(distributions.names(ref.kind, t.distribution, t.version))
-        close = difflib.get_close_matches(ref.type_name, known, n=1, cutoff=0.6)
-        hint = f"did you mean {close[0]!r}? " if close else ""
+        close = closest(ref.type_name, known)
+        hint = did_you_mean(ref.type_name, known, after=" ")
         registry = ref.registry
         what = "is not" if registry is not None or close or known else "is unknown and not"
         yield Hit(ref.path, f"{ref.kind} type {ref.type_name!r} {what} in the {t.distribution} image (collector {t.version})", f"{hint}use a component the image has ({', '.join(known[:12])}{', ...' if len(known) > 12 else ''}), or run an image that contains it (contrib or your own ocb build)")

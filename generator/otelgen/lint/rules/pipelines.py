@@ -4,10 +4,10 @@ context-dependent processors)."""
 
 from __future__ import annotations
 
-import difflib
 from typing import Iterator
 
 from otelgen import catalog, distributions
+from otelgen.suggest import did_you_mean
 from otelgen.lint.model import ComponentRef, ConfigTarget, Hit, defined, pipeline_list, pipelines, service_extensions, signal_of, used_in_pipelines
 
 ROLES = {"receivers": ("receivers", "connectors"), "processors": ("processors",), "exporters": ("exporters", "connectors")}
@@ -19,8 +19,7 @@ def _names(config: dict, section: str) -> list[str]:
 
 
 def _did_you_mean(word: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(word, options, n=1, cutoff=0.5)
-    return f"did you mean {close[0]!r}? " if close else ""
+    return did_you_mean(word, options, after=" ")
 
 
 def undefined_reference(t: ConfigTarget) -> Iterator[Hit]:
