@@ -97,7 +97,7 @@ filled in (also in nested models, lists and mappings of models), nulls left out.
 {{- regexReplaceAll "-+$" (printf "%s-%s" .prefix (include "otelgen.mountSlug" .instance) | trunc 63) "" -}}
 {{- end -}}
 
-{{- /* The port of scheme://host:port/path or host:port (by scheme when absent); {"v": null} when unknown. */ -}}
+{{- /* The port of scheme://host:port/path, host:port or :port (by scheme when absent); {"v": null} when unknown (otelgen/endpoints.py). */ -}}
 {{- define "otelgen.endpointPort" -}}
 {{- $rest := . -}}
 {{- $scheme := "" -}}
@@ -108,13 +108,8 @@ filled in (also in nested models, lists and mappings of models), nulls left out.
 {{- end -}}
 {{- $rest = (splitn "/" 2 $rest)._0 -}}
 {{- $port := "" -}}
-{{- $host := "" -}}
 {{- if contains ":" $rest -}}
 {{- $port = regexReplaceAll "^.*:" $rest "" -}}
-{{- $host = regexReplaceAll ":[^:]*$" $rest "" -}}
-{{- end -}}
-{{- if eq $host "" -}}
-{{- $port = "" -}}
 {{- end -}}
 {{- if regexMatch "^[0-9]+$" $port -}}
 {{- toJson (dict "v" (atoi $port)) -}}

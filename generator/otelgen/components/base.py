@@ -267,21 +267,7 @@ def secret_env(ctx: Context, value: "SecretValue", *parts: str) -> tuple[str, En
     return f"{value.prefix}${{env:{name}}}", EnvVar(name=name, secret=value.secret_ref)
 
 
-def host_port(endpoint: str) -> tuple[str, int | None]:
-    """Split ``scheme://host:port/path`` or ``host:port`` into host and port (default by scheme)."""
-    rest = endpoint
-    scheme = ""
-    if "://" in rest:
-        scheme, rest = rest.split("://", 1)
-    rest = rest.split("/", 1)[0]
-    host, _, port = rest.rpartition(":")
-    if not host:
-        host, port = rest, ""
-    if port.isdigit():
-        return host, int(port)
-    if "${" in rest:
-        return rest, None
-    return rest, {"https": 443, "http": 80}.get(scheme.lower())
+from otelgen.endpoints import host_port  # noqa: E402,F401  (the one endpoint parser; re-exported for the components)
 
 
 #: enum fields whose values otelgen may not know all of: a refused value is kept under extra (W206)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from otelgen.components.base import host_port
+from otelgen import endpoints
 from otelgen.importer import credentials
 from otelgen.importer.notes import Notes
 
@@ -40,8 +40,7 @@ Adapter = Callable[[dict[str, Any], Adapting], dict[str, Any]]
 def listen_port(endpoint: Any, a: Adapting, *path: Any) -> int | None:
     """The port of a listener's ``host:port`` endpoint; None (with a warning) when it has none."""
     if isinstance(endpoint, str):
-        text = endpoint[1:] if endpoint.startswith(":") else endpoint
-        _, port = host_port(text if ":" in text else f"x:{text}")
+        port = endpoints.listen_port(endpoint)
         if port is not None and 1 <= port <= 65535:
             return port
     a.notes.warn("W201", a.path(*path), f"cannot read a port from endpoint {endpoint!r}: the component's default port is used", "write the endpoint as host:port")

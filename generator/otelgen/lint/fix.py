@@ -192,9 +192,9 @@ def fix_removed_key(doc: Any, hit: Hit, t: ConfigTarget) -> str | None:
         parent[entry.rename_to] = entry.value_map.get(str(value).lower(), value)
         return f"{key}: {value} → {entry.rename_to}: {parent[entry.rename_to]}"
     if hit.path[:3] == ("service", "telemetry", "metrics") and key == "address":
-        from otelgen.lint.listeners import split_endpoint
+        from otelgen.endpoints import host_port
 
-        host, port = split_endpoint(str(value))
+        host, port = host_port(str(value))
         del parent[key]
         parent["readers"] = [{"pull": {"exporter": {"prometheus": {"host": host or POD_IP, "port": port or 8888}}}}]
         return f"address {value} → readers: prometheus pull exporter on {host or POD_IP}:{port or 8888}"

@@ -10,6 +10,7 @@ from functools import lru_cache
 from typing import Any
 
 from otelgen.components.base import Component
+from otelgen.endpoints import host_port
 from otelgen.lint.model import ComponentRef, default_needs, defined, registry_context, service_extensions
 
 LOCALHOST = ("localhost", "127.0.0.1", "::1")  # compared after stripping [ ] from IPv6
@@ -33,15 +34,6 @@ class Listener:
     @property
     def defaulted(self) -> bool:
         return self.host is None
-
-
-def split_endpoint(endpoint: str) -> tuple[str, int | None]:
-    """``host:port`` → (host, port); a bare ``:4317`` has host ''."""
-    text = endpoint.split("://", 1)[-1].split("/", 1)[0]
-    host, sep, port = text.rpartition(":")
-    if not sep:
-        return text, None
-    return host, int(port) if port.isdigit() else None
 
 
 @lru_cache(maxsize=None)
@@ -85,12 +77,12 @@ def listeners(config: dict) -> list[Listener]:
             continue
         for path, settings, default in _slots(ref):
             settings = settings if isinstance(settings, dict) else {}
-            _, default_port = split_endpoint(str(default.get("endpoint", "")))
+            _, default_port = host_port(str(default.get("endpoint", "")))
             endpoint = settings.get("endpoint")
             if endpoint is None:
                 host, port = None, default_port
             else:
-                host, port = split_endpoint(str(endpoint))
+                host, port = host_port(str(endpoint))
                 if port is None and "${" not in str(endpoint):
                     port = default_port
             protocol = "UDP" if default_port in _udp_ports(ref.registry) else "TCP"
@@ -117,6 +109,6 @@ def telemetry_listener(config: dict) -> Listener | None:
         return None  # push readers only
     address = metrics.get("address")
     if isinstance(address, str):
-        host, port = split_endpoint(address)
+        host, port = host_port(address)
         return Listener(path + ("address",), "service.telemetry.metrics", "service", "telemetry", host, port, "TCP")
     return Listener(path, "service.telemetry.metrics", "service", "telemetry", None, TELEMETRY_PORT, "TCP")
