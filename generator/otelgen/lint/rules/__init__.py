@@ -64,6 +64,7 @@ RULES: tuple[Rule, ...] = (
     Rule("OTG101", "warning", "config", "component defined but not used", p.unused_component),
     Rule("OTG102", "error", "config", "signal not supported by a component or connector", p.signal_mismatch),
     Rule("OTG103", "error", "config", "connector used on one side only", p.connector_one_side),
+    Rule("OTG104", "error", "config", "processor listed twice in a pipeline", p.listed_twice),
 )
 
 BY_ID = {rule.id: rule for rule in RULES}

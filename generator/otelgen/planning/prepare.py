@@ -1,0 +1,104 @@
+"""Steps 1-2: presets, sizing, and the completed pipelines (auto-inserted
+memory_limiter/batch, health_check, leader election)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from otelgen import components, presets, sizing
+from otelgen.errors import Problem, error
+from otelgen.planning.model import SECTIONS
+from otelgen.spec.model import CollectorDocument, Spec
+
+#: receivers that must run once (every copy would report the same cluster objects)
+SINGLE_WRITERS = ("k8s_cluster", "k8s_objects", "k8s_events")
+
+
+def apply_presets(doc: CollectorDocument) -> tuple[Spec, list[Problem]]:
+    """The spec with every enabled preset expanded (E020)."""
+    return presets.apply(doc.spec, doc.metadata.name, doc.metadata.namespace)
+
+
+def size(spec: Spec) -> tuple[sizing.Sizing, list[Problem]]:
+    """Requests and limits for the mode (E018: no memory limit unless allowed)."""
+    resolved = sizing.resolve(spec.resources, spec.mode)
+    problems = []
+    if not resolved.memory_limit and not spec.resources.allow_no_memory_limit:
+        problems.append(error("E018", ["spec", "resources", "limits", "memory"], "no memory limit: memory_limiter and GOMEMLIMIT are derived from it, and without one the pod can use the whole node", "set resources.size (small|medium|large) or resources.limits.memory, or allowNoMemoryLimit: true"))
+    return resolved, problems
+
+
+def gomemlimit(resolved: sizing.Sizing, spec: Spec) -> str | None:
+    """GOMEMLIMIT for the memory limit; None without one, or for one the API server refuses (E060)."""
+    from otelgen.manifests import apivalidation
+
+    limit = resolved.memory_limit
+    if not limit or apivalidation.memory_problem(limit):
+        return None  # an absurd limit is refused later (E060); its GOMEMLIMIT may not even fit an int64
+    return sizing.gomemlimit(limit, spec.memory)
+
+
+@dataclass
+class Completed:
+    #: pipeline name → role → component names, with memory_limiter first and batch last where defaulted
+    pipelines: dict[str, dict[str, list[str]]]
+    #: section → name → raw settings, with what was auto-inserted
+    sections: dict[str, dict[str, Any]]
+    #: the k8s_leader_elector extension the single-writer receivers use, if any
+    leader_election: str | None
+
+
+def complete(spec: Spec) -> tuple[Completed, list[Problem]]:
+    """The spec's pipelines and sections as they will be rendered."""
+    pipelines = {name: p.model_dump() for name, p in spec.pipelines.items()}
+    sections = {sec: dict(getattr(spec, sec)) for sec in SECTIONS}
+    auto_insert(spec, pipelines, sections)
+    sections["extensions"].setdefault("health_check", {})
+    leader, problems = leader_election(spec, sections, pipelines)
+    return Completed(pipelines, sections, leader), problems
+
+
+def auto_insert(spec: Spec, pipelines: dict[str, dict[str, list[str]]], sections: dict[str, dict]) -> None:
+    """memory_limiter first and batch last in every pipeline (pipelineDefaults), in place; a
+    user-defined memory_limiter without limits gets the derived percentages."""
+    defaults = spec.pipeline_defaults
+    limiter = sizing.memory_limiter_settings(spec.memory)
+    for pipeline in pipelines.values():
+        procs = pipeline["processors"]
+        types = [p.split("/")[0] for p in procs]
+        if defaults.memory_limiter and "memory_limiter" not in types:
+            procs.insert(0, "memory_limiter")
+            sections["processors"].setdefault("memory_limiter", dict(limiter))
+        if defaults.batch and "batch" not in types:
+            procs.append("batch")
+            sections["processors"].setdefault("batch", {})
+    for key, cfg in sections["processors"].items():
+        if key.split("/")[0] == "memory_limiter":
+            cfg = dict(cfg or {})
+            if not any(k in cfg for k in ("limit_mib", "limit_percentage")):
+                cfg = {**limiter, **cfg}
+            sections["processors"][key] = cfg
+
+
+def leader_election(spec: Spec, sections: dict[str, dict], pipelines: dict) -> tuple[str | None, list[Problem]]:
+    """The leader-elector extension single-writer receivers need when several copies run
+    (added to ``sections`` when missing); E019 in a sidecar."""
+    single = []
+    for rname in sorted(sections["receivers"]):  # sorted: key order in the input must not matter
+        comp = components.lookup("receiver", rname.split("/")[0])
+        if comp is not None and getattr(comp, "id", "") in SINGLE_WRITERS:
+            if any(rname in p["receivers"] for p in pipelines.values()):
+                single.append(rname)
+    if not single:
+        return None, []
+    if spec.mode == "sidecar":
+        return None, [error("E019", ["spec", "receivers", single[0]], f"{single[0]} must have one writer, but a sidecar runs once per app pod", "run it in the gateway")]
+    several = spec.mode == "agent" or spec.scaling.replicas > 1 or spec.scaling.autoscaling.enabled
+    existing = sorted(e for e in sections["extensions"] if e.split("/")[0] == "k8s_leader_elector")
+    if existing:
+        return existing[0], []
+    if several:
+        sections["extensions"]["k8s_leader_elector"] = {}
+        return "k8s_leader_elector", []
+    return None, []
