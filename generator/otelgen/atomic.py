@@ -29,6 +29,7 @@ Every OSError becomes a one-line SpecError with its own ID: E044–E049, E053
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import errno
@@ -38,6 +39,7 @@ import re
 import secrets
 import shutil
 from pathlib import Path
+from typing import Iterator
 
 from otelgen.errors import SpecError, error
 
@@ -266,6 +268,20 @@ def check_directory_target(out_dir: str, flag: str = "-o") -> tuple[Path, Path]:
     return parent, target
 
 
+@contextlib.contextmanager
+def _removed_on_failure(staging: Path, what: str, flag: str) -> Iterator[None]:
+    """Remove the staging file or directory when the block fails (interrupts too); an
+    OSError becomes the clear one-line error about ``what`` (os_error)."""
+    try:
+        yield
+    except OSError as exc:
+        _remove(staging)
+        raise os_error(exc, what, flag) from None
+    except BaseException:
+        _remove(staging)
+        raise
+
+
 def write_directory(files: dict[str, str], out_dir: str, flag: str = "-o") -> None:
     """Write ``files`` (relative path → text) as the whole content of ``out_dir``.
 
@@ -289,7 +305,7 @@ def write_directory(files: dict[str, str], out_dir: str, flag: str = "-o") -> No
             raise os_error(exc, out_dir, flag) from None
         remove_debris(parent, name)
         staging = parent / _staging_name(name)
-        try:
+        with _removed_on_failure(staging, out_dir, flag):
             os.mkdir(staging, 0o755)
             for rel, text in files.items():
                 path = staging / rel
@@ -299,12 +315,6 @@ def write_directory(files: dict[str, str], out_dir: str, flag: str = "-o") -> No
             _fsync_dir(staging)
             _swap_in(staging, target)
             _fsync_dir(parent)
-        except OSError as exc:
-            _remove(staging)
-            raise os_error(exc, out_dir, flag) from None
-        except BaseException:
-            _remove(staging)
-            raise
         _remove(staging)  # the old content, after the exchange
 
 
@@ -370,13 +380,7 @@ def write_file(path: str, text: str, flag: str = "-o", keep_mode: bool = False) 
         raise _fail("E053", f"{flag} {path}: the file is read-only; nothing was changed", "make it writable (chmod u+w) if it should be rewritten")
     remove_dead_temp_files(real.parent, real.name)
     tmp = real.with_name(_staging_name(real.name))
-    try:
+    with _removed_on_failure(tmp, path, flag):
         _write_file(tmp, text, mode)
         os.replace(tmp, real)
         _fsync_dir(real.parent)
-    except OSError as exc:
-        _remove(tmp)
-        raise os_error(exc, path, flag) from None
-    except BaseException:
-        _remove(tmp)
-        raise
