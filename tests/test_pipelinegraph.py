@@ -182,3 +182,12 @@ def test_the_collector_agrees(name, refused, tmp_path):
         assert proc.returncode == 0, proc.stderr[-1500:]
     else:
         assert proc.returncode != 0 and refused in proc.stderr, proc.stderr[-1500:]
+
+
+def test_import_names_an_undefined_reference_in_the_same_words(tmp_path):
+    sections, pipelines = BROKEN["undefined exporter (did you mean)"]
+    linted = lint_findings(tmp_path, sections, pipelines)
+    result = run_cli("import", str(tmp_path / "config.yaml"))
+    assert result.code == 2
+    (_, where, message, hint), = linted
+    assert f"config.yaml: service.{where}: {message} (hint: {hint})" in result.err and "error E010" in result.err, result.err

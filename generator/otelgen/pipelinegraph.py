@@ -85,6 +85,13 @@ def _list(pipeline: dict, role: str) -> list[str]:
     return list(pipeline.get(role) or [])
 
 
+def undefined(ref: str, role: str, defined: list[str], label: Callable[[str], str] = str) -> tuple[str, str]:
+    """Message and hint for ``ref``, named in a pipeline's ``role`` list but not defined
+    (``defined``: the names it could have meant; ``label``: how a section is named)."""
+    also = f" or {label('connectors')}" if role != "processors" else ""
+    return f"{ref!r} is not defined under {label(role)}{also}", f"defined: {', '.join(defined) or 'none'}{did_you_mean(ref, defined, before='; ')}"
+
+
 def references(g: Graph, twice: Iterable[str] = ROLES) -> list[Finding]:
     """Per pipeline, in order: components listed twice (in the ``twice`` roles), undefined
     references (with a did-you-mean), components that do not handle the pipeline's signal."""
@@ -105,8 +112,7 @@ def references(g: Graph, twice: Iterable[str] = ROLES) -> list[Finding]:
                 node = g.nodes.get((role, ref))
                 if node is None:
                     defined = g.names(role) + (sorted(connectors) if role != "processors" else [])
-                    also = f" or {g.label('connectors')}" if role != "processors" else ""
-                    out.append(Finding(UNDEFINED, where, f"{ref!r} is not defined under {g.label(role)}{also}", f"defined: {', '.join(defined) or 'none'}{did_you_mean(ref, defined, before='; ')}"))
+                    out.append(Finding(UNDEFINED, where, *undefined(ref, role, defined, g.label)))
                     continue
                 if node.signals is None:
                     continue

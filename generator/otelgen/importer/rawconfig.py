@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from otelgen import components, distributions
+from otelgen import components, distributions, pipelinegraph
 from otelgen.components.base import Component
 from otelgen.errors import Collector, PathPart, Problem
 from otelgen.importer import adapters, credentials, registry
@@ -287,8 +287,8 @@ def _ref(ctx: Context, role: str, ref: str, path: list[PathPart]) -> str:
     for section in sections:
         if (section, ref) in ctx.renamed:
             return ctx.renamed[(section, ref)]
-    defined = sorted(n for (s, n) in ctx.renamed if s in sections)
-    ctx.fail("E010", path, f"{ref!r} is not defined under {' or '.join(sections)}", f"defined: {', '.join(defined) or 'none'}")
+    defined = sorted(n for (s, n) in ctx.renamed if s == role) + sorted(n for (s, n) in ctx.renamed if s == "connectors" and role != "processors")
+    ctx.fail("E010", path, *pipelinegraph.undefined(ref, role, defined))  # the planner's and lint's wording
     return ref
 
 
