@@ -151,7 +151,7 @@ def test_connectors_need_one_supported_pair_per_signal():
     unknown = graph({"traces/a": P(["r"], ["c"]), "logs/b": P(["c"], ["e"])}, connectors__c=pg.Node())
     assert pg.connectors(unknown) == []
     one_side = graph({"traces": P(["r"], ["c"])}, connectors__c=pg.Node(connects=pairs))
-    assert [(f.check, f.message, f.hint) for f in pg.connectors(one_side)] == [(pg.CONNECTOR_ONE_SIDE, "connector c is used only as a exporter", "list it as an receiver of another pipeline too")]
+    assert [(f.check, f.message, f.hint) for f in pg.connectors(one_side)] == [(pg.CONNECTOR_ONE_SIDE, "connector c is used only as an exporter", "list it as a receiver of another pipeline too")]
 
 
 def test_processor_order():
@@ -191,3 +191,21 @@ def test_import_names_an_undefined_reference_in_the_same_words(tmp_path):
     assert result.code == 2
     (_, where, message, hint), = linted
     assert f"config.yaml: service.{where}: {message} (hint: {hint})" in result.err and "error E010" in result.err, result.err
+
+
+@pytest.mark.tools
+def test_the_chart_says_e012_in_the_same_words(tmp_path):
+    """The chart's copy of the one-side check (_checks.tpl) words it as the checker does."""
+    from conftest import tool
+    from helm_parity import helm_template
+
+    values = {"mode": "gateway", "connectors": {"spanmetrics": {}}, "pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["otlp", "spanmetrics"]}}}
+    path = tmp_path / "values.yaml"
+    path.write_text(yaml.safe_dump(values))
+    proc = helm_template(str(tool("helm")), "gw", "obs", path)
+    expected = "error E012 spec.connectors.spanmetrics: connector spanmetrics is used only as an exporter (hint: list it as a receiver of another pipeline too)"
+    assert proc.returncode != 0 and expected in proc.stderr, proc.stderr
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump({"metadata": {"name": "gw", "namespace": "obs"}, "spec": values}))
+    result = run_cli("render", "-f", str(spec))
+    assert result.code == 2 and expected in result.err, result.err

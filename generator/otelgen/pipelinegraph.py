@@ -139,8 +139,8 @@ def connectors(g: Graph) -> list[Finding]:
             continue
         where = ("connectors", name)
         if not sources or not sinks:
-            used, missing = ("receiver", "exporter") if not sources else ("exporter", "receiver")
-            out.append(Finding(CONNECTOR_ONE_SIDE, where, f"connector {name} is used only as a {used}", f"list it as an {missing} of another pipeline too"))
+            used, missing = ("a receiver", "an exporter") if not sources else ("an exporter", "a receiver")
+            out.append(Finding(CONNECTOR_ONE_SIDE, where, f"connector {name} is used only as {used}", f"list it as {missing} of another pipeline too"))
             continue
         pairs = g.nodes[("connectors", name)].connects
         if pairs is None:

@@ -98,7 +98,7 @@ sections, pipelines, version}.
 {{- $in := get $asReceiver $name | default list -}}
 {{- $path := printf "spec.connectors.%s" $name -}}
 {{- if and (or $out $in) (not (and $out $in)) -}}
-{{- include "otelgen.fail" (dict "id" "E012" "path" $path "msg" (printf "connector %s is used only as a %s" $name (ternary "receiver" "exporter" (not $out))) "hint" (printf "list it as an %s of another pipeline too" (ternary "exporter" "receiver" (not $out)))) -}}
+{{- include "otelgen.fail" (dict "id" "E012" "path" $path "msg" (printf "connector %s is used only as %s" $name (ternary "a receiver" "an exporter" (not $out))) "hint" (printf "list it as %s of another pipeline too" (ternary "an exporter" "a receiver" (not $out)))) -}}
 {{- end -}}
 {{- $comp := get $data.components.connectors (include "otelgen.typeOf" $name) -}}
 {{- $connects := list -}}
