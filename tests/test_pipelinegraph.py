@@ -209,3 +209,21 @@ def test_the_chart_says_e012_in_the_same_words(tmp_path):
     spec.write_text(yaml.safe_dump({"metadata": {"name": "gw", "namespace": "obs"}, "spec": values}))
     result = run_cli("render", "-f", str(spec))
     assert result.code == 2 and expected in result.err, result.err
+
+
+def test_an_undefined_extension_in_the_same_words_everywhere(tmp_path):
+    """service.extensions in lint and import, a component's authenticator in a spec."""
+    config = {"receivers": {"otlp": {"protocols": {"grpc": {"endpoint": "${env:MY_POD_IP}:4317"}}}}, "exporters": {"otlp": OTLP},
+              "extensions": {"health_check": {}}, "service": {"extensions": ["health_check", "healthcheck/x"], "pipelines": {"traces": P(["otlp"], ["otlp"])}}}
+    path = tmp_path / "config.yaml"
+    path.write_text(yaml.safe_dump(config))
+    words = "extension 'healthcheck/x' is not defined under extensions (hint: defined: health_check; did you mean 'health_check'?)"
+    linted = [f for f in lint_path(str(path), Options()) if f.rule == "OTG100"]
+    assert [(f.path, f"{f.message} (hint: {f.fix})") for f in linted] == [("service.extensions[1]", words)]
+    imported = run_cli("import", str(path))
+    assert imported.code == 2 and f"service.extensions[1]: {words}" in imported.err, imported.err
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(yaml.safe_dump({"metadata": {"name": "gw", "namespace": "obs"}, "spec": {"mode": "gateway", "extensions": {"health_check": {}},
+                                    "exporters": {"otlp": {**OTLP, "authenticator": "healthcheck/x"}}}}))
+    rendered = run_cli("render", "-f", str(spec))
+    assert rendered.code == 2 and "spec.exporters.otlp.authenticator: " + words.replace("under extensions", "under spec.extensions") in rendered.err, rendered.err

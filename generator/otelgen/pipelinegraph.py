@@ -92,6 +92,12 @@ def undefined(ref: str, role: str, defined: list[str], label: Callable[[str], st
     return f"{ref!r} is not defined under {label(role)}{also}", f"defined: {', '.join(defined) or 'none'}{did_you_mean(ref, defined, before='; ')}"
 
 
+def undefined_extension(ref: str, defined: list[str], label: Callable[[str], str] = str) -> tuple[str, str]:
+    """Message and hint for an extension named (in service.extensions, or by a component's
+    settings) but not defined."""
+    return f"extension {ref!r} is not defined under {label('extensions')}", f"defined: {', '.join(defined) or 'none'}{did_you_mean(ref, defined, before='; ')}"
+
+
 def references(g: Graph, twice: Iterable[str] = ROLES) -> list[Finding]:
     """Per pipeline, in order: components listed twice (in the ``twice`` roles), undefined
     references (with a did-you-mean), components that do not handle the pipeline's signal."""

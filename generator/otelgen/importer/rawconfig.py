@@ -138,7 +138,7 @@ def _active_extensions(ctx: Context) -> list[str]:
     defined = ctx.config.get("extensions") or {}
     for i, name in enumerate(listed):
         if name not in defined:
-            ctx.fail("E010", ["service", "extensions", i], f"extension {name!r} is not defined under extensions", f"defined: {', '.join(map(str, defined)) or 'none'}")
+            ctx.fail("E010", ["service", "extensions", i], *pipelinegraph.undefined_extension(str(name), sorted(map(str, defined))))
     return list(listed)
 
 

@@ -116,7 +116,7 @@ def check_extension_refs(used: dict[Key, Instance]) -> list[Problem]:
         refs += [((*at, *sub), ext) for sub, ext in verbatim_extension_refs(verbatim)]
         for sub, ext in refs:
             if ext not in extensions:
-                problems.append(error("E010", ["spec", section, name, *sub], f"extension {ext!r} is not defined under spec.extensions", f"defined: {', '.join(extensions) or 'none'}{did_you_mean(ext, extensions, before='; ')}"))
+                problems.append(error("E010", ["spec", section, name, *sub], *pipelinegraph.undefined_extension(ext, extensions, lambda s: f"spec.{s}")))
     return problems
 
 

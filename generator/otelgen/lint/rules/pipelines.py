@@ -11,7 +11,6 @@ from typing import Iterator
 
 from otelgen import catalog, distributions, pipelinegraph
 from otelgen.lint.model import ComponentRef, ConfigTarget, Hit, defined, pipeline_list, pipelines, service_extensions, used_in_pipelines
-from otelgen.suggest import did_you_mean
 
 
 def _names(config: dict, section: str) -> list[str]:
@@ -53,7 +52,7 @@ def undefined_reference(t: ConfigTarget) -> Iterator[Hit]:
     known = _names(t.data, "extensions")
     for index, ref in enumerate(service_extensions(t.data)):
         if ref not in known:
-            yield Hit(("service", "extensions", index), f"service.extensions lists {ref!r}, which is not defined under extensions", f"{did_you_mean(ref, known, after=' ')}define it or remove it")
+            yield Hit(("service", "extensions", index), *pipelinegraph.undefined_extension(ref, sorted(known)))
 
 
 def listed_twice(t: ConfigTarget) -> Iterator[Hit]:
