@@ -205,7 +205,7 @@ class Planner:
         single = []
         for rname in sorted(sections["receivers"]):  # sorted: key order in the input must not matter
             comp = components.lookup("receiver", rname.split("/")[0])
-            if comp is not None and getattr(comp, "id", "") in ("k8s_cluster", "k8s_objects", "k8s_events"):
+            if comp is not None and comp.declaration.single_writer:
                 if any(rname in p["receivers"] for p in pipelines.values()):
                     single.append(rname)
         if not single:

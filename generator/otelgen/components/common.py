@@ -17,8 +17,7 @@ def is_sensitive_header(name: str) -> bool:
 
 
 class ClientTLS(BaseModel):
-    """TLS towards a backend.  Certificates come from Secrets mounted read-only
-    (the ``client_tls`` declaration step renders them)."""
+    """TLS towards a backend.  Certificates come from Secrets mounted read-only."""
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
     insecure: StrictBool = Field(default=False, description="Plaintext connection (opt-in).")

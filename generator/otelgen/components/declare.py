@@ -53,7 +53,7 @@ class Step:
 
     op          what it does
     drop        delete ``paths``
-    drop_empty  delete those of ``paths`` whose value is empty (None, "", [], {}, false)
+    drop_empty  delete those of ``paths`` whose value is empty (null, "", 0, false, [], {})
     keep        keep only the top-level keys ``paths``
     set         ``path`` = ``value``
     default     ``path`` = ``value`` when it is unset (missing, null or "")
@@ -361,7 +361,7 @@ def _listener(listener: Listener, out: dict[str, Any], ctx: "Context") -> int | 
 
 
 def _empty(value: Any) -> bool:
-    return value is None or value is False or value == "" or value == [] or value == {}
+    return not value
 
 
 def _step(step: Step, out: dict[str, Any], ctx: "Context", needs: "Needs") -> None:
