@@ -272,12 +272,6 @@ def copy_plain(value: Any) -> Any:
     return copy.deepcopy(value)
 
 
-def secret_env(ctx: Context, value: "SecretValue", *parts: str) -> tuple[str, EnvVar]:
-    """Turn a secret reference into ``${env:VAR}`` text and the env var that feeds it."""
-    name = ctx.env_name(*parts)
-    return f"{value.prefix}${{env:{name}}}", EnvVar(name=name, secret=value.secret_ref)
-
-
 def host_port(endpoint: str) -> tuple[str, int | None]:
     """Split ``scheme://host:port/path`` or ``host:port`` into host and port (default by scheme)."""
     rest = endpoint

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from otelgen.components.base import CONFIG_DIR, CollectorRule, Component, ComponentConfig, Duration, EnvRef, host_port
+from otelgen.components.base import CONFIG_DIR, CollectorRule, Component, ComponentConfig, Duration, EnvRef
 from otelgen.components.common import ClientTLS, HeadersMixin
 from otelgen.components.declare import Declaration, Egress, Rule, Step, Volume, When
 
@@ -218,16 +218,6 @@ class Resolver(BaseModel):
         if sum(getattr(self, r) is not None for r in RESOLVERS) != 1:
             raise CollectorRule(f"set exactly one resolver: {', '.join(RESOLVERS)}")
         return self
-
-    def ports(self) -> list[int | None]:
-        """Destination ports of the backends (None: not known from the config)."""
-        if self.dns:
-            return [self.dns.port]
-        if self.k8s:
-            return list(self.k8s.ports)
-        if self.static:
-            return list(dict.fromkeys(host_port(h)[1] or LB_DEFAULT_PORT for h in self.static.hostnames)) or [LB_DEFAULT_PORT]
-        return [self.aws_cloud_map.port]
 
 
 class LoadBalancingConfig(ComponentConfig):

@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from otelgen.components.base import AuthType, CollectorRule, Component, ComponentConfig, Duration
-from otelgen.components.declare import Declaration, Env, Listener, Rule, Step, Volume, When, endpoint_port
+from otelgen.components.declare import Declaration, Env, Listener, Rule, Step, Volume, When
 
 Port_ = int
 
@@ -17,10 +17,6 @@ class _Listener(BaseModel):
     enabled: StrictBool = True
     port: int = Field(ge=1, le=65535)
     endpoint: str | None = Field(default=None, min_length=1, description="The collector's own setting, rendered as written (its port wins over port); default: otelgen binds the pod IP on port.")
-
-    def listen_port(self) -> int:
-        """The port it listens on: the endpoint's, else ``port``."""
-        return (endpoint_port(self.endpoint) if self.endpoint else None) or self.port
 
 
 def server_tls_problem(tls: Any) -> str | None:
@@ -136,9 +132,6 @@ class JaegerReceiver(Component):
 class ZipkinReceiverConfig(ComponentConfig):
     port: int = Field(default=9411, ge=1, le=65535)
     endpoint: str | None = Field(default=None, min_length=1, description="The collector's own setting, rendered as written (its port wins over port).")
-
-    def listen_port(self) -> int:
-        return (endpoint_port(self.endpoint) if self.endpoint else None) or self.port
 
 
 class ZipkinReceiver(Component):
