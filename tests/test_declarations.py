@@ -223,3 +223,26 @@ def test_listener_toggle_udp_host_and_endpoint_port():
     sidecar = Context(**{**ctx().__dict__, "bind_host": "localhost"})
     out, _ = interpret(decl, settings, sidecar)
     assert out["p"]["u"]["endpoint"] == "localhost:6831"
+
+
+@pytest.mark.tools
+def test_self_scrape_follows_a_changed_metrics_port(tmp_path):
+    """Fixed with the declarations: the prometheus receiver's self-scrape job targeted 8888
+    whatever spec.telemetry.metricsPort said (the port was frozen into both engines)."""
+    from conftest import run_cli
+    from helm_parity import diff
+
+    spec_doc = {"mode": "gateway", "telemetry": {"metricsPort": 9464}, "receivers": {"prometheus": {}}, "exporters": {"debug": {}},
+                "pipelines": {"metrics": {"receivers": ["prometheus"], "exporters": ["debug"]}}}
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump({"apiVersion": "otelgen.io/v1alpha1", "kind": "Collector", "metadata": {"name": "scrape", "namespace": "obs"}, "spec": spec_doc}))
+    result = run_cli("render", "-f", str(path))
+    assert result.code == 0, result.err
+    want = result.objects()
+    config = yaml.safe_load(one(want, "ConfigMap")["data"][CONFIG_KEY])
+    job = config["receivers"]["prometheus"]["config"]["scrape_configs"][0]
+    assert job["static_configs"] == [{"targets": ["${env:MY_POD_IP}:9464"]}]
+    assert config["service"]["telemetry"]["metrics"]["readers"][0]["pull"]["exporter"]["prometheus"]["port"] == 9464
+    proc = helm_template(str(tool("helm")), "scrape", "obs", _values(tmp_path, spec_doc), chart=CHART)
+    assert proc.returncode == 0, proc.stderr
+    assert not diff(want, [o for o in yaml.safe_load_all(proc.stdout) if o])

@@ -307,6 +307,7 @@ class Planner:
             leader_election=self.leader_election,
             namespace=self.namespace,
             name=self.name,
+            telemetry_port=spec.telemetry.metrics_port,
         )
 
     # ------------------------------------------------------------ checks

@@ -178,6 +178,7 @@ class Context:
     leader_election: str | None  # name of the k8s_leader_elector extension, when on
     namespace: str
     name: str
+    telemetry_port: int = 8888  # where the collector serves its own metrics (spec.telemetry.metricsPort)
 
     def env_name(self, *parts: str) -> str:
         """An env var name unique to this component instance."""

@@ -209,7 +209,7 @@ class PrometheusReceiver(Component):
             Step("prepend", path="config.scrape_configs", when=(When("self_scrape"),), value={
                 "job_name": "otel-collector",
                 "scrape_interval": "{{scrape_interval}}",
-                "static_configs": [{"targets": ["{{@ctx.pod_host}}:8888"]}],
+                "static_configs": [{"targets": ["{{@ctx.pod_host}}:{{@ctx.telemetry_port}}"]}],
             }),
             Step("drop", paths=("self_scrape", "scrape_interval")),
             Step("order", path="config", paths=("...", "scrape_configs")),
