@@ -173,12 +173,10 @@ def test_no_component_overrides_build_or_needs():
 #: where the templates still name components, and why; this list may only shrink.
 #: _checks.tpl: the config validators (pydantic validators in Python), not yet declarations;
 #: _plan.tpl: the planner's own inserts (presets, memory_limiter/batch, health_check, leader election);
-#: _helpers.tpl: k8s_attributes' collector-shape reshaping (a pydantic before-validator);
 #: _objects.tpl, _notes.tpl: the probes' and the notes' health_check
 STILL_NAMED = {
     "templates/_checks.tpl": {"bearertokenauth", "file_log", "jaeger", "loadbalancing", "memory_limiter", "otlp_http", "resourcedetection", "spanmetrics", "k8s_attributes"},
     "templates/_plan.tpl": {"memory_limiter", "k8s_attributes", "k8s_leader_elector", "health_check"},
-    "templates/_helpers.tpl": {"k8s_attributes"},
     "templates/_objects.tpl": {"health_check"},
     "templates/_notes.tpl": {"health_check"},
 }
@@ -246,3 +244,32 @@ def test_self_scrape_follows_a_changed_metrics_port(tmp_path):
     proc = helm_template(str(tool("helm")), "scrape", "obs", _values(tmp_path, spec_doc), chart=CHART)
     assert proc.returncode == 0, proc.stderr
     assert not diff(want, [o for o in yaml.safe_load_all(proc.stdout) if o])
+
+
+def test_accepts_reads_the_collectors_own_shape():
+    """k8s_attributes' extract/filter as the collector writes them become otelgen's fields, by declaration."""
+    from otelgen.components.processors import K8sAttributesConfig
+
+    cfg = K8sAttributesConfig.model_validate({"extract": {"metadata": ["k8s.pod.name"], "otel_annotations": True},
+                                              "filter": {"node_from_env_var": "K8S_NODE_NAME", "namespace": "a"}, "extra": {"filter": {"namespace": "b"}}})
+    assert (cfg.metadata, cfg.filter_by_node, cfg.extra) == (["k8s.pod.name"], True, {"extract": {"otel_annotations": True}, "filter": {"namespace": "b"}})
+    assert K8sAttributesConfig.model_validate({"filter": {"node_from_env_var": "K8S_NODE_NAME"}, "filter_by_node": False}).filter_by_node is False
+    assert K8sAttributesConfig.model_validate({"filter": {"node_from_env_var": "OTHER"}}).extra == {"filter": {"node_from_env_var": "OTHER"}}
+
+
+@pytest.mark.tools
+def test_the_chart_reads_the_collectors_own_shape_like_python(tmp_path):
+    from conftest import run_cli
+    from helm_parity import diff
+
+    for settings in ({"extract": {"metadata": ["k8s.pod.name", "k8s.node.uid"], "otel_annotations": True}, "filter": {"node_from_env_var": "K8S_NODE_NAME", "namespace": "ns-a"}, "extra": {"filter": {"namespace": "ns-b"}}},
+                     {"filter": {"node_from_env_var": "K8S_NODE_NAME"}, "filter_by_node": False}):
+        spec_doc = {"mode": "gateway", "processors": {"k8s_attributes": settings}, "exporters": {"debug": {}},
+                    "pipelines": {"traces": {"receivers": ["otlp"], "processors": ["k8s_attributes"], "exporters": ["debug"]}}}
+        path = tmp_path / "spec.yaml"
+        path.write_text(yaml.safe_dump({"apiVersion": "otelgen.io/v1alpha1", "kind": "Collector", "metadata": {"name": "k", "namespace": "obs"}, "spec": spec_doc}))
+        result = run_cli("render", "-f", str(path))
+        assert result.code == 0, result.err
+        proc = helm_template(str(tool("helm")), "k", "obs", _values(tmp_path, spec_doc), chart=CHART)
+        assert proc.returncode == 0, proc.stderr
+        assert not diff(result.objects(), [o for o in yaml.safe_load_all(proc.stdout) if o])

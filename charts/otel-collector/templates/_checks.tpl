@@ -23,7 +23,7 @@ sections, pipelines, version}.
 {{- $comp := get (get $data.components $section) $type -}}
 {{- if and $comp (kindIs "map" $raw) -}}
 {{- include "otelgen.checkNulls" (dict "desc" $comp.model "value" $raw "path" $path) -}}
-{{- include "otelgen.checkComponent" (dict "data" $data "version" $version "id" $comp.id "path" $path "required" $comp.model.required "cfg" (include "otelgen.applyModel" (dict "desc" $comp.model "value" (include "otelgen.reshape" (dict "id" $comp.id "raw" $raw) | fromJson).v) | fromJson).v) -}}
+{{- include "otelgen.checkComponent" (dict "data" $data "version" $version "id" $comp.id "path" $path "required" $comp.model.required "cfg" (include "otelgen.applyModel" (dict "desc" $comp.model "value" (include "otelgen.reshape" (dict "decl" $comp.declaration "raw" $raw) | fromJson).v) | fromJson).v) -}}
 {{- end -}}
 {{- if and (not $comp) (ne $spec.distribution "custom") -}}
 {{- $known := has $type (get (get $data.distributions $spec.distribution) $section | default list) -}}

@@ -48,6 +48,20 @@ Input {cfg (settings, pydantic defaults applied), ctx, decl, consts}; output JSO
 {{- toJson (merge (dict "config" $out "kubelet" $decl.kubelet) $acc) -}}
 {{- end -}}
 
+{{- /* settings as written → the shape the model takes (declare.accepts: the collector's own
+shape of a setting → otelgen's fields): {decl, raw} → {v} */ -}}
+{{- define "otelgen.reshape" -}}
+{{- $raw := .raw -}}
+{{- if and (kindIs "map" $raw) .decl.accepts -}}
+{{- $raw = deepCopy $raw -}}
+{{- $acc := dict "ports" list "rbac" list "env" list "mounts" list "egress" list -}}
+{{- range $step := .decl.accepts -}}
+{{- include "otelgen.decl.step" (dict "step" $step "doc" $raw "ctx" dict "consts" dict "acc" $acc) -}}
+{{- end -}}
+{{- end -}}
+{{- toJson (dict "v" $raw) -}}
+{{- end -}}
+
 {{- /* the value at a dotted path ("@ctx.x": the context's): {doc, path, ctx} → {v} */ -}}
 {{- define "otelgen.decl.get" -}}
 {{- $v := .doc -}}
@@ -87,7 +101,12 @@ Input {cfg (settings, pydantic defaults applied), ctx, decl, consts}; output JSO
 {{- range $t := .tests -}}
 {{- if $ok -}}
 {{- $v := (include "otelgen.decl.get" (dict "doc" $.doc "path" $t.path "ctx" $.ctx) | fromJson).v -}}
-{{- if eq $t.test "truthy" -}}{{- $ok = not (empty $v) -}}
+{{- if eq $t.test "absent" -}}
+{{- $parts := splitList "." $t.path -}}
+{{- $parent := (include "otelgen.decl.get" (dict "doc" $.doc "path" (join "." (initial $parts))) | fromJson).v -}}
+{{- $ok = not (and (kindIs "map" $parent) (hasKey $parent (last $parts))) -}}
+{{- else if eq $t.test "mapping" -}}{{- $ok = kindIs "map" $v -}}
+{{- else if eq $t.test "truthy" -}}{{- $ok = not (empty $v) -}}
 {{- else if eq $t.test "falsy" -}}{{- $ok = empty $v -}}
 {{- else if eq $t.test "eq" -}}{{- $ok = eq (toJson $v) (toJson $t.value) -}}
 {{- else if eq $t.test "ne" -}}{{- $ok = ne (toJson $v) (toJson $t.value) -}}
@@ -191,6 +210,16 @@ Input {cfg (settings, pydantic defaults applied), ctx, decl, consts}; output JSO
 {{- include "otelgen.decl.delete" (dict "doc" $doc "path" $s.source) -}}
 {{- if and (kindIs "slice" $more) $more -}}
 {{- include "otelgen.decl.set" (dict "doc" $doc "path" $s.path "value" (concat (kindIs "slice" $cur | ternary $cur list) $more)) -}}
+{{- else if and (kindIs "map" $more) $more -}}
+{{- $joined := deepCopy $more -}}
+{{- range $k, $x := (kindIs "map" $cur | ternary $cur dict) -}}{{- $_ := set $joined $k $x -}}{{- end -}}
+{{- include "otelgen.decl.set" (dict "doc" $doc "path" $s.path "value" $joined) -}}
+{{- end -}}
+{{- else if eq $s.op "lift" -}}
+{{- if kindIs "map" $cur -}}
+{{- range $k := $s.paths -}}
+{{- if hasKey $cur $k -}}{{- $_ := set $doc $k (get $cur $k) -}}{{- include "otelgen.decl.delete" (dict "doc" $doc "path" (printf "%s.%s" $s.path $k)) -}}{{- end -}}
+{{- end -}}
 {{- end -}}
 {{- else if eq $s.op "nest" -}}
 {{- $moved := dict -}}

@@ -268,7 +268,7 @@ Input: the chart's root context. Output: JSON.
 {{- $rendered := $type -}}
 {{- if $comp -}}
 {{- $rendered = include "otelgen.typeName" (dict "names" $comp.names "version" $version) -}}
-{{- $cfg := (include "otelgen.applyModel" (dict "desc" $comp.model "value" (include "otelgen.reshape" (dict "id" $comp.id "raw" $raw) | fromJson).v) | fromJson).v -}}
+{{- $cfg := (include "otelgen.applyModel" (dict "desc" $comp.model "value" (include "otelgen.reshape" (dict "decl" $comp.declaration "raw" $raw) | fromJson).v) | fromJson).v -}}
 {{- $ctx := dict "mode" $mode "instance" $iname "bind_host" $bindHost "pod_host" $data.paths.podIP "server_tls" $serverTls "leader_election" $leader "namespace" $namespace "name" $name "telemetry_port" $spec.telemetry.metricsPort -}}
 {{- $built := include "otelgen.interpret" (dict "cfg" $cfg "ctx" $ctx "decl" $comp.declaration "consts" $consts) | fromJson -}}
 {{- if $cfg.extra -}}{{- include "otelgen.checkDerivedOverrides" (dict "base" $built.config "extra" $cfg.extra "path" (printf "spec.%s.%s.extra" $section $iname) "ctx" $ctx "envPrefix" $data.naming.envPrefix) -}}{{- end -}}

@@ -33,14 +33,15 @@ UDP_BIND_HOST = "0.0.0.0"
 #: client certificates and CAs of exporters are mounted under <this>/<instance slug>/
 CLIENT_TLS_DIR = "/etc/otelcol/tls"
 
-Test = Literal["truthy", "falsy", "eq", "ne", "any_in", "any_prefix"]
+Test = Literal["truthy", "falsy", "eq", "ne", "any_in", "any_prefix", "mapping", "absent"]
 
 
 @dataclass(frozen=True)
 class When:
     """A test on one value: ``truthy``/``falsy``; ``eq``/``ne`` ``value``; ``any_in``
     (a list holding any of ``value``); ``any_prefix`` (a list holding an item that starts
-    with ``value[0]`` and is not in ``value[1]``).  A tuple of them means all."""
+    with ``value[0]`` and is not in ``value[1]``); ``mapping`` (the value is a mapping);
+    ``absent`` (the key is not there at all).  A tuple of them means all."""
 
     path: str
     test: Test = "truthy"
@@ -59,7 +60,9 @@ class Step:
     default     ``path`` = ``value`` when it is unset (missing, null or "")
     fill        ``path`` = ``value`` when the key is there but empty
     prepend     the list at ``path`` gets ``value`` in front (created when missing)
-    extend      the list at ``source`` is appended to the list at ``path`` (when not empty); ``source`` is dropped
+    extend      the list at ``source`` is appended to the list at ``path`` (when not empty); ``source`` is
+                dropped.  A mapping at ``source`` joins the mapping at ``path`` (its keys win there)
+    lift        the ``paths`` of the mapping at ``path`` move to the top level
     nest        the ``paths`` that are set move into a mapping placed at ``path``; it is merged with
                 what is at ``path``'s first key, the existing settings winning unless ``over``
     to_string   the value at ``path`` becomes a string
@@ -74,7 +77,7 @@ class Step:
     ``lookup`` (set/default): ``value`` is a table and the entry for the value at ``lookup`` is used.
     ``when``: the step runs only when every test holds."""
 
-    op: Literal["drop", "drop_empty", "keep", "set", "default", "fill", "prepend", "extend", "nest", "to_string", "order", "client_tls", "secret_env"]
+    op: Literal["drop", "drop_empty", "keep", "set", "default", "fill", "prepend", "extend", "nest", "lift", "to_string", "order", "client_tls", "secret_env"]
     path: str = ""
     paths: tuple[str, ...] = ()
     value: Any = None
@@ -180,6 +183,9 @@ class Egress:
 class Declaration:
     """Everything otelgen knows about what a component does, as data."""
 
+    #: run on the settings as written, before the model validates them: the collector's own
+    #: shape of a setting → otelgen's fields (``accepts(declaration, raw)``)
+    accepts: tuple[Step, ...] = ()
     prepare: tuple[Step, ...] = ()  # run on the settings first: config and needs see the result
     listeners: tuple[Listener, ...] = ()
     steps: tuple[Step, ...] = ()
@@ -256,7 +262,11 @@ def holds(tests: tuple[When, ...], doc: Any, ctx: "Context | None") -> bool:
 
 
 def _holds(t: When, doc: Any, ctx: "Context | None") -> bool:
+    if t.test == "absent":
+        return not _has(doc, t.path)
     value = get(doc, t.path, ctx)
+    if t.test == "mapping":
+        return isinstance(value, dict)
     if t.test == "truthy":
         return bool(value)
     if t.test == "falsy":
@@ -391,9 +401,17 @@ def _step(step: Step, out: dict[str, Any], ctx: "Context", needs: "Needs") -> No
     elif op == "extend":
         extra = get(out, step.source)
         _delete(out, step.source)
+        current = get(out, step.path)
         if isinstance(extra, list) and extra:
-            current = get(out, step.path)
             _set(out, step.path, [*(current if isinstance(current, list) else []), *extra])
+        elif isinstance(extra, dict) and extra:
+            _set(out, step.path, {**extra, **(current if isinstance(current, dict) else {})})
+    elif op == "lift":
+        mapping = get(out, step.path)
+        if isinstance(mapping, dict):
+            for key in step.paths:
+                if key in mapping:
+                    out[key] = mapping.pop(key)
     elif op == "nest":
         moved = {}
         for key in step.paths:
@@ -434,6 +452,19 @@ def _step(step: Step, out: dict[str, Any], ctx: "Context", needs: "Needs") -> No
                     value[key] = _secret(value[key], (*step.parts, key), ctx, needs)
         elif isinstance(value, dict):
             _set(out, step.path, _secret(value, step.parts, ctx, needs))
+
+
+def accepts(declaration: Declaration, raw: Any) -> Any:
+    """Settings as written (the collector's shape allowed) → the shape the model takes."""
+    from otelgen.components.base import Needs, copy_plain
+
+    if not isinstance(raw, dict) or not declaration.accepts:
+        return raw
+    out = copy_plain(raw)
+    for step in declaration.accepts:
+        if holds(step.when, out, None):
+            _step(step, out, None, Needs())  # type: ignore[arg-type]
+    return out
 
 
 def _secret(value: dict[str, Any], parts: tuple[str, ...], ctx: "Context", needs: "Needs") -> str:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, m
 from otelgen import versions
 
 from otelgen.components.base import AuthType, CollectorRule, Component, ComponentConfig, Duration, EnvRef
-from otelgen.components.declare import Declaration, Env, Rule, Step, When
+from otelgen.components.declare import Declaration, Env, Rule, Step, When, accepts
 
 
 class MemoryLimiterConfig(ComponentConfig):
@@ -111,31 +111,7 @@ class K8sAttributesConfig(ComponentConfig):
     @classmethod
     def _collector_shape(cls, data: Any) -> Any:
         """``extract`` and ``filter`` as the collector writes them → otelgen's fields (+ extra)."""
-        if not isinstance(data, dict):
-            return data
-        data = dict(data)
-        extra = dict(data.get("extra") or {})
-        extract = data.pop("extract", None)
-        if isinstance(extract, dict):
-            rest = {k: v for k, v in extract.items() if k not in K8S_EXTRACT_FIELDS}
-            data.update({k: extract[k] for k in K8S_EXTRACT_FIELDS if k in extract})
-            if rest:
-                extra["extract"] = {**rest, **(extra.get("extract") or {})}
-        elif extract is not None:
-            data["extract"] = extract  # not a mapping: the model refuses it
-        filt = data.pop("filter", None)
-        if isinstance(filt, dict):
-            rest = dict(filt)
-            if rest.get("node_from_env_var") == K8S_NODE_ENV:
-                del rest["node_from_env_var"]
-                data.setdefault("filter_by_node", True)
-            if rest:
-                extra["filter"] = {**rest, **(extra.get("filter") or {})}
-        elif filt is not None:
-            data["filter"] = filt
-        if extra:
-            data["extra"] = extra
-        return data
+        return accepts(K8sAttributes.declaration, data)
 
     @model_validator(mode="after")
     def _known_metadata(self) -> "K8sAttributesConfig":
@@ -156,6 +132,16 @@ class K8sAttributes(Component):
     #: filter_by_node defaults to on in agent mode; pod_association's default trusts what
     #: agents tagged in a gateway, the connection elsewhere; passthrough renders nothing else
     declaration = Declaration(
+        #: the collector's extract and filter: their metadata, labels and annotations fill
+        #: otelgen's fields and node_from_env_var K8S_NODE_NAME means filter_by_node; the
+        #: rest is kept under extra
+        accepts=(
+            Step("lift", path="extract", paths=K8S_EXTRACT_FIELDS, when=(When("extract", "mapping"),)),
+            Step("extend", path="extra.extract", source="extract", when=(When("extract", "mapping"),)),
+            Step("set", path="filter_by_node", value=True, when=(When("filter", "mapping"), When("filter.node_from_env_var", "eq", K8S_NODE_ENV), When("filter_by_node", "absent"))),
+            Step("drop", paths=("filter.node_from_env_var",), when=(When("filter", "mapping"), When("filter.node_from_env_var", "eq", K8S_NODE_ENV))),
+            Step("extend", path="extra.filter", source="filter", when=(When("filter", "mapping"),)),
+        ),
         prepare=(Step("default", path="filter_by_node", lookup="@ctx.mode", value={"agent": True, "gateway": False, "sidecar": False}),),
         steps=(
             Step("keep", paths=("auth_type", "passthrough"), when=(When("passthrough"),)),
