@@ -27,12 +27,12 @@ Input {cfg (settings, pydantic defaults applied), ctx, decl, consts}; output JSO
 {{- include "otelgen.decl.rule" (dict "rule" $rule "doc" $settings "ctx" $ctx "acc" $acc) -}}
 {{- end -}}
 {{- range $e := $decl.env -}}
-{{- if include "otelgen.decl.holds" (dict "tests" $e.when "doc" $settings "ctx" $ctx) -}}
+{{- if or (not $e.when) (include "otelgen.decl.holds" (dict "tests" $e.when "doc" $settings "ctx" $ctx)) -}}
 {{- $_ := set $acc "env" (append $acc.env (dict "name" $e.name "fieldPath" $e.field_path)) -}}
 {{- end -}}
 {{- end -}}
 {{- range $v := $decl.volumes -}}
-{{- if include "otelgen.decl.holds" (dict "tests" $v.when "doc" $settings "ctx" $ctx) -}}
+{{- if or (not $v.when) (include "otelgen.decl.holds" (dict "tests" $v.when "doc" $settings "ctx" $ctx)) -}}
 {{- $m := dict "name" ($v.name | default (include "otelgen.volumeName" (dict "prefix" $v.volume "instance" $ctx.instance))) "read_only" $v.read_only -}}
 {{- range $k := list "mount_path" "host_path" "empty_dir_mib" -}}
 {{- $x := (include "otelgen.decl.render" (dict "value" (get $v $k) "doc" $settings "ctx" $ctx) | fromJson).v -}}
@@ -184,8 +184,9 @@ shape of a setting → otelgen's fields): {decl, raw} → {v} */ -}}
 {{- define "otelgen.decl.step" -}}
 {{- $s := .step -}}
 {{- $doc := .doc -}}
-{{- if include "otelgen.decl.holds" (dict "tests" $s.when "doc" $doc "ctx" .ctx) -}}
-{{- $cur := (include "otelgen.decl.get" (dict "doc" $doc "path" $s.path) | fromJson).v -}}
+{{- if or (not $s.when) (include "otelgen.decl.holds" (dict "tests" $s.when "doc" $doc "ctx" .ctx)) -}}
+{{- $cur := "" -}}
+{{- if not (has $s.op (list "drop" "drop_empty" "keep" "nest" "order")) -}}{{- $cur = (include "otelgen.decl.get" (dict "doc" $doc "path" $s.path) | fromJson).v -}}{{- end -}}
 {{- if eq $s.op "drop" -}}
 {{- range $p := $s.paths -}}{{- include "otelgen.decl.delete" (dict "doc" $doc "path" $p) -}}{{- end -}}
 {{- else if eq $s.op "drop_empty" -}}
@@ -298,7 +299,7 @@ shape of a setting → otelgen's fields): {decl, raw} → {v} */ -}}
 {{- define "otelgen.decl.rule" -}}
 {{- $r := .rule -}}
 {{- $ctx := .ctx -}}
-{{- if include "otelgen.decl.holds" (dict "tests" $r.when "doc" .doc "ctx" $ctx) -}}
+{{- if or (not $r.when) (include "otelgen.decl.holds" (dict "tests" $r.when "doc" .doc "ctx" $ctx)) -}}
 {{- if not $r.each -}}
 {{- $_ := set .acc "rbac" (append .acc.rbac (dict "apiGroups" $r.api_groups "resources" $r.resources "verbs" $r.verbs "namespaced" $r.namespaced)) -}}
 {{- else -}}
@@ -352,7 +353,7 @@ shape of a setting → otelgen's fields): {decl, raw} → {v} */ -}}
 {{- /* egress ports: {eg, doc, ctx, acc} */ -}}
 {{- define "otelgen.decl.egress" -}}
 {{- $eg := .eg -}}
-{{- if include "otelgen.decl.holds" (dict "tests" $eg.when "doc" .doc "ctx" .ctx) -}}
+{{- if or (not $eg.when) (include "otelgen.decl.holds" (dict "tests" $eg.when "doc" .doc "ctx" .ctx)) -}}
 {{- $ports := list -}}
 {{- $override := "" -}}
 {{- if $eg.override -}}{{- $override = (include "otelgen.decl.get" (dict "doc" .doc "path" $eg.override) | fromJson).v -}}{{- end -}}
