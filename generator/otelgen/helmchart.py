@@ -5,17 +5,17 @@ derivation (plan, config, manifests) and generated files that hold the facts:
 
   files/otelgen.json   mode defaults, pydantic defaults of the spec and of every
                        component config, the component registry (type names per
-                       version, signals, processor order, connector pairs), the
-                       RBAC/env/mount/port declarations of the components, sizing
+                       version, signals, processor order, connector pairs, and each
+                       component's declaration: otelgen.components.declare), sizing
                        tables, names and labels
   values.schema.json   the spec section's JSON Schema (otelgen.schema)
   Chart.yaml           appVersion = the pinned collector version
   values.yaml          mode: gateway, with every mode's defaults as comments
 
 `make generate` (tools/generate.py) writes them; tests/test_helm.py fails when
-the committed chart differs.  Declarations are taken by asking the component
-classes themselves (``needs()`` on representative configs), so the registry
-stays the one place that knows them.
+the committed chart differs.  Each component's declaration is exported as data
+and interpreted by templates/_declarations.tpl, so the component classes stay the
+one place that knows what a component does; the templates name no component.
 """
 
 from __future__ import annotations
@@ -28,12 +28,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from otelgen import components, config, credentials, distributions, plan, presets, sizing, versions, yamlio
-from otelgen.components.base import ENV_PREFIX, Component, Context, Mount, Needs
-from otelgen.components.extensions import HEALTH_PORT, HEALTH_PORT_NAME, LEASE_NAME
-from otelgen.components.common import CLIENT_TLS_DIR
-from otelgen.components import unmodelled
+from otelgen.components.base import ENV_PREFIX, Component, Mount
+from otelgen.components.extensions import HEALTH_PORT, HEALTH_PORT_NAME
+from otelgen.components import declare, unmodelled
 from otelgen.components.processors import DETECTORS, K8S_METADATA
-from otelgen.components.receivers import _JAEGER, FILESYSTEM_DEFAULTS, K8S_SD_ROLES, STANZA_OPERATORS, UDP_BIND_HOST
+from otelgen.components.receivers import STANZA_OPERATORS
 from otelgen.manifests import autoscaling, configmap, monitoring, naming, networkpolicy, rbac, tls, workload
 from otelgen.schema import spec_schema
 from otelgen.spec.load import mode_defaults
@@ -108,39 +107,8 @@ def _accepts_none(annotation: Any) -> bool:
 # ------------------------------------------------------------------ component declarations
 
 
-def _ctx(mode: str = "gateway", instance: str = "x") -> Context:
-    return Context(mode=mode, collector_version=versions.PINNED_COLLECTOR_VERSION, instance=instance, bind_host=plan.POD_IP,
-                   pod_host=plan.POD_IP, server_tls=None, leader_election=None, namespace="ns", name="name")
-
-
-def instance_of(component: str, kind: str, config: dict[str, Any], mode: str = "gateway") -> Component:
-    comp = components.lookup(kind, component)  # type: ignore[arg-type]
-    assert comp is not None
-    return comp(comp.config_model.model_validate(config), _ctx(mode))
-
-
-def needs_of(component: str, kind: str, config: dict[str, Any], mode: str = "gateway") -> Needs:
-    return instance_of(component, kind, config, mode).needs()
-
-
-def built(component: str, kind: str, config: dict[str, Any], mode: str = "gateway") -> dict[str, Any]:
-    return instance_of(component, kind, config, mode).build()
-
-
-def _rules(needs: Needs) -> list[dict[str, Any]]:
-    return [{"apiGroups": list(r.api_groups), "resources": list(r.resources), "verbs": list(r.verbs), "namespaced": r.namespaced} for r in needs.rbac]
-
-
-def _env(needs: Needs) -> list[dict[str, Any]]:
-    return [{"name": e.name, "fieldPath": e.field_path} for e in needs.env if e.field_path]
-
-
 def _mount(m: Mount) -> dict[str, Any]:
     return {k: v for k, v in m.__dict__.items() if v not in (None, ())}
-
-
-def _mounts(needs: Needs) -> list[dict[str, Any]]:
-    return [_mount(m) for m in needs.mounts]
 
 
 def _unmodelled() -> dict[str, Any]:
@@ -151,43 +119,18 @@ def _unmodelled() -> dict[str, Any]:
     return out
 
 
-def declarations() -> dict[str, Any]:
-    """What components ask of the pod, keyed by what the templates look up."""
-    base_attrs = needs_of("k8s_attributes", "processor", {"metadata": []})
-    deploy_attrs = needs_of("k8s_attributes", "processor", {"metadata": ["k8s.deployment.name"]})
-    node_attrs = needs_of("k8s_attributes", "processor", {"metadata": ["k8s.node.uid"]})
-    agent_attrs = needs_of("k8s_attributes", "processor", {"metadata": []}, mode="agent")
-    lb_dns = needs_of("loadbalancing", "exporter", {"resolver": {"dns": {"hostname": "h"}}})
-    lb_k8s = needs_of("loadbalancing", "exporter", {"resolver": {"k8s": {"service": "s"}}})
-    watch = needs_of("k8s_objects", "receiver", {"objects": [{"name": "r", "mode": "watch"}]})
-    pull = needs_of("k8s_objects", "receiver", {"objects": [{"name": "r", "mode": "pull"}]})
-    detect = needs_of("resourcedetection", "processor", {"detectors": ["k8snode"]})
-    kubelet = needs_of("kubelet_stats", "receiver", {})
-    leader = needs_of("k8s_leader_elector", "extension", {})
+def declare_constants() -> dict[str, Any]:
+    """What the chart's declaration interpreter (templates/_declarations.tpl) needs besides the
+    declarations themselves, which sit in each component's registry entry."""
+    return {"udpBindHost": declare.UDP_BIND_HOST, "clientTlsDir": declare.CLIENT_TLS_DIR, "unmodelled": _unmodelled()}
+
+
+def validation_tables() -> dict[str, Any]:
+    """Tables the component configs' validators check against (templates/_checks.tpl)."""
     return {
-        "k8s_attributes": {
-            "rules": _rules(base_attrs),
-            "deploymentRules": _rules(deploy_attrs)[len(base_attrs.rbac):],
-            "deploymentMetadata": ["k8s.deployment.name", "k8s.deployment.uid"],
-            "nodeRules": _rules(node_attrs)[len(base_attrs.rbac):],
-            "nodeEnv": _env(agent_attrs),
-            "nodeFilter": built("k8s_attributes", "processor", {"filter_by_node": True})["filter"],
-            "podAssociation": {mode: built("k8s_attributes", "processor", {}, mode)["pod_association"] for mode in MODES},
-            "knownMetadata": list(K8S_METADATA),
-        },
-        "prometheus": {"selfScrape": built("prometheus", "receiver", {})["config"]["scrape_configs"][0], "sdRoles": {role: [list(p) for p in pairs] for role, pairs in K8S_SD_ROLES.items()}},
-        "k8s_cluster": {"rules": _rules(needs_of("k8s_cluster", "receiver", {}))},
-        "k8s_events": {"rules": _rules(needs_of("k8s_events", "receiver", {}))},
-        "k8s_objects": {"verbs": {"watch": _rules(watch)[0]["verbs"], "pull": _rules(pull)[0]["verbs"]}},
-        "kubelet_stats": {"rules": _rules(kubelet), "env": _env(kubelet)},
-        "resourcedetection": {"known": dict(DETECTORS), "detectors": ["k8snode", "k8s_api"], "rules": _rules(detect), "env": _env(detect)},
-        "loadbalancing": {"k8sRules": _rules(lb_k8s)[len(lb_dns.rbac):]},
-        "k8s_leader_elector": {"rules": _rules(leader), "env": _env(leader), "config": {k: v for k, v in built("k8s_leader_elector", "extension", {}).items() if k in ("auth_type", "lease_namespace")}, "leaseName": LEASE_NAME},
-        "file_log": {"operatorTypes": list(STANZA_OPERATORS), "mounts": _mounts(needs_of("file_log", "receiver", {})), "containerParser": built("file_log", "receiver", {"parse_container_logs": True})["operators"][0]},
-        "hostmetrics": {"filesystem": FILESYSTEM_DEFAULTS, "mounts": _mounts(needs_of("hostmetrics", "receiver", {}))},
-        "jaeger": {"protocols": [[proto, *row] for proto, row in _JAEGER.items()], "udpBindHost": UDP_BIND_HOST},
-        "unmodelled": _unmodelled(),
-        "clientTls": {"dir": CLIENT_TLS_DIR},
+        "file_log": {"operatorTypes": list(STANZA_OPERATORS)},
+        "k8s_attributes": {"knownMetadata": list(K8S_METADATA)},
+        "resourcedetection": {"known": dict(DETECTORS)},
     }
 
 
@@ -227,6 +170,7 @@ def _component_entry(comp: type[Component]) -> dict[str, Any]:
         "connects": [list(c) for c in comp.connects],
         "extensionFields": [list(path) for path in comp.config_model.extension_fields],
         "model": model_desc(comp.config_model),
+        "declaration": comp.declaration.to_data(),
     }
 
 
@@ -275,7 +219,8 @@ def chart_data() -> dict[str, Any]:
         "spec": model_desc(Spec),
         "components": registry(),
         "sections": list(components.SECTIONS),
-        "declarations": declarations(),
+        "declare": declare_constants(),
+        "validation": validation_tables(),
         "credentials": credentials.tables(),
         "presets": {
             "receivers": {name: {"receiver": r, "signal": sig, "agentOnly": agent} for name, (r, sig, agent) in presets.RECEIVER_PRESETS.items()},

@@ -23,7 +23,7 @@ sections, pipelines, version}.
 {{- $comp := get (get $data.components $section) $type -}}
 {{- if and $comp (kindIs "map" $raw) -}}
 {{- include "otelgen.checkNulls" (dict "desc" $comp.model "value" $raw "path" $path) -}}
-{{- include "otelgen.checkComponent" (dict "data" $data "version" $version "id" $comp.id "path" $path "required" $comp.model.required "cfg" (include "otelgen.applyModel" (dict "desc" $comp.model "value" (include "otelgen.reshape" (dict "id" $comp.id "raw" $raw) | fromJson).v) | fromJson).v) -}}
+{{- include "otelgen.checkComponent" (dict "data" $data "version" $version "id" $comp.id "path" $path "required" $comp.model.required "cfg" (include "otelgen.applyModel" (dict "desc" $comp.model "value" (include "otelgen.reshape" (dict "decl" $comp.declaration "raw" $raw) | fromJson).v) | fromJson).v) -}}
 {{- end -}}
 {{- if and (not $comp) (ne $spec.distribution "custom") -}}
 {{- $known := has $type (get (get $data.distributions $spec.distribution) $section | default list) -}}
@@ -343,8 +343,8 @@ sections, pipelines, version}.
 {{- else if eq .id "file_log" -}}
 {{- range $i, $op := $c.operators | default list -}}
 {{- $kind := "" -}}{{- if kindIs "map" $op -}}{{- $kind = toString $op.type -}}{{- end -}}
-{{- if and (not $bad) (not (has $kind $.data.declarations.file_log.operatorTypes)) -}}
-{{- $bad = list $path (printf "operators[%d]: unsupported operator type '%s' (known: %s)" $i $kind (join ", " $.data.declarations.file_log.operatorTypes)) -}}
+{{- if and (not $bad) (not (has $kind $.data.validation.file_log.operatorTypes)) -}}
+{{- $bad = list $path (printf "operators[%d]: unsupported operator type '%s' (known: %s)" $i $kind (join ", " $.data.validation.file_log.operatorTypes)) -}}
 {{- end -}}
 {{- end -}}
 {{- else if eq .id "bearertokenauth" -}}
@@ -367,16 +367,16 @@ sections, pipelines, version}.
 {{- end -}}
 {{- else if eq .id "k8s_attributes" -}}
 {{- range $m := $c.metadata | default list -}}
-{{- if and (not $bad) (not (has $m $.data.declarations.k8s_attributes.knownMetadata)) -}}
-{{- $bad = list $path (printf "'%s' is not a supported metadata field (known: %s)" $m (join ", " $.data.declarations.k8s_attributes.knownMetadata)) -}}
+{{- if and (not $bad) (not (has $m $.data.validation.k8s_attributes.knownMetadata)) -}}
+{{- $bad = list $path (printf "'%s' is not a supported metadata field (known: %s)" $m (join ", " $.data.validation.k8s_attributes.knownMetadata)) -}}
 {{- end -}}
 {{- end -}}
 {{- else if eq .id "resourcedetection" -}}
 {{- range $d := $c.detectors | default list -}}
-{{- $since := get $.data.declarations.resourcedetection.known $d -}}
+{{- $since := get $.data.validation.resourcedetection.known $d -}}
 {{- if $bad -}}
 {{- else if not $since -}}
-{{- $bad = list $path (printf "unknown resource detector '%s' (known: %s)" $d (join ", " (keys $.data.declarations.resourcedetection.known | sortAlpha))) -}}
+{{- $bad = list $path (printf "unknown resource detector '%s' (known: %s)" $d (join ", " (keys $.data.validation.resourcedetection.known | sortAlpha))) -}}
 {{- else if not (semverCompare (printf ">=%s" $since) $.version) -}}
 {{- $bad = list $path (printf "resource detector '%s' needs collector %s or newer (the target is %s)" $d $since $.version) -}}
 {{- end -}}
@@ -743,7 +743,7 @@ with the rules of otelgen.credentials, read from files/otelgen.json): {t, v, pat
 {{- else if kindIs "string" .v -}}
 {{- if contains (printf "${env:%s_" .envPrefix) .v -}}
 {{- $why = "a value otelgen takes from a Secret" -}}
-{{- else if and (eq (toString .key) "endpoint") (or (hasPrefix (printf "%s:" .ctx.bindHost) .v) (hasPrefix (printf "%s:" .ctx.podHost) .v)) -}}
+{{- else if and (eq (toString .key) "endpoint") (or (hasPrefix (printf "%s:" .ctx.bind_host) .v) (hasPrefix (printf "%s:" .ctx.pod_host) .v)) -}}
 {{- $why = "the listening endpoint, whose port the container port, Service and NetworkPolicy follow" -}}
 {{- end -}}
 {{- end -}}

@@ -132,31 +132,3 @@ filled in (also in nested models, lists and mappings of models), nulls left out.
 {{- $factors := dict "" 1.0 "m" 0.001 "k" 1e3 "M" 1e6 "G" 1e9 "T" 1e12 "P" 1e15 "E" 1e18 "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 "Pi" 1125899906842624.0 "Ei" 1152921504606846976.0 -}}
 {{- divf (mulf (float64 $num) (get $factors $suffix)) 1048576.0 | floor | int64 -}}
 {{- end -}}
-
-{{- /* A component's settings in the collector's own shape → the model's fields
-(the models' mode="before" validators, e.g. K8sAttributesConfig._collector_shape): {id, raw} → {v} */ -}}
-{{- define "otelgen.reshape" -}}
-{{- $raw := .raw -}}
-{{- if and (eq .id "k8s_attributes") (kindIs "map" $raw) -}}
-{{- $raw = deepCopy $raw -}}
-{{- $extra := deepCopy ($raw.extra | default dict) -}}
-{{- if kindIs "map" $raw.extract -}}
-{{- $ex := $raw.extract -}}
-{{- $rest := omit $ex "metadata" "labels" "annotations" -}}
-{{- range $k := list "metadata" "labels" "annotations" -}}{{- if hasKey $ex $k -}}{{- $_ := set $raw $k (get $ex $k) -}}{{- end -}}{{- end -}}
-{{- if $rest -}}{{- $_ := set $extra "extract" (merge (deepCopy ($extra.extract | default dict)) $rest) -}}{{- end -}}
-{{- $raw = omit $raw "extract" -}}
-{{- end -}}
-{{- if kindIs "map" $raw.filter -}}
-{{- $rest := deepCopy $raw.filter -}}
-{{- if eq (toString $rest.node_from_env_var) "K8S_NODE_NAME" -}}
-{{- $rest = omit $rest "node_from_env_var" -}}
-{{- if not (hasKey $raw "filter_by_node") -}}{{- $_ := set $raw "filter_by_node" true -}}{{- end -}}
-{{- end -}}
-{{- if $rest -}}{{- $_ := set $extra "filter" (merge (deepCopy ($extra.filter | default dict)) $rest) -}}{{- end -}}
-{{- $raw = omit $raw "filter" -}}
-{{- end -}}
-{{- if $extra -}}{{- $_ := set $raw "extra" $extra -}}{{- end -}}
-{{- end -}}
-{{- toJson (dict "v" $raw) -}}
-{{- end -}}

@@ -199,7 +199,7 @@ Input: the chart's root context. Output: JSON.
 {{- $single := list -}}
 {{- range $rname, $_x := $sections.receivers -}}
 {{- $comp := get $data.components.receivers (include "otelgen.typeOf" $rname) -}}
-{{- if and $comp (has $comp.id (list "k8s_cluster" "k8s_objects" "k8s_events")) -}}
+{{- if and $comp $comp.declaration.single_writer -}}
 {{- range $p := $pipelines -}}{{- if has $rname $p.receivers -}}{{- $single = append $single $rname -}}{{- end -}}{{- end -}}
 {{- end -}}
 {{- end -}}
@@ -251,8 +251,7 @@ Input: the chart's root context. Output: JSON.
 {{- end -}}
 {{- $bindHost := $data.paths.podIP -}}
 {{- if eq $mode "sidecar" -}}{{- $bindHost = "localhost" -}}{{- end -}}
-{{- $builders := dict "receivers" (list "otlp" "jaeger" "zipkin" "prometheus" "file_log" "hostmetrics" "kubelet_stats" "k8s_cluster" "k8s_objects" "k8s_events") "processors" (list "k8s_attributes" "resourcedetection") "exporters" (list "otlp" "otlp_http" "file" "loadbalancing") "extensions" (list "health_check" "pprof" "zpages" "file_storage" "bearertokenauth" "k8s_leader_elector") "connectors" (list "spanmetrics" "routing") -}}
-{{- $decl := merge (dict "healthPort" $data.naming.healthPort "envPrefix" $data.naming.envPrefix) $data.declarations -}}
+{{- $consts := dict "udpBindHost" $data.declare.udpBindHost "clientTlsDir" $data.declare.clientTlsDir "envPrefix" $data.naming.envPrefix -}}
 {{- $instances := list -}}
 {{- $needs := dict "ports" list "rbac" list "env" list "mounts" list "egress" list "kubelet" false -}}
 {{- range $section := $data.sections -}}
@@ -269,11 +268,9 @@ Input: the chart's root context. Output: JSON.
 {{- $rendered := $type -}}
 {{- if $comp -}}
 {{- $rendered = include "otelgen.typeName" (dict "names" $comp.names "version" $version) -}}
-{{- $cfg := (include "otelgen.applyModel" (dict "desc" $comp.model "value" (include "otelgen.reshape" (dict "id" $comp.id "raw" $raw) | fromJson).v) | fromJson).v -}}
-{{- $ctx := dict "mode" $mode "instance" $iname "bindHost" $bindHost "podHost" $data.paths.podIP "serverTls" $serverTls "leaderElection" $leader "namespace" $namespace "name" $name -}}
-{{- $builder := "otelgen.build.generic" -}}
-{{- if has $comp.id (get $builders $section) -}}{{- $builder = printf "otelgen.build.%s.%s" $comp.id $section -}}{{- end -}}
-{{- $built := include $builder (dict "cfg" $cfg "ctx" $ctx "decl" $decl) | fromJson -}}
+{{- $cfg := (include "otelgen.applyModel" (dict "desc" $comp.model "value" (include "otelgen.reshape" (dict "decl" $comp.declaration "raw" $raw) | fromJson).v) | fromJson).v -}}
+{{- $ctx := dict "mode" $mode "instance" $iname "bind_host" $bindHost "pod_host" $data.paths.podIP "server_tls" $serverTls "leader_election" $leader "namespace" $namespace "name" $name "telemetry_port" $spec.telemetry.metricsPort -}}
+{{- $built := include "otelgen.interpret" (dict "cfg" $cfg "ctx" $ctx "decl" $comp.declaration "consts" $consts) | fromJson -}}
 {{- if $cfg.extra -}}{{- include "otelgen.checkDerivedOverrides" (dict "base" $built.config "extra" $cfg.extra "path" (printf "spec.%s.%s.extra" $section $iname) "ctx" $ctx "envPrefix" $data.naming.envPrefix) -}}{{- end -}}
 {{- $_ := set $inst "config" (include "otelgen.merge" (dict "base" $built.config "override" ($cfg.extra | default dict)) | fromJson) -}}
 {{- range $p := $built.ports | default list -}}{{- $_ := set $p "owner" (printf "%s.%s" $section $iname) -}}{{- end -}}
@@ -283,7 +280,7 @@ Input: the chart's root context. Output: JSON.
 {{- if $built.kubelet -}}{{- $_ := set $needs "kubelet" true -}}{{- end -}}
 {{- else -}}
 {{- $ctx := dict "instance" $iname "bindHost" $bindHost -}}
-{{- $wired := include "otelgen.unmodelled" (dict "listener" (get (get $decl.unmodelled $section | default dict) $type) "raw" $raw "ctx" $ctx "owner" (printf "%s.%s" $section $iname)) | fromJson -}}
+{{- $wired := include "otelgen.unmodelled" (dict "listener" (get (get $data.declare.unmodelled $section | default dict) $type) "raw" $raw "ctx" $ctx "owner" (printf "%s.%s" $section $iname)) | fromJson -}}
 {{- $_ := set $inst "config" $wired.config -}}
 {{- $_ := set $needs "ports" (concat $needs.ports $wired.ports) -}}
 {{- end -}}

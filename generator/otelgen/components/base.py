@@ -15,6 +15,7 @@ from typing import Annotated, Any, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from otelgen import versions
+from otelgen.components.declare import Declaration
 
 Kind = Literal["receiver", "processor", "exporter", "extension", "connector"]
 Signal = Literal["traces", "metrics", "logs"]
@@ -177,6 +178,7 @@ class Context:
     leader_election: str | None  # name of the k8s_leader_elector extension, when on
     namespace: str
     name: str
+    telemetry_port: int = 8888  # where the collector serves its own metrics (spec.telemetry.metricsPort)
 
     def env_name(self, *parts: str) -> str:
         """An env var name unique to this component instance."""
@@ -201,6 +203,8 @@ class Component:
     order: ClassVar[str | None] = None
     config_model: ClassVar[type[ComponentConfig]] = ComponentConfig
     description: ClassVar[str] = ""
+    #: what it does, as data (otelgen.components.declare): build() and needs() interpret it
+    declaration: ClassVar[Declaration] = Declaration()
 
     @classmethod
     def type_name(cls, collector_version: str) -> str:
@@ -219,13 +223,21 @@ class Component:
         self.config = config
         self.ctx = ctx
 
-    # -- overridables
-    def build(self) -> dict[str, Any]:
-        """The component's collector config (without ``extra``)."""
+    def settings(self) -> dict[str, Any]:
+        """The typed settings as data: what the declaration is interpreted on."""
         return self.config.model_dump(exclude={"extra"}, exclude_none=True, by_alias=True)
 
+    def _interpreted(self) -> tuple[dict[str, Any], Needs]:
+        from otelgen.components.declare import interpret
+
+        return interpret(self.declaration, self.settings(), self.ctx)
+
+    def build(self) -> dict[str, Any]:
+        """The component's collector config (without ``extra``)."""
+        return self._interpreted()[0]
+
     def needs(self) -> Needs:
-        return Needs()
+        return self._interpreted()[1]
 
     # -- final
     def rendered_config(self) -> dict[str, Any]:
@@ -259,12 +271,6 @@ def copy_plain(value: Any) -> Any:
     if isinstance(value, _ATOMS):
         return value
     return copy.deepcopy(value)
-
-
-def secret_env(ctx: Context, value: "SecretValue", *parts: str) -> tuple[str, EnvVar]:
-    """Turn a secret reference into ``${env:VAR}`` text and the env var that feeds it."""
-    name = ctx.env_name(*parts)
-    return f"{value.prefix}${{env:{name}}}", EnvVar(name=name, secret=value.secret_ref)
 
 
 from otelgen.endpoints import host_port  # noqa: E402,F401  (the one endpoint parser; re-exported for the components)

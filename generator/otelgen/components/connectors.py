@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from otelgen.components.base import CollectorRule, Component, ComponentConfig, Duration
+from otelgen.components.declare import Declaration, Step
 
 
 class SpanMetricsConfig(ComponentConfig):
@@ -30,12 +31,7 @@ class SpanMetrics(Component):
     connects = (("traces", "metrics"),)
     config_model = SpanMetricsConfig
     description = "RED metrics (requests, errors, duration) from spans."
-
-    def build(self) -> dict[str, Any]:
-        cfg = super().build()
-        if not cfg.get("dimensions"):
-            cfg.pop("dimensions", None)
-        return cfg
+    declaration = Declaration(steps=(Step("drop_empty", paths=("dimensions",)),))
 
 
 class ForwardConfig(ComponentConfig):
@@ -94,12 +90,7 @@ class Routing(Component):
     connects = (("traces", "traces"), ("metrics", "metrics"), ("logs", "logs"))
     config_model = RoutingConfig
     description = "Routes data to pipelines by OTTL conditions."
-
-    def build(self) -> dict[str, Any]:
-        cfg = super().build()
-        if not cfg.get("default_pipelines"):
-            cfg.pop("default_pipelines", None)
-        return cfg
+    declaration = Declaration(steps=(Step("drop_empty", paths=("default_pipelines",)),))
 
 
 CONNECTORS: tuple[type[Component], ...] = (SpanMetrics, Forward, Routing)

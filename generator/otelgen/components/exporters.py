@@ -7,8 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from otelgen.components.base import CONFIG_DIR, CollectorRule, Component, ComponentConfig, Duration, Egress, EnvRef, Mount, Needs, RbacRule, deep_merge, host_port
-from otelgen.components.common import ClientTLS, HeadersMixin, volume_name
+from otelgen.components.base import CONFIG_DIR, CollectorRule, Component, ComponentConfig, Duration, EnvRef
+from otelgen.components.common import ClientTLS, HeadersMixin
+from otelgen.components.declare import Declaration, Egress, Rule, Step, Volume, When
 
 
 class SendingQueue(BaseModel):
@@ -46,65 +47,35 @@ class _NetworkExporterConfig(ComponentConfig, HeadersMixin):
     extension_fields = (("sending_queue", "storage"), ("authenticator",), ("auth", "authenticator"))
 
 
-class _NetworkExporter(Component):
-    #: the settings holding a destination (the first is the one every exporter has)
-    endpoint_fields: tuple[str, ...] = ("endpoint",)
-
-    def build(self) -> dict[str, Any]:
-        self._needs = Needs()
-        c = self.config
-        cfg: dict[str, Any] = {"endpoint": c.endpoint} if c.endpoint else {}
-        for key in self.endpoint_fields[1:]:
-            if getattr(c, key, None):
-                cfg[key] = getattr(c, key)
-        tls = c.tls.render(self.ctx, self._needs)
-        if tls:
-            cfg["tls"] = tls
-        headers = c.render_headers(self.ctx, self._needs)
-        if headers:
-            cfg["headers"] = headers
-        for key in ("compression", "timeout"):
-            if getattr(c, key) is not None:
-                cfg[key] = getattr(c, key)
-        if c.sending_queue is not None:
-            cfg["sending_queue"] = c.sending_queue.model_dump(exclude_none=True)
-        if c.retry_on_failure is not None:
-            cfg["retry_on_failure"] = c.retry_on_failure.model_dump(exclude_none=True)
-        auth = dict(c.auth or {})
-        if c.authenticator:
-            auth["authenticator"] = c.authenticator
-        if auth:
-            cfg["auth"] = auth
-        return cfg
-
-    def needs(self) -> Needs:
-        self.build()
-        needs = self._needs
-        ports = [self.config.egress_port] if self.config.egress_port else list(dict.fromkeys(host_port(e)[1] for e in self.endpoints()))
-        for port in ports:
-            needs.egress.append(Egress(port, "TCP", f"exporter {self.ctx.instance}"))
-        return needs
-
-    def endpoints(self) -> list[str]:
-        return [getattr(self.config, k) for k in self.endpoint_fields if getattr(self.config, k, None)]
+def network_exporter(*endpoint_fields: str, steps: tuple[Step, ...] = ()) -> Declaration:
+    """An exporter that sends to ``endpoint_fields`` (the first is the one every exporter
+    has): client TLS, headers from Secrets, ``authenticator`` as auth.authenticator, and
+    the egress port of each endpoint (``egress_port`` when the endpoint does not show it)."""
+    return Declaration(
+        steps=(
+            Step("client_tls", path="tls"),
+            Step("secret_env", path="headers", each=True, parts=("HEADER",)),
+            Step("nest", path="auth", paths=("authenticator",), over=True),
+            Step("drop", paths=("egress_port",)),
+            Step("drop_empty", paths=("headers", "auth", *endpoint_fields)),
+            *steps,
+            Step("order", paths=(*endpoint_fields, "tls", "headers", "compression", "timeout", "sending_queue", "retry_on_failure", "auth")),
+        ),
+        egress=(Egress(paths=endpoint_fields, override="egress_port"),),
+    )
 
 
 class OtlpExporterConfig(_NetworkExporterConfig):
     balancer_name: Literal["round_robin", "pick_first"] | None = None
 
 
-class OtlpExporter(_NetworkExporter):
+class OtlpExporter(Component):
     kind = "exporter"
     id = "otlp"
     names = (("0.0.0", "otlp"), ("0.144.0", "otlp_grpc"))
     config_model = OtlpExporterConfig
     description = "OTLP over gRPC (host:port, TLS on unless tls.insecure)."
-
-    def build(self) -> dict[str, Any]:
-        cfg = super().build()
-        if self.config.balancer_name:
-            cfg["balancer_name"] = self.config.balancer_name
-        return cfg
+    declaration = network_exporter("endpoint")
 
 
 OTLP_HTTP_ENDPOINTS = ("endpoint", "traces_endpoint", "metrics_endpoint", "logs_endpoint", "profiles_endpoint")
@@ -138,21 +109,14 @@ class OtlpHttpExporterConfig(_NetworkExporterConfig):
         return self
 
 
-class OtlpHttpExporter(_NetworkExporter):
+class OtlpHttpExporter(Component):
     kind = "exporter"
     id = "otlp_http"
     names = (("0.0.0", "otlphttp"), ("0.144.0", "otlp_http"))
     config_model = OtlpHttpExporterConfig
     description = "OTLP over HTTP (URL; /v1/traces etc. are appended)."
-    endpoint_fields = OTLP_HTTP_ENDPOINTS
-
-    def build(self) -> dict[str, Any]:
-        cfg = super().build()
-        if self.config.tls.insecure:
-            cfg.pop("tls", None)  # plaintext comes from the http:// scheme
-        if self.config.encoding is not None:
-            cfg["encoding"] = self.config.encoding
-        return cfg
+    #: with tls.insecure, plaintext comes from the http:// scheme: no tls settings
+    declaration = network_exporter(*OTLP_HTTP_ENDPOINTS, steps=(Step("drop", paths=("tls",), when=(When("tls.insecure"),)),))
 
 
 class DebugConfig(ComponentConfig):
@@ -197,13 +161,10 @@ class FileExporter(Component):
     names = (("0.0.0", "file"),)
     config_model = FileExporterConfig
     description = "Writes OTLP JSON/proto to a file (on a writable emptyDir)."
-
-    def build(self) -> dict[str, Any]:
-        return self.config.model_dump(exclude={"extra", "size_limit_mib"}, exclude_none=True)
-
-    def needs(self) -> Needs:
-        directory = posixpath.dirname(self.config.path)
-        return Needs(mounts=[Mount(name=volume_name("file", self.ctx.instance), mount_path=directory, read_only=False, empty_dir_mib=self.config.size_limit_mib)])
+    declaration = Declaration(
+        steps=(Step("drop", paths=("size_limit_mib",)),),
+        volumes=(Volume(volume="file", mount_path="{{path|dir}}", read_only=False, empty_dir_mib="{{size_limit_mib}}"),),
+    )
 
 
 # ------------------------------------------------------------------- loadbalancing
@@ -258,16 +219,6 @@ class Resolver(BaseModel):
             raise CollectorRule(f"set exactly one resolver: {', '.join(RESOLVERS)}")
         return self
 
-    def ports(self) -> list[int | None]:
-        """Destination ports of the backends (None: not known from the config)."""
-        if self.dns:
-            return [self.dns.port]
-        if self.k8s:
-            return list(self.k8s.ports)
-        if self.static:
-            return list(dict.fromkeys(host_port(h)[1] or LB_DEFAULT_PORT for h in self.static.hostnames)) or [LB_DEFAULT_PORT]
-        return [self.aws_cloud_map.port]
-
 
 class LoadBalancingConfig(ComponentConfig):
     routing_key: Literal["traceID", "service", "resource", "metric", "streamID", "attributes"] = "traceID"
@@ -284,33 +235,27 @@ class LoadBalancingExporter(Component):
     names = (("0.0.0", "loadbalancing"), ("0.153.0", "load_balancing"))
     config_model = LoadBalancingConfig
     description = "Routes by trace ID (or service) to the replicas of the next tier, e.g. for tail sampling."
-
-    def build(self) -> dict[str, Any]:
-        self._needs = Needs()
-        otlp: dict[str, Any] = {}
-        tls = self.config.tls.render(self.ctx, self._needs)
-        if tls:
-            otlp["tls"] = tls
-        if self.config.timeout:
-            otlp["timeout"] = self.config.timeout
-        resolver = self.config.resolver.model_dump(exclude_none=True)
-        if "dns" in resolver:
-            resolver["dns"]["port"] = str(resolver["dns"]["port"])  # the collector decodes this port as a string
-        cfg: dict[str, Any] = {"routing_key": self.config.routing_key, "protocol": deep_merge({"otlp": otlp}, self.config.protocol or {}), "resolver": resolver}
-        if self.config.routing_attributes is not None:
-            cfg["routing_attributes"] = list(self.config.routing_attributes)
-        return cfg
-
-    def needs(self) -> Needs:
-        self.build()
-        needs = self._needs
-        r = self.config.resolver
-        ports = r.ports()
-        needs.egress.extend(Egress(p, "TCP", f"exporter {self.ctx.instance}") for p in ports)
-        if r.k8s:
-            needs.rbac.append(RbacRule(("discovery.k8s.io",), ("endpointslices",), ("get", "list", "watch"), namespaced=True))
-            needs.rbac.append(RbacRule(("",), ("endpoints",), ("get", "list", "watch"), namespaced=True))
-        return needs
+    #: tls and timeout render under protocol.otlp (the user's protocol merged over them);
+    #: the collector decodes the dns resolver's port as a string; egress to each resolver's
+    #: backends; the k8s resolver watches the next tier's endpoints in its namespace
+    declaration = Declaration(
+        steps=(
+            Step("client_tls", path="tls"),
+            Step("nest", path="protocol.otlp", paths=("tls", "timeout")),
+            Step("to_string", path="resolver.dns.port"),
+            Step("order", paths=("routing_key", "protocol", "resolver")),
+        ),
+        egress=(
+            Egress(paths=("resolver.dns.port",), parse="port", when=(When("resolver.dns"),)),
+            Egress(paths=("resolver.k8s.ports",), parse="port", when=(When("resolver.k8s"),)),
+            Egress(paths=("resolver.static.hostnames",), default_port=LB_DEFAULT_PORT, if_empty=(LB_DEFAULT_PORT,), when=(When("resolver.static"),)),
+            Egress(paths=("resolver.aws_cloud_map.port",), parse="port", if_empty=(None,), when=(When("resolver.aws_cloud_map"),)),
+        ),
+        rbac=(
+            Rule(api_groups=("discovery.k8s.io",), resources=("endpointslices",), verbs=("get", "list", "watch"), namespaced=True, when=(When("resolver.k8s"),)),
+            Rule(api_groups=("",), resources=("endpoints",), verbs=("get", "list", "watch"), namespaced=True, when=(When("resolver.k8s"),)),
+        ),
+    )
 
 
 EXPORTERS: tuple[type[Component], ...] = (OtlpExporter, OtlpHttpExporter, DebugExporter, FileExporter, LoadBalancingExporter)

@@ -6,12 +6,12 @@ from typing import Any
 
 from pydantic import Field, StrictBool, field_validator, model_validator
 
-from otelgen.components.base import CollectorRule, Component, ComponentConfig, Duration, EnvVar, Mount, Needs, Port, RbacRule, SecretValue
-from otelgen.components.common import secret_or_env, volume_name
+from otelgen.components.base import CollectorRule, Component, ComponentConfig, Duration, SecretValue
+from otelgen.components.declare import Declaration, Env, Listener, Rule, Step, Volume, When
 
 HEALTH_PORT = 13133
 HEALTH_PORT_NAME = "health"  # the probes' target
-LEASE_NAME = "{name}-leader"  # k8s_leader_elector's default Lease
+LEASE_NAME = "{{@ctx.name}}-leader"  # k8s_leader_elector's default Lease
 
 
 class HealthCheckConfig(ComponentConfig):
@@ -25,12 +25,7 @@ class HealthCheck(Component):
     names = (("0.0.0", "health_check"),)
     config_model = HealthCheckConfig
     description = "Health endpoint behind the liveness, readiness and startup probes."
-
-    def build(self) -> dict[str, Any]:
-        return {"endpoint": f"{self.ctx.pod_host}:{self.config.port}", "path": self.config.path}
-
-    def needs(self) -> Needs:
-        return Needs(ports=[Port(HEALTH_PORT_NAME, self.config.port, "TCP", "http", service=False, ingress=False)])
+    declaration = Declaration(listeners=(Listener(HEALTH_PORT_NAME, app_protocol="http", bind="pod_host", fixed_name=True, service=False, ingress=False),))
 
     def probe_target(self) -> tuple[str, str]:
         return HEALTH_PORT_NAME, self.config.path
@@ -46,12 +41,7 @@ class Pprof(Component):
     names = (("0.0.0", "pprof"),)
     config_model = PprofConfig
     description = "Go profiling endpoint (reach it with kubectl port-forward; not on the Service)."
-
-    def build(self) -> dict[str, Any]:
-        return {"endpoint": f"{self.ctx.pod_host}:{self.config.port}"}
-
-    def needs(self) -> Needs:
-        return Needs(ports=[Port("pprof", self.config.port, "TCP", "http", service=False, ingress=False)])
+    declaration = Declaration(listeners=(Listener("pprof", app_protocol="http", bind="pod_host", fixed_name=True, service=False, ingress=False),))
 
 
 class ZPagesConfig(ComponentConfig):
@@ -64,12 +54,7 @@ class ZPages(Component):
     names = (("0.0.0", "zpages"),)
     config_model = ZPagesConfig
     description = "In-process debugging pages (kubectl port-forward; not on the Service)."
-
-    def build(self) -> dict[str, Any]:
-        return {"endpoint": f"{self.ctx.pod_host}:{self.config.port}"}
-
-    def needs(self) -> Needs:
-        return Needs(ports=[Port("zpages", self.config.port, "TCP", "http", service=False, ingress=False)])
+    declaration = Declaration(listeners=(Listener("zpages", app_protocol="http", bind="pod_host", fixed_name=True, service=False, ingress=False),))
 
 
 class FileStorageConfig(ComponentConfig):
@@ -85,17 +70,13 @@ class FileStorage(Component):
     names = (("0.0.0", "file_storage"),)
     config_model = FileStorageConfig
     description = "Persistent state for receivers' offsets and exporters' queues."
-
-    def build(self) -> dict[str, Any]:
-        return {"directory": self.config.directory, "create_directory": self.config.create_directory}
-
-    def needs(self) -> Needs:
-        name = volume_name("storage", self.ctx.instance)
-        if self.config.host_path:
-            mount = Mount(name=name, mount_path=self.config.directory, read_only=False, host_path=self.config.host_path, host_path_type="DirectoryOrCreate")
-        else:
-            mount = Mount(name=name, mount_path=self.config.directory, read_only=False, empty_dir_mib=self.config.size_limit_mib)
-        return Needs(mounts=[mount])
+    declaration = Declaration(
+        steps=(Step("keep", paths=("directory", "create_directory")),),
+        volumes=(
+            Volume(volume="storage", mount_path="{{directory}}", read_only=False, host_path="{{host_path}}", host_path_type="DirectoryOrCreate", when=(When("host_path"),)),
+            Volume(volume="storage", mount_path="{{directory}}", read_only=False, empty_dir_mib="{{size_limit_mib}}", when=(When("host_path", "falsy"),)),
+        ),
+    )
 
 
 class BearerTokenAuthConfig(ComponentConfig):
@@ -126,19 +107,7 @@ class BearerTokenAuth(Component):
     names = (("0.0.0", "bearertokenauth"),)
     config_model = BearerTokenAuthConfig
     description = "Bearer token for exporters (client side) or receivers (server side)."
-
-    def build(self) -> dict[str, Any]:
-        self._needs = Needs()
-        out: dict[str, Any] = {"scheme": self.config.scheme}
-        if self.config.token is not None:
-            out["token"] = secret_or_env(self.ctx, self.config.token, self._needs, "TOKEN")
-        if self.config.filename:
-            out["filename"] = self.config.filename
-        return out
-
-    def needs(self) -> Needs:
-        self.build()
-        return self._needs
+    declaration = Declaration(steps=(Step("secret_env", path="token", parts=("TOKEN",)), Step("order", paths=("scheme",))))
 
 
 class LeaderElectorConfig(ComponentConfig):
@@ -154,22 +123,16 @@ class LeaderElector(Component):
     names = (("0.0.0", "k8s_leader_elector"),)
     config_model = LeaderElectorConfig
     description = "Lease-based leader election so one replica runs single-writer receivers."
-
-    def build(self) -> dict[str, Any]:
-        return {
-            "auth_type": "serviceAccount",
-            "lease_name": self.config.lease_name or LEASE_NAME.format(name=self.ctx.name),
-            "lease_namespace": "${env:MY_POD_NAMESPACE}",
-            "lease_duration": self.config.lease_duration,
-            "renew_deadline": self.config.renew_deadline,
-            "retry_period": self.config.retry_period,
-        }
-
-    def needs(self) -> Needs:
-        return Needs(
-            rbac=[RbacRule(("coordination.k8s.io",), ("leases",), ("get", "list", "watch", "create", "update", "patch"), namespaced=True)],
-            env=[EnvVar("MY_POD_NAMESPACE", field_path="metadata.namespace")],
-        )
+    declaration = Declaration(
+        steps=(
+            Step("set", path="auth_type", value="serviceAccount"),
+            Step("default", path="lease_name", value=LEASE_NAME),
+            Step("set", path="lease_namespace", value="${env:MY_POD_NAMESPACE}"),
+            Step("order", paths=("auth_type", "lease_name", "lease_namespace")),
+        ),
+        rbac=(Rule(api_groups=("coordination.k8s.io",), resources=("leases",), verbs=("get", "list", "watch", "create", "update", "patch"), namespaced=True),),
+        env=(Env("MY_POD_NAMESPACE", "metadata.namespace"),),
+    )
 
 
 EXTENSIONS: tuple[type[Component], ...] = (HealthCheck, Pprof, ZPages, FileStorage, BearerTokenAuth, LeaderElector)

@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, m
 
 from otelgen import versions
 
-from otelgen.components.base import AuthType, CollectorRule, Component, ComponentConfig, Duration, EnvRef, EnvVar, Needs, RbacRule
+from otelgen.components.base import AuthType, CollectorRule, Component, ComponentConfig, Duration, EnvRef
+from otelgen.components.declare import Declaration, Env, Rule, Step, When, accepts
 
 
 class MemoryLimiterConfig(ComponentConfig):
@@ -87,6 +88,12 @@ K8S_METADATA = (
 
 K8S_EXTRACT_FIELDS = ("metadata", "labels", "annotations")
 K8S_NODE_ENV = "K8S_NODE_NAME"
+_WATCH = ("get", "list", "watch")
+_BY_IP = [{"sources": [{"from": "resource_attribute", "name": "k8s.pod.ip"}]}]
+_BY_UID = [{"sources": [{"from": "resource_attribute", "name": "k8s.pod.uid"}]}]
+_BY_CONNECTION = [{"sources": [{"from": "connection"}]}]
+#: pod_association by mode: data reaches a gateway through agents, so trust what they tagged
+POD_ASSOCIATION = {"agent": _BY_CONNECTION + _BY_IP + _BY_UID, "gateway": _BY_IP + _BY_UID + _BY_CONNECTION, "sidecar": _BY_CONNECTION + _BY_IP + _BY_UID}
 
 
 class K8sAttributesConfig(ComponentConfig):
@@ -104,31 +111,7 @@ class K8sAttributesConfig(ComponentConfig):
     @classmethod
     def _collector_shape(cls, data: Any) -> Any:
         """``extract`` and ``filter`` as the collector writes them → otelgen's fields (+ extra)."""
-        if not isinstance(data, dict):
-            return data
-        data = dict(data)
-        extra = dict(data.get("extra") or {})
-        extract = data.pop("extract", None)
-        if isinstance(extract, dict):
-            rest = {k: v for k, v in extract.items() if k not in K8S_EXTRACT_FIELDS}
-            data.update({k: extract[k] for k in K8S_EXTRACT_FIELDS if k in extract})
-            if rest:
-                extra["extract"] = {**rest, **(extra.get("extract") or {})}
-        elif extract is not None:
-            data["extract"] = extract  # not a mapping: the model refuses it
-        filt = data.pop("filter", None)
-        if isinstance(filt, dict):
-            rest = dict(filt)
-            if rest.get("node_from_env_var") == K8S_NODE_ENV:
-                del rest["node_from_env_var"]
-                data.setdefault("filter_by_node", True)
-            if rest:
-                extra["filter"] = {**rest, **(extra.get("filter") or {})}
-        elif filt is not None:
-            data["filter"] = filt
-        if extra:
-            data["extra"] = extra
-        return data
+        return accepts(K8sAttributes.declaration, data)
 
     @model_validator(mode="after")
     def _known_metadata(self) -> "K8sAttributesConfig":
@@ -146,47 +129,36 @@ class K8sAttributes(Component):
     config_model = K8sAttributesConfig
     description = "Adds pod, namespace and workload metadata (before batch: it needs the request's connection)."
 
-    def _node_filtered(self) -> bool:
-        if self.config.filter_by_node is not None:
-            return self.config.filter_by_node
-        return self.ctx.mode == "agent"
-
-    def _association(self) -> list[dict[str, Any]]:
-        if self.config.pod_association is not None:
-            return self.config.pod_association
-        ip_attr = [{"sources": [{"from": "resource_attribute", "name": "k8s.pod.ip"}]}]
-        uid_attr = [{"sources": [{"from": "resource_attribute", "name": "k8s.pod.uid"}]}]
-        connection = [{"sources": [{"from": "connection"}]}]
-        if self.ctx.mode == "gateway":  # data arrives through agents: trust what they tagged
-            return ip_attr + uid_attr + connection
-        return connection + ip_attr + uid_attr
-
-    def build(self) -> dict[str, Any]:
-        cfg: dict[str, Any] = {"auth_type": self.config.auth_type, "passthrough": self.config.passthrough}
-        if self.config.passthrough:
-            return cfg
-        if self._node_filtered():
-            cfg["filter"] = {"node_from_env_var": "K8S_NODE_NAME"}
-        extract: dict[str, Any] = {"metadata": list(self.config.metadata)}
-        if self.config.labels:
-            extract["labels"] = self.config.labels
-        if self.config.annotations:
-            extract["annotations"] = self.config.annotations
-        cfg["extract"] = extract
-        cfg["pod_association"] = self._association()
-        return cfg
-
-    def needs(self) -> Needs:
-        if self.config.passthrough:
-            return Needs()
-        rules = [RbacRule(("",), ("pods", "namespaces"), ("get", "list", "watch"))]
-        wanted = set(self.config.metadata)
-        if wanted & {"k8s.deployment.name", "k8s.deployment.uid"}:
-            rules.append(RbacRule(("apps",), ("replicasets",), ("get", "list", "watch")))
-        if any(m.startswith("k8s.node.") and m != "k8s.node.name" for m in wanted):
-            rules.append(RbacRule(("",), ("nodes",), ("get", "list", "watch")))
-        env = [EnvVar("K8S_NODE_NAME", field_path="spec.nodeName")] if self._node_filtered() else []
-        return Needs(rbac=rules, env=env)
+    #: filter_by_node defaults to on in agent mode; pod_association's default trusts what
+    #: agents tagged in a gateway, the connection elsewhere; passthrough renders nothing else
+    declaration = Declaration(
+        #: the collector's extract and filter: their metadata, labels and annotations fill
+        #: otelgen's fields and node_from_env_var K8S_NODE_NAME means filter_by_node; the
+        #: rest is kept under extra
+        accepts=(
+            Step("lift", path="extract", paths=K8S_EXTRACT_FIELDS, when=(When("extract", "mapping"),)),
+            Step("extend", path="extra.extract", source="extract", when=(When("extract", "mapping"),)),
+            Step("set", path="filter_by_node", value=True, when=(When("filter", "mapping"), When("filter.node_from_env_var", "eq", K8S_NODE_ENV), When("filter_by_node", "absent"))),
+            Step("drop", paths=("filter.node_from_env_var",), when=(When("filter", "mapping"), When("filter.node_from_env_var", "eq", K8S_NODE_ENV))),
+            Step("extend", path="extra.filter", source="filter", when=(When("filter", "mapping"),)),
+        ),
+        prepare=(Step("default", path="filter_by_node", lookup="@ctx.mode", value={"agent": True, "gateway": False, "sidecar": False}),),
+        steps=(
+            Step("keep", paths=("auth_type", "passthrough"), when=(When("passthrough"),)),
+            Step("set", path="filter", value={"node_from_env_var": K8S_NODE_ENV}, when=(When("passthrough", "falsy"), When("filter_by_node"))),
+            Step("nest", path="extract", paths=K8S_EXTRACT_FIELDS, over=True, when=(When("passthrough", "falsy"),)),
+            Step("drop_empty", paths=("extract.labels", "extract.annotations")),
+            Step("default", path="pod_association", lookup="@ctx.mode", value=POD_ASSOCIATION, when=(When("passthrough", "falsy"),)),
+            Step("drop", paths=("filter_by_node",)),
+            Step("order", paths=("auth_type", "passthrough", "filter", "extract", "pod_association")),
+        ),
+        rbac=(
+            Rule(api_groups=("",), resources=("pods", "namespaces"), verbs=_WATCH, when=(When("passthrough", "falsy"),)),
+            Rule(api_groups=("apps",), resources=("replicasets",), verbs=_WATCH, when=(When("passthrough", "falsy"), When("metadata", "any_in", ("k8s.deployment.name", "k8s.deployment.uid")))),
+            Rule(api_groups=("",), resources=("nodes",), verbs=_WATCH, when=(When("passthrough", "falsy"), When("metadata", "any_prefix", ("k8s.node.", ("k8s.node.name",))))),
+        ),
+        env=(Env(K8S_NODE_ENV, "spec.nodeName", when=(When("passthrough", "falsy"), When("filter_by_node"))),),
+    )
 
 
 # ------------------------------------------------------------------- resourcedetection
@@ -226,11 +198,10 @@ class ResourceDetection(Component):
     names = (("0.0.0", "resourcedetection"), ("0.153.0", "resource_detection"))
     config_model = ResourceDetectionConfig
     description = "Detects resource attributes of the host or cloud."
-
-    def needs(self) -> Needs:
-        if "k8snode" in self.config.detectors or "k8s_api" in self.config.detectors:
-            return Needs(rbac=[RbacRule(("",), ("nodes",), ("get", "list"))], env=[EnvVar("K8S_NODE_NAME", field_path="spec.nodeName")])
-        return Needs()
+    declaration = Declaration(
+        rbac=(Rule(api_groups=("",), resources=("nodes",), verbs=("get", "list"), when=(When("detectors", "any_in", ("k8snode", "k8s_api")),)),),
+        env=(Env(K8S_NODE_ENV, "spec.nodeName", when=(When("detectors", "any_in", ("k8snode", "k8s_api")),)),),
+    )
 
 
 # ------------------------------------------------------------------- resource / attributes

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from otelgen.components.base import host_port, AuthType, CollectorRule, Component, ComponentConfig, Context, Duration, EnvVar, Mount, Needs, Port, RbacRule
+from otelgen.components.base import AuthType, CollectorRule, Component, ComponentConfig, Duration
+from otelgen.components.declare import Declaration, Env, Listener, Rule, Step, Volume, When
 
 Port_ = int
 
@@ -18,28 +18,6 @@ class _Listener(BaseModel):
     port: int = Field(ge=1, le=65535)
     endpoint: str | None = Field(default=None, min_length=1, description="The collector's own setting, rendered as written (its port wins over port); default: otelgen binds the pod IP on port.")
 
-    def listen_port(self) -> int:
-        """The port it listens on: the endpoint's, else ``port``."""
-        return _endpoint_port(self.endpoint) or self.port
-
-    def address(self, host: str) -> str:
-        return self.endpoint or f"{host}:{self.port}"
-
-
-def _endpoint_port(endpoint: str | None) -> int | None:
-    if not endpoint:
-        return None
-    _, port = host_port(endpoint if ":" in endpoint else f"x:{endpoint}")
-    return port
-
-
-def _port_name(ctx: Context, short: str) -> str:
-    """Container/Service port name: the protocol's short name, plus the instance suffix."""
-    _, _, suffix = ctx.instance.partition("/")
-    if not suffix:
-        return short
-    return f"{short}-{suffix}"[:15].rstrip("-").lower()
-
 
 def server_tls_problem(tls: Any) -> str | None:
     """configtls ServerConfig: a server's TLS settings need a certificate and its key."""
@@ -48,10 +26,6 @@ def server_tls_problem(tls: Any) -> str | None:
     if (tls.get("cert_file") or tls.get("cert_pem")) and (tls.get("key_file") or tls.get("key_pem")):
         return None
     return "TLS configuration must include both certificate and key for server connections (otelgen's spec.tls mounts them from a Secret)"
-
-
-def _server_tls(ctx: Context) -> dict[str, Any]:
-    return {"tls": dict(ctx.server_tls)} if ctx.server_tls else {}
 
 
 # ------------------------------------------------------------------- otlp
@@ -93,26 +67,10 @@ class OtlpReceiver(Component):
     names = (("0.0.0", "otlp"),)
     config_model = OtlpReceiverConfig
     description = "OTLP over gRPC (4317) and HTTP (4318)."
-
-    def build(self) -> dict[str, Any]:
-        protocols: dict[str, Any] = {}
-        grpc, http = self.config.protocols.grpc, self.config.protocols.http
-        if grpc.enabled:
-            protocols["grpc"] = {"endpoint": grpc.address(self.ctx.bind_host), **_server_tls(self.ctx)}
-            if grpc.max_recv_msg_size_mib:
-                protocols["grpc"]["max_recv_msg_size_mib"] = grpc.max_recv_msg_size_mib
-        if http.enabled:
-            protocols["http"] = {"endpoint": http.address(self.ctx.bind_host), **_server_tls(self.ctx)}
-        return {"protocols": protocols}
-
-    def needs(self) -> Needs:
-        grpc, http = self.config.protocols.grpc, self.config.protocols.http
-        ports = []
-        if grpc.enabled:
-            ports.append(Port(_port_name(self.ctx, "otlp-grpc"), grpc.listen_port(), "TCP", "grpc"))
-        if http.enabled:
-            ports.append(Port(_port_name(self.ctx, "otlp-http"), http.listen_port(), "TCP", "http"))
-        return Needs(ports=ports)
+    declaration = Declaration(listeners=(
+        Listener("otlp-grpc", path="protocols.grpc", app_protocol="grpc", server_tls=True, toggle="enabled"),
+        Listener("otlp-http", path="protocols.http", app_protocol="http", server_tls=True, toggle="enabled"),
+    ))
 
 
 # ------------------------------------------------------------------- jaeger
@@ -153,16 +111,6 @@ class JaegerReceiverConfig(ComponentConfig):
         return self
 
 
-#: where UDP listeners (the Jaeger agent protocols) bind, except in sidecars (localhost)
-UDP_BIND_HOST = "0.0.0.0"
-_JAEGER = {
-    "grpc": ("jaeger-grpc", "TCP", "grpc"),
-    "thrift_http": ("jaeger-thrift", "TCP", "http"),
-    "thrift_compact": ("jaeger-compact", "UDP", None),
-    "thrift_binary": ("jaeger-binary", "UDP", None),
-}
-
-
 class JaegerReceiver(Component):
     kind = "receiver"
     id = "jaeger"
@@ -170,27 +118,12 @@ class JaegerReceiver(Component):
     signals = ("traces",)
     config_model = JaegerReceiverConfig
     description = "Jaeger gRPC, Thrift HTTP and UDP agents (legacy clients)."
-
-    def _enabled(self) -> list[tuple[str, _Listener]]:
-        out = []
-        for proto in _JAEGER:
-            listener = getattr(self.config.protocols, proto)
-            if listener is not None and listener.enabled:
-                out.append((proto, listener))
-        return out
-
-    def build(self) -> dict[str, Any]:
-        protocols = {}
-        for proto, listener in self._enabled():
-            host = UDP_BIND_HOST if _JAEGER[proto][1] == "UDP" and self.ctx.bind_host != "localhost" else self.ctx.bind_host
-            entry: dict[str, Any] = {"endpoint": listener.address(host)}
-            if proto in ("grpc", "thrift_http"):
-                entry.update(_server_tls(self.ctx))
-            protocols[proto] = entry
-        return {"protocols": protocols}
-
-    def needs(self) -> Needs:
-        return Needs(ports=[Port(_port_name(self.ctx, _JAEGER[p][0]), l.listen_port(), _JAEGER[p][1], _JAEGER[p][2]) for p, l in self._enabled()])
+    declaration = Declaration(listeners=(
+        Listener("jaeger-grpc", path="protocols.grpc", app_protocol="grpc", server_tls=True, toggle="enabled"),
+        Listener("jaeger-thrift", path="protocols.thrift_http", app_protocol="http", server_tls=True, toggle="enabled"),
+        Listener("jaeger-compact", path="protocols.thrift_compact", protocol="UDP", toggle="enabled"),
+        Listener("jaeger-binary", path="protocols.thrift_binary", protocol="UDP", toggle="enabled"),
+    ))
 
 
 # ------------------------------------------------------------------- zipkin
@@ -200,9 +133,6 @@ class ZipkinReceiverConfig(ComponentConfig):
     port: int = Field(default=9411, ge=1, le=65535)
     endpoint: str | None = Field(default=None, min_length=1, description="The collector's own setting, rendered as written (its port wins over port).")
 
-    def listen_port(self) -> int:
-        return _endpoint_port(self.endpoint) or self.port
-
 
 class ZipkinReceiver(Component):
     kind = "receiver"
@@ -211,12 +141,7 @@ class ZipkinReceiver(Component):
     signals = ("traces",)
     config_model = ZipkinReceiverConfig
     description = "Zipkin v1/v2 JSON and protobuf over HTTP."
-
-    def build(self) -> dict[str, Any]:
-        return {"endpoint": self.config.endpoint or f"{self.ctx.bind_host}:{self.config.port}", **_server_tls(self.ctx)}
-
-    def needs(self) -> Needs:
-        return Needs(ports=[Port(_port_name(self.ctx, "zipkin"), self.config.listen_port(), "TCP", "http")])
+    declaration = Declaration(listeners=(Listener("zipkin", app_protocol="http", server_tls=True),))
 
 
 # ------------------------------------------------------------------- prometheus
@@ -274,44 +199,28 @@ class PrometheusReceiver(Component):
     signals = ("metrics",)
     config_model = PrometheusReceiverConfig
     description = "Prometheus scraping; by default the collector's own metrics."
-
-    def build(self) -> dict[str, Any]:
-        c = self.config
-        jobs = []
-        if c.self_scrape:
-            jobs.append({
+    #: the self-scrape job; scrape_configs at the top (W104) join config.scrape_configs.
+    #: Kubernetes service discovery reads the API: RBAC for its roles (the token and the
+    #: egress to the API server follow from RBAC); an sd config with api_server or
+    #: kubeconfig_file reads another cluster with its own credentials
+    declaration = Declaration(
+        steps=(
+            Step("extend", path="config.scrape_configs", source="scrape_configs"),
+            Step("prepend", path="config.scrape_configs", when=(When("self_scrape"),), value={
                 "job_name": "otel-collector",
-                "scrape_interval": c.scrape_interval,
-                "static_configs": [{"targets": [f"{self.ctx.pod_host}:8888"]}],
-            })
-        jobs.extend(c.jobs())
-        prom = c.config.model_dump(exclude={"scrape_configs"}) if c.config else {}
-        out: dict[str, Any] = {}
-        if jobs or c.config is not None:
-            out["config"] = {**prom, "scrape_configs": jobs}
-        for key in ("target_allocator", "trim_metric_suffixes", "use_start_time_metric", "start_time_metric_regex", "report_extra_scrape_metrics", "api_server"):
-            if getattr(c, key) is not None:
-                out[key] = getattr(c, key)
-        return out
-
-    def needs(self) -> Needs:
-        """Kubernetes service discovery reads the API: RBAC for its roles (the token and the
-        egress to the API server follow from RBAC)."""
-        cluster: set[tuple[str, str]] = set()
-        own: set[tuple[str, str]] = set()
-        for job in self.config.jobs():
-            for sd in job.get("kubernetes_sd_configs") or []:
-                if not isinstance(sd, dict) or sd.get("api_server") or sd.get("kubeconfig_file"):
-                    continue  # another cluster: its own credentials
-                namespaces = sd.get("namespaces") if isinstance(sd.get("namespaces"), dict) else {}
-                target = own if namespaces.get("own_namespace") and not namespaces.get("names") else cluster
-                for pair in K8S_SD_ROLES.get(str(sd.get("role", "")).lower(), ()):
-                    target.add(pair)
-        rules = []
-        for pairs, namespaced in ((cluster, False), (own - cluster, True)):
-            for group in sorted({g for g, _ in pairs}):
-                rules.append(RbacRule((group,), tuple(sorted(r for g, r in pairs if g == group)), ("get", "list", "watch"), namespaced=namespaced))
-        return Needs(rbac=rules)
+                "scrape_interval": "{{scrape_interval}}",
+                "static_configs": [{"targets": ["{{@ctx.pod_host}}:{{@ctx.telemetry_port}}"]}],
+            }),
+            Step("drop", paths=("self_scrape", "scrape_interval")),
+            Step("order", path="config", paths=("...", "scrape_configs")),
+        ),
+        rbac=tuple(
+            Rule(each=f"{jobs}[].kubernetes_sd_configs[]", skip=(When("api_server"), When("kubeconfig_file")),
+                 lookup_from="role", lookup=K8S_SD_ROLES, verbs=("get", "list", "watch"),
+                 namespaced_when=(When("namespaces.own_namespace"), When("namespaces.names", "falsy")))
+            for jobs in ("config.scrape_configs", "scrape_configs")
+        ),
+    )
 
 
 # ------------------------------------------------------------------- file_log
@@ -357,18 +266,15 @@ class FileLogReceiver(Component):
     signals = ("logs",)
     config_model = FileLogReceiverConfig
     description = "Tails container log files on the node."
-
-    def build(self) -> dict[str, Any]:
-        cfg = self.config.model_dump(exclude={"extra", "parse_container_logs", "operators"}, exclude_none=True)
-        if not cfg["exclude"]:
-            del cfg["exclude"]
-        operators = ([{"type": "container", "id": "container-parser"}] if self.config.parse_container_logs else []) + self.config.operators
-        if operators:
-            cfg["operators"] = operators
-        return cfg
-
-    def needs(self) -> Needs:
-        return Needs(mounts=[Mount(name="varlogpods", mount_path="/var/log/pods", read_only=True, host_path="/var/log/pods", host_path_type="Directory")])
+    declaration = Declaration(
+        steps=(
+            Step("prepend", path="operators", value={"type": "container", "id": "container-parser"}, when=(When("parse_container_logs"),)),
+            Step("drop", paths=("parse_container_logs",)),
+            Step("drop_empty", paths=("exclude", "operators")),
+            Step("order", paths=("...", "operators")),
+        ),
+        volumes=(Volume(name="varlogpods", mount_path="/var/log/pods", host_path="/var/log/pods", host_path_type="Directory"),),
+    )
 
 
 # ------------------------------------------------------------------- hostmetrics
@@ -398,15 +304,10 @@ class HostMetricsReceiver(Component):
     signals = ("metrics",)
     config_model = HostMetricsReceiverConfig
     description = "Node CPU, memory, disk, filesystem and network metrics (agent)."
-
-    def build(self) -> dict[str, Any]:
-        scrapers = dict(self.config.scrapers)
-        if "filesystem" in scrapers and not scrapers["filesystem"]:
-            scrapers["filesystem"] = copy.deepcopy(FILESYSTEM_DEFAULTS)
-        return {"collection_interval": self.config.collection_interval, "root_path": self.config.root_path, "scrapers": scrapers}
-
-    def needs(self) -> Needs:
-        return Needs(mounts=[Mount(name="hostfs", mount_path=self.config.root_path, read_only=True, host_path="/", host_path_type="Directory")])
+    declaration = Declaration(
+        steps=(Step("fill", path="scrapers.filesystem", value=FILESYSTEM_DEFAULTS), Step("order", paths=("collection_interval", "root_path", "scrapers"))),
+        volumes=(Volume(name="hostfs", mount_path="{{root_path}}", host_path="/", host_path_type="Directory"),),
+    )
 
 
 # ------------------------------------------------------------------- kubelet_stats
@@ -427,20 +328,24 @@ class KubeletStatsReceiver(Component):
     signals = ("metrics",)
     config_model = KubeletStatsReceiverConfig
     description = "Pod, container and node metrics from the kubelet on the same node."
-
-    def needs(self) -> Needs:
-        rbac = [RbacRule(("",), ("nodes/stats",), ("get",))] if self.config.auth_type == "serviceAccount" else []
-        return Needs(rbac=rbac, env=[EnvVar("K8S_NODE_IP", field_path="status.hostIP")], kubelet=True)
+    declaration = Declaration(
+        rbac=(Rule(api_groups=("",), resources=("nodes/stats",), verbs=("get",), when=(When("auth_type", "eq", "serviceAccount"),)),),
+        env=(Env("K8S_NODE_IP", "status.hostIP"),),
+        kubelet=True,
+    )
 
 
 # ------------------------------------------------------------------- k8s_cluster
 
+_WATCH = ("get", "list", "watch")
 _CLUSTER_RULES = (
-    RbacRule(("",), ("events", "namespaces", "namespaces/status", "nodes", "nodes/spec", "pods", "pods/status", "replicationcontrollers", "replicationcontrollers/status", "resourcequotas", "services"), ("get", "list", "watch")),
-    RbacRule(("apps",), ("daemonsets", "deployments", "replicasets", "statefulsets"), ("get", "list", "watch")),
-    RbacRule(("batch",), ("jobs", "cronjobs"), ("get", "list", "watch")),
-    RbacRule(("autoscaling",), ("horizontalpodautoscalers",), ("get", "list", "watch")),
+    Rule(api_groups=("",), resources=("events", "namespaces", "namespaces/status", "nodes", "nodes/spec", "pods", "pods/status", "replicationcontrollers", "replicationcontrollers/status", "resourcequotas", "services"), verbs=_WATCH),
+    Rule(api_groups=("apps",), resources=("daemonsets", "deployments", "replicasets", "statefulsets"), verbs=_WATCH),
+    Rule(api_groups=("batch",), resources=("jobs", "cronjobs"), verbs=_WATCH),
+    Rule(api_groups=("autoscaling",), resources=("horizontalpodautoscalers",), verbs=_WATCH),
 )
+#: cluster-wide watchers: one writer, via the k8s_leader_elector extension when it is on
+_LEADER_ELECTED = Step("set", path="k8s_leader_elector", value="{{@ctx.leader_election}}", when=(When("@ctx.leader_election"),))
 
 
 class K8sClusterReceiverConfig(ComponentConfig):
@@ -450,26 +355,14 @@ class K8sClusterReceiverConfig(ComponentConfig):
     allocatable_types_to_report: list[str] = Field(default_factory=lambda: ["cpu", "memory"])
 
 
-class _LeaderElected(Component):
-    """Cluster-wide watchers: one writer, via the k8s_leader_elector extension when it is on."""
-
-    def build(self) -> dict[str, Any]:
-        cfg = super().build()
-        if self.ctx.leader_election:
-            cfg["k8s_leader_elector"] = self.ctx.leader_election
-        return cfg
-
-
-class K8sClusterReceiver(_LeaderElected):
+class K8sClusterReceiver(Component):
     kind = "receiver"
     id = "k8s_cluster"
     names = (("0.0.0", "k8s_cluster"),)
     signals = ("metrics", "logs")
     config_model = K8sClusterReceiverConfig
     description = "Cluster-level metrics from the API server (one writer)."
-
-    def needs(self) -> Needs:
-        return Needs(rbac=list(_CLUSTER_RULES), single_writer=True)
+    declaration = Declaration(steps=(_LEADER_ELECTED,), rbac=_CLUSTER_RULES, single_writer=True)
 
 
 # ------------------------------------------------------------------- k8s_objects
@@ -493,20 +386,18 @@ class K8sObjectsReceiverConfig(ComponentConfig):
     objects: list[WatchedObject] = Field(default_factory=lambda: [WatchedObject(name="events", mode="watch", group="events.k8s.io")])
 
 
-class K8sObjectsReceiver(_LeaderElected):
+class K8sObjectsReceiver(Component):
     kind = "receiver"
     id = "k8s_objects"
     names = (("0.0.0", "k8sobjects"), ("0.151.0", "k8s_objects"))
     signals = ("logs",)
     config_model = K8sObjectsReceiverConfig
     description = "Kubernetes objects (events by default) as logs (one writer)."
-
-    def needs(self) -> Needs:
-        rules = []
-        for obj in self.config.objects:
-            verbs = ("get", "list", "watch") if obj.mode == "watch" else ("get", "list")
-            rules.append(RbacRule((obj.group or "",), (obj.name,), verbs))
-        return Needs(rbac=rules, single_writer=True)
+    declaration = Declaration(
+        steps=(_LEADER_ELECTED,),
+        rbac=(Rule(each="objects[]", group_from="group", resource_from="name", verbs_from="mode", verbs_table={"watch": _WATCH, "pull": ("get", "list")}),),
+        single_writer=True,
+    )
 
 
 class K8sEventsReceiverConfig(ComponentConfig):
@@ -514,22 +405,18 @@ class K8sEventsReceiverConfig(ComponentConfig):
     namespaces: list[str] = Field(default_factory=list)
 
 
-class K8sEventsReceiver(_LeaderElected):
+class K8sEventsReceiver(Component):
     kind = "receiver"
     id = "k8s_events"
     names = (("0.0.0", "k8s_events"),)
     signals = ("logs",)
     config_model = K8sEventsReceiverConfig
     description = "Kubernetes events as logs (one writer)."
-
-    def build(self) -> dict[str, Any]:
-        cfg = super().build()
-        if not cfg.get("namespaces"):
-            cfg.pop("namespaces", None)
-        return cfg
-
-    def needs(self) -> Needs:
-        return Needs(rbac=[RbacRule(("",), ("events", "namespaces"), ("get", "list", "watch"))], single_writer=True)
+    declaration = Declaration(
+        steps=(Step("drop_empty", paths=("namespaces",)), _LEADER_ELECTED),
+        rbac=(Rule(api_groups=("",), resources=("events", "namespaces"), verbs=_WATCH),),
+        single_writer=True,
+    )
 
 
 RECEIVERS: tuple[type[Component], ...] = (

@@ -39,6 +39,7 @@ def contexts(spec: Spec, name: str, namespace: str, leader_election: str | None)
             leader_election=leader_election,
             namespace=namespace,
             name=name,
+            telemetry_port=spec.telemetry.metrics_port,
         )
 
     return context

@@ -12,7 +12,6 @@ from otelgen.planning.model import SECTIONS
 from otelgen.spec.model import CollectorDocument, Spec
 
 #: receivers that must run once (every copy would report the same cluster objects)
-SINGLE_WRITERS = ("k8s_cluster", "k8s_objects", "k8s_events")
 
 
 def apply_presets(doc: CollectorDocument) -> tuple[Spec, list[Problem]]:
@@ -87,7 +86,7 @@ def leader_election(spec: Spec, sections: dict[str, dict], pipelines: dict) -> t
     single = []
     for rname in sorted(sections["receivers"]):  # sorted: key order in the input must not matter
         comp = components.lookup("receiver", rname.split("/")[0])
-        if comp is not None and getattr(comp, "id", "") in SINGLE_WRITERS:
+        if comp is not None and comp.declaration.single_writer:
             if any(rname in p["receivers"] for p in pipelines.values()):
                 single.append(rname)
     if not single:
