@@ -1,4 +1,5 @@
-"""Prometheus Operator ServiceMonitor for the collector's own metrics (opt-in)."""
+"""Prometheus Operator ServiceMonitor (agent, gateway) and PodMonitor (sidecar) for the
+collector's own metrics (opt-in)."""
 
 from __future__ import annotations
 
@@ -29,5 +30,30 @@ def service_monitor(plan: Plan) -> dict[str, Any] | None:
             "selector": {"matchLabels": naming.selector_labels(plan)},
             "namespaceSelector": {"matchNames": [plan.namespace]},
             "endpoints": [endpoint],
+        },
+    }
+
+
+def pod_monitor(plan: Plan) -> dict[str, Any] | None:
+    """Sidecars have no Service: scrape the `metrics` port of the collector container in the
+    pods `otelgen inject` labelled. A relabeling keeps only that container, so an app
+    container with its own port named `metrics` is not scraped as the collector."""
+    monitor = plan.spec.pod_monitor
+    if plan.mode != "sidecar" or not monitor.enabled:
+        return None
+    meta = naming.metadata(plan, plan.name)
+    meta["labels"] = {**meta["labels"], **monitor.labels}
+    endpoint: dict[str, Any] = {
+        "port": TELEMETRY_PORT, "path": METRICS_PATH, "interval": monitor.interval,
+        "relabelings": [{"action": "keep", "sourceLabels": ["__meta_kubernetes_pod_container_name"], "regex": plan.spec.sidecar.container_name}],
+    }
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PodMonitor",
+        "metadata": meta,
+        "spec": {
+            "selector": {"matchLabels": naming.sidecar_pod_labels(plan)},
+            "namespaceSelector": {"matchNames": [plan.namespace]},
+            "podMetricsEndpoints": [endpoint],
         },
     }

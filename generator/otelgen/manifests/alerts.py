@@ -1,0 +1,132 @@
+"""Prometheus Operator PrometheusRule with the collector's alerts (opt-in, spec.alerts).
+
+The rules are data in otelgen.alert_rules (the Helm chart reads the same data from
+files/otelgen.json); this module fills in the selector, the signals the pipelines
+carry and the thresholds (the memory one from the container's memory limit).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from otelgen import alert_rules
+from otelgen.manifests import naming
+from otelgen.plan import Plan
+from otelgen.spec import quantity
+
+MIB = 1024 * 1024
+RUNBOOK_ANNOTATION = "runbook_url"
+
+
+def number(value: float) -> str:
+    """A threshold as PromQL reads it, written the same way by the chart's printf "%v"."""
+    if float(value).is_integer():
+        return str(int(value))
+    return repr(float(value))
+
+
+def scrape_job(plan: Plan) -> str:
+    """The job label the Prometheus Operator gives this collector's targets: the Service
+    name for a ServiceMonitor, <namespace>/<name> for a PodMonitor (sidecars)."""
+    if plan.mode == "sidecar":
+        return f"{plan.namespace}/{plan.name}"
+    return naming.service(plan)
+
+
+def _matchers(labels: list[tuple[str, str, str]]) -> str:
+    return ",".join(f'{key}{op}"{value}"' for key, op, value in labels)
+
+
+def collector_selector(plan: Plan) -> str:
+    given = plan.spec.alerts.selector
+    if given:
+        return _matchers([(k, "=", v) for k, v in sorted(given.items())])
+    return _matchers([("job", "=", scrape_job(plan)), ("namespace", "=", plan.namespace)])
+
+
+def pods_selector(plan: Plan) -> str:
+    """kube-state-metrics' labels of this collector's containers: the namespace, the
+    container name and (agent, gateway) the pod names its DaemonSet/Deployment gives."""
+    labels = [("namespace", "=", plan.namespace)]
+    if plan.mode == "sidecar":
+        labels.append(("container", "=", plan.spec.sidecar.container_name))
+    else:
+        labels.append(("container", "=", naming.CONTAINER))
+        suffix = "-[a-z0-9]+-[a-z0-9]+" if plan.mode == "gateway" else "-[a-z0-9]+"
+        labels.append(("pod", "=~", naming.workload(plan) + suffix))
+    return _matchers(labels)
+
+
+def signals(plan: Plan) -> list[str]:
+    carried = {name.split("/", 1)[0] for name in plan.pipelines}
+    return [s for s in alert_rules.SIGNALS if s in carried]
+
+
+def _threshold(rule: dict[str, Any], value: float, plan: Plan) -> str | None:
+    if rule.get("thresholdKind") == "memoryPercent":
+        limit = plan.sizing.memory_limit
+        if not limit:
+            return None
+        return number(int(quantity.mebibytes(limit) * float(value) / 100) * MIB)
+    return number(value)
+
+
+def _fill(text: str, values: dict[str, str]) -> str:
+    for key, value in values.items():
+        text = text.replace(f"%{key}%", value)
+    return text
+
+
+def rules(plan: Plan) -> list[dict[str, Any]]:
+    settings = plan.spec.alerts
+    selectors = {"collector": collector_selector(plan), "pods": pods_selector(plan)}
+    out: list[dict[str, Any]] = []
+    for rule in alert_rules.RULES:
+        name = rule["alert"]
+        override = settings.rules.get(name)
+        if override is not None and not override.enabled:
+            continue
+        values = {"SELECTOR": selectors[rule["scope"]]}
+        if rule["threshold"] is not None:
+            given = override.threshold if override is not None and override.threshold is not None else rule["threshold"]
+            threshold = _threshold(rule, given, plan)
+            if threshold is None:
+                continue
+            values["THRESHOLD"] = threshold
+        severity = (override.severity if override is not None else None) or rule["severity"]
+        duration = (override.for_ if override is not None else None) or rule["for"]
+        for signal in signals(plan) if rule["perSignal"] else [None]:
+            here = dict(values)
+            labels = {"severity": severity, **settings.alert_labels}
+            if signal is not None:
+                here.update(SIGNAL=signal, ITEMS=alert_rules.ITEMS[signal])
+                labels["signal"] = signal
+            out.append({
+                "alert": name,
+                "expr": _fill(rule["expr"], here),
+                "for": duration,
+                "labels": labels,
+                "annotations": {
+                    "summary": _fill(rule["summary"], here),
+                    "description": _fill(rule["description"], here),
+                    RUNBOOK_ANNOTATION: f"{settings.runbook_base_url}#{alert_rules.anchor(name)}",
+                },
+            })
+    return out
+
+
+def group_name(plan: Plan) -> str:
+    return f"otelcol.{plan.namespace}.{plan.name}"
+
+
+def prometheus_rule(plan: Plan) -> dict[str, Any] | None:
+    if not plan.spec.alerts.enabled:
+        return None
+    meta = naming.metadata(plan, plan.name)
+    meta["labels"] = {**meta["labels"], **plan.spec.alerts.labels}
+    return {
+        "apiVersion": "monitoring.coreos.com/v1",
+        "kind": "PrometheusRule",
+        "metadata": meta,
+        "spec": {"groups": [{"name": group_name(plan), "rules": rules(plan)}]},
+    }
