@@ -7,6 +7,7 @@ carry and the thresholds (the memory one from the container's memory limit).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from otelgen import alert_rules
@@ -16,13 +17,23 @@ from otelgen.spec import quantity
 
 MIB = 1024 * 1024
 RUNBOOK_ANNOTATION = "runbook_url"
+#: the pod names a DaemonSet (agent) and a Deployment (gateway) give, after the workload name
+POD_SUFFIX = {"agent": "-[a-z0-9]+", "gateway": "-[a-z0-9]+-[a-z0-9]+"}
+GROUP_NAME = "otelcol.{namespace}.{name}"
 
 
 def number(value: float) -> str:
-    """A threshold as PromQL reads it, written the same way by the chart's printf "%v"."""
-    if float(value).is_integer():
+    """A threshold as PromQL reads it, written as the chart's Go templates write it: whole
+    numbers as integers, others in Go's shortest %v form (exponent below 1e-4 and from 1e6)."""
+    value = float(value)
+    if value.is_integer():
         return str(int(value))
-    return repr(float(value))
+    text = repr(value)
+    exact = Decimal(text)
+    if -4 <= exact.adjusted() < 6:
+        return text
+    digits = len(exact.normalize().as_tuple().digits)
+    return format(value, f".{digits - 1}e")
 
 
 def scrape_job(plan: Plan) -> str:
@@ -52,8 +63,7 @@ def pods_selector(plan: Plan) -> str:
         labels.append(("container", "=", plan.spec.sidecar.container_name))
     else:
         labels.append(("container", "=", naming.CONTAINER))
-        suffix = "-[a-z0-9]+-[a-z0-9]+" if plan.mode == "gateway" else "-[a-z0-9]+"
-        labels.append(("pod", "=~", naming.workload(plan) + suffix))
+        labels.append(("pod", "=~", naming.workload(plan) + POD_SUFFIX[plan.mode]))
     return _matchers(labels)
 
 
@@ -67,13 +77,14 @@ def _threshold(rule: dict[str, Any], value: float, plan: Plan) -> str | None:
         limit = plan.sizing.memory_limit
         if not limit:
             return None
-        return number(int(quantity.mebibytes(limit) * float(value) / 100) * MIB)
+        # decimal arithmetic on the shortest repr, as the chart's mulf/divf do
+        return number(int(Decimal(quantity.mebibytes(limit)) * Decimal(repr(float(value))) / 100) * MIB)
     return number(value)
 
 
 def _fill(text: str, values: dict[str, str]) -> str:
-    for key, value in values.items():
-        text = text.replace(f"%{key}%", value)
+    for key in sorted(values):  # the chart's range order
+        text = text.replace(f"%{key}%", values[key])
     return text
 
 
@@ -116,7 +127,7 @@ def rules(plan: Plan) -> list[dict[str, Any]]:
 
 
 def group_name(plan: Plan) -> str:
-    return f"otelcol.{plan.namespace}.{plan.name}"
+    return GROUP_NAME.format(namespace=plan.namespace, name=plan.name)
 
 
 def prometheus_rule(plan: Plan) -> dict[str, Any] | None:
