@@ -14,7 +14,7 @@ their placeholders. */ -}}
 {{- $keep := dict "action" "keep" "sourceLabels" (list "__meta_kubernetes_pod_container_name") "regex" $spec.sidecar.containerName -}}
 {{- $endpoint := dict "port" $data.naming.telemetryPort "path" $data.naming.metricsPath "interval" $pm.interval "relabelings" (list $keep) -}}
 {{- $selector := dict "matchLabels" (dict $data.monitoring.sidecarLabel $plan.name) -}}
-{{- $objects = append $objects (dict "apiVersion" "monitoring.coreos.com/v1" "kind" "PodMonitor" "metadata" $meta "spec" (dict "selector" $selector "namespaceSelector" (dict "matchNames" (list $plan.namespace)) "podMetricsEndpoints" (list $endpoint))) -}}
+{{- $objects = append $objects (dict "apiVersion" "monitoring.coreos.com/v1" "kind" "PodMonitor" "metadata" $meta "spec" (dict "jobLabel" $data.monitoring.sidecarLabel "selector" $selector "podMetricsEndpoints" (list $endpoint))) -}}
 {{- end -}}
 {{- toJson (dict "v" $objects) -}}
 {{- end -}}
@@ -39,9 +39,7 @@ their placeholders. */ -}}
 {{- range $k := keys $alerts.selector | sortAlpha -}}{{- $parts = append $parts (printf "%s=\"%s\"" $k (get $alerts.selector $k)) -}}{{- end -}}
 {{- $collector = join "," $parts -}}
 {{- else -}}
-{{- $job := $plan.name -}}
-{{- if eq $mode "sidecar" -}}{{- $job = printf "%s/%s" $plan.namespace $plan.name -}}{{- end -}}
-{{- $collector = printf "job=\"%s\",namespace=\"%s\"" $job $plan.namespace -}}
+{{- $collector = printf "job=\"%s\",namespace=\"%s\"" $plan.name $plan.namespace -}}
 {{- end -}}
 {{- $pods := printf "namespace=\"%s\"" $plan.namespace -}}
 {{- if eq $mode "sidecar" -}}

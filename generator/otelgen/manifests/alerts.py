@@ -38,10 +38,9 @@ def number(value: float) -> str:
 
 def scrape_job(plan: Plan) -> str:
     """The job label the Prometheus Operator gives this collector's targets: the Service
-    name for a ServiceMonitor, <namespace>/<name> for a PodMonitor (sidecars)."""
-    if plan.mode == "sidecar":
-        return f"{plan.namespace}/{plan.name}"
-    return naming.service(plan)
+    name for the ServiceMonitor (agent, gateway); for the sidecars' PodMonitor, its
+    jobLabel's value on the pods, the spec's name. Both are metadata.name."""
+    return plan.name
 
 
 def _matchers(labels: list[tuple[str, str, str]]) -> str:

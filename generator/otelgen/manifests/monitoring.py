@@ -52,8 +52,11 @@ def pod_monitor(plan: Plan) -> dict[str, Any] | None:
         "kind": "PodMonitor",
         "metadata": meta,
         "spec": {
+            # job = the label's value (the sidecar spec's name), as a ServiceMonitor's job is the
+            # Service name; no namespaceSelector: the PodMonitor's own namespace, wherever
+            # inject or the Kustomize component puts it
+            "jobLabel": naming.SIDECAR_LABEL,
             "selector": {"matchLabels": naming.sidecar_pod_labels(plan)},
-            "namespaceSelector": {"matchNames": [plan.namespace]},
             "podMetricsEndpoints": [endpoint],
         },
     }
