@@ -74,14 +74,14 @@ RULES: tuple[dict[str, Any], ...] = (
     {
         "alert": "OtelcolExporterQueueNearFull", "scope": "collector", "perSignal": False,
         "expr": "max by (namespace, pod, exporter, data_type) (otelcol_exporter_queue_size{%SELECTOR%} / otelcol_exporter_queue_capacity{%SELECTOR%}) > %THRESHOLD%",
-        "for": "10m", "severity": "warning", "threshold": 0.8, "thresholdUnit": "ratio of the configured queue size (otelcol_exporter_queue_capacity)",
+        "for": "10m", "severity": "warning", "threshold": 0.8, "thresholdUnit": "ratio of the configured queue size",
         "summary": "Sending queue of {{ $labels.exporter }} on {{ $labels.namespace }}/{{ $labels.pod }} is {{ $value | humanizePercentage }} full",
         "description": "The {{ $labels.data_type }} sending queue of {{ $labels.exporter }} has been above the threshold of its configured size for 10 minutes: the backend is slower than the input. When it is full, data is dropped (OtelcolExporterEnqueueFailing).",
     },
     {
         "alert": "OtelcolMemoryNearLimit", "scope": "collector", "perSignal": False,
         "expr": "max by (namespace, pod) (otelcol_process_memory_rss_bytes{%SELECTOR%}) > %THRESHOLD%",
-        "for": "10m", "severity": "warning", "threshold": 90, "thresholdKind": "memoryPercent", "thresholdUnit": "percent of the container's memory limit (rendered in bytes)",
+        "for": "10m", "severity": "warning", "threshold": 90, "thresholdKind": "memoryPercent", "thresholdUnit": "percent of the container's memory limit, rendered in bytes",
         "summary": "Collector {{ $labels.namespace }}/{{ $labels.pod }} uses {{ $value | humanize1024 }}B, near its memory limit",
         "description": "The collector's resident memory has been above the threshold of its container memory limit for 10 minutes; memory_limiter keeps the heap at 80%, so this is memory it cannot limit (buffers, stacks) and the next step is the OOM killer.",
     },
