@@ -283,6 +283,7 @@ def monitoring_data() -> dict[str, Any]:
         "runbookAnnotation": alerts.RUNBOOK_ANNOTATION,
         "mebibyte": alerts.MIB,
         "podSuffix": alerts.POD_SUFFIX,
+        "podSuffixOther": alerts.POD_SUFFIX_OTHER,
         "groupName": alerts.GROUP_NAME,
     }
 

@@ -45,7 +45,7 @@ their placeholders. */ -}}
 {{- if eq $mode "sidecar" -}}
 {{- $pods = printf "%s,container=\"%s\"" $pods $spec.sidecar.containerName -}}
 {{- else -}}
-{{- $pods = printf "%s,container=\"%s\",pod=~\"%s%s\"" $pods $data.naming.container $plan.name (get $mon.podSuffix $mode) -}}
+{{- $pods = printf "%s,container=\"%s\",pod=~\"%s%s\"" $pods $data.naming.container $plan.name (get $mon.podSuffix $mode | default $mon.podSuffixOther) -}}
 {{- end -}}
 {{- $selectors := dict "collector" $collector "pods" $pods -}}
 {{- $carried := dict -}}

@@ -17,8 +17,10 @@ from otelgen.spec import quantity
 
 MIB = 1024 * 1024
 RUNBOOK_ANNOTATION = "runbook_url"
-#: the pod names a DaemonSet (agent) and a Deployment (gateway) give, after the workload name
-POD_SUFFIX = {"agent": "-[a-z0-9]+", "gateway": "-[a-z0-9]+-[a-z0-9]+"}
+#: the pod names a DaemonSet (agent), a Deployment (gateway) and a StatefulSet give, after the
+#: workload name; another workload kind: anything after "<name>-"
+POD_SUFFIX = {"agent": "-[a-z0-9]+", "gateway": "-[a-z0-9]+-[a-z0-9]+", "statefulset": "-[0-9]+"}
+POD_SUFFIX_OTHER = "-.+"
 GROUP_NAME = "otelcol.{namespace}.{name}"
 
 
@@ -62,7 +64,7 @@ def pods_selector(plan: Plan) -> str:
         labels.append(("container", "=", plan.spec.sidecar.container_name))
     else:
         labels.append(("container", "=", naming.CONTAINER))
-        labels.append(("pod", "=~", naming.workload(plan) + POD_SUFFIX[plan.mode]))
+        labels.append(("pod", "=~", naming.workload(plan) + POD_SUFFIX.get(plan.mode, POD_SUFFIX_OTHER)))
     return _matchers(labels)
 
 
