@@ -465,3 +465,60 @@ def test_docs_have_a_runbook_and_the_defaults_of_every_alert():
         assert threshold == "—" if rule["threshold"] is None else threshold.startswith(f"{rule['threshold']} (")
         if rule.get("thresholdUnit"):
             assert rule["thresholdUnit"] in threshold
+
+
+# ---------------------------------------------------------------- warnings, refusals, chart parity
+
+
+@pytest.mark.parametrize("mode,sets,want", [
+    ("sidecar", ("serviceMonitor.enabled=true",), "warning W160 spec.serviceMonitor.enabled: sidecars have no Service"),
+    ("gateway", ("podMonitor.enabled=true", "serviceMonitor.enabled=true"), "warning W160 spec.podMonitor.enabled: podMonitor is for sidecars"),
+    ("agent", ("alerts.enabled=true",), "warning W161 spec.alerts.selector: the alerts select job='otel-agent', the job the serviceMonitor otelgen renders gives"),
+    ("sidecar", ("alerts.enabled=true",), "warning W161 spec.alerts.selector: the alerts select job='otel-sidecar', the job the podMonitor"),
+])
+def test_scrape_objects_that_would_miss_are_warned_about(mode, sets, want):
+    result = run_cli("render", mode, *[arg for s in sets for arg in ("--set", s)])
+    assert result.code == 0 and want in result.err, result.err
+    quiet = run_cli("render", mode, "--set", "alerts.enabled=true", "--set", f"{'podMonitor' if mode == 'sidecar' else 'serviceMonitor'}.enabled=true")
+    assert "W16" not in quiet.err, quiet.err
+    selector = run_cli("render", mode, "--set", "alerts.enabled=true", "--set", "alerts.selector.job=mine")
+    assert "W161" not in selector.err, selector.err
+
+
+LABEL_ERRORS = {
+    "podMonitor": ({"mode": "sidecar", "podMonitor": {"enabled": True, "labels": {"-x": "a"}}}, "error E056 spec.podMonitor.labels: '-x' is not a valid label key"),
+    "alerts": ({"mode": "gateway", "alerts": {"enabled": True, "labels": {"release": "a b"}}}, "error E056 spec.alerts.labels.release: 'a b' is not a valid label value"),
+}
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize("case", sorted(LABEL_ERRORS))
+def test_object_labels_the_api_server_refuses_fail_in_both_engines(case, tmp_path):
+    from test_helm import helm, helm_template, write_values
+
+    values, message = LABEL_ERRORS[case]
+    proc = helm_template(helm(), "gw", "obs", write_values(tmp_path, values), "--api-versions", "monitoring.coreos.com/v1")
+    assert proc.returncode != 0 and message in proc.stderr, proc.stderr
+    result = run_cli("render", "-f", write_spec(tmp_path, yaml.safe_dump({"metadata": {"name": "gw", "namespace": "obs"}, "spec": values})))
+    assert result.code == 2 and message in result.err, result.err
+
+
+PARITY_CASES = {
+    "sidecar selector and overrides": ({"name": "sc", "namespace": "shop"}, {"mode": "sidecar", "podMonitor": {"enabled": True, "interval": "15s"}, "sidecar": {"containerName": "collector"},
+                                       "alerts": {"enabled": True, "selector": {"job": "x", "cluster": "eu"}, "alertLabels": {"severity": "page", "team": "t"},
+                                                  "rules": {"OtelcolMemoryNearLimit": {"threshold": 87.5}, "OtelcolExporterSendFailing": {"threshold": 0.00005}, "OtelcolReceiverRefusing": {"threshold": 1234567.5}}}}),
+    "agent without a memory limit, logs only": ({"name": "ag", "namespace": "obs"}, {"mode": "agent", "resources": {"size": "none", "allowNoMemoryLimit": True},
+                                                "pipelines": {"traces": None, "metrics": None}, "serviceMonitor": {"enabled": True},
+                                                "alerts": {"enabled": True, "rules": {"OtelcolDown": {"enabled": False, "severity": "x"}, "OtelcolPodRestarting": {"for": "2m"}}}}),
+    "gateway explicit limit": ({"name": "gw", "namespace": "obs"}, {"mode": "gateway", "resources": {"size": "none", "limits": {"memory": "1500Mi"}}, "serviceMonitor": {"enabled": True},
+                               "alerts": {"enabled": True, "rules": {"OtelcolMemoryNearLimit": {"threshold": 33.3}}}}),
+}
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize("case", sorted(PARITY_CASES))
+def test_chart_renders_the_same_monitoring_objects(case, tmp_path):
+    from test_helm import assert_parity
+
+    metadata, spec = PARITY_CASES[case]
+    assert_parity(tmp_path, metadata, spec)

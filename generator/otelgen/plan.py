@@ -168,6 +168,9 @@ class Planner:
             gomemlimit = sizing.gomemlimit(memory_limit, spec.memory) if memory_limit else None
         plan = Plan(self.doc, spec, used, pipelines, needs, self.sizing, gomemlimit, self.problems.warnings, spec.tls is not None, self.leader_election)
         self.problems.extend(apivalidation.spec_problems(plan))  # what the API server would refuse, with spec paths
+        from otelgen.manifests import monitoring
+
+        plan.warnings.extend(monitoring.problems(plan))  # W160/W161: scrape objects and alerts that would miss
         self.problems.raise_if_errors()
         return plan
 

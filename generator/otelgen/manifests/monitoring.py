@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from otelgen.errors import Problem, warning
 from otelgen.manifests import naming
 from otelgen.plan import TELEMETRY_PORT, Plan
 
@@ -60,3 +61,20 @@ def pod_monitor(plan: Plan) -> dict[str, Any] | None:
             "podMetricsEndpoints": [endpoint],
         },
     }
+
+
+def problems(plan: Plan) -> list[Problem]:
+    """W160: a scrape object asked for in a mode where it renders nothing; W161: alerts that
+    select the job of a scrape object that is not rendered (and no alerts.selector)."""
+    spec = plan.spec
+    out: list[Problem] = []
+    sidecar = plan.mode == "sidecar"
+    if sidecar and spec.service_monitor.enabled:
+        out.append(warning("W160", ["spec", "serviceMonitor", "enabled"], "sidecars have no Service, so no ServiceMonitor is rendered", "set podMonitor.enabled: true to scrape the pods `otelgen inject` labels"))
+    if not sidecar and spec.pod_monitor.enabled:
+        out.append(warning("W160", ["spec", "podMonitor", "enabled"], f"podMonitor is for sidecars; a {plan.mode} is scraped through its Service, so no PodMonitor is rendered", "set serviceMonitor.enabled: true"))
+    scraped = spec.pod_monitor.enabled if sidecar else spec.service_monitor.enabled
+    if spec.alerts.enabled and not scraped and not spec.alerts.selector:
+        field = "podMonitor" if sidecar else "serviceMonitor"
+        out.append(warning("W161", ["spec", "alerts", "selector"], f"the alerts select job={plan.name!r}, the job the {field} otelgen renders gives, but {field}.enabled is false", f"set {field}.enabled: true, or alerts.selector to the labels your scrape gives the collector's metrics"))
+    return out
