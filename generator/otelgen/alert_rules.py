@@ -11,6 +11,8 @@ reading files/otelgen.json) substitute the same placeholders:
   %ITEMS%      per signal: spans | metric_points | log_records (rules with perSignal: one
                rule per signal the collector's pipelines carry, labelled signal=<signal>)
   %SIGNAL%     traces | metrics | logs
+  %RESTARTS%   kube-state-metrics' restart counter of the collector container: of an init
+               container for a native sidecar (restartPolicy: Always), else of a container
   %THRESHOLD%  the rule's threshold (spec.alerts.rules.<name>.threshold or the default);
                for thresholdKind "memoryPercent" a percentage of the container's memory
                limit, rendered in bytes (the rule is left out without a memory limit)
@@ -25,8 +27,10 @@ from typing import Any
 #: the item names in the collector's per-signal metric names
 ITEMS = {"traces": "spans", "metrics": "metric_points", "logs": "log_records"}
 SIGNALS = tuple(ITEMS)
+#: kube-state-metrics reports init containers (native sidecars among them) apart
+RESTART_METRICS = {"container": "kube_pod_container_status_restarts_total", "initContainer": "kube_pod_init_container_status_restarts_total"}
 #: metrics an alert reads that the collector does not expose itself (docs/alerts.md: external dependencies)
-EXTERNAL_METRICS = {"up": "Prometheus (every scrape target)", "kube_pod_container_status_restarts_total": "kube-state-metrics"}
+EXTERNAL_METRICS = {"up": "Prometheus (every scrape target)", **{name: "kube-state-metrics" for name in RESTART_METRICS.values()}}
 
 RULES: tuple[dict[str, Any], ...] = (
     {
@@ -87,7 +91,7 @@ RULES: tuple[dict[str, Any], ...] = (
     },
     {
         "alert": "OtelcolPodRestarting", "scope": "pods", "perSignal": False,
-        "expr": "increase(kube_pod_container_status_restarts_total{%SELECTOR%}[30m]) > %THRESHOLD%",
+        "expr": "increase(%RESTARTS%{%SELECTOR%}[30m]) > %THRESHOLD%",
         "for": "1m", "severity": "warning", "threshold": 2, "thresholdUnit": "restarts in 30 minutes",
         "summary": "Collector container in {{ $labels.namespace }}/{{ $labels.pod }} restarted {{ $value | humanize }} times in 30 minutes",
         "description": "The collector container keeps restarting (OOM kills, crashes, failing liveness probes): data in its memory queues is lost at each restart.",

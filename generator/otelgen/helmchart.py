@@ -278,6 +278,7 @@ def monitoring_data() -> dict[str, Any]:
     return {
         "rules": [dict(rule) for rule in alert_rules.RULES],
         "items": alert_rules.ITEMS,
+        "restartMetrics": alert_rules.RESTART_METRICS,
         "signals": list(alert_rules.SIGNALS),
         "sidecarLabel": naming.SIDECAR_LABEL,
         "runbookAnnotation": alerts.RUNBOOK_ANNOTATION,

@@ -48,6 +48,8 @@ their placeholders. */ -}}
 {{- $pods = printf "%s,container=\"%s\",pod=~\"%s%s\"" $pods $data.naming.container $plan.name (get $mon.podSuffix $mode | default $mon.podSuffixOther) -}}
 {{- end -}}
 {{- $selectors := dict "collector" $collector "pods" $pods -}}
+{{- $restarts := $mon.restartMetrics.container -}}
+{{- if and (eq $mode "sidecar") $spec.sidecar.native -}}{{- $restarts = $mon.restartMetrics.initContainer -}}{{- end -}}
 {{- $carried := dict -}}
 {{- range $pname, $pipeline := $plan.pipelines -}}{{- $_ := set $carried (regexReplaceAll "/.*$" $pname "") true -}}{{- end -}}
 {{- $signals := list -}}
@@ -56,7 +58,7 @@ their placeholders. */ -}}
 {{- range $rule := $mon.rules -}}
 {{- $o := get $alerts.rules $rule.alert | default dict -}}
 {{- if not (and (hasKey $o "enabled") (not $o.enabled)) -}}
-{{- $values := dict "SELECTOR" (get $selectors $rule.scope) -}}
+{{- $values := dict "SELECTOR" (get $selectors $rule.scope) "RESTARTS" $restarts -}}
 {{- $keep := true -}}
 {{- if not (kindIs "invalid" $rule.threshold) -}}
 {{- $t := $rule.threshold -}}

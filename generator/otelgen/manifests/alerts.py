@@ -68,6 +68,11 @@ def pods_selector(plan: Plan) -> str:
     return _matchers(labels)
 
 
+def restart_metric(plan: Plan) -> str:
+    native = plan.mode == "sidecar" and plan.spec.sidecar.native
+    return alert_rules.RESTART_METRICS["initContainer" if native else "container"]
+
+
 def signals(plan: Plan) -> list[str]:
     carried = {name.split("/", 1)[0] for name in plan.pipelines}
     return [s for s in alert_rules.SIGNALS if s in carried]
@@ -98,7 +103,7 @@ def rules(plan: Plan) -> list[dict[str, Any]]:
         override = settings.rules.get(name)
         if override is not None and not override.enabled:
             continue
-        values = {"SELECTOR": selectors[rule["scope"]]}
+        values = {"SELECTOR": selectors[rule["scope"]], "RESTARTS": restart_metric(plan)}
         if rule["threshold"] is not None:
             given = override.threshold if override is not None and override.threshold is not None else rule["threshold"]
             threshold = _threshold(rule, given, plan)
