@@ -369,6 +369,17 @@ def _settings(draw, mode: str, spec: dict) -> dict:
         out["scaling"] = {"replicas": draw(st.integers(1, 4)), "autoscaling": auto, "podDisruptionBudget": draw(st.sampled_from([{}, {"enabled": False}, {"maxUnavailable": 2}])), "topologySpread": draw(st.booleans())}
     if mode != "sidecar" and draw(st.booleans()):
         out["serviceMonitor"] = draw(st.sampled_from([{"enabled": True}, {"enabled": True, "interval": "10s", "labels": {"release": "prometheus"}}, {"enabled": False}]))
+    if mode == "sidecar" and draw(st.booleans()):
+        out["podMonitor"] = draw(st.sampled_from([{"enabled": True}, {"enabled": True, "interval": "15s", "labels": {"release": "prometheus"}}, {"enabled": False}]))
+    if draw(st.booleans()):
+        out["alerts"] = draw(st.sampled_from([
+            {"enabled": True},
+            {"enabled": False, "labels": {"release": "prometheus"}},
+            {"enabled": True, "labels": {"release": "prometheus"}, "alertLabels": {"team": "obs", "severity": "page"}, "runbookBaseUrl": "https://runbooks.example/otel.md",
+             "rules": {"OtelcolExporterQueueNearFull": {"threshold": 0.65, "for": "20m", "severity": "critical"}, "OtelcolMemoryNearLimit": {"threshold": 87.5},
+                       "OtelcolDown": {"enabled": False}, "OtelcolPodRestarting": {"threshold": 5}, "OtelcolReceiverRefusing": {"threshold": 1234567.5}}},
+            {"enabled": True, "selector": {"job": "otel-self", "cluster": "eu-1"}, "rules": {"OtelcolMemoryNearLimit": {"threshold": 33.3}, "OtelcolExporterSendFailing": {"threshold": 0.00005}}},
+        ]))
     if draw(st.booleans()):
         out["service"] = {"type": draw(literals(model.ServiceSettings, "type")), "internalTrafficPolicy": draw(literals(model.ServiceSettings, "internal_traffic_policy")), "hostPorts": draw(st.booleans()), **draw(st.sampled_from([{}, {"annotations": {"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}}]))}
     if draw(st.booleans()):

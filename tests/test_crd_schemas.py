@@ -29,6 +29,7 @@ REQUIRED = {
     ("cert-manager.io", "ClusterIssuer", "v1"),
     ("monitoring.coreos.com", "ServiceMonitor", "v1"),
     ("monitoring.coreos.com", "PodMonitor", "v1"),
+    ("monitoring.coreos.com", "PrometheusRule", "v1"),
     ("opentelemetry.io", "OpenTelemetryCollector", "v1alpha1"),
     ("opentelemetry.io", "OpenTelemetryCollector", "v1beta1"),
     ("opentelemetry.io", "Instrumentation", "v1alpha1"),

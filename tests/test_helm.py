@@ -215,7 +215,7 @@ def test_parity_diff_is_a_real_judge(tmp_path):
     """The comparison sees a changed value, a changed list order and a missing object."""
     metadata, spec = spec_of(ROOT / "examples" / "gateway-tls-hpa.yaml")
     want = otelgen_objects(tmp_path, metadata, spec)
-    got = helm_objects(tmp_path, metadata["name"], metadata["namespace"], spec)
+    got = helm_objects(tmp_path, metadata["name"], metadata["namespace"], spec, *MONITORING_API)  # the example has a ServiceMonitor and alerts
     assert diff(want, got) == ""
     config_map = next(o for o in got if o["kind"] == "ConfigMap")
     config = yaml.safe_load(config_map["data"][CONFIG_KEY])

@@ -209,7 +209,8 @@ spec: {ports: [{port: 80}], selector: {app: shop}}
     assert pod["containers"][0]["name"] == "app"
     assert any(v.get("configMap", {}).get("name") == "otel-sidecar-config" for v in pod["volumes"])
     again = run_cli("inject", "-f", app, "--spec", str(ROOT / "examples/sidecar.yaml"), "--set", "sidecar.native=false")
-    pod = again.objects()[1]["spec"]["template"]["spec"]
+    assert [o["kind"] for o in again.objects()] == ["ConfigMap", "PodMonitor", "PrometheusRule", "Deployment", "Service"]  # the example asks for them
+    pod = by_kind(again.objects(), "Deployment")["spec"]["template"]["spec"]
     assert [c["name"] for c in pod["containers"]] == ["app", "otc-container"]
 
 

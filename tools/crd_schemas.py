@@ -2,7 +2,10 @@
 under tools/crd-schemas/, which kubeconform reads (tests, tools/install.sh --check).
 
 Usage: python3 tools/crd_schemas.py [CRD_DIR]     (or: make crd-schemas)
-  CRD_DIR defaults to $OTELGEN_CRDS_DIR, else <repo>/../shared/crds. Replaces tools/crd-schemas/
+  CRD_DIR defaults to $OTELGEN_CRDS_DIR, else <repo>/../shared/crds. CRDs not in it come from
+  Go module zips listed in tools/crd-modules.txt (MODULE@VERSION PATH; fetched with
+  `go mod download -json`, so regenerating needs go and the module proxy; the module, version,
+  its go.sum hash and the tag's commit are recorded). Replaces tools/crd-schemas/
   as a whole with, for every served version of every CRD,
     tools/crd-schemas/standalone/<group>/<kind>_<version>.json         (as published)
     tools/crd-schemas/standalone-strict/<group>/<kind>_<version>.json  (unknown fields rejected)
@@ -27,6 +30,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -104,6 +108,34 @@ def provenance(crd_dir: Path) -> dict[str, dict[str, str]]:
     return rows
 
 
+MODULES_FILE = REPO / "tools" / "crd-modules.txt"
+
+
+def module_sources(listing: Path = MODULES_FILE) -> list[tuple[Path, dict[str, str]]]:
+    """(CRD file, origin) for each MODULE@VERSION PATH line of tools/crd-modules.txt."""
+    out = []
+    if not listing.exists():
+        return out
+    for line in listing.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        module_version, rel = line.split()
+        module, version = module_version.split("@", 1)
+        env = {**os.environ, "GOFLAGS": "-mod=mod", "GOSUMDB": os.environ.get("GOSUMDB", "off")}
+        done = subprocess.run(["go", "mod", "download", "-json", module_version], capture_output=True, text=True, env=env, cwd=tempfile.gettempdir())
+        info = json.loads(done.stdout or "{}")
+        if done.returncode or info.get("Error") or not info.get("Dir"):
+            raise SystemExit(f"error: go mod download {module_version} failed: {info.get('Error') or done.stderr.strip()}")
+        origin = json.loads(Path(info["Info"]).read_text()).get("Origin") or {}
+        out.append((Path(info["Dir"]) / rel, {
+            "project": module.rsplit("/", 1)[-1], "module": module, "version": version,
+            "moduleSum": info["Sum"], "source path": str(Path(rel).parent) + "/",
+            "commit": origin.get("Hash", ""),
+        }))
+    return out
+
+
 def main(argv: list[str]) -> int:
     if len(argv) > 1 or argv[:1] in (["-h"], ["--help"]):
         print(__doc__, file=sys.stderr)
@@ -114,6 +146,13 @@ def main(argv: list[str]) -> int:
         print(f"error: no *.yaml CRD files in {crd_dir} (give the directory, or set OTELGEN_CRDS_DIR)", file=sys.stderr)
         return 2
     origin = provenance(crd_dir)
+    for path, where in module_sources():
+        if path.name in {f.name for f in files}:
+            print(f"error: {path.name} is both in {crd_dir} and in {MODULES_FILE.name}", file=sys.stderr)
+            return 2
+        files.append(path)
+        origin[path.name] = where
+    files.sort(key=lambda f: f.name)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".crds.", dir=OUT.parent))
     index = []
@@ -143,7 +182,8 @@ def main(argv: list[str]) -> int:
             return 1
         (stage / "index.json").write_text(json.dumps({
             "generatedBy": "python3 tools/crd_schemas.py [CRD_DIR]  (make crd-schemas); do not edit",
-            "from": "CustomResourceDefinition files as published (../shared/crds in the otelgen workspace); "
+            "from": "CustomResourceDefinition files as published (../shared/crds in the otelgen workspace, "
+                    "and the Go modules in tools/crd-modules.txt); "
                     "description keywords dropped, nullable allows null, strict variant closes objects",
             "layout": "standalone{{ .StrictSuffix }}/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json",
             "schemas": sorted(index, key=lambda e: e["schema"]),

@@ -21,10 +21,10 @@ log() { printf 'install.sh: %s\n' "$*" >&2; }
 die() { printf 'install.sh: ERROR: %s\n' "$*" >&2; exit 1; }
 where() { "$PY" "$TOOLS/toolpaths.py" where "$1" || die "cannot compute the path of $1"; }
 
-WANT=(kubeconform kustomize kube-score checkov helm wheelhouse k8s-schemas crd-schemas collector collector-contrib telemetrygen sarif-schema)
+WANT=(kubeconform kustomize kube-score checkov helm wheelhouse k8s-schemas crd-schemas collector collector-contrib telemetrygen promtool sarif-schema)
 case "${1:-}" in
   --check) exec "$PY" "$TOOLS/toolpaths.py" check ;;
-  --skip-collector) WANT=(kubeconform kustomize kube-score checkov helm wheelhouse k8s-schemas crd-schemas telemetrygen sarif-schema) ;;
+  --skip-collector) WANT=(kubeconform kustomize kube-score checkov helm wheelhouse k8s-schemas crd-schemas telemetrygen promtool sarif-schema) ;;
   "") ;;
   *) die "usage: $0 [--check | --skip-collector]" ;;
 esac
@@ -215,6 +215,11 @@ fi
 TELEMETRYGEN=$(where telemetrygen)
 ensure "telemetrygen $TELEMETRYGEN_VERSION" "$TELEMETRYGEN" go_install "$TELEMETRYGEN" \
     "github.com/open-telemetry/opentelemetry-collector-contrib/cmd/telemetrygen@$TELEMETRYGEN_VERSION"
+
+# ---- f2. promtool (PromQL parser and rule tester for the PrometheusRule tests) ----
+PROMTOOL=$(where promtool)
+ensure "promtool $PROMETHEUS_VERSION" "$PROMTOOL" go_install "$PROMTOOL" \
+    "github.com/prometheus/prometheus/cmd/promtool@$PROMETHEUS_VERSION"
 
 # ---- g. SARIF 2.1.0 JSON schema (npm package, for the lint output test) -----
 install_sarif_schema() { # FINAL_FILE

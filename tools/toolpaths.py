@@ -114,6 +114,10 @@ def telemetrygen_path() -> Path:
     return cache_root() / "telemetrygen" / versions()["TELEMETRYGEN_VERSION"] / "telemetrygen"
 
 
+def promtool_path() -> Path:
+    return cache_root() / "promtool" / versions()["PROMETHEUS_VERSION"] / "promtool"
+
+
 def wheelhouse_path() -> Path:
     return cache_root() / "wheelhouse" / _short_hash(versions()["WHEELHOUSE_REQUIREMENTS"].encode())
 
@@ -215,6 +219,10 @@ def telemetrygen() -> Path:
     return _require("telemetrygen", telemetrygen_path())
 
 
+def promtool() -> Path:
+    return _require("promtool", promtool_path())
+
+
 def sarif_schema() -> Path:
     return _require("SARIF 2.1.0 JSON schema", sarif_schema_path())
 
@@ -234,6 +242,7 @@ PATHS = {  # name -> expected path, for install.sh
     "collector": collector_path,
     "collector-contrib": contrib_collector_path,
     "telemetrygen": telemetrygen_path,
+    "promtool": promtool_path,
     "sarif-schema": sarif_schema_path,
 }
 
@@ -249,6 +258,7 @@ INSTALLED = {  # name -> public accessor, for `check`
     "collector": collector,
     "collector-contrib": collector_contrib,
     "telemetrygen": telemetrygen,
+    "promtool": promtool,
     "sarif-schema": sarif_schema,
 }
 

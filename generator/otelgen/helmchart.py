@@ -213,6 +213,26 @@ def catalog_signals() -> dict[str, Any]:
     return out
 
 
+def monitoring_data() -> dict[str, Any]:
+    """The PodMonitor's and PrometheusRule's facts for templates/_monitoring.tpl: the alert
+    rules as data (otelgen.alert_rules), so the chart holds no copy of them."""
+    from otelgen import alert_rules
+    from otelgen.manifests import alerts
+
+    return {
+        "rules": [dict(rule) for rule in alert_rules.RULES],
+        "items": alert_rules.ITEMS,
+        "restartMetrics": alert_rules.RESTART_METRICS,
+        "signals": list(alert_rules.SIGNALS),
+        "sidecarLabel": naming.SIDECAR_LABEL,
+        "runbookAnnotation": alerts.RUNBOOK_ANNOTATION,
+        "mebibyte": alerts.MIB,
+        "podSuffix": alerts.POD_SUFFIX,
+        "podSuffixOther": alerts.POD_SUFFIX_OTHER,
+        "groupName": alerts.GROUP_NAME,
+    }
+
+
 def chart_data() -> dict[str, Any]:
     return {
         "modeDefaults": {mode: mode_defaults(mode)["spec"] for mode in MODES},
@@ -233,6 +253,7 @@ def chart_data() -> dict[str, Any]:
         "manifests": manifest_constants(),
         "naming": {"container": naming.CONTAINER, "appName": naming.APP_NAME, "partOf": naming.PART_OF, "managedBy": naming.MANAGED_BY, "names": naming.NAMES, "checksumAnnotation": configmap.CHECKSUM_ANNOTATION, "healthPort": HEALTH_PORT_NAME, "envPrefix": ENV_PREFIX, "gomemlimit": workload.GOMEMLIMIT, "telemetryPort": plan.TELEMETRY_PORT, "metricsPath": monitoring.METRICS_PATH},
         "ports": {"health": HEALTH_PORT, "kubelet": networkpolicy.KUBELET_PORT},
+        "monitoring": monitoring_data(),
         "secretFileMode": workload.SECRET_FILE_MODE,
         "distributions": distributions._table(),
         "catalogSignals": catalog_signals(),

@@ -8,7 +8,7 @@ from typing import Any
 from otelgen import yamlio
 from otelgen.errors import Problem, SpecError, error
 from otelgen.inputs import POD_TEMPLATE_PATHS, app_workloads, find_pod_template, odd_field
-from otelgen.manifests import configmap, workload
+from otelgen.manifests import alerts, configmap, monitoring, naming, workload
 from otelgen.config import collector_config
 from otelgen.plan import build_plan
 from otelgen.spec import load
@@ -41,9 +41,10 @@ def _check_shapes(doc: dict[str, Any], kind: str, index: int) -> None:
     template_meta = node.get("metadata") if kind != "Pod" else meta
     if template_meta is not None and not isinstance(template_meta, dict):
         raise odd_field(path + ["metadata"], "a mapping", template_meta)
-    annotations = (template_meta or {}).get("annotations")
-    if annotations is not None and not isinstance(annotations, dict):
-        raise odd_field(path + ["metadata", "annotations"], "a mapping", annotations)
+    for field in ("annotations", "labels"):
+        value = (template_meta or {}).get(field)
+        if value is not None and not isinstance(value, dict):
+            raise odd_field(path + ["metadata", field], "a mapping", value)
     spec = node.get("spec")
     if spec is not None and not isinstance(spec, dict):
         raise odd_field(path + ["spec"], "a mapping", spec)
@@ -90,6 +91,7 @@ def inject_documents(app_docs: list[Any], spec_files: list[str], sets: list[str]
     base = load.merged_document("sidecar", spec_files, sets)
     out: list[dict[str, Any]] = []
     config_maps: dict[str, dict[str, Any]] = {}
+    scrape_objects: dict[str, list[dict[str, Any]]] = {}  # per namespace: PodMonitor, PrometheusRule (when enabled)
     warnings: list[Problem] = []
     injected = 0
     for index, doc, kind in app_workloads(app_docs):
@@ -110,11 +112,17 @@ def inject_documents(app_docs: list[Any], spec_files: list[str], sets: list[str]
         if template_meta.get("annotations") is None:
             template_meta["annotations"] = {}
         template_meta["annotations"]["otelgen.io/config-checksum"] = configmap.checksum(cm)
+        if template_meta.get("labels") is None:
+            template_meta["labels"] = {}
+        template_meta["labels"].update(naming.sidecar_pod_labels(plan))  # what the sidecar's PodMonitor selects
+        if namespace not in scrape_objects:
+            scrape_objects[namespace] = [o for o in (monitoring.pod_monitor(plan), alerts.prometheus_rule(plan)) if o is not None]
         out.append(patched)
         injected += 1
     if not injected:
         raise SpecError([error("E009", [], "no workload to inject into", f"the manifest needs one of: {', '.join(POD_TEMPLATE_PATHS)}")])
-    return list(config_maps.values()) + out, warnings
+    extra = [obj for objs in scrape_objects.values() for obj in objs]
+    return list(config_maps.values()) + extra + out, warnings
 
 
 def _template_metadata(doc: dict[str, Any], kind: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 from otelgen import yamlio
 from otelgen.config import collector_config
 from otelgen.errors import Problem
-from otelgen.manifests import naming, render_objects, workload
+from otelgen.manifests import alerts, monitoring, naming, render_objects, workload
 from otelgen.plan import Plan, build_plan
 from otelgen.render import file_name, write_files
 from otelgen.spec import load
@@ -181,9 +181,16 @@ def sidecar_component(plan: Plan) -> Files:
     pod["volumes"] = workload.volumes(plan)
     files: Files = {naming.CONFIG_KEY: yamlio.dump(collector_config(plan))}
     patches = []
+    template = {"metadata": {"labels": naming.sidecar_pod_labels(plan)}, "spec": pod}
     for kind in WORKLOAD_KINDS:
         patch_name = f"patch-{kind.lower()}.yaml"
-        files[patch_name] = yamlio.dump({"apiVersion": "apps/v1", "kind": kind, "metadata": {"name": "any"}, "spec": {"template": {"spec": pod}}})
+        files[patch_name] = yamlio.dump({"apiVersion": "apps/v1", "kind": kind, "metadata": {"name": "any"}, "spec": {"template": template}})
         patches.append({"path": patch_name, "target": {"kind": kind}})
-    files["kustomization.yaml"] = _document(COMPONENT, patches=patches, configMapGenerator=[config_generator(plan)])
+    resources = []
+    for obj in (monitoring.pod_monitor(plan), alerts.prometheus_rule(plan)):  # as `otelgen inject` adds them
+        if obj is not None:
+            name = f"{obj['kind'].lower()}.yaml"
+            files[name] = yamlio.dump(obj)
+            resources.append(name)
+    files["kustomization.yaml"] = _document(COMPONENT, resources=resources, patches=patches, configMapGenerator=[config_generator(plan)])
     return files

@@ -53,6 +53,9 @@ class Planner:
 
         plan = Plan(self.doc, spec, used, completed.pipelines, total, resolved, prepare.gomemlimit(resolved, spec), found.warnings, spec.tls is not None, completed.leader_election)
         found.extend(apivalidation.spec_problems(plan))  # what the API server would refuse, with spec paths
+        from otelgen.manifests import monitoring
+
+        plan.warnings.extend(monitoring.problems(plan))  # W160/W161: scrape objects and alerts that would miss
         found.raise_if_errors()
         return plan
 

@@ -554,6 +554,8 @@ the annotations' total size. Input: {spec, mode, requests, limits, selector}.
 {{- include "otelgen.checkLabels" (dict "path" "spec.pod.nodeSelector" "labels" $pod.nodeSelector "values" true) -}}
 {{- include "otelgen.checkLabels" (dict "path" "spec.service.annotations" "labels" $spec.service.annotations "values" false) -}}
 {{- include "otelgen.checkLabels" (dict "path" "spec.serviceMonitor.labels" "labels" $spec.serviceMonitor.labels "values" true) -}}
+{{- include "otelgen.checkLabels" (dict "path" "spec.podMonitor.labels" "labels" $spec.podMonitor.labels "values" true) -}}
+{{- include "otelgen.checkLabels" (dict "path" "spec.alerts.labels" "labels" $spec.alerts.labels "values" true) -}}
 {{- range $key := keys .selector | sortAlpha -}}
 {{- if hasKey ($pod.labels | default dict) $key -}}
 {{- include "otelgen.fail" (dict "id" "E062" "path" (printf "spec.pod.labels.%s" $key) "msg" (printf "pod label '%s' is part of the workload's selector; changing it leaves the selector matching no pod" $key) "hint" "use another label key") -}}

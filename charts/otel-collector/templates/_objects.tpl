@@ -125,7 +125,7 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $_ := set $ctx "tlsSecret" $tlsSecret -}}
 {{- $_ := set $ctx "configText" $configText -}}
 {{- $objects := list -}}
-{{- range $part := list "rbac" "configMap" "certificate" "services" "workload" "scaling" "networkPolicy" "serviceMonitor" -}}
+{{- range $part := list "rbac" "configMap" "certificate" "services" "workload" "scaling" "networkPolicy" "serviceMonitor" "podMonitor" "prometheusRule" -}}
 {{- $objects = concat $objects (include (printf "otelgen.objects.%s" $part) $ctx | fromJson).v -}}
 {{- end -}}
 {{- toJson (dict "v" $objects) -}}

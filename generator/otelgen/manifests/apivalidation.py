@@ -211,6 +211,8 @@ def spec_problems(plan) -> list[Problem]:
     _labels(problems, ["spec", "pod", "nodeSelector"], spec.pod.node_selector)
     _labels(problems, ["spec", "service", "annotations"], spec.service.annotations, values=False)
     _labels(problems, ["spec", "serviceMonitor", "labels"], spec.service_monitor.labels)
+    _labels(problems, ["spec", "podMonitor", "labels"], spec.pod_monitor.labels)
+    _labels(problems, ["spec", "alerts", "labels"], spec.alerts.labels)
     for key in naming.selector_labels(plan):
         if key in spec.pod.labels:
             problems.append(error("E062", ["spec", "pod", "labels", key], f"pod label {key!r} is part of the workload's selector; changing it leaves the selector matching no pod", "use another label key"))

@@ -10,6 +10,9 @@ CONTAINER = "otc-container"
 APP_NAME = "opentelemetry-collector"
 PART_OF = "opentelemetry"
 MANAGED_BY = "otelgen"
+#: the pod label `otelgen inject` puts on the pods it adds the sidecar to (value: the
+#: sidecar spec's metadata.name); the sidecar's PodMonitor selects by it
+SIDECAR_LABEL = "otelgen.io/sidecar"
 #: object names from the collector's name (metadata.name, the Helm release name)
 NAMES = {
     "configMap": "{name}-config",
@@ -60,6 +63,10 @@ def selector_labels(plan: Plan) -> dict[str, str]:
         "app.kubernetes.io/instance": plan.name,
         "app.kubernetes.io/component": plan.mode,
     }
+
+
+def sidecar_pod_labels(plan: Plan) -> dict[str, str]:
+    return {SIDECAR_LABEL: plan.name}
 
 
 def labels(plan: Plan) -> dict[str, str]:

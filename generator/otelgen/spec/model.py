@@ -8,12 +8,12 @@ are validated by the component registry (``otelgen.plan``).
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from otelgen import versions
+from otelgen import alert_rules, versions
 from otelgen.spec import quantity
 
 API_VERSION = "otelgen.io/v1alpha1"
@@ -312,6 +312,40 @@ class ServiceMonitor(Model):
     labels: dict[str, str] = Field(default_factory=dict, description="Extra labels, e.g. the one your Prometheus selects ServiceMonitors by (release: prometheus).")
 
 
+class PodMonitor(Model):
+    """A Prometheus Operator PodMonitor for sidecars: the app pods `otelgen inject` labelled, on the collector's metrics port."""
+
+    enabled: StrictBool = Field(default=False, description="Sidecar mode: render a monitoring.coreos.com/v1 PodMonitor selecting the pods `otelgen inject` labelled (the Helm chart only when the cluster serves that API). Agents and gateways are scraped by serviceMonitor.")
+    interval: str = Field(default="30s", pattern=r"^[0-9]+(ms|s|m|h)$")
+    labels: dict[str, str] = Field(default_factory=dict, description="Extra labels, e.g. the one your Prometheus selects PodMonitors by (release: prometheus).")
+
+
+AlertName = Literal[alert_rules.NAMES]  # type: ignore[valid-type]
+PromLabelName = Annotated[str, StringConstraints(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$")]
+#: a value written into a PromQL string: no quote, backslash or newline to escape
+PromLabelValue = Annotated[str, StringConstraints(pattern=r'^[^"\\\n]*$')]
+
+
+class AlertRule(Model):
+    """Overrides for one alert (docs/alerts.md lists them, with their defaults)."""
+
+    enabled: StrictBool = True
+    severity: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]+$", description="The severity label (default per alert: critical or warning).")
+    for_: str | None = Field(default=None, alias="for", pattern=r"^[0-9]+(ms|s|m|h)$", description="How long the condition holds before the alert fires.")
+    threshold: float | None = Field(default=None, ge=0, le=1e15, description="The alert's threshold, in the unit docs/alerts.md gives for it (a rate, a ratio, a percentage of the memory limit, a count).")
+
+
+class Alerts(Model):
+    """A Prometheus Operator PrometheusRule with the alerts to page on for this collector (docs/alerts.md)."""
+
+    enabled: StrictBool = Field(default=False, description="Render a monitoring.coreos.com/v1 PrometheusRule (the Helm chart only when the cluster serves that API).")
+    labels: dict[str, str] = Field(default_factory=dict, description="Extra labels on the PrometheusRule, e.g. the one your Prometheus selects rules by (release: prometheus).")
+    alert_labels: dict[PromLabelName, str] = Field(default_factory=dict, description="Extra labels on every alert (e.g. team: platform), for Alertmanager routing.")
+    runbook_base_url: str = Field(default="docs/alerts.md", pattern=r"^\S+$", description="Where docs/alerts.md is published: each alert's runbook_url annotation is this plus #<alert name in lower case>.")
+    selector: dict[PromLabelName, PromLabelValue] = Field(default_factory=dict, description="Label matchers (exact) for the collector's own metrics, when they are not scraped by the serviceMonitor/podMonitor otelgen renders (default: job and namespace as those produce them).")
+    rules: dict[AlertName, AlertRule] = Field(default_factory=dict, description="Per alert: enabled, severity, for, threshold.")
+
+
 class EnvEntry(Model):
     name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     value: str | None = None
@@ -482,6 +516,8 @@ class Spec(Model):
     sidecar: Sidecar = Field(default_factory=Sidecar)
     telemetry: Telemetry = Field(default_factory=Telemetry)
     service_monitor: ServiceMonitor = Field(default_factory=ServiceMonitor)
+    pod_monitor: PodMonitor = Field(default_factory=PodMonitor)
+    alerts: Alerts = Field(default_factory=Alerts)
     pod: PodSettings = Field(default_factory=PodSettings)
     apps: Apps = Field(default_factory=Apps, description="How apps send to this collector (otelgen instrument, Instrumentation CR) and the batching sizing check (otelgen size).")
     declarations: dict[SectionName, dict[str, Declaration]] = Field(default_factory=dict, description="Per component (by section and name as in the spec): ports, RBAC rules, egress and volumes it needs beyond what otelgen derives.")
