@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from otelgen import catalog, components, distributions, presets, sizing
+from otelgen import catalog, components, distributions, modes, persistentqueue, presets, sizing
 from otelgen.components import unmodelled
 from otelgen.components.base import ENV_PREFIX, Component, Context, Egress, Mount, Needs, Port, RbacRule, deep_merge
 from otelgen.errors import Collector, Problem, error, warning
@@ -143,6 +143,7 @@ class Planner:
         pipelines = {name: p.model_dump() for name, p in spec.pipelines.items()}
         sections = {sec: dict(getattr(spec, sec)) for sec in SECTIONS}
         self._auto_insert(pipelines, sections)
+        persistentqueue.wire(spec, self.name, sections, pipelines, self.problems)
         sections["extensions"].setdefault("health_check", {})
         self.leader_election = self._leader_election(sections, pipelines)
         self.problems.raise_if_errors()
@@ -159,6 +160,7 @@ class Planner:
         needs = self._collect_needs(used)
         self.problems.raise_if_errors()
         self._check_exposure(needs)
+        self._fit_ephemeral_storage(needs)
         memory_limit = self.sizing.memory_limit
         from otelgen.manifests import apivalidation
 
@@ -178,6 +180,14 @@ class Planner:
         if not resolved.memory_limit and not self.spec.resources.allow_no_memory_limit:
             self.problems.add(error("E018", ["spec", "resources", "limits", "memory"], "no memory limit: memory_limiter and GOMEMLIMIT are derived from it, and without one the pod can use the whole node", "set resources.size (small|medium|large) or resources.limits.memory, or allowNoMemoryLimit: true"))
         return resolved
+
+    def _fit_ephemeral_storage(self, needs: Needs) -> None:
+        """The pod's emptyDirs within its ephemeral-storage limit (E064), the limit derived when not given."""
+        claim = persistentqueue.claim_volume(self.spec)
+        empty_dirs = [m.empty_dir_mib or 64 for m in needs.mounts if not (m.host_path or m.secret_name or m.api_token_seconds) and m.name != claim]
+        self.sizing, problem = sizing.fit_ephemeral_storage(self.sizing, self.spec.resources, empty_dirs)
+        if problem:
+            self.problems.add(error("E064", ["spec", "resources", "limits", "ephemeralStorage"], problem, "raise resources.limits.ephemeralStorage, or lower the emptyDir sizes (persistentQueue.size, file_storage size_limit_mib)"))
 
     # ------------------------------------------------------------ pipelines
 
@@ -210,10 +220,10 @@ class Planner:
                     single.append(rname)
         if not single:
             return None
-        if self.spec.mode == "sidecar":
+        if not modes.traits(self.spec.mode).own_pods:
             self.problems.add(error("E019", ["spec", "receivers", single[0]], f"{single[0]} must have one writer, but a sidecar runs once per app pod", "run it in the gateway"))
             return None
-        several = self.spec.mode == "agent" or self.spec.scaling.replicas > 1 or self.spec.scaling.autoscaling.enabled
+        several = modes.several(self.spec.mode, self.spec.scaling.replicas, self.spec.scaling.autoscaling.enabled)
         existing = sorted(e for e in sections["extensions"] if e.split("/")[0] == "k8s_leader_elector")
         if existing:
             return existing[0]
@@ -301,7 +311,7 @@ class Planner:
             mode=spec.mode,
             collector_version=spec.collector_version,
             instance=name,
-            bind_host="localhost" if spec.mode == "sidecar" else POD_IP,
+            bind_host="localhost" if modes.traits(spec.mode).bind_localhost else POD_IP,
             pod_host=POD_IP,
             server_tls=server_tls,
             leader_election=self.leader_election,
@@ -396,7 +406,7 @@ class Planner:
         """W122: a Service published outside the cluster, with the metrics port and a
         default-deny policy that admits only in-cluster peers."""
         service = self.spec.service
-        if self.spec.mode == "sidecar" or service.type == "ClusterIP":
+        if not modes.traits(self.spec.mode).own_pods or service.type == "ClusterIP":
             return
         np = self.spec.network_policy
         path = ["spec", "service", "type"]

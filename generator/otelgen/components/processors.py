@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, model_validator
 
-from otelgen import versions
+from otelgen import modes, versions
 
 from otelgen.components.base import AuthType, CollectorRule, Component, ComponentConfig, Duration, EnvRef, EnvVar, Needs, RbacRule
 
@@ -149,7 +149,7 @@ class K8sAttributes(Component):
     def _node_filtered(self) -> bool:
         if self.config.filter_by_node is not None:
             return self.config.filter_by_node
-        return self.ctx.mode == "agent"
+        return modes.traits(self.ctx.mode).per_node
 
     def _association(self) -> list[dict[str, Any]]:
         if self.config.pod_association is not None:
@@ -157,7 +157,7 @@ class K8sAttributes(Component):
         ip_attr = [{"sources": [{"from": "resource_attribute", "name": "k8s.pod.ip"}]}]
         uid_attr = [{"sources": [{"from": "resource_attribute", "name": "k8s.pod.uid"}]}]
         connection = [{"sources": [{"from": "connection"}]}]
-        if self.ctx.mode == "gateway":  # data arrives through agents: trust what they tagged
+        if modes.traits(self.ctx.mode).behind_agents:  # data arrives through agents: trust what they tagged
             return ip_attr + uid_attr + connection
         return connection + ip_attr + uid_attr
 
