@@ -119,7 +119,7 @@ def test_parity_on_a_contrib_spec(tmp_path):
     assert f"image: otel/opentelemetry-collector-contrib:{versions.PINNED_COLLECTOR_VERSION}" in proc.stdout
 
 
-@pytest.mark.parametrize("mode", ["agent", "gateway", "sidecar"])
+@pytest.mark.parametrize("mode", ["agent", "gateway", "statefulset", "sidecar"])
 def test_set_mode_gives_the_mode_defaults(mode, tmp_path):
     """`helm template --set mode=agent` (no values file) == `otelgen render agent`."""
     result = run_cli("render", mode)
@@ -182,6 +182,12 @@ def test_parity_on_generated_sidecars(doc, tmp_path_factory):
     _generated_parity(doc, tmp_path_factory)
 
 
+@_hypothesis(80)
+@given(doc=deployments("statefulset"))
+def test_parity_on_generated_statefulsets(doc, tmp_path_factory):
+    _generated_parity(doc, tmp_path_factory)
+
+
 def test_generated_deployments_cover_the_model():
     """The parity strategy reaches every modelled component, every spec field, every preset and
     every mode's objects, so a new component or field cannot escape parity unnoticed."""
@@ -190,7 +196,7 @@ def test_generated_deployments_cover_the_model():
 
     seen: set[str] = set()
 
-    for mode in ("agent", "gateway", "sidecar"):
+    for mode in ("agent", "gateway", "statefulset", "sidecar"):
         @_hypothesis(80)
         @given(doc=deployments(mode))
         def collect(doc):
@@ -230,7 +236,7 @@ def test_parity_diff_is_a_real_judge(tmp_path):
 # ---------------------------------------------------------------- Helm behaviour
 
 
-@pytest.mark.parametrize("mode", ["agent", "gateway"])
+@pytest.mark.parametrize("mode", ["agent", "gateway", "statefulset"])
 def test_service_monitor_only_when_the_cluster_has_the_api(mode, tmp_path):
     spec = {"mode": mode, "serviceMonitor": {"enabled": True, "interval": "15s", "labels": {"release": "prometheus"}}}
     metadata = {"name": "otel", "namespace": "obs"}
@@ -238,7 +244,7 @@ def test_service_monitor_only_when_the_cluster_has_the_api(mode, tmp_path):
     monitor = next(o for o in want if o["kind"] == "ServiceMonitor")
     assert monitor["metadata"]["labels"]["release"] == "prometheus"
     assert monitor["spec"]["endpoints"][0]["port"] == "metrics" and monitor["spec"]["endpoints"][0]["interval"] == "15s"
-    assert ("relabelings" in monitor["spec"]["endpoints"][0]) == (mode == "gateway"), "the headless Service's duplicate targets are dropped"
+    assert ("relabelings" in monitor["spec"]["endpoints"][0]) == (mode != "agent"), "the headless Service's duplicate targets are dropped"
     with_api = helm_objects(tmp_path, "otel", "obs", spec, *MONITORING_API)
     assert not diff(want, with_api), diff(want, with_api)
     without = helm_objects(tmp_path, "otel", "obs", spec)

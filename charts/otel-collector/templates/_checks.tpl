@@ -573,7 +573,7 @@ the annotations' total size. Input: {spec, mode, requests, limits, selector}.
 {{- include "otelgen.fail" (dict "id" "E055" "path" (printf "spec.pod.env[%d].secretRef.name" $i) "msg" (printf "'%s' is not a valid Secret name (DNS-1123 subdomain)" $e.secretRef.name) "hint" $subdomain) -}}
 {{- end -}}
 {{- end -}}
-{{- if and (eq .mode "sidecar") (not (include "otelgen.isDNS1123Label" $spec.sidecar.containerName)) -}}
+{{- if and (not .traits.workload) (not (include "otelgen.isDNS1123Label" $spec.sidecar.containerName)) -}}
 {{- include "otelgen.fail" (dict "id" "E055" "path" "spec.sidecar.containerName" "msg" (printf "'%s' is not a DNS-1123 label (container names are)" $spec.sidecar.containerName) "hint" "lowercase letters, digits and '-'") -}}
 {{- end -}}
 {{- with $spec.tls -}}
