@@ -72,7 +72,7 @@ def rendered_config_and_env(args: tuple[str, ...]) -> tuple[str, list[dict]]:
 
 
 CASES = {f"example-{p.stem}": ("-f", str(p)) for p in EXAMPLES}
-CASES.update({f"default-{m}": (m,) for m in ("agent", "gateway", "sidecar")})
+CASES.update({f"default-{m}": (m,) for m in ("agent", "gateway", "statefulset", "sidecar")})
 
 
 @pytest.mark.tools
