@@ -367,7 +367,23 @@ SEMANTIC_ERRORS = {
     "E011 unmodelled metrics-only receiver in traces (catalog signals)": ({"mode": "gateway", "distribution": "contrib", "receivers": {"statsd": {}}, "pipelines": {"traces": {"receivers": ["otlp", "statsd"], "exporters": ["otlp"]}}}, "error E011 spec.pipelines.traces.receivers[1]: statsd does not support traces (it handles metrics)"),
     "E011 unmodelled connector pair (catalog signals)": ({"mode": "gateway", "connectors": {"count": {}}, "pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["count"]}, "logs": {"receivers": ["count"], "exporters": ["otlp"]}}}, "error E011 spec.connectors.count: connector count cannot take traces to logs"),
     "E014 port twice": ({"mode": "gateway", "receivers": {"zipkin": {"port": 4317}}, "pipelines": {"traces": {"receivers": ["otlp", "zipkin"], "exporters": ["otlp"]}}}, "error E014"),
+    "E063 storageClassName off a statefulset": ({"mode": "gateway", "persistentQueue": {"enabled": True, "storageClassName": "fast"}}, "error E063 spec.persistentQueue.storageClassName: mode gateway keeps the queue in an emptyDir, not a PersistentVolumeClaim"),
+    "E063 hostPath off an agent": ({"mode": "statefulset", "persistentQueue": {"hostPath": "/var/lib/otelcol/q"}}, "error E063 spec.persistentQueue.hostPath: mode statefulset keeps the queue in a PersistentVolumeClaim per pod, not on the node"),
+    "E063 the extension name is taken": ({"mode": "statefulset", "extensions": {"file_storage/persistent_queue": {}}}, "error E063 spec.extensions.file_storage/persistent_queue: file_storage/persistent_queue is the extension persistentQueue adds"),
+    "E063 too small": ({"mode": "statefulset", "persistentQueue": {"size": "100Ki"}}, "error E063 spec.persistentQueue.size: 100Ki is less than 1Mi"),
+    "E064 emptyDirs above the ephemeral-storage limit": ({"mode": "gateway", "persistentQueue": {"enabled": True, "size": "2Gi"}, "resources": {"limits": {"ephemeralStorage": "2Gi"}}}, "error E064 spec.resources.limits.ephemeralStorage: the pod's emptyDirs may hold 2048Mi, and with 128Mi for logs that does not fit in the ephemeral-storage limit 2Gi"),
 }
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize("mode", ["agent", "gateway", "statefulset", "sidecar"])
+def test_parity_on_persistent_queue(tmp_path, mode):
+    """persistentQueue in every mode (PVC, hostPath, emptyDir), two queued exporters and one
+    sized by the user, renders the same both ways."""
+    spec = {"mode": mode, "persistentQueue": {"enabled": True, "size": "300Mi", **({"storageClassName": "ssd"} if mode == "statefulset" else {})},
+            "exporters": {"otlp_http/b": {"endpoint": "https://b.example.com", "sending_queue": {"queue_size": 100}}, "otlp/c": {"endpoint": "c:4317", "sending_queue": {"enabled": False}}},
+            "pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["otlp", "otlp_http/b", "otlp/c"]}}}
+    assert_parity(tmp_path, {"name": "otel", "namespace": "obs"}, spec)
 
 
 @pytest.mark.tools

@@ -287,6 +287,7 @@ def modes_data() -> dict[str, Any]:
             "volume": persistentqueue.volume(),
             "queueSharePercent": persistentqueue.QUEUE_SHARE_PERCENT,
             "hostPath": persistentqueue.HOST_PATH,
+            "where": persistentqueue.WHERE,
         },
         "ephemeralHeadroomMib": sizing.EPHEMERAL_HEADROOM_MIB,
     }

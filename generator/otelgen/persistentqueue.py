@@ -31,6 +31,8 @@ QUEUE_SHARE_PERCENT = 50
 #: agent: the node directory when persistentQueue.hostPath is not given ({name}: metadata.name)
 HOST_PATH = "/var/lib/otelcol/{name}/queue"
 PATH = ("spec", "persistentQueue")
+#: the modes' queue volumes, in words (messages)
+WHERE = {"persistentVolumeClaim": "a PersistentVolumeClaim per pod", "hostPath": "a directory of its node", "emptyDir": "an emptyDir"}
 
 
 def volume() -> str:
@@ -82,9 +84,9 @@ def wire(spec: Spec, name: str, sections: dict[str, dict], pipelines: dict[str, 
         return
     kind = modes.traits(spec.mode).queue_volume
     if pq.storage_class_name and kind != "persistentVolumeClaim":
-        problems.add(error("E063", [*PATH, "storageClassName"], f"a {spec.mode} keeps its queue in a {kind}, not a PersistentVolumeClaim", "drop storageClassName, or use mode statefulset for a volume per pod"))
+        problems.add(error("E063", [*PATH, "storageClassName"], f"mode {spec.mode} keeps the queue in {WHERE[kind]}, not a PersistentVolumeClaim", "drop storageClassName, or use mode statefulset for a volume per pod"))
     if pq.host_path and kind != "hostPath":
-        problems.add(error("E063", [*PATH, "hostPath"], f"a {spec.mode} keeps its queue in a {kind}, not on the node", "drop hostPath (only agents keep the queue on their node)"))
+        problems.add(error("E063", [*PATH, "hostPath"], f"mode {spec.mode} keeps the queue in {WHERE[kind]}, not on the node", "drop hostPath (only agents keep the queue on their node)"))
     size_bytes = int(quantity.parse(pq.size))
     if size_bytes < 2**20:
         problems.add(error("E063", [*PATH, "size"], f"{pq.size} is less than 1Mi: no room for a queue", "give the queue at least a few hundred Mi, e.g. 1Gi"))

@@ -36,10 +36,10 @@ files/otelgen.json (modes); nothing here names a mode.
 {{- if $pq.enabled -}}
 {{- $kind := .traits.queueVolume -}}
 {{- if and $pq.storageClassName (ne $kind "persistentVolumeClaim") -}}
-{{- include "otelgen.fail" (dict "id" "E063" "path" "spec.persistentQueue.storageClassName" "msg" (printf "a %s keeps its queue in a %s, not a PersistentVolumeClaim" $mode $kind) "hint" "drop storageClassName, or use mode statefulset for a volume per pod") -}}
+{{- include "otelgen.fail" (dict "id" "E063" "path" "spec.persistentQueue.storageClassName" "msg" (printf "mode %s keeps the queue in %s, not a PersistentVolumeClaim" $mode (get $fixed.where $kind)) "hint" "drop storageClassName, or use mode statefulset for a volume per pod") -}}
 {{- end -}}
 {{- if and $pq.hostPath (ne $kind "hostPath") -}}
-{{- include "otelgen.fail" (dict "id" "E063" "path" "spec.persistentQueue.hostPath" "msg" (printf "a %s keeps its queue in a %s, not on the node" $mode $kind) "hint" "drop hostPath (only agents keep the queue on their node)") -}}
+{{- include "otelgen.fail" (dict "id" "E063" "path" "spec.persistentQueue.hostPath" "msg" (printf "mode %s keeps the queue in %s, not on the node" $mode (get $fixed.where $kind)) "hint" "drop hostPath (only agents keep the queue on their node)") -}}
 {{- end -}}
 {{- $bytes := include "otelgen.bytes" $pq.size | atoi -}}
 {{- if lt $bytes 1048576 -}}
