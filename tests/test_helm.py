@@ -471,7 +471,7 @@ def test_helm_config_passes_the_real_collector(example, tmp_path):
     metadata, spec = spec_of(example)
     objects = helm_objects(tmp_path, metadata["name"], metadata["namespace"], spec)
     text = next(o for o in objects if o["kind"] == "ConfigMap")["data"][CONFIG_KEY]
-    workloads = [o for o in objects if o["kind"] in ("Deployment", "DaemonSet")]
+    workloads = [o for o in objects if o["kind"] in ("Deployment", "DaemonSet", "StatefulSet")]
     env = workloads[0]["spec"]["template"]["spec"]["containers"][0]["env"] if workloads else None
     proc = validate(text, tmp_path, env)
     assert proc.returncode == 0, proc.stderr[-3000:]
