@@ -460,6 +460,10 @@ def test_notes_name_the_endpoints_and_the_health_checks(tmp_path):
     assert "http / on port 13133" in notes
     sidecar = _notes(tmp_path, {"mode": "sidecar"})
     assert "otlp-grpc: localhost:4317/TCP" in sidecar and "rollout status" not in sidecar
+    statefulset = _notes(tmp_path, {"mode": "statefulset"})
+    assert "rollout status statefulset/otel-gateway" in statefulset and "logs statefulset/otel-gateway" in statefulset
+    agent = _notes(tmp_path, {"mode": "agent"})
+    assert "rollout status daemonset/otel-gateway" in agent and "internalTrafficPolicy keeps it on the sender's node" in agent
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
