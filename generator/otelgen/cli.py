@@ -409,7 +409,7 @@ def size(mode: str | None, files: tuple[str, ...], sets: tuple[str, ...], rate: 
 
 @cli.command("import", section=ADOPT, epilog=IMPORT_EXAMPLES, short_help="turn a collector config or manifests into a spec")
 @click.argument("path", metavar="PATH", shell_complete=_files)
-@click.option("--mode", type=click.Choice(TARGETS), help="default: from the workload kind, else agent when the config reads node-local data, gateway otherwise")
+@click.option("--mode", type=click.Choice(MODES), help="default: from the workload kind, else agent when the config reads node-local data, gateway otherwise")
 @click.option("--target-version", metavar="X.Y.Z", help="collector version the spec targets (component names follow it); default: the image tag of the manifests when otelgen supports it, else the pinned version")
 @click.option("-o", "--output", metavar="SPEC_YAML", shell_complete=_files, help="write the spec here (atomically); default: stdout")
 def import_(path: str, mode: str | None, target_version: str | None, output: str | None) -> int:
