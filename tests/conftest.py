@@ -58,7 +58,7 @@ def collector_config(objects: list[dict]) -> dict:
 
 
 def container(objects: list[dict]) -> dict:
-    for kind in ("Deployment", "DaemonSet"):
+    for kind in ("Deployment", "DaemonSet", "StatefulSet"):
         found = [o for o in objects if o["kind"] == kind]
         if found:
             return found[0]["spec"]["template"]["spec"]["containers"][0]

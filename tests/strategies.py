@@ -46,7 +46,7 @@ values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=
 
 @st.composite
 def specs(draw) -> dict:
-    mode = draw(st.sampled_from(["agent", "gateway", "sidecar"]))
+    mode = draw(st.sampled_from(list(model.MODES)))
     receivers = draw(st.lists(st.sampled_from(RECEIVERS), min_size=1, max_size=4, unique=True))
     processors = draw(st.lists(st.sampled_from(PROCESSORS), max_size=4, unique=True))
     exporters = draw(st.lists(st.sampled_from(EXPORTERS), min_size=1, max_size=3, unique=True))
@@ -364,9 +364,17 @@ def _settings(draw, mode: str, spec: dict) -> dict:
             np["egress"] = draw(st.sampled_from([[], [{"to": [{"ipBlock": {"cidr": "0.0.0.0/0"}}], "ports": [{"port": 9200}, {"port": 514, "protocol": "UDP"}]}]]))
             np["dns"] = draw(st.sampled_from([{}, {"namespace": "dns", "podLabels": {"app": "coredns"}}]))
         out["networkPolicy"] = np
-    if mode == "gateway":
+    if mode in ("gateway", "statefulset"):
         auto = draw(st.sampled_from([{"enabled": False}, {"enabled": True}, {"enabled": True, "minReplicas": 3, "maxReplicas": 9, "targetCPUUtilizationPercentage": None, "targetMemoryUtilizationPercentage": 80}, {"enabled": True, "targetMemoryUtilizationPercentage": 75}]))
         out["scaling"] = {"replicas": draw(st.integers(1, 4)), "autoscaling": auto, "podDisruptionBudget": draw(st.sampled_from([{}, {"enabled": False}, {"maxUnavailable": 2}])), "topologySpread": draw(st.booleans())}
+    if mode == "statefulset" or draw(st.booleans()):  # the statefulset's defaults turn it on
+        pq: dict = {"enabled": draw(st.booleans()), "size": draw(st.sampled_from(["256Mi", "512Mi"] + (["2Gi", "1.5Gi"] if mode == "statefulset" else [])))}
+        pq["directory"] = "/var/lib/otelcol/pq"  # file_storage/queue may take the default /var/lib/otelcol/queue (E061)
+        if mode == "statefulset" and draw(st.booleans()):
+            pq["storageClassName"] = "fast-ssd"
+        if mode == "agent" and draw(st.booleans()):
+            pq["hostPath"] = "/var/lib/otelcol/node-queue"
+        out["persistentQueue"] = pq
     if mode != "sidecar" and draw(st.booleans()):
         out["serviceMonitor"] = draw(st.sampled_from([{"enabled": True}, {"enabled": True, "interval": "10s", "labels": {"release": "prometheus"}}, {"enabled": False}]))
     if mode == "sidecar" and draw(st.booleans()):

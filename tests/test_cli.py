@@ -88,7 +88,7 @@ def test_version_in_process_and_as_a_process():
 
 @pytest.mark.parametrize("argv,fragment", [
     (["render", "--bogus"], "No such option '--bogus'"),
-    (["render", "gatewy"], "'gatewy' is not one of 'agent', 'gateway', 'sidecar'"),
+    (["render", "gatewy"], "'gatewy' is not one of 'agent', 'gateway', 'statefulset', 'sidecar'"),
     (["rendr", "gateway"], "Did you mean 'render'?"),
     (["lint"], "Missing argument 'PATH...'"),
     (["inject"], "Missing option '-f' / '--file'"),
@@ -173,7 +173,7 @@ def complete(words: str, cword: int) -> list[str]:
 
 def test_completion_completes_commands_choices_and_files():
     assert complete("otelgen re", 1) == ["plain,render"]
-    assert complete("otelgen render ", 2) == ["plain,agent", "plain,gateway", "plain,sidecar"]
+    assert complete("otelgen render ", 2) == ["plain,agent", "plain,gateway", "plain,statefulset", "plain,sidecar"]
     assert complete("otelgen lint x.yaml --format ", 4) == ["plain,text", "plain,json", "plain,github", "plain,sarif"]
     assert complete("otelgen render -f ex", 3) == ["file,ex"]
 

@@ -65,14 +65,14 @@ def rendered_config_and_env(args: tuple[str, ...]) -> tuple[str, list[dict]]:
     assert result.code == 0, result.err
     objects = result.objects()
     cm = next(o for o in objects if o["kind"] == "ConfigMap")
-    pod = next(o for o in objects if o["kind"] in ("Deployment", "DaemonSet", "Pod"))
+    pod = next(o for o in objects if o["kind"] in ("Deployment", "DaemonSet", "StatefulSet", "Pod"))
     pod_spec = pod["spec"] if pod["kind"] == "Pod" else pod["spec"]["template"]["spec"]
     collector = next(c for c in pod_spec.get("initContainers", []) + pod_spec["containers"] if c["name"] == "otc-container")
     return cm["data"]["collector.yaml"], collector["env"]
 
 
 CASES = {f"example-{p.stem}": ("-f", str(p)) for p in EXAMPLES}
-CASES.update({f"default-{m}": (m,) for m in ("agent", "gateway", "sidecar")})
+CASES.update({f"default-{m}": (m,) for m in ("agent", "gateway", "statefulset", "sidecar")})
 
 
 @pytest.mark.tools

@@ -183,7 +183,7 @@ def _render(mode: str, spec_text: str, tmp: Path) -> tuple[dict, dict]:
     result = run_cli("render", mode, "-f", write_spec(tmp, spec_text, f"{mode}-spec.yaml"))
     assert result.code == 0, result.err
     objects = result.objects()
-    pod = next(o for o in objects if o["kind"] in ("Deployment", "DaemonSet"))
+    pod = next(o for o in objects if o["kind"] in ("Deployment", "DaemonSet", "StatefulSet"))
     return collector_config(objects), {"container": container(objects), "volumes": pod["spec"]["template"]["spec"].get("volumes", [])}
 
 

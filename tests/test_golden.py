@@ -14,7 +14,7 @@ GOLDEN = ROOT / "tests" / "golden"
 UPDATE = os.environ.get("OTELGEN_UPDATE_GOLDEN") == "1"
 
 CASES = {f"example-{p.stem}": ("-f", str(p)) for p in EXAMPLES}
-CASES.update({f"default-{mode}": (mode,) for mode in ("agent", "gateway", "sidecar")})
+CASES.update({f"default-{mode}": (mode,) for mode in ("agent", "gateway", "statefulset", "sidecar")})
 
 
 @pytest.mark.parametrize("name", sorted(CASES))

@@ -119,7 +119,7 @@ def test_parity_on_a_contrib_spec(tmp_path):
     assert f"image: otel/opentelemetry-collector-contrib:{versions.PINNED_COLLECTOR_VERSION}" in proc.stdout
 
 
-@pytest.mark.parametrize("mode", ["agent", "gateway", "sidecar"])
+@pytest.mark.parametrize("mode", ["agent", "gateway", "statefulset", "sidecar"])
 def test_set_mode_gives_the_mode_defaults(mode, tmp_path):
     """`helm template --set mode=agent` (no values file) == `otelgen render agent`."""
     result = run_cli("render", mode)
@@ -182,6 +182,12 @@ def test_parity_on_generated_sidecars(doc, tmp_path_factory):
     _generated_parity(doc, tmp_path_factory)
 
 
+@_hypothesis(80)
+@given(doc=deployments("statefulset"))
+def test_parity_on_generated_statefulsets(doc, tmp_path_factory):
+    _generated_parity(doc, tmp_path_factory)
+
+
 def test_generated_deployments_cover_the_model():
     """The parity strategy reaches every modelled component, every spec field, every preset and
     every mode's objects, so a new component or field cannot escape parity unnoticed."""
@@ -190,7 +196,7 @@ def test_generated_deployments_cover_the_model():
 
     seen: set[str] = set()
 
-    for mode in ("agent", "gateway", "sidecar"):
+    for mode in ("agent", "gateway", "statefulset", "sidecar"):
         @_hypothesis(80)
         @given(doc=deployments(mode))
         def collect(doc):
@@ -230,7 +236,7 @@ def test_parity_diff_is_a_real_judge(tmp_path):
 # ---------------------------------------------------------------- Helm behaviour
 
 
-@pytest.mark.parametrize("mode", ["agent", "gateway"])
+@pytest.mark.parametrize("mode", ["agent", "gateway", "statefulset"])
 def test_service_monitor_only_when_the_cluster_has_the_api(mode, tmp_path):
     spec = {"mode": mode, "serviceMonitor": {"enabled": True, "interval": "15s", "labels": {"release": "prometheus"}}}
     metadata = {"name": "otel", "namespace": "obs"}
@@ -238,7 +244,7 @@ def test_service_monitor_only_when_the_cluster_has_the_api(mode, tmp_path):
     monitor = next(o for o in want if o["kind"] == "ServiceMonitor")
     assert monitor["metadata"]["labels"]["release"] == "prometheus"
     assert monitor["spec"]["endpoints"][0]["port"] == "metrics" and monitor["spec"]["endpoints"][0]["interval"] == "15s"
-    assert ("relabelings" in monitor["spec"]["endpoints"][0]) == (mode == "gateway"), "the headless Service's duplicate targets are dropped"
+    assert ("relabelings" in monitor["spec"]["endpoints"][0]) == (mode != "agent"), "the headless Service's duplicate targets are dropped"
     with_api = helm_objects(tmp_path, "otel", "obs", spec, *MONITORING_API)
     assert not diff(want, with_api), diff(want, with_api)
     without = helm_objects(tmp_path, "otel", "obs", spec)
@@ -361,7 +367,23 @@ SEMANTIC_ERRORS = {
     "E011 unmodelled metrics-only receiver in traces (catalog signals)": ({"mode": "gateway", "distribution": "contrib", "receivers": {"statsd": {}}, "pipelines": {"traces": {"receivers": ["otlp", "statsd"], "exporters": ["otlp"]}}}, "error E011 spec.pipelines.traces.receivers[1]: statsd does not support traces (it handles metrics)"),
     "E011 unmodelled connector pair (catalog signals)": ({"mode": "gateway", "connectors": {"count": {}}, "pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["count"]}, "logs": {"receivers": ["count"], "exporters": ["otlp"]}}}, "error E011 spec.connectors.count: connector count cannot take traces to logs"),
     "E014 port twice": ({"mode": "gateway", "receivers": {"zipkin": {"port": 4317}}, "pipelines": {"traces": {"receivers": ["otlp", "zipkin"], "exporters": ["otlp"]}}}, "error E014"),
+    "E063 storageClassName off a statefulset": ({"mode": "gateway", "persistentQueue": {"enabled": True, "storageClassName": "fast"}}, "error E063 spec.persistentQueue.storageClassName: mode gateway keeps the queue in an emptyDir, not a PersistentVolumeClaim"),
+    "E063 hostPath off an agent": ({"mode": "statefulset", "persistentQueue": {"hostPath": "/var/lib/otelcol/q"}}, "error E063 spec.persistentQueue.hostPath: mode statefulset keeps the queue in a PersistentVolumeClaim per pod, not on the node"),
+    "E063 the extension name is taken": ({"mode": "statefulset", "extensions": {"file_storage/persistent_queue": {}}}, "error E063 spec.extensions.file_storage/persistent_queue: file_storage/persistent_queue is the extension persistentQueue adds"),
+    "E063 too small": ({"mode": "statefulset", "persistentQueue": {"size": "100Ki"}}, "error E063 spec.persistentQueue.size: 100Ki is less than 1Mi"),
+    "E064 emptyDirs above the ephemeral-storage limit": ({"mode": "gateway", "persistentQueue": {"enabled": True, "size": "2Gi"}, "resources": {"limits": {"ephemeralStorage": "2Gi"}}}, "error E064 spec.resources.limits.ephemeralStorage: the pod's emptyDirs may hold 2048Mi, and with 128Mi for logs that does not fit in the ephemeral-storage limit 2Gi"),
 }
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize("mode", ["agent", "gateway", "statefulset", "sidecar"])
+def test_parity_on_persistent_queue(tmp_path, mode):
+    """persistentQueue in every mode (PVC, hostPath, emptyDir), two queued exporters and one
+    sized by the user, renders the same both ways."""
+    spec = {"mode": mode, "persistentQueue": {"enabled": True, "size": "300Mi", **({"storageClassName": "ssd"} if mode == "statefulset" else {})},
+            "exporters": {"otlp_http/b": {"endpoint": "https://b.example.com", "sending_queue": {"queue_size": 100}}, "otlp/c": {"endpoint": "c:4317", "sending_queue": {"enabled": False}}},
+            "pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["otlp", "otlp_http/b", "otlp/c"]}}}
+    assert_parity(tmp_path, {"name": "otel", "namespace": "obs"}, spec)
 
 
 @pytest.mark.tools
@@ -438,6 +460,10 @@ def test_notes_name_the_endpoints_and_the_health_checks(tmp_path):
     assert "http / on port 13133" in notes
     sidecar = _notes(tmp_path, {"mode": "sidecar"})
     assert "otlp-grpc: localhost:4317/TCP" in sidecar and "rollout status" not in sidecar
+    statefulset = _notes(tmp_path, {"mode": "statefulset"})
+    assert "rollout status statefulset/otel-gateway" in statefulset and "logs statefulset/otel-gateway" in statefulset
+    agent = _notes(tmp_path, {"mode": "agent"})
+    assert "rollout status daemonset/otel-gateway" in agent and "internalTrafficPolicy keeps it on the sender's node" in agent
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
@@ -449,7 +475,7 @@ def test_helm_config_passes_the_real_collector(example, tmp_path):
     metadata, spec = spec_of(example)
     objects = helm_objects(tmp_path, metadata["name"], metadata["namespace"], spec)
     text = next(o for o in objects if o["kind"] == "ConfigMap")["data"][CONFIG_KEY]
-    workloads = [o for o in objects if o["kind"] in ("Deployment", "DaemonSet")]
+    workloads = [o for o in objects if o["kind"] in ("Deployment", "DaemonSet", "StatefulSet")]
     env = workloads[0]["spec"]["template"]["spec"]["containers"][0]["env"] if workloads else None
     proc = validate(text, tmp_path, env)
     assert proc.returncode == 0, proc.stderr[-3000:]

@@ -13,7 +13,7 @@ import pytest
 from conftest import EXAMPLES, run_cli, tool, write_spec
 
 CASES = {f"example-{p.stem}": ("render", "-f", str(p)) for p in EXAMPLES}
-CASES.update({f"default-{m}": ("render", m) for m in ("agent", "gateway", "sidecar")})
+CASES.update({f"default-{m}": ("render", m) for m in ("agent", "gateway", "statefulset", "sidecar")})
 
 
 def kubeconform(manifest: str, kube_version: str) -> tuple[int, list[dict]]:

@@ -67,7 +67,7 @@ def test_committed_tree_matches_the_generator():
     assert not stale, f"kustomize/ is stale ({', '.join(stale)}): run `make generate`"
 
 
-BUILDS = ["base/gateway", "base/agent", "overlays/dev", "overlays/production"]
+BUILDS = ["base/gateway", "base/agent", "base/statefulset", "overlays/dev", "overlays/production"]
 
 
 @pytest.mark.tools
@@ -86,6 +86,7 @@ GATEWAY = ("gateway", "-f", str(EX / "gateway-default.yaml"))
 PARITY = {
     "base/gateway": GATEWAY + ("--set", "networkPolicy.enabled=false"),
     "base/agent": ("agent", "-f", str(EX / "agent-default.yaml"), "--set", "networkPolicy.enabled=false"),
+    "base/statefulset": ("statefulset", "-f", str(EX / "statefulset-persistent-queue.yaml"), "--set", "networkPolicy.enabled=false"),
     "overlays/dev": GATEWAY + ("-f", str(EX / "overlays/dev.yaml"), "--set", "networkPolicy.enabled=false"),
     "overlays/production": GATEWAY + ("-f", str(EX / "overlays/production.yaml"), "--set", "networkPolicy.enabled=true", "--set", "scaling.autoscaling.enabled=true"),
 }

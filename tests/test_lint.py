@@ -181,7 +181,7 @@ def test_stdin(monkeypatch):
 # ---------------------------------------------------------------- agreement with the renderer
 
 
-RENDERED = [(p.stem, ("-f", str(p))) for p in EXAMPLES] + [(f"default-{m}", (m,)) for m in ("agent", "gateway", "sidecar")]
+RENDERED = [(p.stem, ("-f", str(p))) for p in EXAMPLES] + [(f"default-{m}", (m,)) for m in ("agent", "gateway", "statefulset", "sidecar")]
 
 
 @pytest.mark.parametrize("name,args", RENDERED, ids=[n for n, _ in RENDERED])

@@ -20,7 +20,7 @@ def example_objects(request):
 
 
 def test_pod_security_defaults(example_objects):
-    workload = next(o for o in example_objects if o["kind"] in ("Deployment", "DaemonSet"))
+    workload = next(o for o in example_objects if o["kind"] in ("Deployment", "DaemonSet", "StatefulSet"))
     pod = workload["spec"]["template"]["spec"]
     assert pod["securityContext"]["runAsNonRoot"] is True
     assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
@@ -35,11 +35,14 @@ def test_pod_security_defaults(example_objects):
     for probe in ("readinessProbe", "startupProbe"):
         assert c[probe]["httpGet"]["port"] == "health"
     assert c["livenessProbe"] == {**c["livenessProbe"], "tcpSocket": {"port": "health"}}, "liveness must not be readiness"
-    # host paths only read-only
+    # host paths read-only, except state otelgen keeps under the writable allow-list (W120)
+    from otelgen.plan import WRITABLE_HOST_PATHS
+
     mounts = {m["name"]: m for m in c["volumeMounts"]}
     for volume in pod["volumes"]:
         if "hostPath" in volume:
-            assert mounts[volume["name"]]["readOnly"] is True, volume
+            writable = any(volume["hostPath"]["path"].startswith(allowed + "/") for allowed in WRITABLE_HOST_PATHS)
+            assert mounts[volume["name"]]["readOnly"] is True or writable, volume
 
 
 def test_no_credentials_in_configmaps(example_objects):
@@ -53,7 +56,7 @@ def test_no_credentials_in_configmaps(example_objects):
 
 
 def test_labels_and_selectors(example_objects):
-    workload = next(o for o in example_objects if o["kind"] in ("Deployment", "DaemonSet"))
+    workload = next(o for o in example_objects if o["kind"] in ("Deployment", "DaemonSet", "StatefulSet"))
     selector = workload["spec"]["selector"]["matchLabels"]
     assert workload["spec"]["template"]["metadata"]["labels"].items() >= selector.items()
     for obj in example_objects:

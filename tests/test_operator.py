@@ -12,7 +12,7 @@ from conftest import EXAMPLES, by_kind, collector_config, container, run_cli, wr
 from test_kubeconform import _versions, kubeconform
 
 CASES = {f"example-{p.stem}": ("-f", str(p)) for p in EXAMPLES}
-CASES.update({f"default-{m}": (m,) for m in ("agent", "gateway", "sidecar")})
+CASES.update({f"default-{m}": (m,) for m in ("agent", "gateway", "statefulset", "sidecar")})
 
 
 def _both(*args: str) -> tuple[list[dict], list[dict]]:

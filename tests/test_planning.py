@@ -24,7 +24,7 @@ def ids(problems) -> list[tuple[str, str]]:
 def parsed_of(d: CollectorDocument):
     """Steps 1-3 on ``d`` (each checked for errors in its own test)."""
     spec, _ = prepare.apply_presets(d)
-    completed, _ = prepare.complete(spec)
+    completed, _ = prepare.complete(spec, "otel")
     context = components.contexts(spec, d.metadata.name, d.metadata.namespace, completed.leader_election)
     parsed, problems = components.parse(spec, completed.sections, context)
     return spec, completed, parsed, problems
@@ -62,7 +62,7 @@ def test_gomemlimit_follows_the_limit_and_skips_an_absurd_one():
 
 def test_complete_inserts_defaults_in_place_of_the_spec_lists():
     spec = doc(pipelines={"traces": {"receivers": ["otlp"], "processors": [], "exporters": ["otlp"]}, "metrics": None, "logs": None}).spec
-    completed, problems = prepare.complete(spec)
+    completed, problems = prepare.complete(spec, "otel")
     assert problems == [] and completed.leader_election is None
     assert completed.pipelines["traces"]["processors"] == ["memory_limiter", "batch"]
     assert completed.sections["processors"]["memory_limiter"]["limit_percentage"] == 80
@@ -72,11 +72,11 @@ def test_complete_inserts_defaults_in_place_of_the_spec_lists():
 
 def test_complete_adds_leader_election_for_single_writers():
     pipelines = {"logs": {"receivers": ["k8s_events"], "exporters": ["otlp"]}}
-    completed, problems = prepare.complete(doc("gateway", receivers={"k8s_events": {}}, pipelines=pipelines, scaling={"replicas": 2}).spec)
+    completed, problems = prepare.complete(doc("gateway", receivers={"k8s_events": {}}, pipelines=pipelines, scaling={"replicas": 2}).spec, "otel")
     assert problems == [] and completed.leader_election == "k8s_leader_elector" and "k8s_leader_elector" in completed.sections["extensions"]
-    completed, problems = prepare.complete(doc("gateway", receivers={"k8s_events": {}}, pipelines=pipelines, scaling={"replicas": 1}).spec)
+    completed, problems = prepare.complete(doc("gateway", receivers={"k8s_events": {}}, pipelines=pipelines, scaling={"replicas": 1}).spec, "otel")
     assert problems == [] and completed.leader_election is None
-    _, problems = prepare.complete(doc("sidecar", receivers={"k8s_events": {}}, pipelines=pipelines).spec)
+    _, problems = prepare.complete(doc("sidecar", receivers={"k8s_events": {}}, pipelines=pipelines).spec, "otel")
     assert ids(problems) == [("E019", "spec.receivers.k8s_events")]
 
 

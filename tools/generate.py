@@ -38,6 +38,7 @@ suite fails when it drifts.
 |---|---|
 | base/gateway | gateway Deployment, Services, RBAC, PDB; config in a configMapGenerator (from examples/gateway-default.yaml) |
 | base/agent | node agent DaemonSet (from examples/agent-default.yaml) |
+| base/statefulset | StatefulSet with stable pod names (headless Service as serviceName) and a PersistentVolumeClaim per pod for the exporters' persistent sending queue (volumeClaimTemplates), HPA, PDB (from examples/statefulset-persistent-queue.yaml) |
 | components/network-policy | default-deny NetworkPolicy with the gateway's explicit allows |
 | components/hpa | HorizontalPodAutoscaler; removes the Deployment's fixed replicas |
 | components/tls-cert-manager | receiver TLS: cert-manager Certificate (ClusterIssuer `otel-ca`), Secret volume, TLS in the config |
@@ -65,6 +66,7 @@ def kustomize_tree() -> dict[str, str]:
 
     put("base/gateway", k.base_files(base_gateway))
     put("base/agent", k.base_files(base_agent))
+    put("base/statefulset", k.base_files(k.plan_for([str(EX / "statefulset-persistent-queue.yaml")], NO_NETWORK_POLICY)))
     put("components/network-policy", k.difference_files(base_gateway, k.plan_for(gateway, NETWORK_POLICY), k.COMPONENT, []))
     put("components/hpa", k.difference_files(base_gateway, k.plan_for(gateway, NO_NETWORK_POLICY + AUTOSCALING), k.COMPONENT, []))
     put("components/tls-cert-manager", k.difference_files(base_gateway, k.plan_for(gateway, NO_NETWORK_POLICY + CERT_MANAGER), k.COMPONENT, []))

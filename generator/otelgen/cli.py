@@ -24,12 +24,15 @@ from typing import Any, Callable, Sequence
 
 import click
 
+from otelgen import modes as _mode_table  # a table of plain data: keeps --help fast
+
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_BAD_INPUT = 2
 
 PROG = "otelgen"
-MODES = ("agent", "gateway", "sidecar")
+MODES = tuple(_mode_table.MODES)  # otelgen.modes: what each mode renders
+TARGETS = ("agent", "gateway", "sidecar")  # where `instrument --to` points apps
 
 # Sections of `otelgen --help`, in this order; a command names its own.
 GENERATE = "Generate"
@@ -258,9 +261,9 @@ def _report(problems: Any, stream: Any = None) -> None:
 @click.option("--config-only", is_flag=True, help="print only the collector config")
 @click.option("--format", "output_format", type=click.Choice(["manifests", "operator"]), default="manifests", show_default=True, help="manifests: plain Kubernetes objects; operator: an OpenTelemetryCollector (v1beta1) and an Instrumentation (v1alpha1) for the OpenTelemetry Operator (docs/operator.md)")
 def render(mode: str | None, files: tuple[str, ...], sets: tuple[str, ...], output: str | None, config_only: bool, output_format: str) -> int:
-    """Render the collector config and every Kubernetes object for agent, gateway or sidecar.
+    """Render the collector config and every Kubernetes object for agent, gateway, statefulset or sidecar.
 
-    MODE: agent (DaemonSet), gateway (Deployment) or sidecar; optional when the spec file sets spec.mode.
+    MODE: agent (DaemonSet), gateway (Deployment), statefulset (StatefulSet with a volume per pod) or sidecar; optional when the spec file sets spec.mode.
     """
     from otelgen import render as rendering
     from otelgen import yamlio
@@ -299,7 +302,7 @@ def inject(app: str, files: tuple[str, ...], sets: tuple[str, ...]) -> int:
 
 @cli.command(section=GENERATE, epilog=INSTRUMENT_EXAMPLES, short_help="point the apps' OpenTelemetry SDKs at the collector (OTEL_* env vars)")
 @click.option("-f", "--file", "app", required=True, metavar="APP_YAML", shell_complete=_files, help="app manifest (multi-document YAML, - for stdin)")
-@click.option("--to", "target", type=click.Choice(MODES), default="agent", show_default=True, help="where the apps send: the node's agent, the gateway, or a sidecar on localhost")
+@click.option("--to", "target", type=click.Choice(TARGETS), default="agent", show_default=True, help="where the apps send: the node's agent, the gateway, or a sidecar on localhost")
 @spec_options("--spec")
 @click.option("--via", type=click.Choice(["service", "host-ip"]), default="service", show_default=True, help="agent route: its Service with internalTrafficPolicy Local, or the node's IP (status.hostIP) and the agent's hostPort (needs service.hostPorts: true in the agent spec)")
 @click.option("--force", is_flag=True, help="replace OTEL_* variables the containers already set (default: keep them, warning W116)")

@@ -233,8 +233,33 @@ def monitoring_data() -> dict[str, Any]:
     }
 
 
+def modes_data() -> dict[str, Any]:
+    """What each mode renders (otelgen.modes, the table the Python builders read) and the
+    persistent queue's fixed parts, for the templates: they ask the table, never a mode's name."""
+    from otelgen import modes, persistentqueue
+
+    return {
+        "names": list(modes.MODES),
+        "traits": modes.table(),
+        "statefulSet": {
+            "updateStrategy": workload.STATEFULSET_UPDATE_STRATEGY,
+            "podManagementPolicy": workload.POD_MANAGEMENT_POLICY,
+            "pvcRetentionPolicy": workload.PVC_RETENTION_POLICY,
+        },
+        "persistentQueue": {
+            "extension": persistentqueue.EXTENSION,
+            "volume": persistentqueue.volume(),
+            "queueSharePercent": persistentqueue.QUEUE_SHARE_PERCENT,
+            "hostPath": persistentqueue.HOST_PATH,
+            "where": persistentqueue.WHERE,
+        },
+        "ephemeralHeadroomMib": sizing.EPHEMERAL_HEADROOM_MIB,
+    }
+
+
 def chart_data() -> dict[str, Any]:
     return {
+        "modes": modes_data(),
         "modeDefaults": {mode: mode_defaults(mode)["spec"] for mode in MODES},
         "spec": model_desc(Spec),
         "components": registry(),
@@ -324,7 +349,7 @@ def chart_yaml() -> dict[str, Any]:
     return {
         "apiVersion": "v2",
         "name": CHART_NAME,
-        "description": "OpenTelemetry Collector as agent, gateway or sidecar: the objects `otelgen render` makes, with the otelgen spec as values.",
+        "description": "OpenTelemetry Collector as agent, gateway, statefulset or sidecar: the objects `otelgen render` makes, with the otelgen spec as values.",
         "type": "application",
         "version": CHART_VERSION,
         "appVersion": versions.PINNED_COLLECTOR_VERSION,
@@ -345,7 +370,7 @@ VALUES_HEADER = """\
 
 
 def values_yaml() -> str:
-    lines = [VALUES_HEADER, "mode: gateway  # agent (DaemonSet) | gateway (Deployment) | sidecar\n"]
+    lines = [VALUES_HEADER, "mode: gateway  # agent (DaemonSet) | gateway (Deployment) | statefulset (StatefulSet) | sidecar\n"]
     for mode in MODES:
         lines.append(f"\n# ---- defaults for mode: {mode}\n")
         text = yamlio.dump(mode_defaults(mode)["spec"])

@@ -31,7 +31,7 @@ class Planner:
         found.extend(problems)
         resolved, problems = prepare.size(spec)
         found.extend(problems)
-        completed, problems = prepare.complete(spec)
+        completed, problems = prepare.complete(spec, self.name)
         found.extend(problems)
         found.raise_if_errors()
 
@@ -50,6 +50,8 @@ class Planner:
         found.extend(problems)
         found.raise_if_errors()
         found.extend(needs.check_exposure(spec, total))
+        resolved, problems = needs.fit_ephemeral_storage(spec, resolved, total)
+        found.extend(problems)
 
         plan = Plan(self.doc, spec, used, completed.pipelines, total, resolved, prepare.gomemlimit(resolved, spec), found.warnings, spec.tls is not None, completed.leader_election)
         found.extend(apivalidation.spec_problems(plan))  # what the API server would refuse, with spec paths

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from otelgen import modes
 from otelgen.errors import Problem, error
 from otelgen.spec.model import Spec
 
@@ -44,7 +45,7 @@ def _add_receiver(sections: dict[str, Any], pipelines: dict[str, Any], name: str
 
 
 def _agent_only(spec: Spec, preset: str, problems: list[Problem]) -> bool:
-    if spec.mode != "agent":
+    if not modes.traits(spec.mode).per_node:
         problems.append(error("E020", ["spec", "presets", preset, "enabled"], f"preset {preset} reads node-local data and needs mode agent (got {spec.mode})", "enable it in the agent spec"))
         return False
     return True
@@ -80,7 +81,7 @@ def apply(spec: Spec, name: str, namespace: str) -> tuple[Spec, list[Problem]]:
     pipelines = {key: p.model_dump() for key, p in spec.pipelines.items()}
 
     if presets.kubernetes_attributes.enabled:
-        if spec.mode == "sidecar":
+        if not modes.traits(spec.mode).own_pods:
             problems.append(error("E020", ["spec", "presets", "kubernetesAttributes", "enabled"], "kubernetesAttributes is not for sidecars (every pod would watch the API)", "enable it on the agent or gateway the sidecar sends to"))
         else:
             cfg: dict[str, Any] = {}

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from otelgen import modes
 from otelgen.spec import quantity
 from otelgen.spec.model import MemoryTuning, Resources
 
@@ -28,8 +29,11 @@ SIZES: dict[str, dict[str, dict[str, str]]] = {
     "medium": {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"cpu": "1", "memory": "512Mi"}},
     "large": {"requests": {"cpu": "1", "memory": "2Gi"}, "limits": {"cpu": "2", "memory": "2Gi"}},
 }
-DEFAULT_SIZE = {"agent": "small", "gateway": "medium", "sidecar": "small"}
+DEFAULT_SIZE = {mode: t.default_size for mode, t in modes.MODES.items()}
 EPHEMERAL_STORAGE = {"requests": "64Mi", "limits": "1Gi"}
+#: ephemeral storage beside the emptyDirs: the container's log files (the kubelet keeps
+#: 5 x 10Mi by default) and what the read-only root file system still lets a process write
+EPHEMERAL_HEADROOM_MIB = 128
 CHECK_INTERVAL = "100ms"  # memory_limiter; see the module docstring
 
 
@@ -71,3 +75,22 @@ def memory_limiter_settings(tuning: MemoryTuning) -> dict[str, object]:
         "limit_percentage": tuning.limit_percentage,
         "spike_limit_percentage": tuning.spike_limit_percentage,
     }
+
+
+def fit_ephemeral_storage(resolved: Sizing, resources: Resources, empty_dir_mib: list[int]) -> tuple[Sizing, str | None]:
+    """The pod's ephemeral-storage limit with room for its emptyDirs: the kubelet evicts a
+    pod whose emptyDirs and logs together pass the limit, and with it every queue in them.
+
+    Without an explicit limit it is derived: the default, or the emptyDirs plus
+    ``EPHEMERAL_HEADROOM_MIB`` when that is more. An explicit limit below the emptyDirs'
+    sizeLimits is refused (the message is returned, for E064)."""
+    need = sum(empty_dir_mib)
+    limits = dict(resolved.limits)
+    if resources.limits.ephemeral_storage is not None:
+        given = quantity.mebibytes(resources.limits.ephemeral_storage)
+        if need + EPHEMERAL_HEADROOM_MIB > given:
+            return resolved, f"the pod's emptyDirs may hold {need}Mi, and with {EPHEMERAL_HEADROOM_MIB}Mi for logs that does not fit in the ephemeral-storage limit {resources.limits.ephemeral_storage}: the kubelet would evict the pod, and the queues in it with it"
+        return resolved, None
+    if need + EPHEMERAL_HEADROOM_MIB > quantity.mebibytes(limits["ephemeral-storage"]):
+        limits["ephemeral-storage"] = f"{need + EPHEMERAL_HEADROOM_MIB}Mi"
+    return Sizing(requests=resolved.requests, limits=limits), None

@@ -21,7 +21,8 @@ sections, pipelines, version}.
 {{- end -}}
 {{- $type := include "otelgen.typeOf" $iname -}}
 {{- $comp := get (get $data.components $section) $type -}}
-{{- if and $comp (kindIs "map" $raw) -}}
+{{- if and $comp (or (kindIs "invalid" $raw) (kindIs "map" $raw)) -}}
+{{- $raw = $raw | default dict -}}{{- /* null left after merging is the defaults, as otelgen reads it */ -}}
 {{- include "otelgen.checkNulls" (dict "desc" $comp.model "value" $raw "path" $path) -}}
 {{- include "otelgen.checkComponent" (dict "data" $data "version" $version "id" $comp.id "path" $path "required" $comp.model.required "cfg" (include "otelgen.applyModel" (dict "desc" $comp.model "value" (include "otelgen.reshape" (dict "decl" $comp.declaration "raw" $raw) | fromJson).v) | fromJson).v) -}}
 {{- end -}}
@@ -575,7 +576,7 @@ the annotations' total size. Input: {spec, mode, requests, limits, selector}.
 {{- include "otelgen.fail" (dict "id" "E055" "path" (printf "spec.pod.env[%d].secretRef.name" $i) "msg" (printf "'%s' is not a valid Secret name (DNS-1123 subdomain)" $e.secretRef.name) "hint" $subdomain) -}}
 {{- end -}}
 {{- end -}}
-{{- if and (eq .mode "sidecar") (not (include "otelgen.isDNS1123Label" $spec.sidecar.containerName)) -}}
+{{- if and (not .traits.workload) (not (include "otelgen.isDNS1123Label" $spec.sidecar.containerName)) -}}
 {{- include "otelgen.fail" (dict "id" "E055" "path" "spec.sidecar.containerName" "msg" (printf "'%s' is not a DNS-1123 label (container names are)" $spec.sidecar.containerName) "hint" "lowercase letters, digits and '-'") -}}
 {{- end -}}
 {{- with $spec.tls -}}

@@ -9,14 +9,14 @@
 {{- $healthPath := "/" -}}
 {{- range $inst := $plan.instances -}}{{- if and (eq $inst.section "extensions") (hasPrefix "health_check" $inst.renderedId) -}}{{- $healthPath = $inst.config.path -}}{{- end -}}{{- end -}}
 OpenTelemetry Collector {{ $plan.version }} ({{ $plan.mode }}) rendered by otelgen's chart as release {{ .Release.Name }} in namespace {{ $ns }}.
-{{ if eq $plan.mode "sidecar" }}
+{{ $traits := get $plan.data.modes.traits $plan.mode }}{{ if not $traits.ownPods }}
 Sidecar mode installs only the ConfigMap {{ $plan.data.naming.names.configMap | replace "{name}" $plan.name }}: add the collector container to your
 pods with `otelgen inject --spec <your spec>`. The app sends to localhost:
 {{- range $p := $receivers }}
   {{ $p.name }}: localhost:{{ int $p.port }}/{{ $p.protocol }}
 {{- end }}
 {{- else }}
-Send telemetry to the Service {{ $plan.name }}.{{ $ns }}.svc.cluster.local{{ if eq $plan.mode "agent" }} (internalTrafficPolicy keeps it on the sender's node){{ end }}:
+Send telemetry to the Service {{ $plan.name }}.{{ $ns }}.svc.cluster.local{{ if $traits.perNode }} (internalTrafficPolicy keeps it on the sender's node){{ end }}:
 {{- range $p := $receivers }}
   {{ $p.name }}: {{ $plan.name }}.{{ $ns }}.svc.cluster.local:{{ int $p.port }}/{{ $p.protocol }}{{ if $plan.spec.tls }} (TLS{{ if $plan.spec.tls.clientCA }}, client certificate required{{ end }}){{ end }}
 {{- end }}
@@ -26,9 +26,9 @@ Send telemetry to the Service {{ $plan.name }}.{{ $ns }}.svc.cluster.local{{ if 
 
 Check that it is healthy (the readiness probe asks the health_check extension,
 http {{ $healthPath }} on port {{ int $health.port }}: ready means every pipeline is running):
-  kubectl -n {{ $ns }} rollout status {{ ternary "daemonset" "deployment" (eq $plan.mode "agent") }}/{{ $plan.name }}
+  kubectl -n {{ $ns }} rollout status {{ lower $traits.workload }}/{{ $plan.name }}
   kubectl -n {{ $ns }} wait pod --for=condition=Ready --timeout=120s -l app.kubernetes.io/instance={{ $plan.name }},app.kubernetes.io/component={{ $plan.mode }}
-  kubectl -n {{ $ns }} logs {{ ternary "daemonset" "deployment" (eq $plan.mode "agent") }}/{{ $plan.name }} | grep -i error
+  kubectl -n {{ $ns }} logs {{ lower $traits.workload }}/{{ $plan.name }} | grep -i error
 The collector's own metrics are on port {{ int $plan.spec.telemetry.metricsPort }} ("metrics") of the Service.
 {{- end }}
 {{- end -}}

@@ -120,7 +120,10 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $_ := set $ctx "m" (dict "plan" $plan "helm" .helm "annotations" (dict)) -}}
 {{- $_ := set $ctx "selector" (include "otelgen.selectorLabels" $plan | fromJson) -}}
 {{- $_ := set $ctx "headlessName" ($names.headlessService | replace "{name}" $plan.name) -}}
-{{- $_ := set $ctx "several" (and (eq $plan.mode "gateway") (or (gt (int $spec.scaling.replicas) 1) $spec.scaling.autoscaling.enabled)) -}}
+{{- $traits := get $data.modes.traits $plan.mode -}}
+{{- $_ := set $ctx "traits" $traits -}}
+{{- $_ := set $ctx "several" (and $traits.replicas (include "otelgen.several" (dict "traits" $traits "spec" $spec))) -}}
+{{- $_ := set $ctx "claim" (include "otelgen.claimVolume" (dict "data" $data "spec" $spec "traits" $traits)) -}}
 {{- $_ := set $ctx "cmName" $cmName -}}
 {{- $_ := set $ctx "tlsSecret" $tlsSecret -}}
 {{- $_ := set $ctx "configText" $configText -}}
@@ -138,7 +141,7 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $m := .m -}}
 {{- $names := .names -}}
 {{- $objects := list -}}
-{{- if ne $mode "sidecar" -}}
+{{- if .traits.ownPods -}}
 {{- $objects = append $objects (dict "apiVersion" "v1" "kind" "ServiceAccount" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "automountServiceAccountToken" false) -}}
 {{- $clusterRules := list -}}
 {{- $nsRules := list -}}
@@ -184,13 +187,13 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $cm := $spec.tls.certManager -}}
 {{- $dnsNames := list -}}
 {{- $services := list $plan.name -}}
-{{- if eq $mode "gateway" -}}{{- $services = append $services $headlessName -}}{{- end -}}
+{{- if .traits.headlessService -}}{{- $services = append $services $headlessName -}}{{- end -}}
 {{- range $svc := $services -}}
 {{- range $pattern := $fixed.certificate.serviceDnsNames -}}
 {{- $dnsNames = append $dnsNames ($pattern | replace "{service}" $svc | replace "{namespace}" $plan.namespace) -}}
 {{- end -}}
 {{- end -}}
-{{- if eq $mode "gateway" -}}{{- $dnsNames = append $dnsNames ($fixed.certificate.podDnsName | replace "{service}" $headlessName | replace "{namespace}" $plan.namespace) -}}{{- end -}}
+{{- if .traits.headlessService -}}{{- $dnsNames = append $dnsNames ($fixed.certificate.podDnsName | replace "{service}" $headlessName | replace "{namespace}" $plan.namespace) -}}{{- end -}}
 {{- range $n := $cm.dnsNames -}}{{- if not (has $n $dnsNames) -}}{{- $dnsNames = append $dnsNames $n -}}{{- end -}}{{- end -}}
 {{- $certSpec := dict "secretName" $tlsSecret "duration" $cm.duration "renewBefore" $cm.renewBefore "dnsNames" $dnsNames "privateKey" $fixed.certificate.privateKey "usages" $fixed.certificate.usages "issuerRef" (dict "name" $cm.issuerRef.name "kind" $cm.issuerRef.kind "group" $cm.issuerRef.group) -}}
 {{- $objects = append $objects (dict "apiVersion" "cert-manager.io/v1" "kind" "Certificate" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "spec" $certSpec) -}}
@@ -209,14 +212,14 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $objects := list -}}
 {{- $servicePorts := list -}}
 {{- range $p := $plan.needs.ports -}}{{- if $p.service -}}{{- $servicePorts = append $servicePorts (include "otelgen.servicePort" $p | fromJson) -}}{{- end -}}{{- end -}}
-{{- if ne $mode "sidecar" -}}
+{{- if .traits.ownPods -}}
 {{- $svcSpec := dict "type" $spec.service.type -}}
-{{- $policy := $spec.service.internalTrafficPolicy | default (ternary "Local" "" (eq $mode "agent")) -}}
+{{- $policy := $spec.service.internalTrafficPolicy | default (ternary "Local" "" .traits.perNode) -}}
 {{- if $policy -}}{{- $_ := set $svcSpec "internalTrafficPolicy" $policy -}}{{- end -}}
 {{- $_ := set $svcSpec "selector" $selector -}}
 {{- $_ := set $svcSpec "ports" $servicePorts -}}
 {{- $objects = append $objects (dict "apiVersion" "v1" "kind" "Service" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name "annotations" $spec.service.annotations) $m) | fromJson) "spec" $svcSpec) -}}
-{{- if eq $mode "gateway" -}}
+{{- if .traits.headlessService -}}
 {{- $headless := dict "clusterIP" "None" "publishNotReadyAddresses" false "selector" $selector "ports" $servicePorts -}}
 {{- $objects = append $objects (dict "apiVersion" "v1" "kind" "Service" "metadata" (include "otelgen.metadata" (merge (dict "name" $headlessName) $m) | fromJson) "spec" $headless) -}}
 {{- end -}}
@@ -238,7 +241,9 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $tlsSecret := .tlsSecret -}}
 {{- $configText := .configText -}}
 {{- $objects := list -}}
-{{- if ne $mode "sidecar" -}}
+{{- $traits := .traits -}}
+{{- $claim := .claim -}}
+{{- if $traits.workload -}}
 {{- $pod := $spec.pod -}}
 {{- $mounts := list -}}
 {{- if $spec.tls -}}
@@ -254,7 +259,9 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $volumes := list (dict "name" $fixed.configVolume "configMap" (dict "name" $cmName "items" (list (dict "key" $data.paths.configKey "path" $data.paths.configKey)))) -}}
 {{- $volumeMounts := list (dict "name" $fixed.configVolume "mountPath" $data.paths.configDir "readOnly" true) -}}
 {{- range $mt := $mounts -}}
+{{- if ne $mt.name $claim -}}{{- /* a StatefulSet's claim is a volumeClaimTemplates entry, not a pod volume */ -}}
 {{- $volumes = append $volumes (include "otelgen.volume" (merge (dict "mode" $data.secretFileMode "sources" $fixed.apiAccess.sources) $mt) | fromJson) -}}
+{{- end -}}
 {{- $volumeMounts = append $volumeMounts (dict "name" $mt.name "mountPath" $mt.mount_path "readOnly" $mt.read_only) -}}
 {{- end -}}
 {{- /* env: MY_POD_IP, then the components', GOMEMLIMIT, then pod.env (by name, later wins) */ -}}
@@ -288,7 +295,7 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $env := list -}}
 {{- range $n := $envNames -}}{{- $env = append $env (get $envByName $n) -}}{{- end -}}
 {{- $containerPorts := list -}}
-{{- $hostPorts := and (eq $mode "agent") $spec.service.hostPorts -}}
+{{- $hostPorts := and $traits.perNode $spec.service.hostPorts -}}
 {{- range $p := $plan.needs.ports -}}
 {{- $cp := dict "name" $p.name "containerPort" $p.port "protocol" $p.protocol -}}
 {{- if and $hostPorts $p.ingress -}}{{- $_ := set $cp "hostPort" $p.port -}}{{- end -}}
@@ -322,12 +329,27 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $_ := set $podSpec "volumes" $volumes -}}
 {{- $podAnnotations := merge (dict $data.naming.checksumAnnotation (sha256sum $configText)) $pod.annotations -}}
 {{- $template := dict "metadata" (dict "labels" (merge (deepCopy $pod.labels) $selector) "annotations" $podAnnotations) "spec" $podSpec -}}
-{{- if eq $mode "agent" -}}
+{{- if eq $traits.workload "DaemonSet" -}}
 {{- $objects = append $objects (dict "apiVersion" "apps/v1" "kind" "DaemonSet" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "spec" (dict "selector" (dict "matchLabels" $selector) "updateStrategy" $fixed.daemonSetUpdateStrategy "template" $template)) -}}
 {{- else -}}
-{{- $wspec := dict "revisionHistoryLimit" $fixed.revisionHistoryLimit "selector" (dict "matchLabels" $selector) "strategy" $fixed.deploymentStrategy "template" $template -}}
+{{- $wspec := dict "revisionHistoryLimit" $fixed.revisionHistoryLimit "selector" (dict "matchLabels" $selector) "template" $template -}}
 {{- if not $spec.scaling.autoscaling.enabled -}}{{- $_ := set $wspec "replicas" $spec.scaling.replicas -}}{{- end -}}
-{{- $objects = append $objects (dict "apiVersion" "apps/v1" "kind" "Deployment" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "spec" $wspec) -}}
+{{- if eq $traits.workload "Deployment" -}}
+{{- $_ := set $wspec "strategy" $fixed.deploymentStrategy -}}
+{{- else -}}
+{{- $sts := $data.modes.statefulSet -}}
+{{- $_ := set $wspec "serviceName" .headlessName -}}
+{{- $_ := set $wspec "podManagementPolicy" $sts.podManagementPolicy -}}
+{{- $_ := set $wspec "updateStrategy" $sts.updateStrategy -}}
+{{- $_ := set $wspec "persistentVolumeClaimRetentionPolicy" $sts.pvcRetentionPolicy -}}
+{{- if $claim -}}
+{{- $pq := $spec.persistentQueue -}}
+{{- $claimSpec := dict "accessModes" (list "ReadWriteOnce") "resources" (dict "requests" (dict "storage" $pq.size)) -}}
+{{- if $pq.storageClassName -}}{{- $_ := set $claimSpec "storageClassName" $pq.storageClassName -}}{{- end -}}
+{{- $_ := set $wspec "volumeClaimTemplates" (list (dict "apiVersion" "v1" "kind" "PersistentVolumeClaim" "metadata" (dict "name" $claim "labels" $selector) "spec" $claimSpec)) -}}
+{{- end -}}
+{{- end -}}
+{{- $objects = append $objects (dict "apiVersion" "apps/v1" "kind" $traits.workload "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "spec" $wspec) -}}
 {{- end -}}
 {{- end -}}
 {{- toJson (dict "v" $objects) -}}
@@ -343,14 +365,14 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $several := .several -}}
 {{- $objects := list -}}
 {{- $auto := $spec.scaling.autoscaling -}}
-{{- if and (eq $mode "gateway") $auto.enabled -}}
+{{- if and .traits.autoscaling $auto.enabled -}}
 {{- $metrics := list -}}
 {{- range $pair := list (list "cpu" $auto.targetCPUUtilizationPercentage) (list "memory" $auto.targetMemoryUtilizationPercentage) -}}
 {{- if not (kindIs "invalid" (index $pair 1)) -}}
 {{- $metrics = append $metrics (dict "type" "Resource" "resource" (dict "name" (index $pair 0) "target" (dict "type" "Utilization" "averageUtilization" (index $pair 1)))) -}}
 {{- end -}}
 {{- end -}}
-{{- $objects = append $objects (dict "apiVersion" "autoscaling/v2" "kind" "HorizontalPodAutoscaler" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "spec" (dict "scaleTargetRef" (dict "apiVersion" "apps/v1" "kind" "Deployment" "name" $plan.name) "minReplicas" $auto.minReplicas "maxReplicas" $auto.maxReplicas "metrics" $metrics)) -}}
+{{- $objects = append $objects (dict "apiVersion" "autoscaling/v2" "kind" "HorizontalPodAutoscaler" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "spec" (dict "scaleTargetRef" (dict "apiVersion" "apps/v1" "kind" .traits.workload "name" $plan.name) "minReplicas" $auto.minReplicas "maxReplicas" $auto.maxReplicas "metrics" $metrics)) -}}
 {{- end -}}
 {{- if and $spec.scaling.podDisruptionBudget.enabled $several -}}
 {{- $objects = append $objects (dict "apiVersion" "policy/v1" "kind" "PodDisruptionBudget" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "spec" (dict "maxUnavailable" $spec.scaling.podDisruptionBudget.maxUnavailable "selector" (dict "matchLabels" $selector))) -}}
@@ -369,7 +391,7 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $fixed := .fixed -}}
 {{- $objects := list -}}
 {{- $np := $spec.networkPolicy -}}
-{{- if and (ne $mode "sidecar") $np.enabled -}}
+{{- if and .traits.ownPods $np.enabled -}}
 {{- $receiverPorts := list -}}
 {{- $observePorts := list -}}
 {{- range $p := $plan.needs.ports -}}
@@ -426,11 +448,11 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $headlessName := .headlessName -}}
 {{- $objects := list -}}
 {{- $sm := $spec.serviceMonitor -}}
-{{- if and (ne $mode "sidecar") $sm.enabled $helm.monitoringApi -}}
+{{- if and .traits.ownPods $sm.enabled $helm.monitoringApi -}}
 {{- $meta := include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson -}}
 {{- $_ := set $meta "labels" (merge (deepCopy $sm.labels) $meta.labels) -}}
 {{- $endpoint := dict "port" $data.naming.telemetryPort "path" $data.naming.metricsPath "interval" $sm.interval -}}
-{{- if eq $mode "gateway" -}}
+{{- if .traits.headlessService -}}
 {{- $_ := set $endpoint "relabelings" (list (dict "action" "drop" "sourceLabels" (list "__meta_kubernetes_service_name") "regex" $headlessName)) -}}
 {{- end -}}
 {{- $objects = append $objects (dict "apiVersion" "monitoring.coreos.com/v1" "kind" "ServiceMonitor" "metadata" $meta "spec" (dict "selector" (dict "matchLabels" $selector) "namespaceSelector" (dict "matchNames" (list $plan.namespace)) "endpoints" (list $endpoint))) -}}

@@ -17,8 +17,8 @@ Input: the chart's root context. Output: JSON.
 {{- $name := .Release.Name -}}
 {{- $namespace := .Release.Namespace -}}
 {{- $mode := .Values.mode | default "gateway" -}}
-{{- if not (hasKey $data.modeDefaults $mode) -}}
-{{- include "otelgen.fail" (dict "id" "E004" "path" "spec.mode" "msg" (printf "mode '%s' is not one of agent, gateway, sidecar" $mode) "hint" "agent (DaemonSet), gateway (Deployment) or sidecar") -}}
+{{- if not (hasKey $data.modes.traits $mode) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" "spec.mode" "msg" (printf "mode '%s' is not one of %s" $mode (join ", " $data.modes.names)) "hint" "agent (DaemonSet), gateway (Deployment), statefulset (StatefulSet) or sidecar") -}}
 {{- end -}}
 {{- if gt (len $name) 40 -}}
 {{- include "otelgen.fail" (dict "id" "E004" "path" "metadata.name" "msg" (printf "release name '%s' is longer than 40 characters" $name) "hint" "object names get suffixes; use a shorter release name") -}}
@@ -42,15 +42,16 @@ Input: the chart's root context. Output: JSON.
 {{- end -}}
 
 {{- $state := dict "data" $data "spec" $spec "mode" $mode "name" $name "namespace" $namespace "version" $version "sections" $sections "pipelines" $pipelines -}}
-{{- range $phase := list "presets" "sizing" "autoInsert" "leaderElection" -}}{{- include (printf "otelgen.plan.%s" $phase) $state -}}{{- end -}}
+{{- $_ := set $state "traits" (get $data.modes.traits $mode) -}}
+{{- range $phase := list "presets" "sizing" "autoInsert" "persistentQueue" "leaderElection" -}}{{- include (printf "otelgen.plan.%s" $phase) $state -}}{{- end -}}
 
 {{- $checks := dict "data" $data "spec" $spec "sections" $sections "pipelines" $pipelines "version" $version -}}
 {{- include "otelgen.checkNames" $checks -}}
 {{- include "otelgen.checkDeclarations" $checks -}}
 {{- include "otelgen.checkPipelines" $checks -}}
 
-{{- range $phase := list "components" "ports" -}}{{- include (printf "otelgen.plan.%s" $phase) $state -}}{{- end -}}
-{{- include "otelgen.checkApi" (dict "spec" $spec "name" $name "namespace" $namespace "mode" $mode "requests" $state.requests "limits" $state.limits "selector" (include "otelgen.selectorLabels" (dict "data" $data "name" $name "mode" $mode) | fromJson)) -}}
+{{- range $phase := list "components" "ports" "ephemeralStorage" -}}{{- include (printf "otelgen.plan.%s" $phase) $state -}}{{- end -}}
+{{- include "otelgen.checkApi" (dict "spec" $spec "name" $name "namespace" $namespace "mode" $mode "traits" $state.traits "requests" $state.requests "limits" $state.limits "selector" (include "otelgen.selectorLabels" (dict "data" $data "name" $name "mode" $mode) | fromJson)) -}}
 {{- $needs := $state.needs -}}
 {{- $plan := dict "spec" $spec "mode" $mode "name" $name "namespace" $namespace "version" $version "instances" $state.instances "pipelines" $pipelines "connectors" $state.connectors "needs" $needs "requests" $state.requests "limits" $state.limits "gomemlimit" $state.gomemlimit "leaderElection" $state.leader "needsApi" (gt (len $needs.rbac) 0) "data" $data -}}
 {{- toJson $plan -}}
@@ -69,7 +70,7 @@ Input: the chart's root context. Output: JSON.
 {{- $presets := $spec.presets -}}
 {{- $adds := list -}}
 {{- if $presets.kubernetesAttributes.enabled -}}
-{{- if eq $mode "sidecar" -}}
+{{- if not .traits.ownPods -}}
 {{- include "otelgen.fail" (dict "id" "E020" "path" "spec.presets.kubernetesAttributes.enabled" "msg" "kubernetesAttributes is not for sidecars (every pod would watch the API)" "hint" "enable it on the agent or gateway the sidecar sends to") -}}
 {{- end -}}
 {{- $cfg := dict -}}
@@ -97,7 +98,7 @@ Input: the chart's root context. Output: JSON.
 {{- $settings := get $presets $preset -}}
 {{- $row := get $table.receivers $preset -}}
 {{- if $settings.enabled -}}
-{{- if and $row.agentOnly (ne $mode "agent") -}}
+{{- if and $row.agentOnly (not $.traits.perNode) -}}
 {{- include "otelgen.fail" (dict "id" "E020" "path" (printf "spec.presets.%s.enabled" $preset) "msg" (printf "preset %s reads node-local data and needs mode agent (got %s)" $preset $mode) "hint" "enable it in the agent spec") -}}
 {{- end -}}
 {{- $config := dict -}}
@@ -205,10 +206,10 @@ Input: the chart's root context. Output: JSON.
 {{- end -}}
 {{- $leader := "" -}}
 {{- if $single -}}
-{{- if eq $mode "sidecar" -}}
+{{- if not $.traits.ownPods -}}
 {{- include "otelgen.fail" (dict "id" "E019" "path" (printf "spec.receivers.%s" (first $single)) "msg" (printf "%s must have one writer, but a sidecar runs once per app pod" (first $single)) "hint" "run it in the gateway") -}}
 {{- end -}}
-{{- $several := or (eq $mode "agent") (gt (int $spec.scaling.replicas) 1) $spec.scaling.autoscaling.enabled -}}
+{{- $several := include "otelgen.several" (dict "traits" $.traits "spec" $spec) -}}
 {{- range $ename, $_x := $sections.extensions -}}
 {{- if and (not $leader) (eq (include "otelgen.typeOf" $ename) "k8s_leader_elector") -}}{{- $leader = $ename -}}{{- end -}}
 {{- end -}}
@@ -250,7 +251,7 @@ Input: the chart's root context. Output: JSON.
 {{- if $spec.tls.clientCA -}}{{- $_ := set $serverTls "client_ca_file" (printf "%s/ca.crt" $data.paths.clientCaDir) -}}{{- end -}}
 {{- end -}}
 {{- $bindHost := $data.paths.podIP -}}
-{{- if eq $mode "sidecar" -}}{{- $bindHost = "localhost" -}}{{- end -}}
+{{- if .traits.bindLocalhost -}}{{- $bindHost = "localhost" -}}{{- end -}}
 {{- $consts := dict "udpBindHost" $data.declare.udpBindHost "clientTlsDir" $data.declare.clientTlsDir "envPrefix" $data.naming.envPrefix -}}
 {{- $instances := list -}}
 {{- $needs := dict "ports" list "rbac" list "env" list "mounts" list "egress" list "kubelet" false -}}

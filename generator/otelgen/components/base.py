@@ -169,7 +169,7 @@ class Needs:
 class Context:
     """What a component may know about where it is rendered."""
 
-    mode: Literal["agent", "gateway", "sidecar"]
+    mode: str  # a key of otelgen.modes.MODES
     collector_version: str
     instance: str  # "otlp/backend"
     bind_host: str  # "${env:MY_POD_IP}" or "localhost" (sidecar receivers)

@@ -19,6 +19,7 @@ class SendingQueue(BaseModel):
     queue_size: Annotated[int, Field(ge=1)] | EnvRef | None = None
     storage: str | None = Field(default=None, description="file_storage extension for a persistent queue.")
     block_on_overflow: StrictBool | None = None
+    sizer: Literal["requests", "items", "bytes"] | None = Field(default=None, description="What queue_size counts (the collector's default: requests).")
 
 
 class RetryOnFailure(BaseModel):

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, model_validator
 
-from otelgen import versions
+from otelgen import modes, versions
 
 from otelgen.components.base import AuthType, CollectorRule, Component, ComponentConfig, Duration, EnvRef
 from otelgen.components.declare import Declaration, Env, Rule, Step, When, accepts
@@ -93,7 +93,10 @@ _BY_IP = [{"sources": [{"from": "resource_attribute", "name": "k8s.pod.ip"}]}]
 _BY_UID = [{"sources": [{"from": "resource_attribute", "name": "k8s.pod.uid"}]}]
 _BY_CONNECTION = [{"sources": [{"from": "connection"}]}]
 #: pod_association by mode: data reaches a gateway through agents, so trust what they tagged
-POD_ASSOCIATION = {"agent": _BY_CONNECTION + _BY_IP + _BY_UID, "gateway": _BY_IP + _BY_UID + _BY_CONNECTION, "sidecar": _BY_CONNECTION + _BY_IP + _BY_UID}
+#: per mode (otelgen.modes): behind agents, trust what they tagged; elsewhere the connection first
+POD_ASSOCIATION = {mode: (_BY_IP + _BY_UID + _BY_CONNECTION) if t.behind_agents else (_BY_CONNECTION + _BY_IP + _BY_UID) for mode, t in modes.MODES.items()}
+#: per mode: k8s_attributes watches only its node's pods where one pod runs per node
+FILTER_BY_NODE = {mode: t.per_node for mode, t in modes.MODES.items()}
 
 
 class K8sAttributesConfig(ComponentConfig):
@@ -142,7 +145,7 @@ class K8sAttributes(Component):
             Step("drop", paths=("filter.node_from_env_var",), when=(When("filter", "mapping"), When("filter.node_from_env_var", "eq", K8S_NODE_ENV))),
             Step("extend", path="extra.filter", source="filter", when=(When("filter", "mapping"),)),
         ),
-        prepare=(Step("default", path="filter_by_node", lookup="@ctx.mode", value={"agent": True, "gateway": False, "sidecar": False}),),
+        prepare=(Step("default", path="filter_by_node", lookup="@ctx.mode", value=FILTER_BY_NODE),),
         steps=(
             Step("keep", paths=("auth_type", "passthrough"), when=(When("passthrough"),)),
             Step("set", path="filter", value={"node_from_env_var": K8S_NODE_ENV}, when=(When("passthrough", "falsy"), When("filter_by_node"))),

@@ -178,6 +178,24 @@ def _mode(config: dict[str, Any], cli_mode: str | None, workload: Workload, note
     return mode
 
 
+def _persistent_queue(spec: dict[str, Any], defaults: dict[str, Any]) -> None:
+    """The file_storage otelgen adds for spec.persistentQueue (and the exporters' storage naming
+    it) imports as persistentQueue; without it, a mode whose defaults turn the queue on
+    (statefulset) keeps it off: imported as written, not added."""
+    from otelgen.persistentqueue import EXTENSION
+
+    ext = (spec.get("extensions") or {}).get(EXTENSION)
+    if isinstance(ext, dict) and isinstance(ext.get("directory"), str) and ext.get("create_directory", True) is True and set(ext) <= {"directory", "create_directory"}:
+        del spec["extensions"][EXTENSION]
+        for cfg in (spec.get("exporters") or {}).values():
+            queue = cfg.get("sending_queue") if isinstance(cfg, dict) else None
+            if isinstance(queue, dict) and queue.get("storage") == EXTENSION:
+                del queue["storage"]
+        spec["persistentQueue"] = {"enabled": True, "directory": ext["directory"]}
+    elif (defaults["spec"].get("persistentQueue") or {}).get("enabled"):
+        spec["persistentQueue"] = {"enabled": False}
+
+
 def _document(ctx: rawconfig.Context, body: dict[str, Any], workload: Workload, defaults: dict[str, Any]) -> dict[str, Any]:
     spec: dict[str, Any] = {"mode": ctx.mode, "collectorVersion": ctx.version}
     chosen = rawconfig.distribution(ctx)
@@ -201,6 +219,7 @@ def _document(ctx: rawconfig.Context, body: dict[str, Any], workload: Workload, 
     spec["pipelines"] = pipelines
     if (defaults["spec"].get("presets") or {}).get("kubernetesAttributes", {}).get("enabled"):
         spec["presets"] = {"kubernetesAttributes": {"enabled": False}}  # imported as written, not added
+    _persistent_queue(spec, defaults)
     spec.update({k: v for k, v in workload.spec.items() if k not in ("image", "pod")})
     pod = dict(workload.spec.get("pod") or {})
     if ctx.pod_env:

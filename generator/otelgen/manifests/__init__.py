@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from otelgen import modes
 from otelgen.config import collector_config
 from otelgen.manifests import alerts, apivalidation, autoscaling, configmap, monitoring, networkpolicy, rbac, service, tls, workload
 from otelgen.plan import Plan
@@ -14,7 +15,7 @@ def render_objects(plan: Plan) -> list[dict[str, Any]]:
     config = collector_config(plan)
     config_map = configmap.config_map(plan, config)
     objects: list[dict[str, Any] | None] = []
-    if plan.mode != "sidecar":
+    if modes.traits(plan.mode).own_pods:
         objects.append(rbac.service_account(plan))
         objects.extend(rbac.roles(plan))
     objects.append(config_map)

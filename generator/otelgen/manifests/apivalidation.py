@@ -27,6 +27,7 @@ from functools import lru_cache
 from decimal import Decimal
 from typing import Any, Iterable
 
+from otelgen import modes
 from otelgen.errors import Problem, SpecError, error
 from otelgen.spec import quantity
 
@@ -224,7 +225,7 @@ def spec_problems(plan) -> list[Problem]:
     for i, entry in enumerate(spec.pod.env):
         if entry.secret_ref is not None and not is_dns1123_subdomain(entry.secret_ref.name):
             problems.append(error("E055", ["spec", "pod", "env", i, "secretRef", "name"], f"{entry.secret_ref.name!r} is not a valid Secret name (DNS-1123 subdomain)", "lowercase letters, digits, '-' and '.'"))
-    if plan.mode == "sidecar" and not is_dns1123_label(spec.sidecar.container_name):
+    if modes.traits(plan.mode).workload is None and not is_dns1123_label(spec.sidecar.container_name):
         problems.append(error("E055", ["spec", "sidecar", "containerName"], f"{spec.sidecar.container_name!r} is not a DNS-1123 label (container names are)", "lowercase letters, digits and '-'"))
     tls = spec.tls
     if tls is not None:
@@ -315,13 +316,15 @@ def object_problems(obj: dict[str, Any]) -> list[str]:
         for key, value in template_labels.items():
             if not is_qualified_name(key) or not is_valid_label_value(value):
                 out.append(f"{where}: pod template label {key}={value!r} is not valid")
-        out.extend(f"{where}: {p}" for p in pod_spec_problems(pod))
+        claims = [c.get("metadata", {}).get("name") for c in spec.get("volumeClaimTemplates", [])]
+        out.extend(f"{where}: {p}" for p in pod_spec_problems(pod, claims))
     return out
 
 
-def pod_spec_problems(pod: dict[str, Any]) -> list[str]:
+def pod_spec_problems(pod: dict[str, Any], claims: list[str] | None = None) -> list[str]:
+    """``claims``: a StatefulSet's volumeClaimTemplates names (volumes its pods mount too)."""
     out: list[str] = []
-    volume_names = [v.get("name") for v in pod.get("volumes", [])]
+    volume_names = [v.get("name") for v in pod.get("volumes", [])] + list(claims or [])
     for name in volume_names:
         if not is_dns1123_label(name):
             out.append(f"volume name {name!r} is not a DNS-1123 label")

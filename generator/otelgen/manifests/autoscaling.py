@@ -1,9 +1,10 @@
-"""Gateway scaling: HorizontalPodAutoscaler and PodDisruptionBudget."""
+"""Scaling of the replicated modes (gateway, statefulset): HorizontalPodAutoscaler and PodDisruptionBudget."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from otelgen import modes
 from otelgen.manifests import naming
 from otelgen.plan import Plan
 
@@ -16,7 +17,8 @@ ANTI_AFFINITY_WEIGHT = 100
 
 def horizontal_pod_autoscaler(plan: Plan) -> dict[str, Any] | None:
     auto = plan.spec.scaling.autoscaling
-    if plan.mode != "gateway" or not auto.enabled:
+    traits = modes.traits(plan.mode)
+    if not traits.autoscaling or not auto.enabled:
         return None
     metrics = []
     for resource, target in (("cpu", auto.target_cpu_utilization_percentage), ("memory", auto.target_memory_utilization_percentage)):
@@ -27,7 +29,7 @@ def horizontal_pod_autoscaler(plan: Plan) -> dict[str, Any] | None:
         "kind": "HorizontalPodAutoscaler",
         "metadata": naming.metadata(plan, naming.workload(plan)),
         "spec": {
-            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": naming.workload(plan)},
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": traits.workload, "name": naming.workload(plan)},
             "minReplicas": auto.min_replicas,
             "maxReplicas": auto.max_replicas,
             "metrics": metrics,
@@ -36,8 +38,9 @@ def horizontal_pod_autoscaler(plan: Plan) -> dict[str, Any] | None:
 
 
 def runs_several(plan: Plan) -> bool:
+    """Several replicas of one Deployment/StatefulSet (agents are one per node: no PDB or spread)."""
     scaling = plan.spec.scaling
-    return plan.mode == "gateway" and (scaling.replicas > 1 or scaling.autoscaling.enabled)
+    return modes.traits(plan.mode).replicas and modes.several(plan.mode, scaling.replicas, scaling.autoscaling.enabled)
 
 
 def pod_disruption_budget(plan: Plan) -> dict[str, Any] | None:

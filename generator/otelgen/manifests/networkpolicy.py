@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from otelgen import modes
 from otelgen.manifests import naming
 from otelgen.components.extensions import HEALTH_PORT_NAME
 from otelgen.plan import TELEMETRY_PORT, Plan
@@ -70,7 +71,7 @@ def egress_rules(plan: Plan) -> list[dict[str, Any]]:
 
 
 def network_policy(plan: Plan) -> dict[str, Any] | None:
-    if plan.mode == "sidecar" or not plan.spec.network_policy.enabled:
+    if not modes.traits(plan.mode).own_pods or not plan.spec.network_policy.enabled:
         return None
     return {
         "apiVersion": "networking.k8s.io/v1",

@@ -5,7 +5,8 @@ OpenTelemetry Operator resources.
   structured ``spec.config`` (the very dict the plain render puts in its ConfigMap),
   image, resources, env (Secret-fed variables included), volumes, security contexts,
   scheduling and scaling, with the mode mapped agent→daemonset, gateway→deployment,
-  sidecar→sidecar.
+  statefulset→statefulset (with the queue's volumeClaimTemplates), sidecar→sidecar
+  (otelgen.modes).
 - ``Instrumentation`` (opentelemetry.io/v1alpha1): the SDK settings of
   ``spec.apps`` (exporter endpoint, propagators, sampler, batch env), pointing at
   the Service the Operator creates for this collector (``<name>-collector``), or
@@ -19,13 +20,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from otelgen import modes, persistentqueue
 from otelgen.config import collector_config
 from otelgen.manifests import autoscaling, naming, rbac, workload
 from otelgen.plan import Plan
 
 API_VERSION = "opentelemetry.io/v1beta1"
 INSTRUMENTATION_API_VERSION = "opentelemetry.io/v1alpha1"
-MODES = {"agent": "daemonset", "gateway": "deployment", "sidecar": "sidecar"}
 #: the Operator names the collector's Service <name>-collector
 SERVICE_SUFFIX = "-collector"
 
@@ -43,17 +44,18 @@ def collector(plan: Plan, config: dict[str, Any] | None = None) -> dict[str, Any
     config = collector_config(plan) if config is None else config
     container = workload.collector_container(plan)
     pod = plan.spec.pod
+    traits = modes.traits(plan.mode)
     spec: dict[str, Any] = {
-        "mode": MODES[plan.mode],
+        "mode": traits.operator_mode,
         "image": container["image"],
         "imagePullPolicy": container["imagePullPolicy"],
         "upgradeStrategy": "none",  # the Operator must not rewrite a config otelgen validated for this version
         "managementState": "managed",
     }
-    if plan.mode == "gateway" and not plan.spec.scaling.autoscaling.enabled:
+    if traits.replicas and not plan.spec.scaling.autoscaling.enabled:
         spec["replicas"] = plan.spec.scaling.replicas
     auto = plan.spec.scaling.autoscaling
-    if plan.mode == "gateway" and auto.enabled:
+    if traits.autoscaling and auto.enabled:
         spec["autoscaler"] = {"minReplicas": auto.min_replicas, "maxReplicas": auto.max_replicas}
         if auto.target_cpu_utilization_percentage is not None:
             spec["autoscaler"]["targetCPUUtilization"] = auto.target_cpu_utilization_percentage
@@ -74,10 +76,13 @@ def collector(plan: Plan, config: dict[str, Any] | None = None) -> dict[str, Any
         spec["podAnnotations"] = dict(sorted(pod.annotations.items()))
     spec["terminationGracePeriodSeconds"] = pod.termination_grace_period_seconds
     spec.update(workload.pod_scheduling(plan))
-    if plan.mode == "agent":
+    if traits.workload == "DaemonSet":
         spec["daemonSetUpdateStrategy"] = dict(workload.DAEMONSET_UPDATE_STRATEGY)
-    elif plan.mode == "gateway":
+    elif traits.workload == "Deployment":
         spec["deploymentUpdateStrategy"] = dict(workload.DEPLOYMENT_STRATEGY)
+    claims = persistentqueue.claim_templates(plan.spec, naming.selector_labels(plan))
+    if claims:
+        spec["volumeClaimTemplates"] = claims
     spec["config"] = config
     return {"apiVersion": API_VERSION, "kind": "OpenTelemetryCollector", "metadata": naming.metadata(plan, plan.name), "spec": spec}
 
@@ -91,8 +96,9 @@ def instrumentation(plan: Plan) -> dict[str, Any]:
 
     apps = plan.spec.apps
     port = instrument.otlp_port(plan, apps.protocol)
-    host = "localhost" if plan.mode == "sidecar" else service_host(plan)
-    scheme = "https" if plan.server_tls and plan.mode != "sidecar" else "http"
+    local = modes.traits(plan.mode).bind_localhost
+    host = "localhost" if local else service_host(plan)
+    scheme = "https" if plan.server_tls and not local else "http"
     settings = instrument.sdk_settings(plan)
     env = [{"name": "OTEL_EXPORTER_OTLP_PROTOCOL", "value": apps.protocol}]
     env += [{"name": k, "value": v} for k, v in settings.items() if k.startswith(instrument.BATCH_PREFIXES)]

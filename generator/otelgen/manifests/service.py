@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from otelgen.components.base import Port
+from otelgen import modes
 from otelgen.manifests import naming
 from otelgen.plan import Plan
 
@@ -24,7 +25,7 @@ def _service(plan: Plan, name: str, headless: bool) -> dict[str, Any]:
         spec["publishNotReadyAddresses"] = False
     else:
         spec["type"] = settings.type
-        policy = settings.internal_traffic_policy or ("Local" if plan.mode == "agent" else None)
+        policy = settings.internal_traffic_policy or ("Local" if modes.traits(plan.mode).per_node else None)
         if policy:
             spec["internalTrafficPolicy"] = policy
     spec["selector"] = naming.selector_labels(plan)
@@ -34,11 +35,13 @@ def _service(plan: Plan, name: str, headless: bool) -> dict[str, Any]:
 
 
 def services(plan: Plan) -> list[dict[str, Any]]:
-    """The Service (all modes but sidecar) and, for gateways, a headless twin
-    that the loadbalancing exporter's DNS resolver can use."""
-    if plan.mode == "sidecar":
+    """The Service (modes with pods of their own) and, where the mode wants one, a
+    headless twin: per-pod DNS names for the loadbalancing exporter's DNS resolver
+    (gateway) and the StatefulSet's stable identities (its serviceName)."""
+    traits = modes.traits(plan.mode)
+    if not traits.own_pods:
         return []
     out = [_service(plan, naming.service(plan), headless=False)]
-    if plan.mode == "gateway":
+    if traits.headless_service:
         out.append(_service(plan, naming.headless_service(plan), headless=True))
     return out

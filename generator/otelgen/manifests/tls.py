@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from otelgen.components.base import Mount
+from otelgen import modes
 from otelgen.manifests import naming
 from otelgen.plan import CLIENT_CA_DIR, SERVER_TLS_DIR, Plan
 
@@ -20,10 +21,10 @@ POD_DNS_NAME = "*.{service}.{namespace}.svc.cluster.local"
 
 def dns_names(plan: Plan) -> list[str]:
     names = []
-    services = [naming.service(plan)] + ([naming.headless_service(plan)] if plan.mode == "gateway" else [])
+    services = [naming.service(plan)] + ([naming.headless_service(plan)] if modes.traits(plan.mode).headless_service else [])
     for svc in services:
         names += [pattern.format(service=svc, namespace=plan.namespace) for pattern in SERVICE_DNS_NAMES]
-    if plan.mode == "gateway":
+    if modes.traits(plan.mode).headless_service:
         names.append(POD_DNS_NAME.format(service=naming.headless_service(plan), namespace=plan.namespace))
     extra = plan.spec.tls.cert_manager.dns_names if plan.spec.tls and plan.spec.tls.cert_manager else []
     for name in extra:

@@ -1,11 +1,11 @@
-"""The collector container and the Deployment / DaemonSet around it."""
+"""The collector container and the DaemonSet / Deployment / StatefulSet around it (the kind: otelgen.modes)."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
-from otelgen import distributions
+from otelgen import distributions, modes, persistentqueue
 from otelgen.components.base import EnvVar, Mount
 from otelgen.manifests import autoscaling, configmap, naming, rbac, tls
 from otelgen.plan import Plan
@@ -30,6 +30,12 @@ LIVENESS_PROBE = {"periodSeconds": 10, "timeoutSeconds": 2, "failureThreshold": 
 READINESS_PROBE = {"periodSeconds": 5, "timeoutSeconds": 2, "failureThreshold": 2}
 DAEMONSET_UPDATE_STRATEGY: dict[str, Any] = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}}
 DEPLOYMENT_STRATEGY: dict[str, Any] = {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0}}
+STATEFULSET_UPDATE_STRATEGY: dict[str, Any] = {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1}}
+#: collectors do not need their pods started one after another
+POD_MANAGEMENT_POLICY = "Parallel"
+#: the queue's claims stay when pods are scaled away or the StatefulSet is deleted (the
+#: Kubernetes default, spelled out): scaling back up sends what they hold
+PVC_RETENTION_POLICY: dict[str, Any] = {"whenDeleted": "Retain", "whenScaled": "Retain"}
 REVISION_HISTORY_LIMIT = 5
 
 
@@ -71,8 +77,10 @@ def volume_name_config(plan: Plan) -> str:
 
 def volumes(plan: Plan) -> list[dict[str, Any]]:
     out = [{"name": volume_name_config(plan), "configMap": {"name": naming.config_map(plan), "items": [{"key": naming.CONFIG_KEY, "path": naming.CONFIG_KEY}]}}]
+    claim = persistentqueue.claim_volume(plan.spec)  # a StatefulSet's volumeClaimTemplates entry, not a pod volume
     for m in mounts(plan):
-        out.append(_volume(m))
+        if m.name != claim:
+            out.append(_volume(m))
     return out
 
 
@@ -118,7 +126,7 @@ def probes(plan: Plan) -> dict[str, Any]:
 
 
 def container_ports(plan: Plan) -> list[dict[str, Any]]:
-    host = plan.mode == "agent" and plan.spec.service.host_ports  # receivers only (ingress ports)
+    host = modes.traits(plan.mode).per_node and plan.spec.service.host_ports  # receivers only (ingress ports)
     out = []
     for p in plan.needs.ports:
         port: dict[str, Any] = {"name": p.name, "containerPort": p.port}
@@ -135,7 +143,7 @@ def resources(plan: Plan) -> dict[str, Any]:
 
 def collector_container(plan: Plan) -> dict[str, Any]:
     container = {
-        "name": plan.spec.sidecar.container_name if plan.mode == "sidecar" else naming.CONTAINER,
+        "name": plan.spec.sidecar.container_name if modes.traits(plan.mode).workload is None else naming.CONTAINER,
         "image": image(plan),
         "imagePullPolicy": plan.spec.image.pull_policy,
         "args": [f"--config={naming.CONFIG_DIR}/{naming.CONFIG_KEY}"],
@@ -194,17 +202,29 @@ def pod_template(plan: Plan, config_map: dict[str, Any]) -> dict[str, Any]:
 
 
 def workload(plan: Plan, config_map: dict[str, Any]) -> dict[str, Any] | None:
-    if plan.mode == "sidecar":
+    kind = modes.traits(plan.mode).workload
+    if kind is None:
         return None
     selector = {"matchLabels": naming.selector_labels(plan)}
     template = pod_template(plan, config_map)
-    if plan.mode == "agent":
+    if kind == "DaemonSet":
         spec = {"selector": selector, "updateStrategy": copy.deepcopy(DAEMONSET_UPDATE_STRATEGY), "template": template}
-        kind = "DaemonSet"
     else:
         spec = {}
         if not plan.spec.scaling.autoscaling.enabled:  # the HPA owns replicas when it is on
             spec["replicas"] = plan.spec.scaling.replicas
-        spec.update({"revisionHistoryLimit": REVISION_HISTORY_LIMIT, "selector": selector, "strategy": copy.deepcopy(DEPLOYMENT_STRATEGY), "template": template})
-        kind = "Deployment"
+        spec.update({"revisionHistoryLimit": REVISION_HISTORY_LIMIT, "selector": selector})
+        if kind == "Deployment":
+            spec.update({"strategy": copy.deepcopy(DEPLOYMENT_STRATEGY), "template": template})
+        else:  # StatefulSet: stable names <name>-0, -1, … under the headless Service, a claim per pod
+            spec.update({
+                "serviceName": naming.headless_service(plan),
+                "podManagementPolicy": POD_MANAGEMENT_POLICY,
+                "updateStrategy": copy.deepcopy(STATEFULSET_UPDATE_STRATEGY),
+                "persistentVolumeClaimRetentionPolicy": copy.deepcopy(PVC_RETENTION_POLICY),
+                "template": template,
+            })
+            claims = persistentqueue.claim_templates(plan.spec, naming.selector_labels(plan))
+            if claims:
+                spec["volumeClaimTemplates"] = claims
     return {"apiVersion": "apps/v1", "kind": kind, "metadata": naming.metadata(plan, naming.workload(plan)), "spec": spec}

@@ -8,7 +8,7 @@ from typing import Any, Callable
 
 from pydantic import ValidationError
 
-from otelgen import catalog, components, distributions
+from otelgen import catalog, components, distributions, modes
 from otelgen.components import unmodelled
 from otelgen.components.base import Context, Egress, Mount, Needs, Port, RbacRule
 from otelgen.errors import Collector, Problem, error, warning
@@ -33,7 +33,7 @@ def contexts(spec: Spec, name: str, namespace: str, leader_election: str | None)
             mode=spec.mode,
             collector_version=spec.collector_version,
             instance=instance,
-            bind_host="localhost" if spec.mode == "sidecar" else POD_IP,
+            bind_host="localhost" if modes.traits(spec.mode).bind_localhost else POD_IP,
             pod_host=POD_IP,
             server_tls=dict(server_tls) if server_tls is not None else None,
             leader_election=leader_election,

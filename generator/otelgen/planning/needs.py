@@ -8,6 +8,7 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
+from otelgen import modes, persistentqueue, sizing
 from otelgen.components.base import ENV_PREFIX, Component, Context, Mount, Needs, Port
 from otelgen.errors import Collector, Problem, error, warning
 from otelgen.planning.model import CLIENT_CA_DIR, SECTIONS, SERVER_TLS_DIR, TELEMETRY_PORT, WRITABLE_HOST_PATHS, Instance
@@ -181,7 +182,7 @@ def check_exposure(spec: Spec, needs: Needs) -> list[Problem]:
     """W122: a Service published outside the cluster, with the metrics port and a
     default-deny policy that admits only in-cluster peers."""
     service = spec.service
-    if spec.mode == "sidecar" or service.type == "ClusterIP":
+    if not modes.traits(spec.mode).own_pods or service.type == "ClusterIP":
         return []
     np = spec.network_policy
     problems = []
@@ -190,3 +191,13 @@ def check_exposure(spec: Spec, needs: Needs) -> list[Problem]:
     if np.enabled and not any(peer.ip_block for peer in np.ingress_from):
         problems.append(warning("W122", ["spec", "networkPolicy", "ingressFrom"], f"the {service.type} Service is reachable from outside, but the default-deny NetworkPolicy admits only in-cluster peers: outside clients are blocked", "add an ipBlock peer for the clients' addresses to networkPolicy.ingressFrom (and metricsFrom for scrapers)"))
     return problems
+
+
+def fit_ephemeral_storage(spec: Spec, resolved: sizing.Sizing, total: Needs) -> tuple[sizing.Sizing, list[Problem]]:
+    """The pod's emptyDirs within its ephemeral-storage limit (E064), the limit derived when not given."""
+    claim = persistentqueue.claim_volume(spec)
+    empty_dirs = [m.empty_dir_mib or 64 for m in total.mounts if not (m.host_path or m.secret_name or m.api_token_seconds) and m.name != claim]
+    fitted, problem = sizing.fit_ephemeral_storage(resolved, spec.resources, empty_dirs)
+    if not problem:
+        return fitted, []
+    return fitted, [error("E064", ["spec", "resources", "limits", "ephemeralStorage"], problem, "raise resources.limits.ephemeralStorage, or lower the emptyDir sizes (persistentQueue.size, file_storage size_limit_mib)")]

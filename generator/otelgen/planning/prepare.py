@@ -6,13 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from otelgen import components, presets, sizing
-from otelgen.errors import Problem, error
+from otelgen import components, modes, persistentqueue, presets, sizing
+from otelgen.errors import Collector, Problem, error
 from otelgen.planning.model import SECTIONS
 from otelgen.spec.model import CollectorDocument, Spec
-
-#: receivers that must run once (every copy would report the same cluster objects)
-
 
 def apply_presets(doc: CollectorDocument) -> tuple[Spec, list[Problem]]:
     """The spec with every enabled preset expanded (E020)."""
@@ -48,14 +45,18 @@ class Completed:
     leader_election: str | None
 
 
-def complete(spec: Spec) -> tuple[Completed, list[Problem]]:
-    """The spec's pipelines and sections as they will be rendered."""
-    pipelines = {name: p.model_dump() for name, p in spec.pipelines.items()}
+def complete(spec: Spec, name: str) -> tuple[Completed, list[Problem]]:
+    """The spec's pipelines and sections as they will be rendered (``name``: the
+    collector's, which names its persistent queue's host directory)."""
+    pipelines = {pname: p.model_dump() for pname, p in spec.pipelines.items()}
     sections = {sec: dict(getattr(spec, sec)) for sec in SECTIONS}
     auto_insert(spec, pipelines, sections)
+    found = Collector()
+    persistentqueue.wire(spec, name, sections, pipelines, found)
     sections["extensions"].setdefault("health_check", {})
     leader, problems = leader_election(spec, sections, pipelines)
-    return Completed(pipelines, sections, leader), problems
+    found.extend(problems)
+    return Completed(pipelines, sections, leader), found.problems
 
 
 def auto_insert(spec: Spec, pipelines: dict[str, dict[str, list[str]]], sections: dict[str, dict]) -> None:
@@ -91,9 +92,9 @@ def leader_election(spec: Spec, sections: dict[str, dict], pipelines: dict) -> t
                 single.append(rname)
     if not single:
         return None, []
-    if spec.mode == "sidecar":
+    if not modes.traits(spec.mode).own_pods:
         return None, [error("E019", ["spec", "receivers", single[0]], f"{single[0]} must have one writer, but a sidecar runs once per app pod", "run it in the gateway")]
-    several = spec.mode == "agent" or spec.scaling.replicas > 1 or spec.scaling.autoscaling.enabled
+    several = modes.several(spec.mode, spec.scaling.replicas, spec.scaling.autoscaling.enabled)
     existing = sorted(e for e in sections["extensions"] if e.split("/")[0] == "k8s_leader_elector")
     if existing:
         return existing[0], []

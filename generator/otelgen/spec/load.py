@@ -57,7 +57,7 @@ def choose_mode(cli_mode: str | None, docs: list[tuple[dict[str, Any], str]]) ->
         if isinstance(spec, dict) and spec.get("mode") is not None:
             file_mode = spec["mode"]
             if file_mode not in MODES:
-                raise SpecError([error("E004", ["spec", "mode"], f"{source}: mode {file_mode!r} is not one of {', '.join(MODES)}", "agent (DaemonSet), gateway (Deployment) or sidecar")])
+                raise SpecError([error("E004", ["spec", "mode"], f"{source}: mode {file_mode!r} is not one of {', '.join(MODES)}", "agent (DaemonSet), gateway (Deployment), statefulset (StatefulSet) or sidecar")])
             if cli_mode and file_mode != cli_mode:
                 raise SpecError([error("E006", ["spec", "mode"], f"{source} says mode {file_mode!r} but the command renders {cli_mode!r}", f"run `otelgen render {file_mode}` or change spec.mode")])
     mode = cli_mode or file_mode
@@ -186,7 +186,7 @@ def merged_document(cli_mode: str | None, files: list[str], sets: list[str]) -> 
     spec = merged.get("spec")
     final = spec.get("mode") if isinstance(spec, dict) else None
     if final != mode:
-        raise SpecError([error("E006", ["spec", "mode"], f"{'--set makes' if sets else 'the merged files make'} the mode {final!r} but the command renders {mode!r}", f"run `otelgen render {final}` or drop the --set of spec.mode" if final in MODES else "spec.mode is agent, gateway or sidecar and must match the command")])
+        raise SpecError([error("E006", ["spec", "mode"], f"{'--set makes' if sets else 'the merged files make'} the mode {final!r} but the command renders {mode!r}", f"run `otelgen render {final}` or drop the --set of spec.mode" if final in MODES else "spec.mode is agent, gateway, statefulset or sidecar and must match the command")])
     return merged
 
 

@@ -13,13 +13,13 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
-from otelgen import alert_rules, versions
+from otelgen import alert_rules, modes, versions
 from otelgen.spec import quantity
 
 API_VERSION = "otelgen.io/v1alpha1"
 KIND = "Collector"
-Mode = Literal["agent", "gateway", "sidecar"]
-MODES: tuple[str, ...] = ("agent", "gateway", "sidecar")
+Mode = Literal["agent", "gateway", "statefulset", "sidecar"]
+MODES: tuple[str, ...] = tuple(modes.MODES)  # the one table of what each mode renders (otelgen.modes)
 
 _DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")  # fullmatch: "$" would match before a trailing newline
 INT32_MAX = 2**31 - 1  # replicas and other int32 fields of the Kubernetes API
@@ -377,6 +377,27 @@ class PodSettings(Model):
     termination_grace_period_seconds: int = Field(default=30, ge=0, le=INT64_MAX)
 
 
+class PersistentQueue(Model):
+    """Exporters' sending queues on disk (the file_storage extension), so a restarted
+    collector sends what it had queued. Where the data lives follows the mode: a
+    PersistentVolumeClaim per pod (statefulset), a directory of the node (agent), an
+    emptyDir inside the pod's ephemeral-storage limit (gateway). What survives what:
+    docs/configure.md."""
+
+    enabled: StrictBool = False
+    size: str = Field(default="1Gi", description="Disk for the queues: the PVC's request (statefulset), the emptyDir's sizeLimit (gateway), the bound on what the queues may write to the node (agent). The queues are sized in bytes to fit in half of it (the rest is the storage file's own overhead).")
+    storage_class_name: str | None = Field(default=None, description="statefulset: the PVC's StorageClass (default: the cluster's default class).")
+    host_path: str | None = Field(default=None, pattern=r"^/var/lib/otelcol(/[^/]+)+$", description="agent: the node directory (one per collector; default /var/lib/otelcol/<name>/queue).")
+    directory: str = Field(default="/var/lib/otelcol/queue", pattern=r"^/.*[^/]$", description="Where the collector writes the queue inside the container.")
+
+    @field_validator("size")
+    @classmethod
+    def _size(cls, value: str) -> str:
+        if isinstance(value, str):
+            quantity.parse(value)
+        return value
+
+
 # ------------------------------------------------------------------ apps (SDK side)
 
 
@@ -518,6 +539,7 @@ class Spec(Model):
     service_monitor: ServiceMonitor = Field(default_factory=ServiceMonitor)
     pod_monitor: PodMonitor = Field(default_factory=PodMonitor)
     alerts: Alerts = Field(default_factory=Alerts)
+    persistent_queue: PersistentQueue = Field(default_factory=PersistentQueue, description="Exporters' sending queues on disk (file_storage): survive a collector restart; see docs/configure.md for what survives what.")
     pod: PodSettings = Field(default_factory=PodSettings)
     apps: Apps = Field(default_factory=Apps, description="How apps send to this collector (otelgen instrument, Instrumentation CR) and the batching sizing check (otelgen size).")
     declarations: dict[SectionName, dict[str, Declaration]] = Field(default_factory=dict, description="Per component (by section and name as in the spec): ports, RBAC rules, egress and volumes it needs beyond what otelgen derives.")
