@@ -8,7 +8,7 @@ their placeholders. */ -}}
 {{- $data := .data -}}
 {{- $objects := list -}}
 {{- $pm := $spec.podMonitor -}}
-{{- if and (eq .mode "sidecar") $pm.enabled .helm.monitoringApi -}}
+{{- if and (not (get .data.modes.traits .mode).ownPods) $pm.enabled .helm.monitoringApi -}}
 {{- $meta := include "otelgen.metadata" (merge (dict "name" $plan.name) .m) | fromJson -}}
 {{- $_ := set $meta "labels" (merge (deepCopy $pm.labels) $meta.labels) -}}
 {{- $keep := dict "action" "keep" "sourceLabels" (list "__meta_kubernetes_pod_container_name") "regex" $spec.sidecar.containerName -}}
@@ -42,14 +42,14 @@ their placeholders. */ -}}
 {{- $collector = printf "job=\"%s\",namespace=\"%s\"" $plan.name $plan.namespace -}}
 {{- end -}}
 {{- $pods := printf "namespace=\"%s\"" $plan.namespace -}}
-{{- if eq $mode "sidecar" -}}
+{{- if not (get $data.modes.traits $mode).ownPods -}}
 {{- $pods = printf "%s,container=\"%s\"" $pods $spec.sidecar.containerName -}}
 {{- else -}}
-{{- $pods = printf "%s,container=\"%s\",pod=~\"%s%s\"" $pods $data.naming.container $plan.name (get $mon.podSuffix $mode | default $mon.podSuffixOther) -}}
+{{- $pods = printf "%s,container=\"%s\",pod=~\"%s%s\"" $pods $data.naming.container $plan.name (get $mon.podSuffix ((get $data.modes.traits $mode).workload | default "") | default $mon.podSuffixOther) -}}
 {{- end -}}
 {{- $selectors := dict "collector" $collector "pods" $pods -}}
 {{- $restarts := $mon.restartMetrics.container -}}
-{{- if and (eq $mode "sidecar") $spec.sidecar.native -}}{{- $restarts = $mon.restartMetrics.initContainer -}}{{- end -}}
+{{- if and (not (get $data.modes.traits $mode).ownPods) $spec.sidecar.native -}}{{- $restarts = $mon.restartMetrics.initContainer -}}{{- end -}}
 {{- $carried := dict -}}
 {{- range $pname, $pipeline := $plan.pipelines -}}{{- $_ := set $carried (regexReplaceAll "/.*$" $pname "") true -}}{{- end -}}
 {{- $signals := list -}}

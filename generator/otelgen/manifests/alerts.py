@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from otelgen import alert_rules
+from otelgen import alert_rules, modes
 from otelgen.manifests import naming
 from otelgen.plan import Plan
 from otelgen.spec import quantity
@@ -19,7 +19,8 @@ MIB = 1024 * 1024
 RUNBOOK_ANNOTATION = "runbook_url"
 #: the pod names a DaemonSet (agent), a Deployment (gateway) and a StatefulSet give, after the
 #: workload name; another workload kind: anything after "<name>-"
-POD_SUFFIX = {"agent": "-[a-z0-9]+", "gateway": "-[a-z0-9]+-[a-z0-9]+", "statefulset": "-[0-9]+"}
+#: pod names each workload kind gives (otelgen.modes: the mode's workload)
+POD_SUFFIX = {"DaemonSet": "-[a-z0-9]+", "Deployment": "-[a-z0-9]+-[a-z0-9]+", "StatefulSet": "-[0-9]+"}
 POD_SUFFIX_OTHER = "-.+"
 GROUP_NAME = "otelcol.{namespace}.{name}"
 
@@ -60,16 +61,16 @@ def pods_selector(plan: Plan) -> str:
     """kube-state-metrics' labels of this collector's containers: the namespace, the
     container name and (agent, gateway) the pod names its DaemonSet/Deployment gives."""
     labels = [("namespace", "=", plan.namespace)]
-    if plan.mode == "sidecar":
+    if not modes.traits(plan.mode).own_pods:
         labels.append(("container", "=", plan.spec.sidecar.container_name))
     else:
         labels.append(("container", "=", naming.CONTAINER))
-        labels.append(("pod", "=~", naming.workload(plan) + POD_SUFFIX.get(plan.mode, POD_SUFFIX_OTHER)))
+        labels.append(("pod", "=~", naming.workload(plan) + POD_SUFFIX.get(modes.traits(plan.mode).workload or "", POD_SUFFIX_OTHER)))
     return _matchers(labels)
 
 
 def restart_metric(plan: Plan) -> str:
-    native = plan.mode == "sidecar" and plan.spec.sidecar.native
+    native = not modes.traits(plan.mode).own_pods and plan.spec.sidecar.native
     return alert_rules.RESTART_METRICS["initContainer" if native else "container"]
 
 

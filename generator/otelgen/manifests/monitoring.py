@@ -41,7 +41,7 @@ def pod_monitor(plan: Plan) -> dict[str, Any] | None:
     pods `otelgen inject` labelled. A relabeling keeps only that container, so an app
     container with its own port named `metrics` is not scraped as the collector."""
     monitor = plan.spec.pod_monitor
-    if plan.mode != "sidecar" or not monitor.enabled:
+    if modes.traits(plan.mode).own_pods or not monitor.enabled:
         return None
     meta = naming.metadata(plan, plan.name)
     meta["labels"] = {**meta["labels"], **monitor.labels}
@@ -69,7 +69,7 @@ def problems(plan: Plan) -> list[Problem]:
     select the job of a scrape object that is not rendered (and no alerts.selector)."""
     spec = plan.spec
     out: list[Problem] = []
-    sidecar = plan.mode == "sidecar"
+    sidecar = not modes.traits(plan.mode).own_pods
     if sidecar and spec.service_monitor.enabled:
         out.append(warning("W160", ["spec", "serviceMonitor", "enabled"], "sidecars have no Service, so no ServiceMonitor is rendered", "set podMonitor.enabled: true to scrape the pods `otelgen inject` labels"))
     if not sidecar and spec.pod_monitor.enabled:
