@@ -157,6 +157,8 @@ class Planner:
         self.problems.raise_if_errors()
 
         needs = self._collect_needs(used)
+        if spec.mode != "sidecar":  # spec.rbac.rules: extra ClusterRole rules (a sidecar has no RBAC of its own: E070)
+            needs.rbac.extend(RbacRule(tuple(r.api_groups), tuple(r.resources), tuple(r.verbs)) for r in spec.rbac.rules)
         self.problems.raise_if_errors()
         self._check_exposure(needs)
         memory_limit = self.sizing.memory_limit
@@ -168,6 +170,10 @@ class Planner:
             gomemlimit = sizing.gomemlimit(memory_limit, spec.memory) if memory_limit else None
         plan = Plan(self.doc, spec, used, pipelines, needs, self.sizing, gomemlimit, self.problems.warnings, spec.tls is not None, self.leader_election)
         self.problems.extend(apivalidation.spec_problems(plan))  # what the API server would refuse, with spec paths
+        from otelgen.manifests import podextras
+
+        self.problems.extend(podextras.spec_problems(plan))  # spec.pod escape hatches: references, W120/W131/W132
+        plan.warnings = self.problems.warnings
         self.problems.raise_if_errors()
         return plan
 

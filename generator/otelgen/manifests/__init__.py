@@ -15,7 +15,7 @@ def render_objects(plan: Plan) -> list[dict[str, Any]]:
     config_map = configmap.config_map(plan, config)
     objects: list[dict[str, Any] | None] = []
     if plan.mode != "sidecar":
-        objects.append(rbac.service_account(plan))
+        objects.append(rbac.service_account(plan))  # None for an existing one (spec.pod.serviceAccountName)
         objects.extend(rbac.roles(plan))
     objects.append(config_map)
     objects.append(tls.certificate(plan))
