@@ -52,6 +52,10 @@ Input: the chart's root context. Output: JSON.
 {{- range $phase := list "components" "ports" -}}{{- include (printf "otelgen.plan.%s" $phase) $state -}}{{- end -}}
 {{- include "otelgen.checkApi" (dict "spec" $spec "name" $name "namespace" $namespace "mode" $mode "requests" $state.requests "limits" $state.limits "selector" (include "otelgen.selectorLabels" (dict "data" $data "name" $name "mode" $mode) | fromJson)) -}}
 {{- $needs := $state.needs -}}
+{{- if ne $mode "sidecar" -}}{{- /* spec.rbac.rules: extra ClusterRole rules */ -}}
+{{- range $r := $spec.rbac.rules -}}{{- $_ := set $needs "rbac" (append $needs.rbac (dict "apiGroups" $r.apiGroups "resources" $r.resources "verbs" $r.verbs "namespaced" false)) -}}{{- end -}}
+{{- end -}}
+{{- include "otelgen.checkWorkload" (dict "spec" $spec "mode" $mode "needs" $needs "data" $data) -}}
 {{- $plan := dict "spec" $spec "mode" $mode "name" $name "namespace" $namespace "version" $version "instances" $state.instances "pipelines" $pipelines "connectors" $state.connectors "needs" $needs "requests" $state.requests "limits" $state.limits "gomemlimit" $state.gomemlimit "leaderElection" $state.leader "needsApi" (gt (len $needs.rbac) 0) "data" $data -}}
 {{- toJson $plan -}}
 {{- end -}}

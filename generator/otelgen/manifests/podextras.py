@@ -72,7 +72,6 @@ def apply_to_container(plan: Plan, container: dict[str, Any]) -> dict[str, Any]:
             container[key] = {**container[key], **timing.dump()}
     if pod.lifecycle is not None:
         container["lifecycle"] = pod.lifecycle.dump()
-    container["volumeMounts"] = container["volumeMounts"] + [mount(plan, m) for m in pod.volume_mounts]
     return container
 
 
@@ -104,7 +103,7 @@ def apply_to_pod(plan: Plan, spec: dict[str, Any]) -> dict[str, Any]:
     if pod.image_pull_secrets:
         spec["imagePullSecrets"] = [s.dump() for s in pod.image_pull_secrets]
     if pod.affinity is not None:
-        affinity = merge(spec.get("affinity", {}), pod.affinity.dump())
+        affinity = {**spec.get("affinity", {}), **pod.affinity.dump()}
         if affinity:
             spec["affinity"] = _sorted(affinity)
     if pod.topology_spread_constraints is not None:
@@ -117,6 +116,59 @@ def apply_to_pod(plan: Plan, spec: dict[str, Any]) -> dict[str, Any]:
         spec["containers"] = spec["containers"] + [secure_container(plan, c) for c in pod.containers]
     # the containers and volumes last, as otelgen writes them
     return {**{k: v for k, v in spec.items() if k not in ("initContainers", "containers", "volumes")}, **{k: spec[k] for k in ("initContainers", "containers", "volumes") if k in spec}}
+
+
+def operator_fields(plan: Plan, container: dict[str, Any]) -> dict[str, Any]:
+    """The same fields for the Operator's OpenTelemetryCollector (v1beta1 names); what
+    its CR cannot carry is refused (E071) rather than dropped."""
+    pod = plan.spec.pod
+    problems: list[Problem] = []
+    out: dict[str, Any] = {}
+
+    def refuse(path: list[Any], why: str, hint: str) -> None:
+        problems.append(error("E071", path, f"the Operator's OpenTelemetryCollector cannot carry this: {why}", hint))
+
+    if plan.mode != "sidecar" and plan.spec.service_account.annotations:
+        refuse(["spec", "serviceAccount", "annotations"], "the Operator creates the ServiceAccount", "create an annotated ServiceAccount and name it in pod.serviceAccountName")
+    if plan.mode != "sidecar" and plan.spec.rbac.rules:
+        refuse(["spec", "rbac", "rules"], "the Operator manages the collector's RBAC", "bind the rules to the ServiceAccount yourself, or render plain manifests")
+    if pod.image_pull_secrets:
+        refuse(["spec", "pod", "imagePullSecrets"], "it has no imagePullSecrets", "put them on the ServiceAccount (pod.serviceAccountName)")
+    args: dict[str, str] = {}
+    if pod.feature_gates:
+        args["feature-gates"] = ",".join(pod.feature_gates)
+    for i, arg in enumerate(pod.args):
+        key, eq, value = arg.removeprefix("--").partition("=")
+        if not arg.startswith("--") or not eq or key in args:
+            refuse(["spec", "pod", "args", i], "its args are a map of --name=value flags, each once", "write the argument as --name=value")
+        args[key] = value
+    if args:
+        out["args"] = args
+    for key in ("envFrom", "lifecycle"):
+        if key in container:
+            out[key] = container[key]
+    for key, timing in (("livenessProbe", pod.liveness_probe), ("readinessProbe", pod.readiness_probe), ("startupProbe", pod.startup_probe)):
+        if timing is not None and timing.dump():
+            out[key] = timing.dump()
+    auto = plan.spec.scaling.autoscaling
+    for i, metric in enumerate(auto.metrics):
+        if metric.type != "Pods":
+            refuse(["spec", "scaling", "autoscaling", "metrics", i, "type"], "its autoscaler takes Pods metrics only", "use a Pods metric, or render plain manifests")
+    if problems:
+        from otelgen.errors import SpecError
+
+        raise SpecError(problems)
+    if plan.mode == "sidecar":
+        return out
+    if pod.service_account_name:
+        out["serviceAccount"] = pod.service_account_name
+    pod_spec = apply_to_pod(plan, {"securityContext": {}, "containers": [], "volumes": []})
+    for key in ("hostNetwork", "dnsPolicy", "affinity", "topologySpreadConstraints", "initContainers"):
+        if key in pod_spec:
+            out[key] = pod_spec[key]
+    if pod.containers:
+        out["additionalContainers"] = pod_spec["containers"]
+    return out
 
 
 def extra_volumes(plan: Plan) -> list[dict[str, Any]]:

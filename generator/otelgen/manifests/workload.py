@@ -94,7 +94,7 @@ def _volume(m: Mount) -> dict[str, Any]:
 def volume_mounts(plan: Plan) -> list[dict[str, Any]]:
     out = [{"name": volume_name_config(plan), "mountPath": naming.CONFIG_DIR, "readOnly": True}]
     out += [{"name": m.name, "mountPath": m.mount_path, "readOnly": m.read_only} for m in mounts(plan)]
-    return out
+    return out + [podextras.mount(plan, m) for m in plan.spec.pod.volume_mounts]
 
 
 def volume_mount_paths(plan: Plan) -> list[str]:
