@@ -25,6 +25,7 @@ Input: the chart's root context. Output: JSON.
 {{- end -}}
 {{- $merged := include "otelgen.merge" (dict "base" (get $data.modeDefaults $mode) "override" .Values) | fromJson -}}
 {{- include "otelgen.checkLiteralCredentials" (dict "t" $data.credentials "v" $merged "path" "spec" "key" "spec") -}}
+{{- if kindIs "map" $merged.pod -}}{{- include "otelgen.checkFlagCredentials" (dict "t" $data.credentials "pod" $merged.pod) -}}{{- end -}}
 {{- include "otelgen.checkNulls" (dict "desc" $data.spec "value" $merged "path" "spec") -}}
 {{- $spec := (include "otelgen.applyModel" (dict "desc" $data.spec "value" $merged) | fromJson).v -}}
 {{- $_ := set $spec "collectorVersion" (regexReplaceAll "^v+" (toString $spec.collectorVersion) "") -}}

@@ -169,3 +169,35 @@ fields, applied over what the chart derives, and their checks.
 {{- else -}}{{- toJson (dict "maxUnavailable" 1) -}}
 {{- end -}}
 {{- end -}}
+
+{{- /* E015 for a credential in a command-line flag of the collector or an extra container
+(otelgen.spec.load._flag_credentials, credentials.flag_literal): {t, pod} */ -}}
+{{- define "otelgen.checkFlagCredentials" -}}
+{{- $t := .t -}}
+{{- $lists := list (list "spec.pod.args" (.pod.args | default list)) -}}
+{{- range $section := list "initContainers" "containers" -}}
+{{- range $i, $c := get $.pod $section | default list -}}
+{{- if kindIs "map" $c -}}
+{{- range $field := list "command" "args" -}}{{- $lists = append $lists (list (printf "spec.pod.%s[%d].%s" $section $i $field) (get $c $field | default list)) -}}{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- range $pair := $lists -}}
+{{- if kindIs "slice" (index $pair 1) -}}
+{{- range $i, $arg := index $pair 1 -}}
+{{- if and (kindIs "string" $arg) (regexMatch "^-{1,2}[A-Za-z0-9_.-]+=" $arg) -}}
+{{- $name := regexReplaceAll "^-{1,2}([A-Za-z0-9_.-]+)=(?s:.*)$" $arg "${1}" -}}
+{{- $value := regexReplaceAll "^-{1,2}[A-Za-z0-9_.-]+=((?s:.*))$" $arg "${1}" -}}
+{{- $why := include "otelgen.credentialWhy" (dict "t" $t "name" $name "v" $value "parent" "") -}}
+{{- if and (not $why) (contains "=" $value) -}}
+{{- $key := (splitn "=" 2 $value)._0 -}}
+{{- $why = include "otelgen.credentialWhy" (dict "t" $t "name" (last (splitList "." $key)) "v" (splitn "=" 2 $value)._1 "parent" "") -}}
+{{- end -}}
+{{- if $why -}}
+{{- include "otelgen.fail" (dict "id" "E015" "path" (printf "%s[%d]" (index $pair 0) $i) "msg" (printf "literal credential in a command-line flag (%s); the value is not shown" $why) "hint" "pass it in an env var from a Secret (env valueFrom.secretKeyRef) and write $(VAR) in the argument") -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}

@@ -375,7 +375,7 @@ class PodSettings(Model):
     env_from: list[kube.EnvFromSource] = Field(default_factory=list, description="configMapRef / secretRef: every key of a ConfigMap or Secret as env vars.")
     volume_mounts: list[kube.VolumeMount] = Field(default_factory=list, description="Extra mounts into the collector container, of pod.volumes. A hostPath is read-only unless readOnly: false (W120 outside /var/lib/otelcol).")
     args: list[str] = Field(default_factory=list, description="Extra collector command-line arguments, after --config.")
-    feature_gates: list[str] = Field(default_factory=list, description="Collector feature gates (e.g. -component.UseLocalHostAsDefaultHost), rendered as one --feature-gates= argument.")
+    feature_gates: list[str] = Field(default_factory=list, description="Collector feature gates (e.g. +k8sattr.labelsAnnotationsSingular.allow), rendered as one --feature-gates= argument.")
     container_security_context: kube.SecurityContext | None = Field(default=None, description="Merged over the collector container's restricted securityContext; a relaxing field warns (W131).")
     liveness_probe: kube.ProbeTiming | None = Field(default=None, description="Timing fields over the derived liveness probe.")
     readiness_probe: kube.ProbeTiming | None = Field(default=None, description="Timing fields over the derived readiness probe.")
