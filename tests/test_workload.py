@@ -217,6 +217,7 @@ ERRORS = {
     "sidecar service account": ({"mode": "sidecar", "serviceAccount": {"annotations": {"a": "b"}}}, "error E070 spec.serviceAccount.annotations: a sidecar renders no ServiceAccount"),
     "gateway hostNetwork": ({"mode": "gateway", "pod": {"hostNetwork": True}}, "error E070 spec.pod.hostNetwork: hostNetwork is for agents"),
     "annotations on an existing SA": ({"mode": "gateway", "serviceAccount": {"annotations": {"a": "b"}}, "pod": {"serviceAccountName": "x"}}, "error E070 spec.serviceAccount.annotations: otelgen renders no ServiceAccount"),
+    "service account name": ({"mode": "gateway", "pod": {"serviceAccountName": "Platform_SA"}}, "error E055 spec.pod.serviceAccountName: 'Platform_SA' is not a DNS-1123 subdomain"),
     "volume named like otelgen's": ({"mode": "gateway", "pod": {"volumes": [{"name": "otelcol-config", "emptyDir": {}}]}}, "error E010 spec.pod.volumes[0].name: volume 'otelcol-config' is listed twice (otelgen's own volume)"),
     "volume twice": ({"mode": "gateway", "pod": {"volumes": [{"name": "a", "emptyDir": {}}, {"name": "a", "emptyDir": {}}]}}, "error E010 spec.pod.volumes[1].name: volume 'a' is listed twice"),
     "mount of no volume": ({"mode": "gateway", "pod": {"volumeMounts": [{"name": "nope", "mountPath": "/x"}]}}, "error E010 spec.pod.volumeMounts[0].name: volumeMount 'nope' names no volume"),

@@ -107,8 +107,11 @@ fields, applied over what the chart derives, and their checks.
 {{- include "otelgen.fail" (dict "id" "E070" "path" "spec.rbac.rules" "msg" "a sidecar renders no RBAC (it runs as the app's ServiceAccount)" "hint" "grant the app's ServiceAccount what it needs") -}}
 {{- end -}}
 {{- end -}}
-{{- if and (ne $mode "agent") $pod.hostNetwork -}}
+{{- if and (eq $mode "gateway") $pod.hostNetwork -}}
 {{- include "otelgen.fail" (dict "id" "E070" "path" "spec.pod.hostNetwork" "msg" (printf "hostNetwork is for agents (one pod per node); a %s would bind its ports on whichever nodes it lands" $mode) "hint" "use mode agent") -}}
+{{- end -}}
+{{- if and $pod.serviceAccountName (ne $mode "sidecar") (not (include "otelgen.isDNS1123Subdomain" $pod.serviceAccountName)) -}}
+{{- include "otelgen.fail" (dict "id" "E055" "path" "spec.pod.serviceAccountName" "msg" (printf "'%s' is not a DNS-1123 subdomain (ServiceAccount names are)" $pod.serviceAccountName) "hint" "lowercase letters, digits, '-' and '.'") -}}
 {{- end -}}
 {{- if and $pod.serviceAccountName $spec.serviceAccount.annotations -}}
 {{- include "otelgen.fail" (dict "id" "E070" "path" "spec.serviceAccount.annotations" "msg" (printf "otelgen renders no ServiceAccount when pod.serviceAccountName (%s) names an existing one" $pod.serviceAccountName) "hint" "annotate the existing ServiceAccount, or leave serviceAccountName unset") -}}

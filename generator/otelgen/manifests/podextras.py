@@ -217,7 +217,7 @@ def _relaxed_pod(sc: dict[str, Any]) -> list[str]:
 
 
 def spec_problems(plan: Plan) -> list[Problem]:
-    from otelgen.manifests import workload
+    from otelgen.manifests import apivalidation, workload
 
     pod = plan.spec.pod
     base = ["spec", "pod"]
@@ -231,8 +231,10 @@ def spec_problems(plan: Plan) -> list[Problem]:
             problems.append(error("E070", ["spec", "serviceAccount", "annotations"], "a sidecar renders no ServiceAccount (it runs as the app's)", "annotate the app's ServiceAccount"))
         if plan.spec.rbac.rules:
             problems.append(error("E070", ["spec", "rbac", "rules"], "a sidecar renders no RBAC (it runs as the app's ServiceAccount)", "grant the app's ServiceAccount what it needs"))
-    if plan.mode != "agent" and pod.host_network:
+    if plan.mode == "gateway" and pod.host_network:
         problems.append(error("E070", [*base, "hostNetwork"], f"hostNetwork is for agents (one pod per node); a {plan.mode} would bind its ports on whichever nodes it lands", "use mode agent"))
+    if pod.service_account_name and plan.mode != "sidecar" and not apivalidation.is_dns1123_subdomain(pod.service_account_name):
+        problems.append(error("E055", [*base, "serviceAccountName"], f"{pod.service_account_name!r} is not a DNS-1123 subdomain (ServiceAccount names are)", "lowercase letters, digits, '-' and '.'"))
     if pod.service_account_name and plan.spec.service_account.annotations:
         problems.append(error("E070", ["spec", "serviceAccount", "annotations"], f"otelgen renders no ServiceAccount when pod.serviceAccountName ({pod.service_account_name}) names an existing one", "annotate the existing ServiceAccount, or leave serviceAccountName unset"))
     # volumes: names unique and not otelgen's; mounts name a volume

@@ -39,6 +39,11 @@ def at_most_one(*fields: str) -> ConfigDict:
     return ConfigDict(json_schema_extra={"not": {"required": list(fields)}})
 
 
+def _sorted(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Mappings in key order: the same spec in any key order renders the same bytes."""
+    return None if value is None else dict(sorted(value.items()))
+
+
 IntOrString = int | str
 Quantity = int | str
 
@@ -153,6 +158,8 @@ class CSISource(KubeModel):
     read_only: StrictBool | None = None
     fs_type: str | None = None
     volume_attributes: dict[str, str] | None = None
+
+    _order = field_validator("volume_attributes")(classmethod(lambda cls, v: _sorted(v)))
     node_publish_secret_ref: LocalRef | None = None
 
 
@@ -240,6 +247,8 @@ class LabelSelectorRequirement(KubeModel):
 
 class LabelSelector(KubeModel):
     match_labels: dict[str, str] | None = None
+
+    _order = field_validator("match_labels")(classmethod(lambda cls, v: _sorted(v)))
     match_expressions: list[LabelSelectorRequirement] | None = None
 
 
@@ -461,6 +470,8 @@ class ContainerPort(KubeModel):
 class ResourceRequirements(KubeModel):
     requests: dict[str, Quantity] | None = None
     limits: dict[str, Quantity] | None = None
+
+    _order = field_validator("requests", "limits")(classmethod(lambda cls, v: _sorted(v)))
 
 
 class Container(KubeModel):
