@@ -300,6 +300,37 @@ def _requests_within_limits(resources: dict, mode: str) -> None:
             resources.setdefault("requests", {})[field] = limit
 
 
+_SECURE_EXTRA = {"resources": {"requests": {"cpu": "5m", "memory": "16Mi"}, "limits": {"cpu": "20m", "memory": "32Mi"}}}
+#: spec.pod fields of the collector container (any mode)
+CONTAINER_FIELDS = [
+    {"env": [{"name": "NODE", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}}, {"name": "MEM", "valueFrom": {"resourceFieldRef": {"resource": "limits.memory", "divisor": "1Mi"}}}, {"name": "CLUSTER", "valueFrom": {"configMapKeyRef": {"name": "info", "key": "cluster", "optional": True}}}, {"name": "TOKEN", "valueFrom": {"secretKeyRef": {"name": "s", "key": "t"}}}],
+     "envFrom": [{"configMapRef": {"name": "settings"}}, {"secretRef": {"name": "creds"}, "prefix": "X_"}]},
+    {"args": ["--set=service.telemetry.logs.encoding=json"], "featureGates": ["+k8sattr.labelsAnnotationsSingular.allow"], "lifecycle": {"preStop": {"sleep": {"seconds": 5}}}},
+    {"startupProbe": {"failureThreshold": 60}, "livenessProbe": {"periodSeconds": 20, "timeoutSeconds": 5, "initialDelaySeconds": 3}, "readinessProbe": {"successThreshold": 1}, "lifecycle": {"preStop": {"exec": {"command": ["sleep", "5"]}}}},
+    {"containerSecurityContext": {"readOnlyRootFilesystem": False, "capabilities": {"add": ["NET_BIND_SERVICE"]}}},
+    {"containerSecurityContext": {"runAsUser": 0, "runAsNonRoot": False, "seccompProfile": {"type": "Unconfined"}}},
+]
+#: spec.pod fields of the pod (agent, gateway)
+POD_FIELDS = [
+    {"volumes": [{"name": "ca", "configMap": {"name": "ca-bundle", "items": [{"key": "ca.crt", "path": "ca.crt"}]}}, {"name": "host-etc", "hostPath": {"path": "/etc", "type": "Directory"}}, {"name": "scratch", "emptyDir": {"sizeLimit": "64Mi"}}, {"name": "creds", "secret": {"secretName": "creds", "defaultMode": 256}}],
+     "volumeMounts": [{"name": "ca", "mountPath": "/etc/ssl/extra"}, {"name": "host-etc", "mountPath": "/host/etc"}, {"name": "scratch", "mountPath": "/scratch"}],
+     "initContainers": [{"name": "init", "image": "busybox:1.36.1", "command": ["true"], "volumeMounts": [{"name": "host-etc", "mountPath": "/host/etc"}], **_SECURE_EXTRA}],
+     "containers": [{"name": "helper", "image": "busybox@sha256:" + "b" * 64, "args": ["sleep", "infinity"], "securityContext": {"readOnlyRootFilesystem": False}, "env": [{"name": "A", "value": "b"}], **_SECURE_EXTRA}]},
+    {"volumes": [{"name": "pvc", "persistentVolumeClaim": {"claimName": "data"}}, {"name": "token", "projected": {"sources": [{"serviceAccountToken": {"path": "token", "audience": "vendor", "expirationSeconds": 3600}}]}}],
+     "volumeMounts": [{"name": "pvc", "mountPath": "/data", "subPath": "otel"}, {"name": "token", "mountPath": "/var/run/vendor", "readOnly": True}],
+     "imagePullSecrets": [{"name": "registry"}], "dnsPolicy": "Default", "securityContext": {"fsGroupChangePolicy": "OnRootMismatch", "supplementalGroups": [3000]}},
+    {"affinity": {"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 10, "preference": {"matchExpressions": [{"key": "pool", "operator": "In", "values": ["obs"]}]}}]}, "podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [{"topologyKey": "kubernetes.io/hostname", "labelSelector": {"matchExpressions": [{"key": "app", "operator": "Exists"}]}}]}},
+     "topologySpreadConstraints": [{"maxSkew": 2, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "DoNotSchedule", "labelSelector": {"matchLabels": {"app.kubernetes.io/name": "opentelemetry-collector"}}, "minDomains": 2}]},
+    {"topologySpreadConstraints": [], "affinity": {"podAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 50, "podAffinityTerm": {"topologyKey": "kubernetes.io/hostname", "namespaces": ["apps"]}}]}}},
+    {"serviceAccountName": "existing-sa", "securityContext": {"runAsUser": 0, "runAsNonRoot": False}},
+]
+AGENT_POD_FIELDS = [{"hostNetwork": True}, {"hostNetwork": True, "dnsPolicy": "ClusterFirst"}]
+HPA_EXTRAS = [
+    {"metrics": [{"type": "Pods", "pods": {"metric": {"name": "otelcol_exporter_queue_size"}, "target": {"type": "AverageValue", "averageValue": "100"}}}], "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300, "policies": [{"type": "Percent", "value": 10, "periodSeconds": 60}]}}},
+    {"metrics": [{"type": "External", "external": {"metric": {"name": "queue_depth", "selector": {"matchLabels": {"queue": "otel"}}}, "target": {"type": "Value", "value": "1k"}}}], "targetCPUUtilizationPercentage": None, "behavior": {"scaleUp": {"selectPolicy": "Max", "policies": [{"type": "Pods", "value": 2, "periodSeconds": 30}]}}},
+]
+
+
 def _settings(draw, mode: str, spec: dict) -> dict:
     """Everything outside the components."""
     out: dict = {}
@@ -366,7 +397,9 @@ def _settings(draw, mode: str, spec: dict) -> dict:
         out["networkPolicy"] = np
     if mode in ("gateway", "statefulset"):
         auto = draw(st.sampled_from([{"enabled": False}, {"enabled": True}, {"enabled": True, "minReplicas": 3, "maxReplicas": 9, "targetCPUUtilizationPercentage": None, "targetMemoryUtilizationPercentage": 80}, {"enabled": True, "targetMemoryUtilizationPercentage": 75}]))
-        out["scaling"] = {"replicas": draw(st.integers(1, 4)), "autoscaling": auto, "podDisruptionBudget": draw(st.sampled_from([{}, {"enabled": False}, {"maxUnavailable": 2}])), "topologySpread": draw(st.booleans())}
+        if auto["enabled"] and draw(st.booleans()):
+            auto = {**auto, **draw(st.sampled_from(HPA_EXTRAS))}
+        out["scaling"] = {"replicas": draw(st.integers(1, 4)), "autoscaling": auto, "podDisruptionBudget": draw(st.sampled_from([{}, {"enabled": False}, {"maxUnavailable": 2}, {"maxUnavailable": "25%"}, {"minAvailable": 1}, {"minAvailable": "50%"}, {"maxUnavailable": 0}])), "topologySpread": draw(st.booleans())}
     if mode == "statefulset" or draw(st.booleans()):  # the statefulset's defaults turn it on
         pq: dict = {"enabled": draw(st.booleans()), "size": draw(st.sampled_from(["256Mi", "512Mi"] + (["2Gi", "1.5Gi"] if mode == "statefulset" else [])))}
         pq["directory"] = "/var/lib/otelcol/pq"  # file_storage/queue may take the default /var/lib/otelcol/queue (E061)
@@ -400,6 +433,15 @@ def _settings(draw, mode: str, spec: dict) -> dict:
             {"tolerations": [{"operator": "Exists"}, {"key": "dedicated", "operator": "Equal", "value": "obs", "effect": draw(literals(model.Toleration, "effect")), "tolerationSeconds": 60}], "priorityClassName": "system-node-critical"},
             {"env": [{"name": "BACKEND", "value": "b:4317"}, {"name": "TOKEN", "secretRef": {"name": "s", "key": "t"}}, {"name": "GOMEMLIMIT", "value": "100MiB"}], "runAsUser": 2000, "terminationGracePeriodSeconds": 60},
         ]))
+    if draw(st.booleans()):  # spec.pod escape hatches: the collector container's (every mode), the pod's (agent, gateway)
+        pod = out.setdefault("pod", {})
+        pod.update(draw(st.sampled_from(CONTAINER_FIELDS)))
+        if mode != "sidecar":
+            pod.update(draw(st.sampled_from(POD_FIELDS + (AGENT_POD_FIELDS if mode == "agent" else []))))
+            if "serviceAccountName" not in pod and draw(st.booleans()):
+                out["serviceAccount"] = {"annotations": {"eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/otel"}}
+            if draw(st.booleans()):
+                out["rbac"] = {"rules": draw(st.sampled_from([[{"apiGroups": [""], "resources": ["namespaces"], "verbs": ["get", "list", "watch"]}], [{"apiGroups": ["apps"], "resources": ["replicasets", "deployments"], "verbs": ["get"]}, {"apiGroups": [""], "resources": ["nodes"], "verbs": ["list"]}]]))}
     if draw(st.booleans()):  # SDK-side settings: they change no collector object (instrument, size, Instrumentation use them)
         out["apps"] = draw(st.sampled_from([
             {"protocol": "http/protobuf", "batch": {"interval": "5m", "maxQueue": 2048, "maxBatch": 512}, "expectedRate": "50k/s"},

@@ -67,7 +67,7 @@ def test_committed_tree_matches_the_generator():
     assert not stale, f"kustomize/ is stale ({', '.join(stale)}): run `make generate`"
 
 
-BUILDS = ["base/gateway", "base/agent", "base/statefulset", "overlays/dev", "overlays/production"]
+BUILDS = ["base/gateway", "base/agent", "base/statefulset", "overlays/dev", "overlays/production", "overlays/platform", "overlays/agent-host-network"]
 
 
 @pytest.mark.tools
@@ -89,6 +89,8 @@ PARITY = {
     "base/statefulset": ("statefulset", "-f", str(EX / "statefulset-persistent-queue.yaml"), "--set", "networkPolicy.enabled=false"),
     "overlays/dev": GATEWAY + ("-f", str(EX / "overlays/dev.yaml"), "--set", "networkPolicy.enabled=false"),
     "overlays/production": GATEWAY + ("-f", str(EX / "overlays/production.yaml"), "--set", "networkPolicy.enabled=true", "--set", "scaling.autoscaling.enabled=true"),
+    "overlays/platform": GATEWAY + ("-f", str(EX / "overlays/platform.yaml"), "--set", "networkPolicy.enabled=false"),
+    "overlays/agent-host-network": ("agent", "-f", str(EX / "agent-default.yaml"), "-f", str(EX / "overlays/agent-host-network.yaml"), "--set", "networkPolicy.enabled=false"),
 }
 
 

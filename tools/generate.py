@@ -46,6 +46,8 @@ suite fails when it drifts.
 | components/instrument-agent | points the OpenTelemetry SDK of the container named `app` in every Deployment, StatefulSet, DaemonSet, Job and CronJob at the node's agent (OTEL_* env, as `otelgen instrument`; service name from the pod's `app.kubernetes.io/name` label) |
 | overlays/dev | namespace, 1 replica, small resources, dev exporter endpoint |
 | overlays/production | namespace, large resources, autoscaling, NetworkPolicy, production exporter endpoint |
+| overlays/platform | ServiceAccount annotations (IRSA / Workload Identity), imagePullSecrets, an extra ClusterRole rule, a PDB percentage, a Secret volume, env from the downward API, node affinity (examples/overlays/platform.yaml) |
+| overlays/agent-host-network | the node agent with hostNetwork and dnsPolicy ClusterFirstWithHostNet (examples/overlays/agent-host-network.yaml) |
 
 The bases leave out the NetworkPolicy so that it can be added as a component;
 `overlays/production` shows how. `kustomize build overlays/production` gives
@@ -76,6 +78,8 @@ def kustomize_tree() -> dict[str, str]:
     with_components = k.plan_for(gateway, NETWORK_POLICY + AUTOSCALING)
     production = k.plan_for(gateway + [str(EX / "overlays/production.yaml")], NETWORK_POLICY + AUTOSCALING)
     put("overlays/production", k.difference_files(with_components, production, k.KUSTOMIZATION, ["../../base/gateway"], ["../../components/network-policy", "../../components/hpa"]))
+    put("overlays/platform", k.difference_files(base_gateway, k.plan_for(gateway + [str(EX / "overlays/platform.yaml")], NO_NETWORK_POLICY), k.KUSTOMIZATION, ["../../base/gateway"]))
+    put("overlays/agent-host-network", k.difference_files(base_agent, k.plan_for([str(EX / "agent-default.yaml"), str(EX / "overlays/agent-host-network.yaml")], NO_NETWORK_POLICY), k.KUSTOMIZATION, ["../../base/agent"]))
     return files
 
 

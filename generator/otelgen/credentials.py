@@ -230,3 +230,20 @@ def tables() -> dict[str, Any]:
         "hint": HINT,
         "redactedKey": REDACTED_KEY,
     }
+
+
+_FLAG = re.compile(r"^-{1,2}([A-Za-z0-9_.-]+)=(.*)$", re.S)
+
+
+def flag_literal(arg: Any) -> str | None:
+    """Why a command-line argument ``--name=value`` carries a literal credential (or None):
+    the flag's name, or for ``--set=path.key=value`` the last key of the path, names one."""
+    match = _FLAG.match(arg) if isinstance(arg, str) else None
+    if not match:
+        return None
+    name, value = match.groups()
+    why = literal(name, value)
+    if why is None and "=" in value:
+        key, _, rest = value.partition("=")
+        why = literal(key.rsplit(".", 1)[-1], rest)
+    return why

@@ -82,25 +82,27 @@ def otlp_port(plan: Plan, protocol: str) -> int:
 
 
 def target(mode: str, spec_files: list[str], sets: list[str], via: str = "service") -> tuple[Target, list[Problem]]:
+    from otelgen import modes
     from otelgen.manifests import naming, service, workload
 
     plan = build_plan(load.load(mode, spec_files, sets))
     protocol = plan.spec.apps.protocol
     port = otlp_port(plan, protocol)
     warnings = list(plan.warnings)
+    traits = modes.traits(plan.mode)
     if via == "host-ip":
-        if plan.mode != "agent":
+        if not traits.per_node:
             raise SpecError([error("E024", ["--via"], f"--via host-ip sends to the node's IP, which only an agent (one per node) listens on; this is a {plan.mode}", "use --to agent, or --via service")])
         if not any(p.get("hostPort") == port for p in workload.container_ports(plan)):
             raise SpecError([error("E024", ["spec", "service", "hostPorts"], f"the agent opens no hostPort {port}, so apps cannot reach it on their node's IP", "set service.hostPorts: true in the agent's spec (and render the agent with it), or use --via service")])
         scheme = "https" if plan.server_tls else "http"
         return Target(plan.mode, f"{scheme}://$({HOST_IP[0]}):{port}", protocol, plan, host_ip=True), warnings
-    if plan.mode == "sidecar":
+    if traits.bind_localhost:
         host, scheme = "localhost", "http"
     else:
         host = f"{naming.service(plan)}.{plan.namespace}.svc.cluster.local"
         scheme = "https" if plan.server_tls else "http"
-        if plan.mode == "agent":
+        if traits.per_node:
             svc = service.services(plan)[0]
             if svc["spec"].get("internalTrafficPolicy") != "Local":
                 warnings.append(warning("W115", ["spec", "service", "internalTrafficPolicy"], f"the agent Service {svc['metadata']['name']} routes cluster-wide, so an app may send to an agent on another node (its k8s_attributes then tags nothing)", "leave service.internalTrafficPolicy unset (Local for agents), or use --via host-ip"))

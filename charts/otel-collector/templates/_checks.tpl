@@ -236,8 +236,8 @@ sections, pipelines, version}.
 {{- if lt (int $auto.maxReplicas) (int $auto.minReplicas) -}}
 {{- include "otelgen.fail" (dict "id" "E004" "path" "spec.scaling.autoscaling" "msg" "maxReplicas must be at least minReplicas" "hint" "fix the value") -}}
 {{- end -}}
-{{- if and $auto.enabled (kindIs "invalid" $auto.targetCPUUtilizationPercentage) (kindIs "invalid" $auto.targetMemoryUtilizationPercentage) -}}
-{{- include "otelgen.fail" (dict "id" "E004" "path" "spec.scaling.autoscaling" "msg" "autoscaling needs a CPU or memory utilization target" "hint" "fix the value") -}}
+{{- if and $auto.enabled (kindIs "invalid" $auto.targetCPUUtilizationPercentage) (kindIs "invalid" $auto.targetMemoryUtilizationPercentage) (not $auto.metrics) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" "spec.scaling.autoscaling" "msg" "autoscaling needs a CPU or memory utilization target or metrics" "hint" "fix the value") -}}
 {{- end -}}
 {{- if not (kindIs "invalid" $spec.tls) -}}
 {{- if eq (empty $spec.tls.secretName) (empty $spec.tls.certManager) -}}
@@ -245,8 +245,8 @@ sections, pipelines, version}.
 {{- end -}}
 {{- end -}}
 {{- range $i, $e := $spec.pod.env -}}
-{{- if eq (kindIs "invalid" $e.value) (kindIs "invalid" $e.secretRef) -}}
-{{- include "otelgen.fail" (dict "id" "E004" "path" (printf "spec.pod.env[%d]" $i) "msg" "set exactly one of value or secretRef" "hint" "fix the value") -}}
+{{- if ne 1 (len (without (list (kindIs "invalid" $e.value) (kindIs "invalid" $e.secretRef) (kindIs "invalid" $e.valueFrom)) true)) -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" (printf "spec.pod.env[%d]" $i) "msg" "set exactly one of value, secretRef or valueFrom" "hint" "fix the value") -}}
 {{- end -}}
 {{- end -}}
 {{- $np := $spec.networkPolicy -}}

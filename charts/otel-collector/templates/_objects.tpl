@@ -142,13 +142,16 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $names := .names -}}
 {{- $objects := list -}}
 {{- if .traits.ownPods -}}
-{{- $objects = append $objects (dict "apiVersion" "v1" "kind" "ServiceAccount" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "automountServiceAccountToken" false) -}}
+{{- $saName := $plan.spec.pod.serviceAccountName | default $plan.name -}}
+{{- if not $plan.spec.pod.serviceAccountName -}}{{- /* spec.pod.serviceAccountName: an existing one, not rendered */ -}}
+{{- $objects = append $objects (dict "apiVersion" "v1" "kind" "ServiceAccount" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name "annotations" $plan.spec.serviceAccount.annotations) $m) | fromJson) "automountServiceAccountToken" false) -}}
+{{- end -}}
 {{- $clusterRules := list -}}
 {{- $nsRules := list -}}
 {{- range $r := $plan.needs.rbac -}}
 {{- if $r.namespaced -}}{{- $nsRules = append $nsRules $r -}}{{- else -}}{{- $clusterRules = append $clusterRules $r -}}{{- end -}}
 {{- end -}}
-{{- $subjects := list (dict "kind" "ServiceAccount" "name" $plan.name "namespace" $plan.namespace) -}}
+{{- $subjects := list (dict "kind" "ServiceAccount" "name" $saName "namespace" $plan.namespace) -}}
 {{- if $clusterRules -}}
 {{- $crName := $names.clusterRole | replace "{name}" $plan.name | replace "{namespace}" $plan.namespace -}}
 {{- $objects = append $objects (dict "apiVersion" "rbac.authorization.k8s.io/v1" "kind" "ClusterRole" "metadata" (include "otelgen.metadata" (merge (dict "name" $crName "clusterScoped" true) $m) | fromJson) "rules" (include "otelgen.mergeRules" (dict "rules" $clusterRules) | fromJson).v) -}}
@@ -286,7 +289,9 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- end -}}
 {{- range $e := $pod.env -}}
 {{- if not (hasKey $envByName $e.name) -}}{{- $envNames = append $envNames $e.name -}}{{- end -}}
-{{- if $e.secretRef -}}
+{{- if $e.valueFrom -}}
+{{- $_ := set $envByName $e.name (dict "name" $e.name "valueFrom" $e.valueFrom) -}}
+{{- else if $e.secretRef -}}
 {{- $_ := set $envByName $e.name (dict "name" $e.name "valueFrom" (dict "secretKeyRef" (dict "name" $e.secretRef.name "key" $e.secretRef.key))) -}}
 {{- else -}}
 {{- $_ := set $envByName $e.name (dict "name" $e.name "value" $e.value) -}}
@@ -307,13 +312,14 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $uid := $pod.runAsUser -}}
 {{- $image := printf "%s:%s" ($spec.image.repository | default (get $data.distributionImages $spec.distribution).image) ($spec.image.tag | default $plan.version) -}}
 {{- if $spec.image.digest -}}{{- $image = printf "%s@%s" $image $spec.image.digest -}}{{- end -}}
-{{- $container := dict "name" $data.naming.container "image" $image "imagePullPolicy" $spec.image.pullPolicy "args" (list (printf "--config=%s/%s" $data.paths.configDir $data.paths.configKey)) "env" $env "ports" $containerPorts "resources" (dict "requests" $plan.requests "limits" $plan.limits) -}}
+{{- $container := dict "name" $data.naming.container "image" $image "imagePullPolicy" $spec.image.pullPolicy "args" (include "otelgen.podextras.args" (dict "pod" $pod "config" (printf "--config=%s/%s" $data.paths.configDir $data.paths.configKey)) | fromJson).v "env" $env "ports" $containerPorts "resources" (dict "requests" $plan.requests "limits" $plan.limits) -}}
 {{- $_ := set $container "securityContext" (merge (dict "runAsGroup" $uid "runAsUser" $uid) (deepCopy $fixed.containerSecurity)) -}}
 {{- $_ := set $container "startupProbe" (merge (dict "httpGet" $get) (deepCopy $fixed.probes.startupProbe)) -}}
 {{- $_ := set $container "livenessProbe" (merge (dict "tcpSocket" (dict "port" $data.naming.healthPort)) (deepCopy $fixed.probes.livenessProbe)) -}}
 {{- $_ := set $container "readinessProbe" (merge (dict "httpGet" $get) (deepCopy $fixed.probes.readinessProbe)) -}}
 {{- $_ := set $container "volumeMounts" $volumeMounts -}}
-{{- $podSpec := dict "serviceAccountName" $plan.name "automountServiceAccountToken" false "securityContext" (merge (dict "runAsUser" $uid "runAsGroup" $uid "fsGroup" $uid) (deepCopy $fixed.podSecurity)) "terminationGracePeriodSeconds" $pod.terminationGracePeriodSeconds -}}
+{{- $container = include "otelgen.podextras.container" (dict "pod" $pod "container" $container) | fromJson -}}
+{{- $podSpec := dict "serviceAccountName" ($pod.serviceAccountName | default $plan.name) "automountServiceAccountToken" false "securityContext" (merge (dict "runAsUser" $uid "runAsGroup" $uid "fsGroup" $uid) (deepCopy $fixed.podSecurity)) "terminationGracePeriodSeconds" $pod.terminationGracePeriodSeconds -}}
 {{- if $pod.priorityClassName -}}{{- $_ := set $podSpec "priorityClassName" $pod.priorityClassName -}}{{- end -}}
 {{- if $pod.nodeSelector -}}{{- $_ := set $podSpec "nodeSelector" $pod.nodeSelector -}}{{- end -}}
 {{- if $pod.tolerations -}}{{- $_ := set $podSpec "tolerations" $pod.tolerations -}}{{- end -}}
@@ -327,6 +333,7 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- end -}}
 {{- $_ := set $podSpec "containers" (list $container) -}}
 {{- $_ := set $podSpec "volumes" $volumes -}}
+{{- $podSpec = include "otelgen.podextras.pod" (dict "pod" $pod "podSpec" $podSpec "security" (merge (dict "runAsGroup" $uid "runAsUser" $uid) (deepCopy $fixed.containerSecurity))) | fromJson -}}
 {{- $podAnnotations := merge (dict $data.naming.checksumAnnotation (sha256sum $configText)) $pod.annotations -}}
 {{- $template := dict "metadata" (dict "labels" (merge (deepCopy $pod.labels) $selector) "annotations" $podAnnotations) "spec" $podSpec -}}
 {{- if eq $traits.workload "DaemonSet" -}}
@@ -372,10 +379,13 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $metrics = append $metrics (dict "type" "Resource" "resource" (dict "name" (index $pair 0) "target" (dict "type" "Utilization" "averageUtilization" (index $pair 1)))) -}}
 {{- end -}}
 {{- end -}}
-{{- $objects = append $objects (dict "apiVersion" "autoscaling/v2" "kind" "HorizontalPodAutoscaler" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "spec" (dict "scaleTargetRef" (dict "apiVersion" "apps/v1" "kind" .traits.workload "name" $plan.name) "minReplicas" $auto.minReplicas "maxReplicas" $auto.maxReplicas "metrics" $metrics)) -}}
+{{- $metrics = concat $metrics ($auto.metrics | default list) -}}
+{{- $hpaSpec := dict "scaleTargetRef" (dict "apiVersion" "apps/v1" "kind" .traits.workload "name" $plan.name) "minReplicas" $auto.minReplicas "maxReplicas" $auto.maxReplicas "metrics" $metrics -}}
+{{- if $auto.behavior -}}{{- $_ := set $hpaSpec "behavior" $auto.behavior -}}{{- end -}}
+{{- $objects = append $objects (dict "apiVersion" "autoscaling/v2" "kind" "HorizontalPodAutoscaler" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "spec" $hpaSpec) -}}
 {{- end -}}
 {{- if and $spec.scaling.podDisruptionBudget.enabled $several -}}
-{{- $objects = append $objects (dict "apiVersion" "policy/v1" "kind" "PodDisruptionBudget" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "spec" (dict "maxUnavailable" $spec.scaling.podDisruptionBudget.maxUnavailable "selector" (dict "matchLabels" $selector))) -}}
+{{- $objects = append $objects (dict "apiVersion" "policy/v1" "kind" "PodDisruptionBudget" "metadata" (include "otelgen.metadata" (merge (dict "name" $plan.name) $m) | fromJson) "spec" (merge (dict "selector" (dict "matchLabels" $selector)) (include "otelgen.podextras.budget" $spec.scaling.podDisruptionBudget | fromJson))) -}}
 {{- end -}}
 {{- toJson (dict "v" $objects) -}}
 {{- end -}}

@@ -25,6 +25,7 @@ Input: the chart's root context. Output: JSON.
 {{- end -}}
 {{- $merged := include "otelgen.merge" (dict "base" (get $data.modeDefaults $mode) "override" .Values) | fromJson -}}
 {{- include "otelgen.checkLiteralCredentials" (dict "t" $data.credentials "v" $merged "path" "spec" "key" "spec") -}}
+{{- if kindIs "map" $merged.pod -}}{{- include "otelgen.checkFlagCredentials" (dict "t" $data.credentials "pod" $merged.pod) -}}{{- end -}}
 {{- include "otelgen.checkNulls" (dict "desc" $data.spec "value" $merged "path" "spec") -}}
 {{- $spec := (include "otelgen.applyModel" (dict "desc" $data.spec "value" $merged) | fromJson).v -}}
 {{- $_ := set $spec "collectorVersion" (regexReplaceAll "^v+" (toString $spec.collectorVersion) "") -}}
@@ -53,6 +54,10 @@ Input: the chart's root context. Output: JSON.
 {{- range $phase := list "components" "ports" "ephemeralStorage" -}}{{- include (printf "otelgen.plan.%s" $phase) $state -}}{{- end -}}
 {{- include "otelgen.checkApi" (dict "spec" $spec "name" $name "namespace" $namespace "mode" $mode "traits" $state.traits "requests" $state.requests "limits" $state.limits "selector" (include "otelgen.selectorLabels" (dict "data" $data "name" $name "mode" $mode) | fromJson)) -}}
 {{- $needs := $state.needs -}}
+{{- if $state.traits.ownPods -}}{{- /* spec.rbac.rules: extra ClusterRole rules */ -}}
+{{- range $r := $spec.rbac.rules -}}{{- $_ := set $needs "rbac" (append $needs.rbac (dict "apiGroups" $r.apiGroups "resources" $r.resources "verbs" $r.verbs "namespaced" false)) -}}{{- end -}}
+{{- end -}}
+{{- include "otelgen.checkWorkload" (dict "spec" $spec "mode" $mode "needs" $needs "data" $data) -}}
 {{- $plan := dict "spec" $spec "mode" $mode "name" $name "namespace" $namespace "version" $version "instances" $state.instances "pipelines" $pipelines "connectors" $state.connectors "needs" $needs "requests" $state.requests "limits" $state.limits "gomemlimit" $state.gomemlimit "leaderElection" $state.leader "needsApi" (gt (len $needs.rbac) 0) "data" $data -}}
 {{- toJson $plan -}}
 {{- end -}}

@@ -16,7 +16,7 @@ def render_objects(plan: Plan) -> list[dict[str, Any]]:
     config_map = configmap.config_map(plan, config)
     objects: list[dict[str, Any] | None] = []
     if modes.traits(plan.mode).own_pods:
-        objects.append(rbac.service_account(plan))
+        objects.append(rbac.service_account(plan))  # None for an existing one (spec.pod.serviceAccountName)
         objects.extend(rbac.roles(plan))
     objects.append(config_map)
     objects.append(tls.certificate(plan))

@@ -24,16 +24,20 @@ def horizontal_pod_autoscaler(plan: Plan) -> dict[str, Any] | None:
     for resource, target in (("cpu", auto.target_cpu_utilization_percentage), ("memory", auto.target_memory_utilization_percentage)):
         if target is not None:
             metrics.append({"type": "Resource", "resource": {"name": resource, "target": {"type": "Utilization", "averageUtilization": target}}})
+    metrics += [m.dump() for m in auto.metrics]
+    spec: dict[str, Any] = {
+        "scaleTargetRef": {"apiVersion": "apps/v1", "kind": traits.workload, "name": naming.workload(plan)},
+        "minReplicas": auto.min_replicas,
+        "maxReplicas": auto.max_replicas,
+        "metrics": metrics,
+    }
+    if auto.behavior is not None:
+        spec["behavior"] = auto.behavior.dump()
     return {
         "apiVersion": "autoscaling/v2",
         "kind": "HorizontalPodAutoscaler",
         "metadata": naming.metadata(plan, naming.workload(plan)),
-        "spec": {
-            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": traits.workload, "name": naming.workload(plan)},
-            "minReplicas": auto.min_replicas,
-            "maxReplicas": auto.max_replicas,
-            "metrics": metrics,
-        },
+        "spec": spec,
     }
 
 
@@ -51,8 +55,15 @@ def pod_disruption_budget(plan: Plan) -> dict[str, Any] | None:
         "apiVersion": "policy/v1",
         "kind": "PodDisruptionBudget",
         "metadata": naming.metadata(plan, naming.workload(plan)),
-        "spec": {"maxUnavailable": pdb.max_unavailable, "selector": {"matchLabels": naming.selector_labels(plan)}},
+        "spec": {**budget(pdb), "selector": {"matchLabels": naming.selector_labels(plan)}},
     }
+
+
+def budget(pdb: Any) -> dict[str, Any]:
+    """minAvailable when set, else maxUnavailable (default 1): exactly one."""
+    if pdb.min_available is not None:
+        return {"minAvailable": pdb.min_available}
+    return {"maxUnavailable": 1 if pdb.max_unavailable is None else pdb.max_unavailable}
 
 
 def topology_spread(plan: Plan) -> list[dict[str, Any]]:

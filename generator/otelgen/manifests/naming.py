@@ -27,7 +27,8 @@ def config_map(plan: Plan) -> str:
 
 
 def service_account(plan: Plan) -> str:
-    return plan.name
+    """The pod's ServiceAccount: an existing one (spec.pod.serviceAccountName) or the rendered one."""
+    return plan.spec.pod.service_account_name or plan.name
 
 
 def cluster_role(plan: Plan) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 
 from otelgen import modes, persistentqueue
 from otelgen.config import collector_config
-from otelgen.manifests import autoscaling, naming, rbac, workload
+from otelgen.manifests import autoscaling, naming, podextras, rbac, workload
 from otelgen.plan import Plan
 
 API_VERSION = "opentelemetry.io/v1beta1"
@@ -61,12 +61,18 @@ def collector(plan: Plan, config: dict[str, Any] | None = None) -> dict[str, Any
             spec["autoscaler"]["targetCPUUtilization"] = auto.target_cpu_utilization_percentage
         if auto.target_memory_utilization_percentage is not None:
             spec["autoscaler"]["targetMemoryUtilization"] = auto.target_memory_utilization_percentage
+        if auto.metrics:
+            spec["autoscaler"]["metrics"] = [m.dump() for m in auto.metrics]
+        if auto.behavior is not None:
+            spec["autoscaler"]["behavior"] = auto.behavior.dump()
     if autoscaling.pod_disruption_budget(plan) is not None:
-        spec["podDisruptionBudget"] = {"maxUnavailable": plan.spec.scaling.pod_disruption_budget.max_unavailable}
+        spec["podDisruptionBudget"] = autoscaling.budget(plan.spec.scaling.pod_disruption_budget)
     spec["resources"] = container["resources"]
     spec["env"] = container["env"]
     spec["securityContext"] = container["securityContext"]
     spec["podSecurityContext"] = workload.pod_security_context(plan)
+    if plan.spec.pod.security_context is not None:
+        spec["podSecurityContext"] = podextras.merge(spec["podSecurityContext"], plan.spec.pod.security_context.dump())
     volumes, mounts = _operator_volumes(plan)
     if volumes:
         spec["volumes"] = volumes
@@ -76,6 +82,7 @@ def collector(plan: Plan, config: dict[str, Any] | None = None) -> dict[str, Any
         spec["podAnnotations"] = dict(sorted(pod.annotations.items()))
     spec["terminationGracePeriodSeconds"] = pod.termination_grace_period_seconds
     spec.update(workload.pod_scheduling(plan))
+    spec.update(podextras.operator_fields(plan, container))  # spec.pod escape hatches (E071 for what the CR cannot carry)
     if traits.workload == "DaemonSet":
         spec["daemonSetUpdateStrategy"] = dict(workload.DAEMONSET_UPDATE_STRATEGY)
     elif traits.workload == "Deployment":

@@ -16,13 +16,16 @@ API_ACCESS_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 API_TOKEN_SECONDS = 3600
 
 
-def service_account(plan: Plan) -> dict[str, Any]:
+def service_account(plan: Plan) -> dict[str, Any] | None:
     """Never automounted: a pod that talks to the API gets the token through
-    ``api_access_mounts`` instead (explicit, read-only, bounded lifetime)."""
+    ``api_access_mounts`` instead (explicit, read-only, bounded lifetime).
+    None when the pod runs as an existing ServiceAccount (spec.pod.serviceAccountName)."""
+    if plan.spec.pod.service_account_name:
+        return None
     return {
         "apiVersion": "v1",
         "kind": "ServiceAccount",
-        "metadata": naming.metadata(plan, naming.service_account(plan)),
+        "metadata": naming.metadata(plan, naming.service_account(plan), annotations=dict(sorted(plan.spec.service_account.annotations.items())) or None),
         "automountServiceAccountToken": False,
     }
 

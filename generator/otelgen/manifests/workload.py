@@ -7,7 +7,7 @@ from typing import Any
 
 from otelgen import distributions, modes, persistentqueue
 from otelgen.components.base import EnvVar, Mount
-from otelgen.manifests import autoscaling, configmap, naming, rbac, tls
+from otelgen.manifests import autoscaling, configmap, naming, podextras, rbac, tls
 from otelgen.plan import Plan
 
 SECRET_FILE_MODE = 0o440  # group-readable: fsGroup gives the collector's group access
@@ -52,7 +52,9 @@ def env_vars(plan: Plan) -> list[dict[str, Any]]:
     if plan.gomemlimit:
         out[GOMEMLIMIT] = {"name": GOMEMLIMIT, "value": plan.gomemlimit}
     for entry in plan.spec.pod.env:
-        if entry.secret_ref is not None:
+        if entry.value_from is not None:
+            out[entry.name] = {"name": entry.name, "valueFrom": entry.value_from.dump()}
+        elif entry.secret_ref is not None:
             out[entry.name] = {"name": entry.name, "valueFrom": {"secretKeyRef": {"name": entry.secret_ref.name, "key": entry.secret_ref.key}}}
         else:
             out[entry.name] = {"name": entry.name, "value": entry.value}
@@ -81,7 +83,7 @@ def volumes(plan: Plan) -> list[dict[str, Any]]:
     for m in mounts(plan):
         if m.name != claim:
             out.append(_volume(m))
-    return out
+    return out + podextras.extra_volumes(plan)
 
 
 def _volume(m: Mount) -> dict[str, Any]:
@@ -100,7 +102,16 @@ def _volume(m: Mount) -> dict[str, Any]:
 def volume_mounts(plan: Plan) -> list[dict[str, Any]]:
     out = [{"name": volume_name_config(plan), "mountPath": naming.CONFIG_DIR, "readOnly": True}]
     out += [{"name": m.name, "mountPath": m.mount_path, "readOnly": m.read_only} for m in mounts(plan)]
-    return out
+    return out + [podextras.mount(plan, m) for m in plan.spec.pod.volume_mounts]
+
+
+def volume_mount_paths(plan: Plan) -> list[str]:
+    """The collector container's own mount paths (spec.pod.volumeMounts must not reuse them)."""
+    return [naming.CONFIG_DIR] + [m.mount_path.rstrip("/") or "/" for m in mounts(plan)]
+
+
+def collector_container_name(plan: Plan) -> str:
+    return plan.spec.sidecar.container_name if modes.traits(plan.mode).workload is None else naming.CONTAINER
 
 
 def container_security_context(plan: Plan) -> dict[str, Any]:
@@ -143,10 +154,10 @@ def resources(plan: Plan) -> dict[str, Any]:
 
 def collector_container(plan: Plan) -> dict[str, Any]:
     container = {
-        "name": plan.spec.sidecar.container_name if modes.traits(plan.mode).workload is None else naming.CONTAINER,
+        "name": collector_container_name(plan),
         "image": image(plan),
         "imagePullPolicy": plan.spec.image.pull_policy,
-        "args": [f"--config={naming.CONFIG_DIR}/{naming.CONFIG_KEY}"],
+        "args": podextras.collector_args(plan, [f"--config={naming.CONFIG_DIR}/{naming.CONFIG_KEY}"]),
         "env": env_vars(plan),
         "ports": container_ports(plan),
         "resources": resources(plan),
@@ -154,7 +165,7 @@ def collector_container(plan: Plan) -> dict[str, Any]:
         **probes(plan),
         "volumeMounts": volume_mounts(plan),
     }
-    return container
+    return podextras.apply_to_container(plan, container)
 
 
 def pod_security_context(plan: Plan) -> dict[str, Any]:
@@ -195,6 +206,7 @@ def pod_template(plan: Plan, config_map: dict[str, Any]) -> dict[str, Any]:
     spec.update(pod_scheduling(plan))
     spec["containers"] = [collector_container(plan)]
     spec["volumes"] = volumes(plan)
+    spec = podextras.apply_to_pod(plan, spec)
     return {
         "metadata": {"labels": {**naming.selector_labels(plan), **pod.labels}, "annotations": dict(sorted(annotations.items()))},
         "spec": spec,

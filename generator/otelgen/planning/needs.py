@@ -9,7 +9,7 @@ import posixpath
 from typing import Any
 
 from otelgen import modes, persistentqueue, sizing
-from otelgen.components.base import ENV_PREFIX, Component, Context, Mount, Needs, Port
+from otelgen.components.base import ENV_PREFIX, Component, Context, Mount, Needs, Port, RbacRule
 from otelgen.errors import Collector, Problem, error, warning
 from otelgen.planning.model import CLIENT_CA_DIR, SECTIONS, SERVER_TLS_DIR, TELEMETRY_PORT, WRITABLE_HOST_PATHS, Instance
 from otelgen.spec.model import Spec
@@ -47,6 +47,8 @@ def collect(spec: Spec, used: dict[Key, Instance]) -> tuple[Needs, list[Problem]
     total.ports.extend(ports)
     total.env = _dedupe(total.env, lambda e: e.name)
     total.mounts = _dedupe(total.mounts, lambda m: m.name)
+    if modes.traits(spec.mode).own_pods:  # spec.rbac.rules: extra ClusterRole rules (a sidecar has no RBAC of its own: E070)
+        total.rbac.extend(RbacRule(tuple(r.api_groups), tuple(r.resources), tuple(r.verbs)) for r in spec.rbac.rules)
     return total, problems.problems
 
 

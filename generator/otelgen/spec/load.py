@@ -234,6 +234,28 @@ def credential_problems(doc: dict[str, Any]) -> list[Problem]:
                 problems.append(error("E015", path, f"env var holds a literal credential ({found.why}); the value is not shown", "take it from a Secret: {name: VAR, secretRef: {name: SECRET, key: KEY}} instead of value"))
             else:
                 problems.append(error("E015", path, f"literal credential ({found.why}); the value is not shown", credentials.HINT))
+    seen = {p.path for p in problems}
+    problems.extend(p for p in _flag_credentials(doc) if p.path not in seen)
+    return problems
+
+
+def _flag_credentials(doc: dict[str, Any]) -> list[Problem]:
+    """E015 for a credential passed as a command-line flag (--password=..., --set=...token=...)
+    to the collector or an extra container (spec.pod args/command)."""
+    pod = (doc.get("spec") or {}).get("pod") if isinstance(doc.get("spec"), dict) else None
+    if not isinstance(pod, dict):
+        return []
+    lists: list[tuple[tuple[Any, ...], Any]] = [(("spec", "pod", "args"), pod.get("args"))]
+    for section in ("initContainers", "containers"):
+        for i, c in enumerate(pod.get(section) or [] if isinstance(pod.get(section), list) else []):
+            if isinstance(c, dict):
+                lists += [(("spec", "pod", section, i, field), c.get(field)) for field in ("command", "args")]
+    problems = []
+    for path, items in lists:
+        for i, arg in enumerate(items if isinstance(items, list) else []):
+            why = credentials.flag_literal(arg)
+            if why:
+                problems.append(error("E015", (*path, i), f"literal credential in a command-line flag ({why}); the value is not shown", "pass it in an env var from a Secret (env valueFrom.secretKeyRef) and write $(VAR) in the argument"))
     return problems
 
 

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 from pydantic.alias_generators import to_camel
 
 from otelgen import alert_rules, modes, versions
-from otelgen.spec import quantity
+from otelgen.spec import kube, quantity
 
 API_VERSION = "otelgen.io/v1alpha1"
 KIND = "Collector"
@@ -265,19 +265,40 @@ class Autoscaling(Model):
     max_replicas: int = Field(default=10, ge=1, le=INT32_MAX)
     target_cpu_utilization_percentage: int | None = Field(default=70, ge=1, le=100, alias="targetCPUUtilizationPercentage")
     target_memory_utilization_percentage: int | None = Field(default=None, ge=1, le=100, alias="targetMemoryUtilizationPercentage")
+    metrics: list[kube.MetricSpec] = Field(default_factory=list, description="More autoscaling/v2 metrics (Pods, Object, External: custom and external metrics), after the CPU/memory targets.")
+    behavior: kube.HPABehavior | None = Field(default=None, description="The HPA's scaleUp/scaleDown behavior, as in autoscaling/v2.")
 
     @model_validator(mode="after")
     def _bounds(self) -> "Autoscaling":
         if self.max_replicas < self.min_replicas:
             raise ValueError("maxReplicas must be at least minReplicas")
-        if self.enabled and self.target_cpu_utilization_percentage is None and self.target_memory_utilization_percentage is None:
-            raise ValueError("autoscaling needs a CPU or memory utilization target")
+        if self.enabled and self.target_cpu_utilization_percentage is None and self.target_memory_utilization_percentage is None and not self.metrics:
+            raise ValueError("autoscaling needs a CPU or memory utilization target or metrics")
         return self
 
 
+IntOrPercent = Annotated[int, Field(ge=0, le=INT32_MAX)] | Annotated[str, Field(pattern=r"^[0-9]{1,3}%$")]
+
+
 class DisruptionBudget(Model):
+    model_config = Model.model_config | kube.at_most_one("maxUnavailable", "minAvailable")
+
     enabled: StrictBool = True
-    max_unavailable: int = Field(default=1, ge=1, le=INT32_MAX)
+    max_unavailable: IntOrPercent | None = Field(default=None, description="Pods that may be down at once (a number or a percentage, e.g. 25%). Default 1 when minAvailable is unset.")
+    min_available: IntOrPercent | None = Field(default=None, description="Pods that must stay up (a number or a percentage), instead of maxUnavailable.")
+
+    @field_validator("max_unavailable", "min_available", mode="before")
+    @classmethod
+    def _int_or_percent(cls, value: int | str | None) -> int | str | None:
+        if isinstance(value, bool):
+            raise ValueError(f"expected a non-negative number or a percentage like 25%, got {value!r}")
+        return value
+
+    @model_validator(mode="after")
+    def _one(self) -> "DisruptionBudget":
+        if self.max_unavailable is not None and self.min_available is not None:
+            raise ValueError("set at most one of maxUnavailable or minAvailable")
+        return self
 
 
 class Scaling(Model):
@@ -292,6 +313,14 @@ class ServiceSettings(Model):
     annotations: dict[str, str] = Field(default_factory=dict)
     internal_traffic_policy: Literal["Cluster", "Local"] | None = Field(default=None, description="Default: Local for agents (send to the agent on your node).")
     host_ports: StrictBool = Field(default=False, description="Agents only: also open each receiver port as a hostPort on its node, so apps can send to their node's IP (status.hostIP; otelgen instrument --via host-ip). Off by default: the Service with internalTrafficPolicy Local reaches the same agent without binding node ports.")
+
+
+class ServiceAccountSettings(Model):
+    annotations: dict[str, str] = Field(default_factory=dict, description="On the rendered ServiceAccount, e.g. eks.amazonaws.com/role-arn (IRSA) or iam.gke.io/gcp-service-account (Workload Identity).")
+
+
+class RbacSettings(Model):
+    rules: list[kube.PolicyRule] = Field(default_factory=list, description="Extra ClusterRole rules (W121 for * or Secrets).")
 
 
 class Sidecar(Model):
@@ -350,11 +379,12 @@ class EnvEntry(Model):
     name: str = Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     value: str | None = None
     secret_ref: SecretKey | None = None
+    value_from: kube.EnvVarSource | None = Field(default=None, description="As in a pod spec: fieldRef, resourceFieldRef, configMapKeyRef or secretKeyRef.")
 
     @model_validator(mode="after")
     def _one(self) -> "EnvEntry":
-        if (self.value is None) == (self.secret_ref is None):
-            raise ValueError("set exactly one of value or secretRef")
+        if sum(x is not None for x in (self.value, self.secret_ref, self.value_from)) != 1:
+            raise ValueError("set exactly one of value, secretRef or valueFrom")
         return self
 
 
@@ -375,6 +405,27 @@ class PodSettings(Model):
     env: list[EnvEntry] = Field(default_factory=list)
     run_as_user: int = Field(default=10001, ge=1, le=INT64_MAX, description="Non-root UID (the official image's user).")
     termination_grace_period_seconds: int = Field(default=30, ge=0, le=INT64_MAX)
+    # ---- the collector container (also the sidecar's)
+    env_from: list[kube.EnvFromSource] = Field(default_factory=list, description="configMapRef / secretRef: every key of a ConfigMap or Secret as env vars.")
+    volume_mounts: list[kube.VolumeMount] = Field(default_factory=list, description="Extra mounts into the collector container, of pod.volumes. A hostPath is read-only unless readOnly: false (W120 outside /var/lib/otelcol).")
+    args: list[str] = Field(default_factory=list, description="Extra collector command-line arguments, after --config.")
+    feature_gates: list[str] = Field(default_factory=list, description="Collector feature gates (e.g. +k8sattr.labelsAnnotationsSingular.allow), rendered as one --feature-gates= argument.")
+    container_security_context: kube.SecurityContext | None = Field(default=None, description="Merged over the collector container's restricted securityContext; a relaxing field warns (W131).")
+    liveness_probe: kube.ProbeTiming | None = Field(default=None, description="Timing fields over the derived liveness probe.")
+    readiness_probe: kube.ProbeTiming | None = Field(default=None, description="Timing fields over the derived readiness probe.")
+    startup_probe: kube.ProbeTiming | None = Field(default=None, description="Timing fields over the derived startup probe.")
+    lifecycle: kube.Lifecycle | None = Field(default=None, description="preStop/postStart hooks of the collector container.")
+    # ---- the pod (agent and gateway)
+    volumes: list[kube.Volume] = Field(default_factory=list, description="Extra pod volumes (names must not clash with otelgen's own).")
+    init_containers: list[kube.Container] = Field(default_factory=list, description="Run before the collector; restricted securityContext defaults apply unless set (W131 when relaxed).")
+    containers: list[kube.Container] = Field(default_factory=list, description="Extra containers beside the collector; restricted securityContext defaults apply unless set (W131 when relaxed).")
+    affinity: kube.Affinity | None = Field(default=None, description="nodeAffinity / podAffinity / podAntiAffinity; each one set replaces what otelgen derives for it.")
+    topology_spread_constraints: list[kube.TopologySpreadConstraint] | None = Field(default=None, description="Replaces the derived spread (gateways with several replicas); [] removes it.")
+    security_context: kube.PodSecurityContext | None = Field(default=None, description="Merged over the pod's restricted securityContext; a relaxing field warns (W131).")
+    image_pull_secrets: list[kube.LocalObjectReference] = Field(default_factory=list, description="Secrets with registry credentials for the pod's images.")
+    host_network: StrictBool = Field(default=False, description="Agents only: the pod uses the node's network namespace (W132).")
+    dns_policy: Literal["ClusterFirst", "ClusterFirstWithHostNet", "Default", "None"] | None = Field(default=None, description="Default: ClusterFirstWithHostNet with hostNetwork, else the Kubernetes default.")
+    service_account_name: str | None = Field(default=None, description="Run as this existing ServiceAccount: otelgen renders none, and binds its RBAC to this one.")
 
 
 class PersistentQueue(Model):
@@ -541,6 +592,8 @@ class Spec(Model):
     alerts: Alerts = Field(default_factory=Alerts)
     persistent_queue: PersistentQueue = Field(default_factory=PersistentQueue, description="Exporters' sending queues on disk (file_storage): survive a collector restart; see docs/configure.md for what survives what.")
     pod: PodSettings = Field(default_factory=PodSettings)
+    service_account: ServiceAccountSettings = Field(default_factory=ServiceAccountSettings)
+    rbac: RbacSettings = Field(default_factory=RbacSettings)
     apps: Apps = Field(default_factory=Apps, description="How apps send to this collector (otelgen instrument, Instrumentation CR) and the batching sizing check (otelgen size).")
     declarations: dict[SectionName, dict[str, Declaration]] = Field(default_factory=dict, description="Per component (by section and name as in the spec): ports, RBAC rules, egress and volumes it needs beyond what otelgen derives.")
 
