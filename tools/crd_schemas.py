@@ -11,6 +11,11 @@ Usage: python3 tools/crd_schemas.py [CRD_DIR]     (or: make crd-schemas)
   and tools/crd-schemas/index.json: for each schema its source file (with sha256), CRD name,
   group, kind, version, and the provenance rows of CRD_DIR/README.md (project, path, commit).
 
+CRDs that are not in CRD_DIR come from Go module zips on the module proxy (MODULE_CRDS:
+module, version, files inside it), fetched with `go mod download -json MODULE@VERSION`
+(the Go toolchain of tools/install.sh; it checks the zip against the checksum database);
+index.json records module, version and the module's h1: sum for them.
+
 The openAPIV3Schema is used as it is (kubeconform reads it as JSON Schema draft 4),
 except that `description` keywords are dropped (they are most of the bytes and
 validate nothing) and `nullable: true` also allows null. The strict form adds
@@ -27,6 +32,7 @@ import json
 import os
 import re
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -77,6 +83,31 @@ def crd_schemas(crd: dict):
             yield spec["group"], spec["names"]["kind"], version["name"], schema
 
 
+#: (module, version, CRD files inside the module zip): Gateway API routes otelgen renders.
+#: v1.6.3 is the newest the pinned Go (1.26) downloads: v1.7.0's go.mod requires go >= 1.27.
+MODULE_CRDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("sigs.k8s.io/gateway-api", "v1.6.3", (
+        "config/crd/standard/gateway.networking.k8s.io_httproutes.yaml",
+        "config/crd/standard/gateway.networking.k8s.io_grpcroutes.yaml",
+    )),
+)
+
+
+def module_crd_files() -> list[tuple[Path, dict[str, str]]]:
+    """(file, origin) for every MODULE_CRDS file, from the Go module cache
+    (`go mod download` fetches the zip from the module proxy when it is not there)."""
+    out = []
+    env = {**os.environ, "GOFLAGS": "-mod=mod", "GOTOOLCHAIN": "local"}
+    for module, version, files in MODULE_CRDS:
+        proc = subprocess.run(["go", "mod", "download", "-json", f"{module}@{version}"], capture_output=True, text=True, env=env, cwd=tempfile.gettempdir())
+        info = json.loads(proc.stdout or "{}")
+        if proc.returncode != 0 or info.get("Error") or not info.get("Dir"):
+            raise SystemExit(f"error: go mod download {module}@{version}: {info.get('Error') or proc.stderr.strip()}")
+        for rel in files:
+            out.append((Path(info["Dir"]) / rel, {"project": module.rsplit("/", 1)[-1], "module": module, "version": version, "source path": rel, "sum": info["Sum"]}))
+    return out
+
+
 def default_crd_dir() -> Path:
     return Path(os.environ.get("OTELGEN_CRDS_DIR") or REPO.parent / "shared" / "crds")
 
@@ -114,11 +145,12 @@ def main(argv: list[str]) -> int:
         print(f"error: no *.yaml CRD files in {crd_dir} (give the directory, or set OTELGEN_CRDS_DIR)", file=sys.stderr)
         return 2
     origin = provenance(crd_dir)
+    sources = [(path, origin.get(path.name, {})) for path in files] + module_crd_files()
     OUT.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".crds.", dir=OUT.parent))
     index = []
     try:
-        for path in files:
+        for path, source_origin in sources:
             data = path.read_bytes()
             for doc in yaml.load_all(data, Loader=LOADER):
                 if not doc or doc.get("kind") != "CustomResourceDefinition":
@@ -134,8 +166,8 @@ def main(argv: list[str]) -> int:
                         "schema": rel, "group": group, "kind": kind, "version": version,
                         "crd": doc["metadata"]["name"], "source": path.name,
                         "sourceSha256": hashlib.sha256(data).hexdigest(),
-                        "sourceAnnotations": {k: v for k, v in sorted(annotations.items()) if k.endswith("/version")},
-                        "origin": origin.get(path.name, {}),
+                        "sourceAnnotations": {k: v for k, v in sorted(annotations.items()) if k.endswith(("/version", "/bundle-version"))},
+                        "origin": source_origin,
                     })
                     print(f"  {group}/{kind} {version}", file=sys.stderr)
         if not index:
@@ -143,7 +175,8 @@ def main(argv: list[str]) -> int:
             return 1
         (stage / "index.json").write_text(json.dumps({
             "generatedBy": "python3 tools/crd_schemas.py [CRD_DIR]  (make crd-schemas); do not edit",
-            "from": "CustomResourceDefinition files as published (../shared/crds in the otelgen workspace); "
+            "from": "CustomResourceDefinition files as published (../shared/crds in the otelgen workspace, "
+                    "and Go module zips from the module proxy: origin.module/version/sum); "
                     "description keywords dropped, nullable allows null, strict variant closes objects",
             "layout": "standalone{{ .StrictSuffix }}/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json",
             "schemas": sorted(index, key=lambda e: e["schema"]),
