@@ -53,6 +53,11 @@ class Planner:
 
         plan = Plan(self.doc, spec, used, completed.pipelines, total, resolved, prepare.gomemlimit(resolved, spec), found.warnings, spec.tls is not None, completed.leader_election)
         found.extend(apivalidation.spec_problems(plan))  # what the API server would refuse, with spec paths
+        from otelgen.manifests import ingress
+
+        exposure = ingress.spec_problems(plan)  # Ingress / Gateway API routes: what cannot work, what may not
+        found.extend(exposure)
+        plan.warnings.extend(p for p in exposure if p.severity == "warning")
         found.raise_if_errors()
         return plan
 
