@@ -95,10 +95,11 @@ def backend(plan: Plan, field: str, protocol: str, settings: Any) -> tuple[Backe
     if not service.services(plan):
         return None, [error("E070", [*path, "enabled"], f"a {plan.mode} has no Service to route to (the collector runs inside each app's pod)", "expose a gateway (or agent) instead, and send the sidecars' data to it")]
     candidates = _candidates(plan, protocol)
-    defined = sorted(plan.spec.receivers)
+    receivers = plan.doc.spec.receivers  # as written (the chart's values), before presets add theirs
+    defined = sorted(receivers)
     if settings.receiver is not None:
         name = settings.receiver
-        if name not in plan.spec.receivers or plan.spec.receivers[name] is None:
+        if name not in receivers or receivers[name] is None:
             from otelgen.plan import _did_you_mean
 
             return None, [error("E010", [*path, "receiver"], f"{name!r} is not defined under spec.receivers", f"defined: {', '.join(defined) or 'none'}{_did_you_mean(name, defined)}")]
@@ -148,7 +149,7 @@ def spec_problems(plan: Plan) -> list[Problem]:
             problems += _ingress_problems(plan, settings, protocol)
         else:
             if not settings.parent_refs:
-                problems.append(error("E072", [*path, "parentRefs"], f"a {dict((f, k) for f, k, _ in ROUTES)[field]} needs at least one parentRef (the Gateway it attaches to)", "parentRefs: [{name: my-gateway, namespace: gateway-system}]"))
+                problems.append(error("E072", [*path, "parentRefs"], f"the {dict((f, k) for f, k, _ in ROUTES)[field]} needs at least one parentRef (the Gateway it attaches to)", "parentRefs: [{name: my-gateway, namespace: gateway-system}]"))
             for i, ref in enumerate(settings.parent_refs):
                 if not apivalidation.is_dns1123_subdomain(ref.name):
                     problems.append(error("E055", [*path, "parentRefs", i, "name"], f"{ref.name!r} is not a valid Gateway name (DNS-1123 subdomain)", "lowercase letters, digits, '-' and '.'"))
