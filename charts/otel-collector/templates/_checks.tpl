@@ -21,7 +21,8 @@ sections, pipelines, version}.
 {{- end -}}
 {{- $type := include "otelgen.typeOf" $iname -}}
 {{- $comp := get (get $data.components $section) $type -}}
-{{- if and $comp (kindIs "map" $raw) -}}
+{{- if and $comp (or (kindIs "invalid" $raw) (kindIs "map" $raw)) -}}
+{{- $raw = $raw | default dict -}}{{- /* null: the component's defaults, checked like {} (otelgen parses None as {}) */ -}}
 {{- include "otelgen.checkNulls" (dict "desc" $comp.model "value" $raw "path" $path) -}}
 {{- include "otelgen.checkComponent" (dict "data" $data "version" $version "id" $comp.id "path" $path "required" $comp.model.required "cfg" (include "otelgen.applyModel" (dict "desc" $comp.model "value" (include "otelgen.reshape" (dict "id" $comp.id "raw" $raw) | fromJson).v) | fromJson).v) -}}
 {{- end -}}
