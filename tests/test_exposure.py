@@ -150,6 +150,8 @@ def test_w130_when_the_policy_may_keep_the_controller_out(tmp_path):
     narrowed = {"networkPolicy": {"ingressFrom": [{"namespaceSelector": {"matchLabels": {"team": "a"}}}]}}
     result = render(tmp_path, {"ingress": {"enabled": True}, **narrowed})
     assert result.code == 0 and "warning W130 spec.networkPolicy.exposureFrom:" in result.err, result.err
+    both = render(tmp_path, {"ingress": {"enabled": True}, **ROUTES, **narrowed})
+    assert both.err.count("W130") == 1 and "spec.ingress, spec.httpRoute, spec.grpcRoute" in both.err, both.err
     # admitted explicitly: no warning, and a rule for exactly the backend port
     admitted = render(tmp_path, {"ingress": {"enabled": True}, "networkPolicy": {**narrowed["networkPolicy"], "exposureFrom": [{"podSelector": {"matchLabels": {"app": "ctl"}}}]}})
     assert admitted.code == 0 and "W130" not in admitted.err

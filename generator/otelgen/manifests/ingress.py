@@ -10,6 +10,7 @@ for the protocol. What is matched follows the receiver: the OTLP paths (its
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from typing import Any
 
@@ -100,9 +101,9 @@ def backend(plan: Plan, field: str, protocol: str, settings: Any) -> tuple[Backe
     if settings.receiver is not None:
         name = settings.receiver
         if name not in receivers or receivers[name] is None:
-            from otelgen.plan import _did_you_mean
-
-            return None, [error("E010", [*path, "receiver"], f"{name!r} is not defined under spec.receivers", f"defined: {', '.join(defined) or 'none'}{_did_you_mean(name, defined)}")]
+            close = difflib.get_close_matches(name, defined, n=1, cutoff=0.5)
+            maybe = f"; did you mean {close[0]!r}?" if close else ""
+            return None, [error("E010", [*path, "receiver"], f"{name!r} is not defined under spec.receivers", f"defined: {', '.join(defined) or 'none'}{maybe}")]
         if name not in candidates:
             return None, [error("E071", [*path, "receiver"], f"receiver {name!r} does not serve OTLP/{_label(protocol)}: it is not an otlp receiver with protocols.{protocol} enabled that a pipeline uses", _serving_hint(candidates, protocol))]
         return candidates[name], []
@@ -133,6 +134,7 @@ def spec_problems(plan: Plan) -> list[Problem]:
     problems: list[Problem] = []
     np = plan.spec.network_policy
     apivalidation._peers(problems, ["spec", "networkPolicy", "exposureFrom"], np.exposure_from)
+    admitted: list[str] = []  # exposures with a backend: their controllers need the policy's admission
     for field, protocol, settings in exposures(plan):
         path = ["spec", field]
         found, why = backend(plan, field, protocol, settings)
@@ -160,7 +162,9 @@ def spec_problems(plan: Plan) -> list[Problem]:
             if plan.spec.tls is not None:
                 problems.append(warning("W131", ["spec", "tls"], f"the receivers serve TLS (spec.tls), but the {dict((f, k) for f, k, _ in ROUTES)[field]} sends plaintext to them unless the Gateway originates TLS to the backend", "attach a BackendTLSPolicy to the Service (not rendered by otelgen), or terminate TLS at the Gateway only"))
         if found is not None:
-            problems += _admission_problems(plan, field)
+            admitted.append(field)
+    if admitted:
+        problems += _admission_problems(plan, admitted)
     return problems
 
 
@@ -184,7 +188,7 @@ def _ingress_problems(plan: Plan, settings: Any, protocol: str) -> list[Problem]
     return problems
 
 
-def _admission_problems(plan: Plan, field: str) -> list[Problem]:
+def _admission_problems(plan: Plan, fields: list[str]) -> list[Problem]:
     """W130: the default-deny policy may keep the controller out: no exposureFrom, and
     ingressFrom does not admit every pod of the cluster."""
     np = plan.spec.network_policy
@@ -193,7 +197,7 @@ def _admission_problems(plan: Plan, field: str) -> list[Problem]:
     every_pod = any(peer.namespace_selector is not None and not peer.namespace_selector.match_labels and peer.pod_selector is None for peer in np.ingress_from)
     if every_pod:
         return []
-    return [warning("W130", ["spec", "networkPolicy", "exposureFrom"], f"the default-deny NetworkPolicy admits only networkPolicy.ingressFrom to the receiver ports, which may not include the controller behind spec.{field}: its traffic would be dropped", "set networkPolicy.exposureFrom to the controller's pods, e.g. [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}, podSelector: {matchLabels: {app.kubernetes.io/name: ingress-nginx}}}]")]
+    return [warning("W130", ["spec", "networkPolicy", "exposureFrom"], f"the default-deny NetworkPolicy admits only networkPolicy.ingressFrom to the receiver ports, which may not include the controller behind {', '.join('spec.' + f for f in fields)}: its traffic would be dropped", "set networkPolicy.exposureFrom to the controller's pods, e.g. [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}, podSelector: {matchLabels: {app.kubernetes.io/name: ingress-nginx}}}]")]
 
 
 # ------------------------------------------------------------------ objects
