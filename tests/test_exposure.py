@@ -231,3 +231,78 @@ def test_helm_refuses_like_otelgen(case, tmp_path):
     proc = helm_template(str(tool("helm")), "edge", "obs", write_values(tmp_path, values))
     assert proc.returncode != 0 and not proc.stdout.strip()
     assert message in proc.stderr, proc.stderr
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.tools
+def test_ingress_paths_are_what_the_real_collector_serves(tmp_path):
+    """The real otelcol-k8s runs the rendered config (a pod's address and ports made local, the
+    backend made nop): every path the Ingress and HTTPRoute route is served (200 for an empty
+    OTLP/JSON request), and the OTLP path of a signal no pipeline carries is not (404), so
+    routing it would be wrong. logs_url_path is set without its leading '/', as users write it."""
+    import os
+    import time
+    import urllib.error
+    import urllib.request
+
+    extra = {"receivers": {"otlp": {"extra": {"protocols": {"http": {"logs_url_path": "ingest/logs"}}}}},
+             "presets": {"kubernetesAttributes": {"enabled": False}},
+             "pipelines": {"traces": {"receivers": ["otlp"], "exporters": ["otlp"]}, "logs": {"receivers": ["otlp"], "exporters": ["otlp"]}, "metrics": None},
+             "ingress": {"enabled": True}, "httpRoute": ROUTES["httpRoute"]}
+    result = render(tmp_path, extra)
+    assert result.code == 0, result.err
+    objects = result.objects()
+    routed = [p["path"] for p in by_kind(objects, "Ingress")["spec"]["rules"][0]["http"]["paths"]]
+    assert routed == [m["path"]["value"] for m in by_kind(objects, "HTTPRoute")["spec"]["rules"][0]["matches"]] == ["/v1/traces", "/ingest/logs"]
+    config = yaml.safe_load(by_kind(objects, "ConfigMap")["data"]["collector.yaml"])
+    # what a pod provides: its own address and ports; the backend becomes nop
+    http_port, grpc_port, health_port, metrics_port = (_free_port() for _ in range(4))
+    config["receivers"]["otlp"]["protocols"]["http"]["endpoint"] = f"127.0.0.1:{http_port}"
+    config["receivers"]["otlp"]["protocols"]["grpc"]["endpoint"] = f"127.0.0.1:{grpc_port}"
+    config["extensions"]["health_check"]["endpoint"] = f"127.0.0.1:{health_port}"
+    config["service"]["telemetry"]["metrics"]["readers"][0]["pull"]["exporter"]["prometheus"].update(host="127.0.0.1", port=metrics_port)
+    config["exporters"] = {"nop": {}}
+    for pipeline in config["service"]["pipelines"].values():
+        pipeline["exporters"] = ["nop"]
+    path = tmp_path / "collector.yaml"
+    path.write_text(yaml.safe_dump(config))
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    log = (tmp_path / "collector.log").open("wb")
+    proc = subprocess.Popen([str(tool("collector")), f"--config={path}"], stdout=log, stderr=subprocess.STDOUT, env={"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path)}, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert proc.poll() is None, (tmp_path / "collector.log").read_text()[-2000:]
+            try:
+                with opener.open(f"http://127.0.0.1:{health_port}/", timeout=1) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            assert time.monotonic() < deadline, (tmp_path / "collector.log").read_text()[-2000:]
+            time.sleep(0.2)
+
+        def status(p: str) -> int:
+            req = urllib.request.Request(f"http://127.0.0.1:{http_port}{p}", data=b"{}", headers={"Content-Type": "application/json"}, method="POST")
+            try:
+                with opener.open(req, timeout=5) as resp:
+                    return resp.status
+            except urllib.error.HTTPError as exc:
+                return exc.code
+
+        assert {p: status(p) for p in routed} == {p: 200 for p in routed}
+        assert status("/v1/metrics") == 404 and status("/v1/logs") == 404  # no metrics pipeline; logs moved
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
