@@ -1,6 +1,6 @@
 """Exposure outside the cluster (manifests/ingress.py, charts/.../_exposure.tpl): the Ingress,
 HTTPRoute and GRPCRoute in front of an otlp receiver, their derived backend and matches, TLS,
-the NetworkPolicy admission of the controller, and the checks (E070-E072, W130-W131).
+the NetworkPolicy admission of the controller, and the checks (E085-E087, W145-W146).
 kubeconform (1.30 and the newest schemas, HTTPRoute/GRPCRoute against their CRDs) and helm
 parity on the same specs."""
 
@@ -70,7 +70,7 @@ def test_example_renders_ingress_routes_certificate_and_admission():
     admitted = [r for r in rules if any(p.get("namespaceSelector", {}).get("matchLabels", {}).get("kubernetes.io/metadata.name") == "ingress-nginx" for p in r.get("from", []))]
     assert len(admitted) == 1 and admitted[0]["ports"] == [{"protocol": "TCP", "port": 4318}, {"protocol": "TCP", "port": 4317}]
     assert len(admitted[0]["from"]) == 2
-    assert "W130" not in result.err and "W131" not in result.err
+    assert "W145" not in result.err and "W146" not in result.err
 
 
 def test_matches_follow_the_signals_and_the_receivers_url_paths(tmp_path):
@@ -95,7 +95,7 @@ def test_grpc_ingress_routes_the_grpc_services_to_the_grpc_port(tmp_path):
     assert paths[0]["backend"]["service"]["port"] == {"name": "otlp-grpc"}
     assert ing["spec"]["tls"] == [{"hosts": ["otlp.example.com"], "secretName": "otlp-tls"}]
     assert not [o for o in result.objects() if o["kind"] == "Certificate"]
-    assert "W131" not in result.err
+    assert "W146" not in result.err
 
 
 def test_named_receiver_and_its_suffixed_ports(tmp_path):
@@ -121,13 +121,13 @@ def test_nothing_rendered_by_default_and_output_is_deterministic(tmp_path):
 
 
 ERRORS = {
-    "E070 sidecar": ({"ingress": {"enabled": True}}, "sidecar", "error E070 spec.ingress.enabled: a sidecar has no Service to route to"),
-    "E071 no http": ({"receivers": {"otlp": {"protocols": {"http": {"enabled": False}}}}, "httpRoute": ROUTES["httpRoute"]}, "gateway", "error E071 spec.httpRoute.enabled: no receiver serves OTLP/HTTP"),
-    "E071 not otlp": ({"receivers": {"zipkin": {}}, "pipelines": {"traces": {"receivers": ["otlp", "zipkin"], "exporters": ["otlp"]}, "metrics": None, "logs": None}, "ingress": {"enabled": True, "receiver": "zipkin"}}, "gateway", "error E071 spec.ingress.receiver: receiver 'zipkin' does not serve OTLP/HTTP"),
-    "E071 several": ({"receivers": {"otlp/b": {"protocols": {"grpc": {"port": 5317}, "http": {"port": 5318}}}}, "pipelines": {"traces": {"receivers": ["otlp", "otlp/b"], "exporters": ["otlp"]}, "metrics": None, "logs": None}, "grpcRoute": ROUTES["grpcRoute"]}, "gateway", "error E071 spec.grpcRoute.receiver: several otlp receivers serve gRPC (otlp, otlp/b)"),
+    "E085 sidecar": ({"ingress": {"enabled": True}}, "sidecar", "error E085 spec.ingress.enabled: a sidecar has no Service to route to"),
+    "E086 no http": ({"receivers": {"otlp": {"protocols": {"http": {"enabled": False}}}}, "httpRoute": ROUTES["httpRoute"]}, "gateway", "error E086 spec.httpRoute.enabled: no receiver serves OTLP/HTTP"),
+    "E086 not otlp": ({"receivers": {"zipkin": {}}, "pipelines": {"traces": {"receivers": ["otlp", "zipkin"], "exporters": ["otlp"]}, "metrics": None, "logs": None}, "ingress": {"enabled": True, "receiver": "zipkin"}}, "gateway", "error E086 spec.ingress.receiver: receiver 'zipkin' does not serve OTLP/HTTP"),
+    "E086 several": ({"receivers": {"otlp/b": {"protocols": {"grpc": {"port": 5317}, "http": {"port": 5318}}}}, "pipelines": {"traces": {"receivers": ["otlp", "otlp/b"], "exporters": ["otlp"]}, "metrics": None, "logs": None}, "grpcRoute": ROUTES["grpcRoute"]}, "gateway", "error E086 spec.grpcRoute.receiver: several otlp receivers serve gRPC (otlp, otlp/b)"),
     "E010 undefined receiver": ({"ingress": {"enabled": True, "receiver": "otlp/nope"}}, "gateway", "error E010 spec.ingress.receiver: 'otlp/nope' is not defined under spec.receivers"),
-    "E072 no parentRefs": ({"grpcRoute": {"enabled": True}}, "gateway", "error E072 spec.grpcRoute.parentRefs: the GRPCRoute needs at least one parentRef"),
-    "E072 tls without hosts": ({"ingress": {"enabled": True, "tls": {"secretName": "x"}}}, "gateway", "error E072 spec.ingress.tls: TLS at the Ingress needs hosts"),
+    "E087 no parentRefs": ({"grpcRoute": {"enabled": True}}, "gateway", "error E087 spec.grpcRoute.parentRefs: the GRPCRoute needs at least one parentRef"),
+    "E087 tls without hosts": ({"ingress": {"enabled": True, "tls": {"secretName": "x"}}}, "gateway", "error E087 spec.ingress.tls: TLS at the Ingress needs hosts"),
     "E055 host": ({"ingress": {"enabled": True, "hosts": ["otlp.example.com:443"]}}, "gateway", "error E055 spec.ingress.hosts[0]: 'otlp.example.com:443' is not a host name"),
     "E055 parentRef namespace": ({"httpRoute": {"enabled": True, "parentRefs": [{"name": "gw", "namespace": "Gateway_System"}]}}, "gateway", "error E055 spec.httpRoute.parentRefs[0].namespace: 'Gateway_System' is not a namespace name"),
     "E055 ingress class": ({"ingress": {"enabled": True, "ingressClassName": "Nginx"}}, "gateway", "error E055 spec.ingress.ingressClassName: 'Nginx' is not an IngressClass name"),
@@ -149,24 +149,24 @@ def test_refusals(case, tmp_path):
 def test_w130_when_the_policy_may_keep_the_controller_out(tmp_path):
     narrowed = {"networkPolicy": {"ingressFrom": [{"namespaceSelector": {"matchLabels": {"team": "a"}}}]}}
     result = render(tmp_path, {"ingress": {"enabled": True}, **narrowed})
-    assert result.code == 0 and "warning W130 spec.networkPolicy.exposureFrom:" in result.err, result.err
+    assert result.code == 0 and "warning W145 spec.networkPolicy.exposureFrom:" in result.err, result.err
     both = render(tmp_path, {"ingress": {"enabled": True}, **ROUTES, **narrowed})
-    assert both.err.count("W130") == 1 and "spec.ingress, spec.httpRoute, spec.grpcRoute" in both.err, both.err
+    assert both.err.count("W145") == 1 and "spec.ingress, spec.httpRoute, spec.grpcRoute" in both.err, both.err
     # admitted explicitly: no warning, and a rule for exactly the backend port
     admitted = render(tmp_path, {"ingress": {"enabled": True}, "networkPolicy": {**narrowed["networkPolicy"], "exposureFrom": [{"podSelector": {"matchLabels": {"app": "ctl"}}}]}})
-    assert admitted.code == 0 and "W130" not in admitted.err
+    assert admitted.code == 0 and "W145" not in admitted.err
     rules = by_kind(admitted.objects(), "NetworkPolicy")["spec"]["ingress"]
     assert {"from": [{"podSelector": {"matchLabels": {"app": "ctl"}}}], "ports": [{"protocol": "TCP", "port": 4318}]} in rules
     # the default ingressFrom (every pod) admits in-cluster controllers; no policy, no warning
-    assert "W130" not in render(tmp_path, {"ingress": {"enabled": True}}).err
-    assert "W130" not in render(tmp_path, {"ingress": {"enabled": True}, "networkPolicy": {**narrowed["networkPolicy"], "enabled": False}}).err
+    assert "W145" not in render(tmp_path, {"ingress": {"enabled": True}}).err
+    assert "W145" not in render(tmp_path, {"ingress": {"enabled": True}, "networkPolicy": {**narrowed["networkPolicy"], "enabled": False}}).err
 
 
 def test_w131_backend_protocol(tmp_path):
     grpc = render(tmp_path, {"ingress": {"enabled": True, "protocol": "grpc"}})
-    assert "warning W131 spec.ingress.annotations: the receiver speaks gRPC" in grpc.err
+    assert "warning W146 spec.ingress.annotations: the receiver speaks gRPC" in grpc.err
     tls = render(tmp_path, {"tls": {"secretName": "gw-tls"}, **ROUTES})
-    assert tls.code == 0 and tls.err.count("warning W131 spec.tls:") == 2, tls.err
+    assert tls.code == 0 and tls.err.count("warning W146 spec.tls:") == 2, tls.err
 
 
 # ------------------------------------------------------------------ against reality

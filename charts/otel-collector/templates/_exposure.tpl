@@ -1,7 +1,7 @@
 {{- /*
 Exposure outside the cluster (otelgen.manifests.ingress): an Ingress and Gateway
 API routes (HTTPRoute, GRPCRoute) in front of one otlp receiver, with the same
-checks and error IDs (E010, E055, E056, E070-E072). The backend is derived: the
+checks and error IDs (E010, E055, E056, E085-E087). The backend is derived: the
 collector's Service and the receiver's port for the protocol.
 */ -}}
 
@@ -61,7 +61,7 @@ collector's Service and the receiver's port for the protocol.
 {{- $plan := .plan -}}
 {{- $label := include "otelgen.exposure.label" .protocol -}}
 {{- if not .hasService -}}
-{{- include "otelgen.fail" (dict "id" "E070" "path" (printf "spec.%s.enabled" .field) "msg" (printf "a %s has no Service to route to (the collector runs inside each app's pod)" $plan.mode) "hint" "expose a gateway (or agent) instead, and send the sidecars' data to it") -}}
+{{- include "otelgen.fail" (dict "id" "E085" "path" (printf "spec.%s.enabled" .field) "msg" (printf "a %s has no Service to route to (the collector runs inside each app's pod)" $plan.mode) "hint" "expose a gateway (or agent) instead, and send the sidecars' data to it") -}}
 {{- end -}}
 {{- $candidates := (include "otelgen.exposure.candidates" (dict "plan" $plan "protocol" .protocol) | fromJson).v -}}
 {{- $defined := keys ($plan.spec.receivers | default dict) | sortAlpha -}}
@@ -73,15 +73,15 @@ collector's Service and the receiver's port for the protocol.
 {{- include "otelgen.fail" (dict "id" "E010" "path" (printf "spec.%s.receiver" .field) "msg" (printf "'%s' is not defined under spec.receivers" $name) "hint" (printf "defined: %s" (join ", " $defined | default "none"))) -}}
 {{- end -}}
 {{- if not (hasKey $candidates $name) -}}
-{{- include "otelgen.fail" (dict "id" "E071" "path" (printf "spec.%s.receiver" .field) "msg" (printf "receiver '%s' does not serve OTLP/%s: it is not an otlp receiver with protocols.%s enabled that a pipeline uses" $name $label .protocol) "hint" $hint) -}}
+{{- include "otelgen.fail" (dict "id" "E086" "path" (printf "spec.%s.receiver" .field) "msg" (printf "receiver '%s' does not serve OTLP/%s: it is not an otlp receiver with protocols.%s enabled that a pipeline uses" $name $label .protocol) "hint" $hint) -}}
 {{- end -}}
 {{- toJson (get $candidates $name) -}}
 {{- else if eq (len $candidates) 1 -}}
 {{- toJson (first (values $candidates)) -}}
 {{- else if not $candidates -}}
-{{- include "otelgen.fail" (dict "id" "E071" "path" (printf "spec.%s.enabled" .field) "msg" (printf "no receiver serves OTLP/%s: an otlp receiver with protocols.%s enabled, used by a pipeline, is needed" $label .protocol) "hint" (printf "enable protocols.%s on the otlp receiver (or add one to a pipeline)" .protocol)) -}}
+{{- include "otelgen.fail" (dict "id" "E086" "path" (printf "spec.%s.enabled" .field) "msg" (printf "no receiver serves OTLP/%s: an otlp receiver with protocols.%s enabled, used by a pipeline, is needed" $label .protocol) "hint" (printf "enable protocols.%s on the otlp receiver (or add one to a pipeline)" .protocol)) -}}
 {{- else -}}
-{{- include "otelgen.fail" (dict "id" "E071" "path" (printf "spec.%s.receiver" .field) "msg" (printf "several otlp receivers serve %s (%s): which one to expose is not clear" $label (join ", " (keys $candidates | sortAlpha))) "hint" "name one in receiver") -}}
+{{- include "otelgen.fail" (dict "id" "E086" "path" (printf "spec.%s.receiver" .field) "msg" (printf "several otlp receivers serve %s (%s): which one to expose is not clear" $label (join ", " (keys $candidates | sortAlpha))) "hint" "name one in receiver") -}}
 {{- end -}}
 {{- end -}}
 
@@ -119,7 +119,7 @@ collector's Service and the receiver's port for the protocol.
 {{- end -}}
 {{- with $settings.tls -}}
 {{- if not $hosts -}}
-{{- include "otelgen.fail" (dict "id" "E072" "path" "spec.ingress.tls" "msg" "TLS at the Ingress needs hosts: the certificate is for them" "hint" "list the host names in ingress.hosts") -}}
+{{- include "otelgen.fail" (dict "id" "E087" "path" "spec.ingress.tls" "msg" "TLS at the Ingress needs hosts: the certificate is for them" "hint" "list the host names in ingress.hosts") -}}
 {{- end -}}
 {{- if and (not (kindIs "invalid" .secretName)) (not (include "otelgen.isDNS1123Subdomain" .secretName)) -}}
 {{- include "otelgen.fail" (dict "id" "E055" "path" "spec.ingress.tls.secretName" "msg" (printf "'%s' is not a valid Secret name (DNS-1123 subdomain)" .secretName) "hint" "lowercase letters, digits, '-' and '.'") -}}
@@ -129,7 +129,7 @@ collector's Service and the receiver's port for the protocol.
 {{- $kind := "" -}}
 {{- range $r := $plan.data.exposure.routes -}}{{- if eq (index $r 0) $field -}}{{- $kind = index $r 1 -}}{{- end -}}{{- end -}}
 {{- if not $settings.parentRefs -}}
-{{- include "otelgen.fail" (dict "id" "E072" "path" (printf "spec.%s.parentRefs" $field) "msg" (printf "the %s needs at least one parentRef (the Gateway it attaches to)" $kind) "hint" "parentRefs: [{name: my-gateway, namespace: gateway-system}]") -}}
+{{- include "otelgen.fail" (dict "id" "E087" "path" (printf "spec.%s.parentRefs" $field) "msg" (printf "the %s needs at least one parentRef (the Gateway it attaches to)" $kind) "hint" "parentRefs: [{name: my-gateway, namespace: gateway-system}]") -}}
 {{- end -}}
 {{- range $i, $ref := $settings.parentRefs -}}
 {{- if not (include "otelgen.isDNS1123Subdomain" $ref.name) -}}

@@ -94,7 +94,7 @@ def backend(plan: Plan, field: str, protocol: str, settings: Any) -> tuple[Backe
     """The receiver an Ingress/route sends to, or the problem why there is none."""
     path = ["spec", field]
     if not service.services(plan):
-        return None, [error("E070", [*path, "enabled"], f"a {plan.mode} has no Service to route to (the collector runs inside each app's pod)", "expose a gateway (or agent) instead, and send the sidecars' data to it")]
+        return None, [error("E085", [*path, "enabled"], f"a {plan.mode} has no Service to route to (the collector runs inside each app's pod)", "expose a gateway (or agent) instead, and send the sidecars' data to it")]
     candidates = _candidates(plan, protocol)
     receivers = plan.doc.spec.receivers  # as written (the chart's values), before presets add theirs
     defined = sorted(receivers)
@@ -105,13 +105,13 @@ def backend(plan: Plan, field: str, protocol: str, settings: Any) -> tuple[Backe
             maybe = f"; did you mean {close[0]!r}?" if close else ""
             return None, [error("E010", [*path, "receiver"], f"{name!r} is not defined under spec.receivers", f"defined: {', '.join(defined) or 'none'}{maybe}")]
         if name not in candidates:
-            return None, [error("E071", [*path, "receiver"], f"receiver {name!r} does not serve OTLP/{_label(protocol)}: it is not an otlp receiver with protocols.{protocol} enabled that a pipeline uses", _serving_hint(candidates, protocol))]
+            return None, [error("E086", [*path, "receiver"], f"receiver {name!r} does not serve OTLP/{_label(protocol)}: it is not an otlp receiver with protocols.{protocol} enabled that a pipeline uses", _serving_hint(candidates, protocol))]
         return candidates[name], []
     if len(candidates) == 1:
         return next(iter(candidates.values())), []
     if not candidates:
-        return None, [error("E071", [*path, "enabled"], f"no receiver serves OTLP/{_label(protocol)}: an otlp receiver with protocols.{protocol} enabled, used by a pipeline, is needed", f"enable protocols.{protocol} on the otlp receiver (or add one to a pipeline)")]
-    return None, [error("E071", [*path, "receiver"], f"several otlp receivers serve {_label(protocol)} ({', '.join(sorted(candidates))}): which one to expose is not clear", "name one in receiver")]
+        return None, [error("E086", [*path, "enabled"], f"no receiver serves OTLP/{_label(protocol)}: an otlp receiver with protocols.{protocol} enabled, used by a pipeline, is needed", f"enable protocols.{protocol} on the otlp receiver (or add one to a pipeline)")]
+    return None, [error("E086", [*path, "receiver"], f"several otlp receivers serve {_label(protocol)} ({', '.join(sorted(candidates))}): which one to expose is not clear", "name one in receiver")]
 
 
 def _label(protocol: str) -> str:
@@ -151,7 +151,7 @@ def spec_problems(plan: Plan) -> list[Problem]:
             problems += _ingress_problems(plan, settings, protocol)
         else:
             if not settings.parent_refs:
-                problems.append(error("E072", [*path, "parentRefs"], f"the {dict((f, k) for f, k, _ in ROUTES)[field]} needs at least one parentRef (the Gateway it attaches to)", "parentRefs: [{name: my-gateway, namespace: gateway-system}]"))
+                problems.append(error("E087", [*path, "parentRefs"], f"the {dict((f, k) for f, k, _ in ROUTES)[field]} needs at least one parentRef (the Gateway it attaches to)", "parentRefs: [{name: my-gateway, namespace: gateway-system}]"))
             for i, ref in enumerate(settings.parent_refs):
                 if not apivalidation.is_dns1123_subdomain(ref.name):
                     problems.append(error("E055", [*path, "parentRefs", i, "name"], f"{ref.name!r} is not a valid Gateway name (DNS-1123 subdomain)", "lowercase letters, digits, '-' and '.'"))
@@ -160,7 +160,7 @@ def spec_problems(plan: Plan) -> list[Problem]:
                 if ref.section_name is not None and not apivalidation.is_dns1123_subdomain(ref.section_name):
                     problems.append(error("E055", [*path, "parentRefs", i, "sectionName"], f"{ref.section_name!r} is not a listener name (DNS-1123 subdomain)", "the name of a listener of the Gateway"))
             if plan.spec.tls is not None:
-                problems.append(warning("W131", ["spec", "tls"], f"the receivers serve TLS (spec.tls), but the {dict((f, k) for f, k, _ in ROUTES)[field]} sends plaintext to them unless the Gateway originates TLS to the backend", "attach a BackendTLSPolicy to the Service (not rendered by otelgen), or terminate TLS at the Gateway only"))
+                problems.append(warning("W146", ["spec", "tls"], f"the receivers serve TLS (spec.tls), but the {dict((f, k) for f, k, _ in ROUTES)[field]} sends plaintext to them unless the Gateway originates TLS to the backend", "attach a BackendTLSPolicy to the Service (not rendered by otelgen), or terminate TLS at the Gateway only"))
         if found is not None:
             admitted.append(field)
     if admitted:
@@ -178,18 +178,18 @@ def _ingress_problems(plan: Plan, settings: Any, protocol: str) -> list[Problem]
     secure = settings.tls
     if secure is not None:
         if not settings.hosts:
-            problems.append(error("E072", [*path, "tls"], "TLS at the Ingress needs hosts: the certificate is for them", "list the host names in ingress.hosts"))
+            problems.append(error("E087", [*path, "tls"], "TLS at the Ingress needs hosts: the certificate is for them", "list the host names in ingress.hosts"))
         if secure.secret_name is not None and not apivalidation.is_dns1123_subdomain(secure.secret_name):
             problems.append(error("E055", [*path, "tls", "secretName"], f"{secure.secret_name!r} is not a valid Secret name (DNS-1123 subdomain)", "lowercase letters, digits, '-' and '.'"))
     wanted = {"grpc": "GRPCS" if plan.spec.tls else "GRPC", "http": "HTTPS" if plan.spec.tls else None}[protocol]
     if wanted and not any(key.endswith(BACKEND_PROTOCOL_SUFFIX) for key in settings.annotations):
         why = "the receivers serve TLS (spec.tls)" if plan.spec.tls else "the receiver speaks gRPC (HTTP/2)"
-        problems.append(warning("W131", [*path, "annotations"], f"{why}, but no annotation tells the controller: most speak plain HTTP/1.1 to a backend by default", f"set the controller's backend protocol, e.g. nginx.ingress.kubernetes.io/backend-protocol: {wanted}"))
+        problems.append(warning("W146", [*path, "annotations"], f"{why}, but no annotation tells the controller: most speak plain HTTP/1.1 to a backend by default", f"set the controller's backend protocol, e.g. nginx.ingress.kubernetes.io/backend-protocol: {wanted}"))
     return problems
 
 
 def _admission_problems(plan: Plan, fields: list[str]) -> list[Problem]:
-    """W130: the default-deny policy may keep the controller out: no exposureFrom, and
+    """W145: the default-deny policy may keep the controller out: no exposureFrom, and
     ingressFrom does not admit every pod of the cluster."""
     np = plan.spec.network_policy
     if not np.enabled or np.exposure_from:
@@ -197,7 +197,7 @@ def _admission_problems(plan: Plan, fields: list[str]) -> list[Problem]:
     every_pod = any(peer.namespace_selector is not None and not peer.namespace_selector.match_labels and peer.pod_selector is None for peer in np.ingress_from)
     if every_pod:
         return []
-    return [warning("W130", ["spec", "networkPolicy", "exposureFrom"], f"the default-deny NetworkPolicy admits only networkPolicy.ingressFrom to the receiver ports, which may not include the controller behind {', '.join('spec.' + f for f in fields)}: its traffic would be dropped", "set networkPolicy.exposureFrom to the controller's pods, e.g. [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}, podSelector: {matchLabels: {app.kubernetes.io/name: ingress-nginx}}}]")]
+    return [warning("W145", ["spec", "networkPolicy", "exposureFrom"], f"the default-deny NetworkPolicy admits only networkPolicy.ingressFrom to the receiver ports, which may not include the controller behind {', '.join('spec.' + f for f in fields)}: its traffic would be dropped", "set networkPolicy.exposureFrom to the controller's pods, e.g. [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: ingress-nginx}}, podSelector: {matchLabels: {app.kubernetes.io/name: ingress-nginx}}}]")]
 
 
 # ------------------------------------------------------------------ objects
