@@ -146,7 +146,7 @@ def test_refusals(case, tmp_path):
     assert "Traceback" not in result.err
 
 
-def test_w130_when_the_policy_may_keep_the_controller_out(tmp_path):
+def test_w145_when_the_policy_may_keep_the_controller_out(tmp_path):
     narrowed = {"networkPolicy": {"ingressFrom": [{"namespaceSelector": {"matchLabels": {"team": "a"}}}]}}
     result = render(tmp_path, {"ingress": {"enabled": True}, **narrowed})
     assert result.code == 0 and "warning W145 spec.networkPolicy.exposureFrom:" in result.err, result.err
@@ -162,7 +162,7 @@ def test_w130_when_the_policy_may_keep_the_controller_out(tmp_path):
     assert "W145" not in render(tmp_path, {"ingress": {"enabled": True}, "networkPolicy": {**narrowed["networkPolicy"], "enabled": False}}).err
 
 
-def test_w131_backend_protocol(tmp_path):
+def test_w146_backend_protocol(tmp_path):
     grpc = render(tmp_path, {"ingress": {"enabled": True, "protocol": "grpc"}})
     assert "warning W146 spec.ingress.annotations: the receiver speaks gRPC" in grpc.err
     tls = render(tmp_path, {"tls": {"secretName": "gw-tls"}, **ROUTES})
