@@ -31,6 +31,7 @@ GRPC_SERVICES = {
 GATEWAY_API = "gateway.networking.k8s.io/v1"
 #: spec field, object kind, protocol
 ROUTES = (("httpRoute", "HTTPRoute", "http"), ("grpcRoute", "GRPCRoute", "grpc"))
+ROUTE_KINDS = {field: kind for field, kind, _ in ROUTES}
 #: an annotation whose key ends so sets the controller's protocol to the backend (ingress-nginx, and others alike)
 BACKEND_PROTOCOL_SUFFIX = "backend-protocol"
 #: receiver ports served over HTTP/gRPC are found by the port's appProtocol
@@ -151,7 +152,7 @@ def spec_problems(plan: Plan) -> list[Problem]:
             problems += _ingress_problems(plan, settings, protocol)
         else:
             if not settings.parent_refs:
-                problems.append(error("E087", [*path, "parentRefs"], f"the {dict((f, k) for f, k, _ in ROUTES)[field]} needs at least one parentRef (the Gateway it attaches to)", "parentRefs: [{name: my-gateway, namespace: gateway-system}]"))
+                problems.append(error("E087", [*path, "parentRefs"], f"the {ROUTE_KINDS[field]} needs at least one parentRef (the Gateway it attaches to)", "parentRefs: [{name: my-gateway, namespace: gateway-system}]"))
             for i, ref in enumerate(settings.parent_refs):
                 if not apivalidation.is_dns1123_subdomain(ref.name):
                     problems.append(error("E055", [*path, "parentRefs", i, "name"], f"{ref.name!r} is not a valid Gateway name (DNS-1123 subdomain)", "lowercase letters, digits, '-' and '.'"))
@@ -160,7 +161,7 @@ def spec_problems(plan: Plan) -> list[Problem]:
                 if ref.section_name is not None and not apivalidation.is_dns1123_subdomain(ref.section_name):
                     problems.append(error("E055", [*path, "parentRefs", i, "sectionName"], f"{ref.section_name!r} is not a listener name (DNS-1123 subdomain)", "the name of a listener of the Gateway"))
             if plan.spec.tls is not None:
-                problems.append(warning("W146", ["spec", "tls"], f"the receivers serve TLS (spec.tls), but the {dict((f, k) for f, k, _ in ROUTES)[field]} sends plaintext to them unless the Gateway originates TLS to the backend", "attach a BackendTLSPolicy to the Service (not rendered by otelgen), or terminate TLS at the Gateway only"))
+                problems.append(warning("W146", ["spec", "tls"], f"the receivers serve TLS (spec.tls), but the {ROUTE_KINDS[field]} sends plaintext to them unless the Gateway originates TLS to the backend", "attach a BackendTLSPolicy to the Service (not rendered by otelgen), or terminate TLS at the Gateway only"))
         if found is not None:
             admitted.append(field)
     if admitted:
