@@ -10,10 +10,10 @@ for the protocol. What is matched follows the receiver: the OTLP paths (its
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from typing import Any
 
+from otelgen import suggest
 from otelgen.components.base import Port
 from otelgen.errors import Problem, error, warning
 from otelgen.manifests import apivalidation, naming, service, tls
@@ -102,9 +102,7 @@ def backend(plan: Plan, field: str, protocol: str, settings: Any) -> tuple[Backe
     if settings.receiver is not None:
         name = settings.receiver
         if name not in receivers or receivers[name] is None:
-            close = difflib.get_close_matches(name, defined, n=1, cutoff=0.5)
-            maybe = f"; did you mean {close[0]!r}?" if close else ""
-            return None, [error("E010", [*path, "receiver"], f"{name!r} is not defined under spec.receivers", f"defined: {', '.join(defined) or 'none'}{maybe}")]
+            return None, [error("E010", [*path, "receiver"], f"{name!r} is not defined under spec.receivers", f"defined: {', '.join(defined) or 'none'}{suggest.did_you_mean(name, defined, before='; ')}")]
         if name not in candidates:
             return None, [error("E086", [*path, "receiver"], f"receiver {name!r} does not serve OTLP/{_label(protocol)}: it is not an otlp receiver with protocols.{protocol} enabled that a pipeline uses", _serving_hint(candidates, protocol))]
         return candidates[name], []
