@@ -329,6 +329,44 @@ HPA_EXTRAS = [
     {"metrics": [{"type": "Pods", "pods": {"metric": {"name": "otelcol_exporter_queue_size"}, "target": {"type": "AverageValue", "averageValue": "100"}}}], "behavior": {"scaleDown": {"stabilizationWindowSeconds": 300, "policies": [{"type": "Percent", "value": 10, "periodSeconds": 60}]}}},
     {"metrics": [{"type": "External", "external": {"metric": {"name": "queue_depth", "selector": {"matchLabels": {"queue": "otel"}}}, "target": {"type": "Value", "value": "1k"}}}], "targetCPUUtilizationPercentage": None, "behavior": {"scaleUp": {"selectPolicy": "Max", "policies": [{"type": "Pods", "value": 2, "periodSeconds": 30}]}}},
 ]
+def _serving(spec: dict, protocol: str) -> list[str]:
+    """otlp receivers a pipeline uses with ``protocol`` enabled (what an Ingress/route may expose)."""
+    used = {r for p in spec["pipelines"].values() if p for r in p["receivers"]}
+    out = []
+    for name, cfg in sorted(spec["receivers"].items()):
+        if name.split("/")[0] != "otlp" or cfg is None or name not in used:
+            continue
+        if ((cfg.get("protocols") or {}).get(protocol) or {}).get("enabled", True):
+            out.append(name)
+    return out
+
+
+def _exposure(draw, spec: dict) -> dict:
+    """ingress / httpRoute / grpcRoute that can work for this spec (the errors have their own tests)."""
+    out: dict = {}
+    for field, protocol in (("ingress", None), ("httpRoute", "http"), ("grpcRoute", "grpc")):
+        if not draw(st.booleans()):
+            continue
+        proto = protocol or draw(literals(model.IngressSettings, "protocol"))
+        serving = _serving(spec, proto)
+        if not serving:
+            out[field] = {"enabled": False}
+            continue
+        settings: dict = {"enabled": True}
+        if len(serving) > 1 or draw(st.booleans()):
+            settings["receiver"] = draw(st.sampled_from(serving))
+        if draw(st.booleans()):
+            settings["annotations"] = {"example.com/team": "obs"}
+        if field == "ingress":
+            settings["protocol"] = proto
+            settings.update(draw(st.sampled_from([{}, {"ingressClassName": "nginx", "hosts": ["otlp.example.com", "*.otlp.example.com"]}, {"paths": ["/otlp"], "pathType": "ImplementationSpecific"}])))
+            if settings.get("hosts") and draw(st.booleans()):
+                settings["tls"] = draw(st.sampled_from([{"secretName": "otlp-tls"}, {"certManager": {"issuerRef": {"name": "le"}, "dnsNames": ["otlp.example.org"]}}]))
+        else:
+            settings["parentRefs"] = draw(st.sampled_from([[{"name": "public"}], [{"name": "public", "namespace": "gateway-system", "sectionName": "https", "port": 443}, {"name": "internal"}]]))
+            settings.update(draw(st.sampled_from([{}, {"hostnames": ["otlp.example.com"]}])))
+        out[field] = settings
+    return out
 
 
 def _settings(draw, mode: str, spec: dict) -> dict:
@@ -408,6 +446,10 @@ def _settings(draw, mode: str, spec: dict) -> dict:
         if mode == "agent" and draw(st.booleans()):
             pq["hostPath"] = "/var/lib/otelcol/node-queue"
         out["persistentQueue"] = pq
+    if mode != "sidecar":
+        out.update(_exposure(draw, spec))
+        if out.get("networkPolicy", {}).get("enabled") and draw(st.booleans()):
+            out["networkPolicy"]["exposureFrom"] = draw(PEERS)
     if mode != "sidecar" and draw(st.booleans()):
         out["serviceMonitor"] = draw(st.sampled_from([{"enabled": True}, {"enabled": True, "interval": "10s", "labels": {"release": "prometheus"}}, {"enabled": False}]))
     if mode == "sidecar" and draw(st.booleans()):

@@ -33,6 +33,8 @@ REQUIRED = {
     ("opentelemetry.io", "OpenTelemetryCollector", "v1alpha1"),
     ("opentelemetry.io", "OpenTelemetryCollector", "v1beta1"),
     ("opentelemetry.io", "Instrumentation", "v1alpha1"),
+    ("gateway.networking.k8s.io", "HTTPRoute", "v1"),
+    ("gateway.networking.k8s.io", "GRPCRoute", "v1"),
 }
 
 
@@ -53,8 +55,14 @@ def test_index_covers_the_required_kinds_with_provenance():
         assert entry["schema"] == f"{entry['group']}/{entry['kind'].lower()}_{entry['version']}.json"
         assert entry["source"].endswith(".yaml") and re.fullmatch(r"[0-9a-f]{64}", entry["sourceSha256"])
         assert entry["crd"].endswith("." + entry["group"])
-        assert {"project", "commit"} <= set(entry["origin"]), entry
-        assert re.match(r"[0-9a-f]{40}", entry["origin"]["commit"]), entry["origin"]
+        origin = entry["origin"]
+        if "module" in origin:  # from a Go module zip on the proxy (MODULE_CRDS)
+            assert (origin["module"], origin["version"]) in {(m, v) for m, v, _ in crd_schemas.MODULE_CRDS}, origin
+            assert re.fullmatch(r"h1:[A-Za-z0-9+/]{43}=", origin["sum"]), origin
+            assert origin["source path"].endswith("/" + entry["source"]), origin
+        else:
+            assert {"project", "commit"} <= set(origin), entry
+            assert re.match(r"[0-9a-f]{40}", origin["commit"]), origin
     assert "tools/crd_schemas.py" in INDEX["generatedBy"]
 
 

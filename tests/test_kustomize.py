@@ -105,6 +105,7 @@ def test_build_equals_otelgen_render(path):
     ("tls-cert-manager", ("--set", "tls.certManager.issuerRef.name=otel-ca")),
     ("hpa", ("--set", "scaling.autoscaling.enabled=true")),
     ("network-policy", ("--set", "networkPolicy.enabled=true")),
+    ("exposure", tuple(a for s in generate.EXPOSURE for a in ("--set", s))),
 ])
 def test_component_equals_the_spec_switch(tmp_path, component, sets):
     (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump({

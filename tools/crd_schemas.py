@@ -173,7 +173,7 @@ def main(argv: list[str]) -> int:
                         "schema": rel, "group": group, "kind": kind, "version": version,
                         "crd": doc["metadata"]["name"], "source": path.name,
                         "sourceSha256": hashlib.sha256(data).hexdigest(),
-                        "sourceAnnotations": {k: v for k, v in sorted(annotations.items()) if k.endswith("/version")},
+                        "sourceAnnotations": {k: v for k, v in sorted(annotations.items()) if k.endswith(("/version", "/bundle-version"))},
                         "origin": origin.get(path.name, {}),
                     })
                     print(f"  {group}/{kind} {version}", file=sys.stderr)

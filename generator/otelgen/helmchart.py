@@ -160,6 +160,21 @@ def manifest_constants() -> dict[str, Any]:
     }
 
 
+def exposure_constants() -> dict[str, Any]:
+    """What the Ingress and Gateway API routes match (otelgen.manifests.ingress)."""
+    from otelgen.manifests import ingress
+
+    return {
+        "signals": list(ingress.SIGNALS),
+        "httpPaths": {signal: list(row) for signal, row in ingress.HTTP_PATHS.items()},
+        "grpcServices": dict(ingress.GRPC_SERVICES),
+        "routes": [list(row) for row in ingress.ROUTES],
+        "gatewayApi": ingress.GATEWAY_API,
+        "backendProtocolSuffix": ingress.BACKEND_PROTOCOL_SUFFIX,
+        "appProtocol": dict(ingress.APP_PROTOCOL),
+    }
+
+
 def _component_entry(comp: type[Component]) -> dict[str, Any]:
     return {
         "id": comp.id,
@@ -276,6 +291,7 @@ def chart_data() -> dict[str, Any]:
         "sizing": {"sizes": sizing.SIZES, "defaultSize": sizing.DEFAULT_SIZE, "ephemeralStorage": sizing.EPHEMERAL_STORAGE, "checkInterval": sizing.CHECK_INTERVAL},
         "paths": {"podIP": plan.POD_IP, "serverTlsDir": plan.SERVER_TLS_DIR, "clientCaDir": plan.CLIENT_CA_DIR, "configKey": naming.CONFIG_KEY, "configDir": naming.CONFIG_DIR},
         "manifests": manifest_constants(),
+        "exposure": exposure_constants(),
         "naming": {"container": naming.CONTAINER, "appName": naming.APP_NAME, "partOf": naming.PART_OF, "managedBy": naming.MANAGED_BY, "names": naming.NAMES, "checksumAnnotation": configmap.CHECKSUM_ANNOTATION, "healthPort": HEALTH_PORT_NAME, "envPrefix": ENV_PREFIX, "gomemlimit": workload.GOMEMLIMIT, "telemetryPort": plan.TELEMETRY_PORT, "metricsPath": monitoring.METRICS_PATH},
         "ports": {"health": HEALTH_PORT, "kubelet": networkpolicy.KUBELET_PORT},
         "monitoring": monitoring_data(),

@@ -54,11 +54,12 @@ class Planner:
         found.extend(problems)
 
         plan = Plan(self.doc, spec, used, completed.pipelines, total, resolved, prepare.gomemlimit(resolved, spec), found.warnings, spec.tls is not None, completed.leader_election)
-        from otelgen.manifests import monitoring, podextras
+        from otelgen.manifests import ingress, monitoring, podextras
 
         found.extend(apivalidation.spec_problems(plan))  # what the API server would refuse, with spec paths
         found.extend(podextras.spec_problems(plan))  # spec.pod escape hatches: references, W120/W131/W132
         found.extend(monitoring.problems(plan))  # W160/W161: scrape objects and alerts that would miss
+        found.extend(ingress.spec_problems(plan))  # Ingress / Gateway API routes: what cannot work, what may not
         plan.warnings = found.warnings
         found.raise_if_errors()
         return plan

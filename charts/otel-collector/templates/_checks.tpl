@@ -253,6 +253,7 @@ sections, pipelines, version}.
 {{- $peers := list -}}
 {{- range $i, $p := $np.ingressFrom -}}{{- $peers = append $peers (list (printf "spec.networkPolicy.ingressFrom[%d]" $i) $p) -}}{{- end -}}
 {{- range $i, $p := $np.metricsFrom -}}{{- $peers = append $peers (list (printf "spec.networkPolicy.metricsFrom[%d]" $i) $p) -}}{{- end -}}
+{{- range $i, $p := $np.exposureFrom -}}{{- $peers = append $peers (list (printf "spec.networkPolicy.exposureFrom[%d]" $i) $p) -}}{{- end -}}
 {{- range $exp := keys $np.exporterTo | sortAlpha -}}{{- range $i, $p := get $np.exporterTo $exp -}}{{- $peers = append $peers (list (printf "spec.networkPolicy.exporterTo.%s[%d]" $exp $i) $p) -}}{{- end -}}{{- end -}}
 {{- range $i, $rule := $np.egress -}}{{- range $j, $p := $rule.to -}}{{- $peers = append $peers (list (printf "spec.networkPolicy.egress[%d].to[%d]" $i $j) $p) -}}{{- end -}}{{- end -}}
 {{- range $pair := $peers -}}
@@ -591,6 +592,7 @@ the annotations' total size. Input: {spec, mode, requests, limits, selector}.
 {{- $peers := list -}}
 {{- range $i, $p := $np.ingressFrom -}}{{- $peers = append $peers (list (printf "spec.networkPolicy.ingressFrom[%d]" $i) $p) -}}{{- end -}}
 {{- range $i, $p := $np.metricsFrom -}}{{- $peers = append $peers (list (printf "spec.networkPolicy.metricsFrom[%d]" $i) $p) -}}{{- end -}}
+{{- range $i, $p := $np.exposureFrom -}}{{- $peers = append $peers (list (printf "spec.networkPolicy.exposureFrom[%d]" $i) $p) -}}{{- end -}}
 {{- range $exp := keys $np.exporterTo | sortAlpha -}}{{- range $i, $p := get $np.exporterTo $exp -}}{{- $peers = append $peers (list (printf "spec.networkPolicy.exporterTo.%s[%d]" $exp $i) $p) -}}{{- end -}}{{- end -}}
 {{- range $i, $rule := $np.egress -}}{{- range $j, $p := $rule.to -}}{{- $peers = append $peers (list (printf "spec.networkPolicy.egress[%d].to[%d]" $i $j) $p) -}}{{- end -}}{{- end -}}
 {{- range $pair := $peers -}}

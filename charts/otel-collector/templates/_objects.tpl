@@ -127,8 +127,9 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $_ := set $ctx "cmName" $cmName -}}
 {{- $_ := set $ctx "tlsSecret" $tlsSecret -}}
 {{- $_ := set $ctx "configText" $configText -}}
+{{- $_ := set $ctx "exposureBackends" (include "otelgen.exposure.check" (dict "plan" $plan "hasService" (gt (len (include "otelgen.objects.services" $ctx | fromJson).v) 0)) | fromJson).v -}}
 {{- $objects := list -}}
-{{- range $part := list "rbac" "configMap" "certificate" "services" "workload" "scaling" "networkPolicy" "serviceMonitor" "podMonitor" "prometheusRule" -}}
+{{- range $part := list "rbac" "configMap" "certificate" "services" "workload" "scaling" "networkPolicy" "serviceMonitor" "podMonitor" "prometheusRule" "exposure" -}}
 {{- $objects = concat $objects (include (printf "otelgen.objects.%s" $part) $ctx | fromJson).v -}}
 {{- end -}}
 {{- toJson (dict "v" $objects) -}}
@@ -411,6 +412,8 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $ingress := list -}}
 {{- if $receiverPorts -}}{{- $ingress = append $ingress (include "otelgen.npRule" (dict "dir" "from" "peers" $np.ingressFrom "ports" $receiverPorts) | fromJson) -}}{{- end -}}
 {{- if $observePorts -}}{{- $ingress = append $ingress (include "otelgen.npRule" (dict "dir" "from" "peers" $np.metricsFrom "ports" $observePorts) | fromJson) -}}{{- end -}}
+{{- $exposed := (include "otelgen.exposure.admittedPorts" (dict "rows" (include "otelgen.exposure.list" (dict "spec" $spec "data" $data) | fromJson).v "backends" .exposureBackends) | fromJson).v -}}
+{{- if and $np.exposureFrom $exposed -}}{{- $ingress = append $ingress (include "otelgen.npRule" (dict "dir" "from" "peers" $np.exposureFrom "ports" $exposed) | fromJson) -}}{{- end -}}
 {{- $dnsPeer := dict "namespaceSelector" (dict "matchLabels" (dict "kubernetes.io/metadata.name" $np.dns.namespace)) "podSelector" (dict "matchLabels" $np.dns.podLabels) -}}
 {{- $egress := list (include "otelgen.npRule" (dict "dir" "to" "peers" (list $dnsPeer) "ports" $fixed.dnsPorts) | fromJson) -}}
 {{- $exporters := list -}}

@@ -19,6 +19,8 @@ NAMES = {
     "clusterRole": "{name}-{namespace}",  # cluster-scoped, so the namespace is part of the name
     "headlessService": "{name}-headless",
     "tlsSecret": "{name}-tls",  # cert-manager's Secret when tls.secretName is not given
+    "ingressCertificate": "{name}-ingress",  # cert-manager Certificate for ingress.hosts
+    "ingressTlsSecret": "{name}-ingress-tls",  # its Secret, when ingress.tls.secretName is not given
 }
 
 
@@ -56,6 +58,14 @@ def tls_secret(plan: Plan) -> str:
     tls = plan.spec.tls
     assert tls is not None
     return tls.secret_name or NAMES["tlsSecret"].format(name=plan.name)
+
+
+def ingress_certificate(plan: Plan) -> str:
+    return NAMES["ingressCertificate"].format(name=plan.name)
+
+
+def ingress_tls_secret(plan: Plan) -> str:
+    return NAMES["ingressTlsSecret"].format(name=plan.name)
 
 
 def selector_labels(plan: Plan) -> dict[str, str]:

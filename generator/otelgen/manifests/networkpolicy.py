@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from otelgen import modes
-from otelgen.manifests import naming
+from otelgen.manifests import ingress, naming
 from otelgen.components.extensions import HEALTH_PORT_NAME
 from otelgen.plan import TELEMETRY_PORT, Plan
 from otelgen.spec.model import Peer
@@ -39,6 +39,9 @@ def ingress_rules(plan: Plan) -> list[dict[str, Any]]:
         rules.append(_rule("ingress", np.ingress_from, receiver_ports))
     if observe_ports:
         rules.append(_rule("ingress", np.metrics_from, observe_ports))
+    exposed = ingress.admitted_ports(plan)
+    if np.exposure_from and exposed:  # the Ingress controller / Gateway, to the ports it sends to
+        rules.append(_rule("ingress", np.exposure_from, exposed))
     return rules
 
 

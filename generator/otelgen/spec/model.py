@@ -254,6 +254,7 @@ class NetworkPolicy(Model):
     api_server: ApiServerAccess = Field(default_factory=ApiServerAccess)
     dns: DnsAccess = Field(default_factory=DnsAccess)
     kubelet_cidrs: list[str] = Field(default_factory=list, description="Node addresses for kubelet_stats; empty: any destination on 10250.")
+    exposure_from: list[Peer] = Field(default_factory=list, description="The Ingress controller's / Gateway implementation's pods (namespaceSelector + podSelector; ipBlock for host-network controllers or load balancers that send straight to pods): admitted to the receiver ports the Ingress and routes send to.")
 
 
 # ------------------------------------------------------------------ scaling / service / pod
@@ -449,6 +450,58 @@ class PersistentQueue(Model):
         return value
 
 
+# ------------------------------------------------------------------ exposure: Ingress, Gateway API routes
+
+
+class IngressTLS(Model):
+    """TLS at the Ingress controller: an existing Secret, or a cert-manager Certificate for the hosts."""
+
+    secret_name: str | None = Field(default=None, description="Existing kubernetes.io/tls Secret with a certificate for the hosts.")
+    cert_manager: CertManager | None = Field(default=None, description="A Certificate for the hosts (plus dnsNames), in the Secret <name>-ingress-tls.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> "IngressTLS":
+        if (self.secret_name is None) == (self.cert_manager is None):
+            raise ValueError("set exactly one of secretName or certManager")
+        return self
+
+
+OtlpPath = Annotated[str, Field(pattern=r"^/", max_length=1024)]
+
+
+class IngressSettings(Model):
+    """A networking.k8s.io/v1 Ingress in front of one otlp receiver's HTTP or gRPC port."""
+
+    enabled: StrictBool = False
+    protocol: Literal["http", "grpc"] = Field(default="http", description="http: OTLP/HTTP to the receiver's http port; grpc: OTLP/gRPC to its grpc port (set the controller's backend-protocol annotation, e.g. nginx.ingress.kubernetes.io/backend-protocol: GRPC).")
+    receiver: str | None = Field(default=None, description="The otlp receiver (its name under spec.receivers) to expose; default: the only one serving this protocol.")
+    ingress_class_name: str | None = Field(default=None, description="The IngressClass (controller); default: the cluster's default class.")
+    annotations: dict[str, str] = Field(default_factory=dict, description="Controller settings (backend protocol, body size, auth: Secret names only).")
+    hosts: list[str] = Field(default_factory=list, description="Host names (a leading '*.' is a wildcard); empty: every host (no TLS then).")
+    paths: list[OtlpPath] = Field(default_factory=list, description="Default: the receiver's OTLP paths for the signals its pipelines carry (http: /v1/traces, /v1/metrics, /v1/logs; grpc: /opentelemetry.proto.collector.<signal>.v1.<Signal>Service).")
+    path_type: Literal["Prefix", "Exact", "ImplementationSpecific"] = "Prefix"
+    tls: IngressTLS | None = None
+
+
+class ParentRef(Model):
+    """A Gateway the route attaches to (Gateway API ParentReference)."""
+
+    name: str = Field(min_length=1, max_length=253)
+    namespace: str | None = Field(default=None, max_length=63, description="Default: the route's namespace (the Gateway must allow routes from it).")
+    section_name: str | None = Field(default=None, max_length=253, description="A listener of the Gateway.")
+    port: int | None = Field(default=None, ge=1, le=65535)
+
+
+class RouteSettings(Model):
+    """A Gateway API route (HTTPRoute or GRPCRoute) to one otlp receiver; TLS terminates at the Gateway."""
+
+    enabled: StrictBool = False
+    receiver: str | None = Field(default=None, description="The otlp receiver (its name under spec.receivers) to route to; default: the only one serving the route's protocol.")
+    parent_refs: list[ParentRef] = Field(default_factory=list, description="The Gateway(s) the route attaches to; at least one when enabled.")
+    hostnames: list[str] = Field(default_factory=list, description="Host names the route matches; empty: the Gateway listener's.")
+    annotations: dict[str, str] = Field(default_factory=dict)
+
+
 # ------------------------------------------------------------------ apps (SDK side)
 
 
@@ -591,6 +644,9 @@ class Spec(Model):
     pod_monitor: PodMonitor = Field(default_factory=PodMonitor)
     alerts: Alerts = Field(default_factory=Alerts)
     persistent_queue: PersistentQueue = Field(default_factory=PersistentQueue, description="Exporters' sending queues on disk (file_storage): survive a collector restart; see docs/configure.md for what survives what.")
+    ingress: IngressSettings = Field(default_factory=IngressSettings, description="An Ingress for OTLP from outside the cluster (docs/configure.md).")
+    http_route: RouteSettings = Field(default_factory=RouteSettings, description="A Gateway API HTTPRoute for OTLP/HTTP.")
+    grpc_route: RouteSettings = Field(default_factory=RouteSettings, description="A Gateway API GRPCRoute for OTLP/gRPC.")
     pod: PodSettings = Field(default_factory=PodSettings)
     service_account: ServiceAccountSettings = Field(default_factory=ServiceAccountSettings)
     rbac: RbacSettings = Field(default_factory=RbacSettings)
