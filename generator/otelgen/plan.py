@@ -56,7 +56,7 @@ class Instance:
     def needs(self) -> Needs:
         own = self.component.needs() if self.component else Needs()
         d = self.declared
-        return Needs(ports=own.ports + d.ports, rbac=own.rbac + d.rbac, env=own.env, mounts=own.mounts + d.mounts, egress=own.egress + d.egress, kubelet=own.kubelet, single_writer=own.single_writer)
+        return Needs(ports=own.ports + d.ports, rbac=own.rbac + d.rbac, env=own.env, mounts=own.mounts + d.mounts, egress=own.egress + d.egress, kubelet=own.kubelet, single_writer=own.single_writer, scrape_pods=own.scrape_pods)
 
     @property
     def signals(self) -> tuple[str, ...]:
@@ -145,6 +145,7 @@ class Planner:
         self._auto_insert(pipelines, sections)
         sections["extensions"].setdefault("health_check", {})
         self.leader_election = self._leader_election(sections, pipelines)
+        self.self_scraper = self._self_scraper(sections, pipelines)
         self.problems.raise_if_errors()
 
         parsed = self._parse_all(sections)
@@ -220,6 +221,31 @@ class Planner:
         if several:
             sections["extensions"]["k8s_leader_elector"] = {}
             return "k8s_leader_elector"
+        return None
+
+    def _self_scraper(self, sections: dict[str, dict], pipelines: dict) -> str | None:
+        """The one prometheus receiver that scrapes the collector's own metrics (each pod
+        scrapes itself, once): the first used one, by name, with self_scrape on. None with
+        the ServiceMonitor, where Prometheus is the one scraper (E070 when a receiver
+        asks for it explicitly or would be left with nothing to scrape)."""
+        used = {r for p in pipelines.values() for r in p["receivers"]}
+        candidates = []
+        for rname in sorted(sections["receivers"]):
+            comp = components.lookup("receiver", rname.split("/")[0])
+            raw = sections["receivers"][rname]
+            raw = raw if isinstance(raw, dict) else {}
+            if comp is not None and comp.id == "prometheus" and rname in used and raw.get("self_scrape", True) is not False:
+                candidates.append(rname)
+        if not (self.spec.service_monitor.enabled and self.spec.mode != "sidecar"):
+            return candidates[0] if candidates else None
+        for rname in candidates:
+            raw = sections["receivers"][rname] or {}
+            config = raw.get("config") if isinstance(raw.get("config"), dict) else {}
+            extra = raw.get("extra") if isinstance(raw.get("extra"), dict) else {}
+            others = config.get("scrape_configs") or raw.get("scrape_configs") or raw.get("target_allocator") or "config" in extra
+            if raw.get("self_scrape") is True or not others:
+                why = "asks for it (self_scrape: true)" if raw.get("self_scrape") is True else "scrapes nothing else"
+                self.problems.add(error("E070", ["spec", "receivers", rname, "self_scrape"], f"the collector's own metrics would be scraped twice: serviceMonitor has Prometheus scrape them, and {rname} {why}", "keep one scraper: set self_scrape: false on the receiver (give it other scrape configs or remove it), or serviceMonitor.enabled: false"))
         return None
 
     # ------------------------------------------------------------ components
@@ -307,6 +333,8 @@ class Planner:
             leader_election=self.leader_election,
             namespace=self.namespace,
             name=self.name,
+            metrics_port=spec.telemetry.metrics_port,
+            self_scrape=name == self.self_scraper,
         )
 
     # ------------------------------------------------------------ checks
@@ -503,6 +531,7 @@ class Planner:
             if self.spec.network_policy.enabled and any(e.port is None for e in needs.egress):
                 self.problems.add(warning("W103", ["spec", section, name], f"the NetworkPolicy cannot tell which port {name} sends to (endpoint from an env var?), so no egress is allowed for it", "set egress_port on the exporter, or add a networkPolicy.egress rule"))
             total.kubelet = total.kubelet or needs.kubelet
+            total.scrape_pods = total.scrape_pods or needs.scrape_pods
             total.single_writer = total.single_writer or needs.single_writer
         declared.append(("telemetry.metricsPort", telemetry))
         self._check_mounts(mounts_by_component)

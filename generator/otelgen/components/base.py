@@ -161,6 +161,7 @@ class Needs:
     mounts: list[Mount] = field(default_factory=list)
     egress: list[Egress] = field(default_factory=list)
     kubelet: bool = False  # talks to the node's kubelet (10250)
+    scrape_pods: bool = False  # scrapes pods it discovers through the API (any port: networkPolicy.scrapeTo)
     single_writer: bool = False  # duplicates data when more than one replica runs it
 
 
@@ -177,6 +178,8 @@ class Context:
     leader_election: str | None  # name of the k8s_leader_elector extension, when on
     namespace: str
     name: str
+    metrics_port: int = 8888  # the collector's own metrics port (telemetry.metricsPort)
+    self_scrape: bool = True  # this instance is the one that scrapes the collector's own metrics
 
     def env_name(self, *parts: str) -> str:
         """An env var name unique to this component instance."""

@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
+from otelgen.components.processors import K8S_NODE_ENV
 from otelgen.components.base import host_port, AuthType, CollectorRule, Component, ComponentConfig, Context, Duration, EnvVar, Mount, Needs, Port, RbacRule
 
 Port_ = int
@@ -240,6 +241,12 @@ K8S_SD_ROLES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
+#: the job that scrapes the collector's own metrics (one receiver per pod has it: plan.self_scraper)
+SELF_SCRAPE_JOB = "otel-collector"
+#: env vars a scrape config may name that the pod sets from the downward API (the node-local field selector)
+DOWNWARD_ENV = {K8S_NODE_ENV: "spec.nodeName"}
+
+
 class PrometheusReceiverConfig(ComponentConfig):
     self_scrape: StrictBool = Field(default=True, description="otelgen: add a job scraping the collector's own telemetry port.")
     scrape_interval: str = Field(default="30s", description="otelgen: interval of the self-scrape job.")
@@ -278,11 +285,11 @@ class PrometheusReceiver(Component):
     def build(self) -> dict[str, Any]:
         c = self.config
         jobs = []
-        if c.self_scrape:
+        if c.self_scrape and self.ctx.self_scrape:
             jobs.append({
-                "job_name": "otel-collector",
+                "job_name": SELF_SCRAPE_JOB,
                 "scrape_interval": c.scrape_interval,
-                "static_configs": [{"targets": [f"{self.ctx.pod_host}:8888"]}],
+                "static_configs": [{"targets": [f"{self.ctx.pod_host}:{self.ctx.metrics_port}"]}],
             })
         jobs.extend(c.jobs())
         prom = c.config.model_dump(exclude={"scrape_configs"}) if c.config else {}
@@ -311,7 +318,10 @@ class PrometheusReceiver(Component):
         for pairs, namespaced in ((cluster, False), (own - cluster, True)):
             for group in sorted({g for g, _ in pairs}):
                 rules.append(RbacRule((group,), tuple(sorted(r for g, r in pairs if g == group)), ("get", "list", "watch"), namespaced=namespaced))
-        return Needs(rbac=rules)
+        # discovered targets are pods (any port); env vars from the downward API that the jobs name
+        text = repr(self.config.jobs())
+        env = [EnvVar(var, field_path=path) for var, path in sorted(DOWNWARD_ENV.items()) if f"${{env:{var}}}" in text]
+        return Needs(rbac=rules, env=env, scrape_pods=bool(cluster or own))
 
 
 # ------------------------------------------------------------------- file_log

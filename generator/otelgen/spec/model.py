@@ -148,7 +148,16 @@ class IntervalPreset(Preset):
     collection_interval: str = "30s"
 
 
-Presets_fields = ("kubernetesAttributes", "logsCollection", "hostMetrics", "kubeletMetrics", "clusterMetrics", "kubernetesEvents")
+class PrometheusScrapingPreset(Preset):
+    """Prometheus endpoints scraped by the collector (docs: README "Prometheus scraping")."""
+
+    strategy: Literal["node-local", "target-allocator"] | None = Field(default=None, description="node-local: each agent scrapes the pods on its own node (mode agent); target-allocator: the target allocator shares the targets out among the collectors. Required when enabled: an explicit choice.")
+    annotation_discovery: StrictBool = Field(default=True, description="Scrape pods annotated prometheus.io/scrape: 'true' (prometheus.io/port, /path, /scheme honoured).")
+    scrape_interval: str = Field(default="30s", pattern=r"^[0-9]+(ms|s|m|h)$", description="Interval of the annotation-discovery job (a Prometheus duration).")
+    scrape_configs: list[dict[str, Any]] = Field(default_factory=list, description="Your own Prometheus scrape_configs, added as given (a literal '$' written '$$').")
+
+
+Presets_fields = ("kubernetesAttributes", "logsCollection", "hostMetrics", "kubeletMetrics", "clusterMetrics", "kubernetesEvents", "prometheusScraping")
 
 
 class Presets(Model):
@@ -158,6 +167,7 @@ class Presets(Model):
     kubelet_metrics: IntervalPreset = Field(default_factory=IntervalPreset)
     cluster_metrics: IntervalPreset = Field(default_factory=IntervalPreset)
     kubernetes_events: Preset = Field(default_factory=Preset)
+    prometheus_scraping: PrometheusScrapingPreset = Field(default_factory=PrometheusScrapingPreset)
 
 
 # ------------------------------------------------------------------ TLS
@@ -254,6 +264,7 @@ class NetworkPolicy(Model):
     api_server: ApiServerAccess = Field(default_factory=ApiServerAccess)
     dns: DnsAccess = Field(default_factory=DnsAccess)
     kubelet_cidrs: list[str] = Field(default_factory=list, description="Node addresses for kubelet_stats; empty: any destination on 10250.")
+    scrape_to: list[Peer] = Field(default_factory=_in_cluster, description="Where a prometheus receiver with Kubernetes service discovery may scrape (any port; default: any pod in the cluster).")
 
 
 # ------------------------------------------------------------------ scaling / service / pod
