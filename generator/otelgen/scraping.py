@@ -90,5 +90,6 @@ def receiver(spec: Any, name: str, namespace: str, problems: list[Problem]) -> d
             problems.append(error("E020", [*path, "annotationDiscovery"], "prometheusScraping has nothing to scrape: annotationDiscovery is off and scrapeConfigs is empty", "turn on annotationDiscovery or add scrapeConfigs"))
             return None
         return {"config": {"scrape_configs": jobs}}
-    problems.append(error("E020", [*path, "strategy"], "strategy target-allocator is not built in this version of otelgen", "use strategy: node-local in an agent"))
-    return None
+    from otelgen import targetallocator
+
+    return targetallocator.receiver(spec, name, namespace, problems)

@@ -244,7 +244,7 @@ K8S_SD_ROLES: dict[str, tuple[tuple[str, str], ...]] = {
 #: the job that scrapes the collector's own metrics (one receiver per pod has it: plan.self_scraper)
 SELF_SCRAPE_JOB = "otel-collector"
 #: env vars a scrape config may name that the pod sets from the downward API (the node-local field selector)
-DOWNWARD_ENV = {K8S_NODE_ENV: "spec.nodeName"}
+DOWNWARD_ENV = {K8S_NODE_ENV: "spec.nodeName", "MY_POD_NAME": "metadata.name"}  # MY_POD_NAME: a target allocator's collector_id
 
 
 class PrometheusReceiverConfig(ComponentConfig):
@@ -319,9 +319,10 @@ class PrometheusReceiver(Component):
             for group in sorted({g for g, _ in pairs}):
                 rules.append(RbacRule((group,), tuple(sorted(r for g, r in pairs if g == group)), ("get", "list", "watch"), namespaced=namespaced))
         # discovered targets are pods (any port); env vars from the downward API that the jobs name
-        text = repr(self.config.jobs())
+        text = repr(self.config.jobs()) + repr(self.config.target_allocator)
         env = [EnvVar(var, field_path=path) for var, path in sorted(DOWNWARD_ENV.items()) if f"${{env:{var}}}" in text]
-        return Needs(rbac=rules, env=env, scrape_pods=bool(cluster or own))
+        # a target allocator hands out discovered targets too
+        return Needs(rbac=rules, env=env, scrape_pods=bool(cluster or own or self.config.target_allocator))
 
 
 # ------------------------------------------------------------------- file_log

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from otelgen.config import collector_config
-from otelgen.manifests import apivalidation, autoscaling, configmap, monitoring, networkpolicy, rbac, service, tls, workload
+from otelgen.manifests import apivalidation, autoscaling, configmap, monitoring, networkpolicy, rbac, service, targetallocator, tls, workload
 from otelgen.plan import Plan
 
 
@@ -25,6 +25,7 @@ def render_objects(plan: Plan) -> list[dict[str, Any]]:
     objects.append(autoscaling.pod_disruption_budget(plan))
     objects.append(networkpolicy.network_policy(plan))
     objects.append(monitoring.service_monitor(plan))
+    objects.extend(targetallocator.objects(plan))
     out = [obj for obj in objects if obj is not None]
     apivalidation.check_objects(out)  # the safety net: what the API server would refuse
     return out

@@ -156,7 +156,7 @@ def pod_disruption_budget(plan: Plan) -> dict[str, Any] | None:
 
 
 def network_policy(plan: Plan) -> dict[str, Any] | None:
-    """Default deny; in: the collector pods on the allocator's port; out: DNS and the API server."""
+    """Default deny; in: the collector pods (and metricsFrom, for /metrics) on the allocator's port; out: DNS and the API server."""
     from otelgen.manifests import networkpolicy
 
     np = plan.spec.network_policy
@@ -172,7 +172,8 @@ def network_policy(plan: Plan) -> dict[str, Any] | None:
         "spec": {
             "podSelector": {"matchLabels": selector_labels(plan)},
             "policyTypes": ["Ingress", "Egress"],
-            "ingress": [networkpolicy._rule("ingress", [collectors], [(ta.PORT, "TCP")])],
+            # the collectors ask for their targets; scrapers of the allocator's /metrics (metricsFrom)
+            "ingress": [networkpolicy._rule("ingress", [collectors], [(ta.PORT, "TCP")]), networkpolicy._rule("ingress", np.metrics_from, [(ta.PORT, "TCP")])],
             "egress": [
                 networkpolicy._rule("egress", [dns_peer], list(networkpolicy.DNS_PORTS)),
                 networkpolicy._rule("egress", api_peers, [(p, "TCP") for p in np.api_server.ports]),

@@ -15,6 +15,7 @@ from pydantic.alias_generators import to_camel
 
 from otelgen import versions
 from otelgen.spec import quantity
+from otelgen.spec.targetallocator import TargetAllocatorSettings
 
 API_VERSION = "otelgen.io/v1alpha1"
 KIND = "Collector"
@@ -155,6 +156,7 @@ class PrometheusScrapingPreset(Preset):
     annotation_discovery: StrictBool = Field(default=True, description="Scrape pods annotated prometheus.io/scrape: 'true' (prometheus.io/port, /path, /scheme honoured).")
     scrape_interval: str = Field(default="30s", pattern=r"^[0-9]+(ms|s|m|h)$", description="Interval of the annotation-discovery job (a Prometheus duration).")
     scrape_configs: list[dict[str, Any]] = Field(default_factory=list, description="Your own Prometheus scrape_configs, added as given (a literal '$' written '$$').")
+    target_allocator: TargetAllocatorSettings = Field(default_factory=TargetAllocatorSettings, description="strategy target-allocator: the allocator's image, replicas, allocation strategy and ServiceMonitor/PodMonitor discovery.")
 
 
 Presets_fields = ("kubernetesAttributes", "logsCollection", "hostMetrics", "kubeletMetrics", "clusterMetrics", "kubernetesEvents", "prometheusScraping")
