@@ -33,7 +33,7 @@ from otelgen.components.extensions import HEALTH_PORT, HEALTH_PORT_NAME, LEASE_N
 from otelgen.components.common import CLIENT_TLS_DIR
 from otelgen.components import unmodelled
 from otelgen.components.processors import DETECTORS, K8S_METADATA
-from otelgen.components.receivers import _JAEGER, FILESYSTEM_DEFAULTS, K8S_SD_ROLES, STANZA_OPERATORS, UDP_BIND_HOST
+from otelgen.components.receivers import _JAEGER, FILESYSTEM_DEFAULTS, DOWNWARD_ENV, K8S_SD_ROLES, STANZA_OPERATORS, UDP_BIND_HOST
 from otelgen.manifests import autoscaling, configmap, monitoring, naming, networkpolicy, rbac, tls, workload
 from otelgen.schema import spec_schema
 from otelgen.spec.load import mode_defaults
@@ -175,7 +175,7 @@ def declarations() -> dict[str, Any]:
             "podAssociation": {mode: built("k8s_attributes", "processor", {}, mode)["pod_association"] for mode in MODES},
             "knownMetadata": list(K8S_METADATA),
         },
-        "prometheus": {"selfScrape": built("prometheus", "receiver", {})["config"]["scrape_configs"][0], "sdRoles": {role: [list(p) for p in pairs] for role, pairs in K8S_SD_ROLES.items()}},
+        "prometheus": {"selfScrape": built("prometheus", "receiver", {})["config"]["scrape_configs"][0], "sdRoles": {role: [list(p) for p in pairs] for role, pairs in K8S_SD_ROLES.items()}, "downwardEnv": dict(sorted(DOWNWARD_ENV.items()))},
         "k8s_cluster": {"rules": _rules(needs_of("k8s_cluster", "receiver", {}))},
         "k8s_events": {"rules": _rules(needs_of("k8s_events", "receiver", {}))},
         "k8s_objects": {"verbs": {"watch": _rules(watch)[0]["verbs"], "pull": _rules(pull)[0]["verbs"]}},
@@ -293,6 +293,38 @@ def chart_data() -> dict[str, Any]:
         "catalogSignals": catalog_signals(),
         "distributionImages": {name: {"image": d.image, "catalog": d.catalog_name} for name, d in distributions.DISTRIBUTIONS.items()} | {"custom": {"image": versions.DEFAULT_IMAGE_REPOSITORY, "catalog": "custom"}},
         "versions": {"pinned": versions.PINNED_COLLECTOR_VERSION, "minimum": versions.MIN_COLLECTOR_VERSION, "imageRepository": versions.DEFAULT_IMAGE_REPOSITORY},
+        "targetAllocator": target_allocator_data(),
+    }
+
+
+def target_allocator_data() -> dict[str, Any]:
+    """The target allocator's fixed facts for _targetallocator.tpl (otelgen.targetallocator,
+    otelgen.manifests.targetallocator); the annotation job's relabeling as the allocator reads
+    it, with "{own}" standing for this collector's own pods."""
+    from otelgen import scraping, targetallocator as ta
+    from otelgen.manifests import targetallocator as tam
+
+    return {
+        "strategy": ta.STRATEGY,
+        "receiver": scraping.RECEIVER,
+        "imageRepository": ta.IMAGE_REPOSITORY,
+        "port": ta.PORT,
+        "portName": ta.PORT_NAME,
+        "configDir": ta.CONFIG_DIR,
+        "configKey": ta.CONFIG_KEY,
+        "podNameEnv": ta.POD_NAME_ENV,
+        "syncInterval": ta.SYNC_INTERVAL,
+        "appName": ta.APP_NAME,
+        "component": ta.COMPONENT,
+        "runAs": tam.RUN_AS,
+        "configVolume": tam.CONFIG_VOLUME,
+        "container": tam.CONTAINER,
+        "probes": {"livenessProbe": tam.LIVENESS_PROBE, "readinessProbe": tam.READINESS_PROBE},
+        "probePaths": {"livenessProbe": "/livez", "readinessProbe": "/readyz"},
+        "annotationJob": scraping.ANNOTATION_JOB,
+        "annotationRelabeling": ta._unescape(scraping.annotation_relabeling("{own}")),
+        "sdRoles": {role: [list(p) for p in pairs] for role, pairs in K8S_SD_ROLES.items()},
+        "filterStrategy": ta.FILTER_STRATEGY,
     }
 
 

@@ -40,6 +40,8 @@ SYNC_INTERVAL = "30s"
 #: the app name on the allocator's pods (distinct from the collector's, so no selector overlaps)
 APP_NAME = "opentelemetry-target-allocator"
 COMPONENT = "target-allocator"
+#: targets dropped by the jobs' relabel configs are not handed out
+FILTER_STRATEGY = "relabel-config"
 #: the preset's path in the spec
 PATH = ("spec", "presets", "prometheusScraping")
 
@@ -135,7 +137,7 @@ def allocator_config(spec: Any, name: str, namespace: str, collector_selector: d
         "allocation_strategy": ta.allocation_strategy,
         "collector_namespace": namespace,
         "collector_selector": {"matchLabels": dict(sorted(collector_selector.items()))},
-        "filter_strategy": "relabel-config",
+        "filter_strategy": FILTER_STRATEGY,
         "listen_addr": f":{PORT}",
     }
     jobs = scrape_configs(spec, name, namespace)

@@ -118,7 +118,13 @@ Components without a builder here render their settings as given
 {{- $rbac = append $rbac (dict "apiGroups" (list $g) "resources" ($resources | sortAlpha) "verbs" (list "get" "list" "watch") "namespaced" (index $set 1)) -}}
 {{- end -}}
 {{- end -}}
-{{- toJson (dict "config" $out "rbac" $rbac) -}}
+{{- /* env vars from the downward API that the jobs or the target allocator settings name; discovered targets are pods */ -}}
+{{- $text := toJson (dict "jobs" $userJobs "ta" $c.target_allocator) -}}
+{{- $env := list -}}
+{{- range $var, $path := .decl.prometheus.downwardEnv -}}
+{{- if contains (printf "${env:%s}" $var) $text -}}{{- $env = append $env (dict "name" $var "fieldPath" $path) -}}{{- end -}}
+{{- end -}}
+{{- toJson (dict "config" $out "rbac" $rbac "env" $env "scrapePods" (or (gt (len $cluster) 0) (gt (len $own) 0) (not (empty $c.target_allocator)))) -}}
 {{- end -}}
 
 {{- define "otelgen.build.file_log.receivers" -}}

@@ -125,7 +125,7 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $_ := set $ctx "tlsSecret" $tlsSecret -}}
 {{- $_ := set $ctx "configText" $configText -}}
 {{- $objects := list -}}
-{{- range $part := list "rbac" "configMap" "certificate" "services" "workload" "scaling" "networkPolicy" "serviceMonitor" -}}
+{{- range $part := list "rbac" "configMap" "certificate" "services" "workload" "scaling" "networkPolicy" "serviceMonitor" "targetAllocator" -}}
 {{- $objects = concat $objects (include (printf "otelgen.objects.%s" $part) $ctx | fromJson).v -}}
 {{- end -}}
 {{- toJson (dict "v" $objects) -}}
@@ -406,6 +406,8 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- range $c := $np.kubeletCidrs -}}{{- $peers = append $peers (dict "ipBlock" (dict "cidr" $c)) -}}{{- end -}}
 {{- $egress = append $egress (include "otelgen.npRule" (dict "dir" "to" "peers" $peers "ports" (list (dict "protocol" "TCP" "port" $data.ports.kubelet))) | fromJson) -}}
 {{- end -}}
+{{- if $plan.needs.scrapePods -}}{{- $egress = append $egress (ternary (dict "to" $np.scrapeTo) dict (gt (len ($np.scrapeTo | default list)) 0)) -}}{{- end -}}
+{{- $egress = concat $egress (include "otelgen.ta.collectorEgress" (dict "plan" $plan) | fromJson).v -}}
 {{- range $extra := $np.egress -}}
 {{- $egress = append $egress (include "otelgen.npRule" (dict "dir" "to" "peers" $extra.to "ports" $extra.ports) | fromJson) -}}
 {{- end -}}

@@ -42,7 +42,7 @@ Input: the chart's root context. Output: JSON.
 {{- end -}}
 
 {{- $state := dict "data" $data "spec" $spec "mode" $mode "name" $name "namespace" $namespace "version" $version "sections" $sections "pipelines" $pipelines -}}
-{{- range $phase := list "presets" "sizing" "autoInsert" "leaderElection" -}}{{- include (printf "otelgen.plan.%s" $phase) $state -}}{{- end -}}
+{{- range $phase := list "presets" "targetAllocator" "sizing" "autoInsert" "leaderElection" -}}{{- include (printf "otelgen.plan.%s" $phase) $state -}}{{- end -}}
 
 {{- $checks := dict "data" $data "spec" $spec "sections" $sections "pipelines" $pipelines "version" $version -}}
 {{- include "otelgen.checkNames" $checks -}}
@@ -281,6 +281,7 @@ Input: the chart's root context. Output: JSON.
 {{- $_ := set $needs $k (concat (get $needs $k) (get $built $k | default list)) -}}
 {{- end -}}
 {{- if $built.kubelet -}}{{- $_ := set $needs "kubelet" true -}}{{- end -}}
+{{- if $built.scrapePods -}}{{- $_ := set $needs "scrapePods" true -}}{{- end -}}
 {{- else -}}
 {{- $ctx := dict "instance" $iname "bindHost" $bindHost -}}
 {{- $wired := include "otelgen.unmodelled" (dict "listener" (get (get $decl.unmodelled $section | default dict) $type) "raw" $raw "ctx" $ctx "owner" (printf "%s.%s" $section $iname)) | fromJson -}}

@@ -16,6 +16,7 @@ from otelgen.manifests import configmap, naming, rbac, workload
 from otelgen.plan import Plan
 
 CONFIG_VOLUME = "ta-config"
+CONTAINER = "ta-container"
 #: the image's user (the operator's Dockerfile: USER 65532:65532)
 RUN_AS = 65532
 LIVENESS_PROBE = {"periodSeconds": 10, "timeoutSeconds": 2, "failureThreshold": 3}
@@ -98,7 +99,7 @@ def _container(plan: Plan) -> dict[str, Any]:
         env.append({"name": workload.GOMEMLIMIT, "value": sizing.gomemlimit(limit, plan.spec.memory)})
     security = {**copy.deepcopy(workload.CONTAINER_SECURITY), "runAsGroup": RUN_AS, "runAsUser": RUN_AS}
     return {
-        "name": "ta-container",
+        "name": CONTAINER,
         "image": ta.image(settings, plan.version),
         "imagePullPolicy": settings.image.pull_policy,
         "args": [f"--config-file={ta.CONFIG_DIR}/{ta.CONFIG_KEY}"],
