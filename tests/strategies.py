@@ -321,6 +321,13 @@ def _settings(draw, mode: str, spec: dict) -> dict:
             presets["clusterMetrics"] = {"enabled": True, "collectionInterval": draw(interval)}
         if "logs" in signals and draw(st.booleans()):
             presets["kubernetesEvents"] = {"enabled": True}
+    # the target-allocator strategy (gateways; the node-local one is for agents)
+    if mode == "gateway" and "metrics" in signals and draw(st.booleans()):
+        presets["prometheusScraping"] = {
+            "enabled": True, "strategy": "target-allocator", "scrapeInterval": draw(st.sampled_from(["30s", "10s"])),
+            **draw(st.sampled_from([{}, {"annotationDiscovery": False, "scrapeConfigs": [{"job_name": "svc", "kubernetes_sd_configs": [{"role": "service"}], "relabel_configs": [{"source_labels": ["__address__"], "regex": "(.+)", "replacement": "$${1}", "target_label": "addr"}]}]}])),
+            "targetAllocator": draw(st.sampled_from([{}, {"replicas": 2, "serviceMonitors": True}, {"podMonitors": True, "allocationStrategy": "least-weighted", "image": {"tag": "0.140.0"}, "resources": {"limits": {"memory": "512Mi"}}}])),
+        }
     if presets:
         out["presets"] = presets
     if draw(st.booleans()):

@@ -6,7 +6,8 @@ The real target allocator (the OpenTelemetry Operator's cmd/otel-allocator,
 built by tools/install.sh) runs with the rendered allocator config against a
 fake Kubernetes API server (tests/fake_apiserver.py) that serves the two
 collector pods (with the collector's selector labels) and TARGETS annotated app
-pods; each app pod's metrics endpoint is a small HTTP server on loopback. Two
+pods; each app pod's metrics endpoint is a small HTTP server on its own loopback
+address (127.0.1.x). Two
 real collectors (otelcol-k8s, the pinned version) run the rendered collector
 config as the pods ``col-a`` and ``col-b``; each writes what it scraped to its
 own file exporter, and the test counts the targets in each file.
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -62,9 +64,13 @@ spec:
       scrapeInterval: 2s
 """
 NAMESPACE = "observability"
+#: the k8s_attributes processor's type names (renamed at 0.146)
+K8S_ATTRIBUTES = ("k8sattributes", "k8s_attributes")
 COLLECTORS = ("col-a", "col-b")
 TARGETS = 10
 JOB = "kubernetes-pods"
+#: the service.name in the collector's own target_info (its self-scrape)
+SELF_SERVICE_NAME = "otelcol-k8s"
 METRIC = "e2e_target_info"
 START_TIMEOUT = 60.0
 SCRAPE_TIMEOUT = 90.0
@@ -102,10 +108,13 @@ class Target:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        # a pod IP of its own (127.0.1.x is loopback too): the allocator hashes the address
+        # discovery gives, the pod IP, as it would in a cluster
+        self.ip = f"127.0.1.{index + 1}"
+        self.server = ThreadingHTTPServer((self.ip, 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
-        self.address = f"127.0.0.1:{self.port}"
+        self.address = f"{self.ip}:{self.port}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
@@ -131,8 +140,8 @@ def _walk_ports(value: Any, ports: dict[int, int]) -> Any:
     return value
 
 
-def collector_config(rendered: dict, allocator_url: str, out: Path) -> tuple[dict, int]:
-    """The rendered collector config with REWRITES applied; returns it and its health port."""
+def collector_config(rendered: dict, allocator_url: str, out: Path) -> tuple[dict, int, int]:
+    """The rendered collector config with REWRITES applied; returns it, its health port and its telemetry port."""
     cfg = json.loads(json.dumps(rendered))
     ports: dict[int, int] = {}
     cfg = _walk_ports(cfg, ports)
@@ -145,10 +154,10 @@ def collector_config(rendered: dict, allocator_url: str, out: Path) -> tuple[dic
     cfg["exporters"] = {"file/e2e": {"path": str(out)}}
     for pipeline in cfg["service"]["pipelines"].values():
         pipeline["exporters"] = ["file/e2e"]
-        pipeline["processors"] = [p for p in pipeline["processors"] if p.split("/")[0] != "k8s_attributes"]
-    cfg["processors"] = {k: v for k, v in cfg["processors"].items() if k.split("/")[0] != "k8s_attributes"}
+        pipeline["processors"] = [p for p in pipeline["processors"] if p.split("/")[0] not in K8S_ATTRIBUTES]
+    cfg["processors"] = {k: v for k, v in cfg["processors"].items() if k.split("/")[0] not in K8S_ATTRIBUTES}
     health = int(cfg["extensions"]["health_check"]["endpoint"].rsplit(":", 1)[1])
-    return cfg, health
+    return cfg, health, cfg["service"]["telemetry"]["metrics"]["readers"][0]["pull"]["exporter"]["prometheus"]["port"]
 
 
 def allocator_config(rendered: dict, api_url: str) -> dict:
@@ -168,14 +177,17 @@ def _kubeconfig(path: Path, api_url: str) -> None:
     }))
 
 
+def _complete_lines(path: Path) -> list[str]:
+    """The lines the file exporter has finished writing (the last one may be partial)."""
+    return [line for line in path.read_text().split("\n")[:-1] if line.strip()]
+
+
 def _targets_by_collector(path: Path) -> dict[str, int]:
     """service.instance.id of the kubernetes-pods job → data points of METRIC seen for it."""
     seen: dict[str, int] = {}
     if not path.exists():
         return seen
-    for line in path.read_text().splitlines():
-        if not line.strip():
-            continue
+    for line in _complete_lines(path):
         for rm in json.loads(line).get("resourceMetrics", []):
             attrs = {a["key"]: a["value"].get("stringValue") for a in rm.get("resource", {}).get("attributes", [])}
             if attrs.get("service.name") != JOB:
@@ -187,13 +199,21 @@ def _targets_by_collector(path: Path) -> dict[str, int]:
     return seen
 
 
+def _instance_id(log: Path) -> str:
+    """The collector's own service.instance.id, from its log's resource."""
+    match = re.search(r'"service\.instance\.id":"([0-9a-f-]{36})"', log.read_text())
+    assert match, log.read_text()[-2000:]
+    return match[1]
+
+
 def _self_scraped(path: Path) -> set[str]:
     out = set()
     if path.exists():
-        for line in path.read_text().splitlines():
-            for rm in json.loads(line or "{}").get("resourceMetrics", []):
+        for line in _complete_lines(path):
+            for rm in json.loads(line).get("resourceMetrics", []):
                 attrs = {a["key"]: a["value"].get("stringValue") for a in rm.get("resource", {}).get("attributes", [])}
-                if attrs.get("service.name") == "otel-collector":
+                # the self-scrape: the collector's target_info names it (service.name otelcol-k8s, its instance id)
+                if attrs.get("service.name") == SELF_SERVICE_NAME:
                     out.add(attrs.get("service.instance.id", ""))
     return out
 
@@ -220,7 +240,8 @@ def test_every_target_is_scraped_by_exactly_one_collector(tmp_path):
     assert receiver["target_allocator"]["collector_id"] == "${env:MY_POD_NAME}"
 
     targets = [Target(i) for i in range(TARGETS)]
-    app_pods = [pod(f"app-{i}", node="node-a", ip="127.0.0.1", namespace="apps", annotations={"prometheus.io/scrape": "true", "prometheus.io/port": str(t.port)}) for i, t in enumerate(targets)]
+    address_of = {f"app-{i}": t.address for i, t in enumerate(targets)}
+    app_pods = [pod(f"app-{i}", node="node-a", ip=t.ip, namespace="apps", annotations={"prometheus.io/scrape": "true", "prometheus.io/port": str(t.port)}) for i, t in enumerate(targets)]
     # an app pod without the annotation: never a target
     app_pods.append(pod("quiet", node="node-a", ip="127.0.0.1", namespace="apps", port=targets[0].port))
     collector_pods = [pod(name, node=f"node-{name}", ip="127.0.0.1", namespace=NAMESPACE, labels=collector_labels) for name in COLLECTORS]
@@ -246,7 +267,9 @@ def test_every_target_is_scraped_by_exactly_one_collector(tmp_path):
                 for name in COLLECTORS:
                     code, body = _get(f"{ta_url}/jobs/{JOB}/targets?collector_id={name}")
                     groups = json.loads(body) if code == 200 else []
-                    assigned[name] = {t for group in groups for t in group.get("targets", [])}
+                    # targets before relabeling (the collector relabels): the pod names say which
+                    assigned[name] = {address_of[group["labels"]["__meta_kubernetes_pod_name"]] for group in groups if group.get("labels", {}).get("__meta_kubernetes_pod_name") in address_of}
+                    assert len(assigned[name]) == len(groups), groups
                 if sum(len(v) for v in assigned.values()) == TARGETS:
                     break
                 time.sleep(0.5)
@@ -257,8 +280,9 @@ def test_every_target_is_scraped_by_exactly_one_collector(tmp_path):
             assert code == 200 and set(json.loads(body)) == {JOB}
 
             outs = {name: tmp_path / f"out-{name}.jsonl" for name in COLLECTORS}
+            telemetry: dict[str, int] = {}
             for name in COLLECTORS:
-                cfg, health = collector_config(rendered_collector, ta_url, outs[name])
+                cfg, health, telemetry[name] = collector_config(rendered_collector, ta_url, outs[name])
                 path = tmp_path / f"collector-{name}.yaml"
                 path.write_text(yaml.safe_dump(cfg))
                 logs[name] = tmp_path / f"{name}.log"
@@ -278,7 +302,8 @@ def test_every_target_is_scraped_by_exactly_one_collector(tmp_path):
                 for per in scraped.values():
                     for address, n in per.items():
                         union[address] = union.get(address, 0) + n
-                if len(union) == TARGETS and min(union.values()) >= 2:
+                own = {name: _self_scraped(outs[name]) for name in COLLECTORS}
+                if len(union) == TARGETS and min(union.values()) >= 2 and all(own.values()):
                     break
                 assert time.monotonic() < deadline, f"not every target scraped in {SCRAPE_TIMEOUT}s: {scraped}\n{logs['col-a'].read_text()[-2000:]}"
                 time.sleep(1)
@@ -293,10 +318,9 @@ def test_every_target_is_scraped_by_exactly_one_collector(tmp_path):
     assert not (by_collector["col-a"] & by_collector["col-b"]), f"scraped twice: {by_collector['col-a'] & by_collector['col-b']}"
     assert by_collector["col-a"] | by_collector["col-b"] == {t.address for t in targets}
     assert by_collector == assigned
-    # consistent hashing with bounded loads shares them out: both collectors have some
+    # consistent hashing shares them out (10 distinct pod IPs): both collectors have some
     assert all(by_collector.values()), by_collector
-    # each collector scraped its own metrics, once, itself
+    # each collector scraped its own metrics (its own telemetry port), no other collector's
     for name in COLLECTORS:
-        own = _self_scraped(outs[name])
-        assert len(own) == 1, own
+        assert own[name] == {_instance_id(logs[name])}, own
     print(f"\ntarget allocator e2e: {TARGETS} targets, col-a {len(by_collector['col-a'])}, col-b {len(by_collector['col-b'])}, none twice")
