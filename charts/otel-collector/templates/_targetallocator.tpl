@@ -137,6 +137,7 @@ otelgen.manifests.targetallocator): the collector's receiver pointed at the allo
 {{- $given := get $ta.resources $key | default dict -}}
 {{- $values := dict -}}
 {{- range $q := list "cpu" "memory" -}}{{- if get $given $q -}}{{- $_ := set $values $q (get $given $q) -}}{{- end -}}{{- end -}}
+{{- $_ := set $values "ephemeral-storage" (get $data.sizing.ephemeralStorage $key) -}}
 {{- if $values -}}{{- $_ := set $resources $key $values -}}{{- end -}}
 {{- end -}}
 {{- $env := list -}}
@@ -164,6 +165,10 @@ otelgen.manifests.targetallocator): the collector's receiver pointed at the allo
 {{- $tolerations = append $tolerations $clean -}}
 {{- end -}}
 {{- $_ := set $pod "tolerations" $tolerations -}}
+{{- end -}}
+{{- if gt (int $ta.replicas) 1 -}}
+{{- $term := dict "labelSelector" (dict "matchLabels" $selector) "topologyKey" $data.manifests.antiAffinityKey -}}
+{{- $_ := set $pod "affinity" (dict "podAntiAffinity" (dict "preferredDuringSchedulingIgnoredDuringExecution" (list (dict "weight" $data.manifests.antiAffinityWeight "podAffinityTerm" $term)))) -}}
 {{- end -}}
 {{- $template := dict "metadata" (dict "labels" $selector "annotations" (dict $data.naming.checksumAnnotation (sha256sum $configText))) "spec" $pod -}}
 {{- $objects = append $objects (dict "apiVersion" "apps/v1" "kind" "Deployment" "metadata" (include "otelgen.ta.metadata" (merge (dict "name" $name) $meta) | fromJson) "spec" (dict "replicas" $ta.replicas "revisionHistoryLimit" $data.manifests.revisionHistoryLimit "selector" (dict "matchLabels" $selector) "strategy" (deepCopy $data.manifests.deploymentStrategy) "template" $template)) -}}

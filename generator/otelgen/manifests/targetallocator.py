@@ -12,7 +12,7 @@ from typing import Any
 from otelgen import sizing, targetallocator as ta
 from otelgen import yamlio
 from otelgen.components.base import RbacRule
-from otelgen.manifests import configmap, naming, rbac, workload
+from otelgen.manifests import autoscaling, configmap, naming, rbac, workload
 from otelgen.plan import Plan
 
 CONFIG_VOLUME = "ta-config"
@@ -86,6 +86,7 @@ def _resources(plan: Plan) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, given in (("requests", res.requests), ("limits", res.limits)):
         values = {k: v for k, v in (("cpu", given.cpu), ("memory", given.memory)) if v is not None}
+        values["ephemeral-storage"] = sizing.EPHEMERAL_STORAGE[key]  # the allocator writes no files: the collector's bounds
         if values:
             out[key] = values
     return out
@@ -136,6 +137,9 @@ def deployment(plan: Plan) -> dict[str, Any]:
         pod_spec["nodeSelector"] = dict(sorted(pod.node_selector.items()))
     if pod.tolerations:
         pod_spec["tolerations"] = [t.model_dump(by_alias=True, exclude_none=True) for t in pod.tolerations]
+    if settings.replicas > 1:  # prefer one allocator per node (soft, as for the collector)
+        term = {"labelSelector": {"matchLabels": selector_labels(plan)}, "topologyKey": autoscaling.ANTI_AFFINITY_KEY}
+        pod_spec["affinity"] = {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{"weight": autoscaling.ANTI_AFFINITY_WEIGHT, "podAffinityTerm": term}]}}
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
