@@ -239,7 +239,8 @@ class Planner:
         if not (self.spec.service_monitor.enabled and self.spec.mode != "sidecar"):
             return candidates[0] if candidates else None
         for rname in candidates:
-            raw = sections["receivers"][rname] or {}
+            raw = sections["receivers"][rname]
+            raw = raw if isinstance(raw, dict) else {}
             config = raw.get("config") if isinstance(raw.get("config"), dict) else {}
             extra = raw.get("extra") if isinstance(raw.get("extra"), dict) else {}
             others = config.get("scrape_configs") or raw.get("scrape_configs") or raw.get("target_allocator") or "config" in extra

@@ -77,8 +77,8 @@ Components without a builder here render their settings as given
 {{- define "otelgen.build.prometheus.receivers" -}}
 {{- $c := .cfg -}}
 {{- $jobs := list -}}
-{{- if $c.self_scrape -}}
-{{- $jobs = append $jobs (merge (dict "scrape_interval" $c.scrape_interval) (deepCopy .decl.prometheus.selfScrape)) -}}
+{{- if and $c.self_scrape .ctx.selfScrape -}}
+{{- $jobs = append $jobs (merge (dict "scrape_interval" $c.scrape_interval "static_configs" (list (dict "targets" (list (printf "%s:%d" .ctx.podHost (int .ctx.metricsPort)))))) (deepCopy .decl.prometheus.selfScrape)) -}}
 {{- end -}}
 {{- $userJobs := concat (($c.config | default dict).scrape_configs | default list) ($c.scrape_configs | default list) -}}
 {{- $jobs = concat $jobs $userJobs -}}
@@ -118,7 +118,10 @@ Components without a builder here render their settings as given
 {{- $rbac = append $rbac (dict "apiGroups" (list $g) "resources" ($resources | sortAlpha) "verbs" (list "get" "list" "watch") "namespaced" (index $set 1)) -}}
 {{- end -}}
 {{- end -}}
-{{- toJson (dict "config" $out "rbac" $rbac) -}}
+{{- $env := list -}}
+{{- $text := toJson $userJobs -}}
+{{- range $e := .decl.prometheus.downwardEnv -}}{{- if contains (printf "${env:%s}" $e.name) $text -}}{{- $env = append $env $e -}}{{- end -}}{{- end -}}
+{{- toJson (dict "config" $out "rbac" $rbac "env" $env "scrapePods" (gt (len (concat $cluster $ownOnly)) 0)) -}}
 {{- end -}}
 
 {{- define "otelgen.build.file_log.receivers" -}}
