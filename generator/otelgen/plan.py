@@ -236,9 +236,12 @@ class Planner:
             raw = raw if isinstance(raw, dict) else {}
             if comp is not None and comp.id == "prometheus" and rname in used and raw.get("self_scrape", True) is not False:
                 candidates.append(rname)
-        if not (self.spec.service_monitor.enabled and self.spec.mode != "sidecar"):
-            return candidates[0] if candidates else None
+        monitor = self.spec.service_monitor.enabled and self.spec.mode != "sidecar"
+        scraper = None if monitor or not candidates else candidates[0]
+        by = "serviceMonitor has Prometheus scrape them" if monitor else f"{scraper} scrapes them"
         for rname in candidates:
+            if rname == scraper:
+                continue
             raw = sections["receivers"][rname]
             raw = raw if isinstance(raw, dict) else {}
             config = raw.get("config") if isinstance(raw.get("config"), dict) else {}
@@ -246,8 +249,9 @@ class Planner:
             others = config.get("scrape_configs") or raw.get("scrape_configs") or raw.get("target_allocator") or "config" in extra
             if raw.get("self_scrape") is True or not others:
                 why = "asks for it (self_scrape: true)" if raw.get("self_scrape") is True else "scrapes nothing else"
-                self.problems.add(error("E070", ["spec", "receivers", rname, "self_scrape"], f"the collector's own metrics would be scraped twice: serviceMonitor has Prometheus scrape them, and {rname} {why}", "keep one scraper: set self_scrape: false on the receiver (give it other scrape configs or remove it), or serviceMonitor.enabled: false"))
-        return None
+                hint = f"keep one scraper: set self_scrape: false on {rname} (give it other scrape configs or remove it)" + (", or serviceMonitor.enabled: false" if monitor else "")
+                self.problems.add(error("E070", ["spec", "receivers", rname, "self_scrape"], f"the collector's own metrics would be scraped twice: {by}, and {rname} {why}", hint))
+        return scraper
 
     # ------------------------------------------------------------ components
 

@@ -55,9 +55,12 @@ collector's own metrics. Facts come from files/otelgen.json (.data.scraping).
 {{- $self := not (and (kindIs "bool" $raw.self_scrape) (not $raw.self_scrape)) -}}
 {{- if and $comp (eq $comp.id "prometheus") (has $rname $used) $self -}}{{- $candidates = append $candidates $rname -}}{{- end -}}
 {{- end -}}
+{{- $monitor := and $spec.serviceMonitor.enabled (ne .mode "sidecar") -}}
 {{- $scraper := "" -}}
-{{- if and $spec.serviceMonitor.enabled (ne .mode "sidecar") -}}
+{{- if and (not $monitor) $candidates -}}{{- $scraper = first $candidates -}}{{- end -}}
+{{- $by := ternary "serviceMonitor has Prometheus scrape them" (printf "%s scrapes them" $scraper) $monitor -}}
 {{- range $rname := $candidates -}}
+{{- if ne $rname $scraper -}}
 {{- $raw := get $sections.receivers $rname -}}
 {{- if not (kindIs "map" $raw) -}}{{- $raw = dict -}}{{- end -}}
 {{- $config := $raw.config -}}
@@ -68,11 +71,10 @@ collector's own metrics. Facts come from files/otelgen.json (.data.scraping).
 {{- $others := or $config.scrape_configs $raw.scrape_configs $raw.target_allocator (hasKey $extra "config") -}}
 {{- if or $explicit (not $others) -}}
 {{- $why := ternary "asks for it (self_scrape: true)" "scrapes nothing else" $explicit -}}
-{{- include "otelgen.fail" (dict "id" "E070" "path" (printf "spec.receivers.%s.self_scrape" $rname) "msg" (printf "the collector's own metrics would be scraped twice: serviceMonitor has Prometheus scrape them, and %s %s" $rname $why) "hint" "keep one scraper: set self_scrape: false on the receiver (give it other scrape configs or remove it), or serviceMonitor.enabled: false") -}}
+{{- $hint := printf "keep one scraper: set self_scrape: false on %s (give it other scrape configs or remove it)%s" $rname (ternary ", or serviceMonitor.enabled: false" "" $monitor) -}}
+{{- include "otelgen.fail" (dict "id" "E070" "path" (printf "spec.receivers.%s.self_scrape" $rname) "msg" (printf "the collector's own metrics would be scraped twice: %s, and %s %s" $by $rname $why) "hint" $hint) -}}
 {{- end -}}
 {{- end -}}
-{{- else if $candidates -}}
-{{- $scraper = first $candidates -}}
 {{- end -}}
 {{- $_ := set $ "selfScraper" $scraper -}}
 {{- end -}}
