@@ -230,3 +230,42 @@ def test_kubeconform_strict_and_collector_validate(case, tmp_path):
     objects = result.objects()
     proc = validate(by_kind(objects, "ConfigMap")["data"]["collector.yaml"], tmp_path, container(objects)["env"])
     assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+# ---------------------------------------------------------------- import and lint
+
+
+RAW_SD = """\
+receivers:
+  prometheus:
+    config:
+      scrape_configs:
+        - job_name: svc
+          kubernetes_sd_configs: [{role: endpointslice}]
+exporters:
+  otlp_grpc: {endpoint: gw:4317}
+service:
+  pipelines:
+    metrics: {receivers: [prometheus], exporters: [otlp_grpc]}
+"""
+
+
+def test_an_imported_kubernetes_sd_config_gets_rbac_token_and_egress(tmp_path):
+    imported = run_cli("import", write_spec(tmp_path, RAW_SD, "raw.yaml"))
+    assert imported.code == 0, imported.err
+    result = run_cli("render", "-f", write_spec(tmp_path, imported.out, "imported.yaml"))
+    assert result.code == 0, result.err
+    objects = result.objects()
+    granted = {(g, r) for rule in by_kind(objects, "ClusterRole")["rules"] for g in rule["apiGroups"] for r in rule["resources"]}
+    assert granted == {("discovery.k8s.io", "endpointslices"), ("", "services"), ("", "pods")}
+    egress = by_kind(objects, "NetworkPolicy")["spec"]["egress"]
+    assert {"to": [{"namespaceSelector": {"matchLabels": {}}}]} in egress
+
+
+def test_lint_of_a_spec_finds_a_job_scraping_the_collector_while_self_scrape_is_on(tmp_path):
+    spec = {"mode": "gateway", "receivers": {"prometheus": {"config": {"scrape_configs": [{"job_name": "me", "static_configs": [{"targets": ["${env:MY_POD_IP}:8888"]}]}]}}}, "pipelines": {"metrics": {"receivers": ["otlp", "prometheus"], "exporters": ["otlp"]}}, "scaling": {"replicas": 1}}
+    result = run_cli("lint", write_spec(tmp_path, doc(spec)))
+    assert result.code == 1 and "OTG043" in result.out and "'me'" in result.out, result.out + result.err
+    spec["receivers"]["prometheus"]["self_scrape"] = False
+    result = run_cli("lint", write_spec(tmp_path, doc(spec)))
+    assert "OTG043" not in result.out, result.out
