@@ -269,3 +269,24 @@ def test_lint_of_a_spec_finds_a_job_scraping_the_collector_while_self_scrape_is_
     spec["receivers"]["prometheus"]["self_scrape"] = False
     result = run_cli("lint", write_spec(tmp_path, doc(spec)))
     assert "OTG043" not in result.out, result.out
+
+
+@pytest.mark.parametrize("mode,scaling,warned", [
+    ("gateway", {"replicas": 3}, True),
+    ("gateway", {"replicas": 1, "autoscaling": {"enabled": True}}, True),
+    ("gateway", {"replicas": 1}, False),
+    ("agent", {}, True),
+])
+def test_render_warns_about_targets_every_copy_scrapes(tmp_path, mode, scaling, warned):
+    spec = {"mode": mode, "scaling": scaling, "receivers": {"prometheus": {"config": {"scrape_configs": [{"job_name": "app", "static_configs": [{"targets": ["app.shop:9090"]}]}]}}}, "pipelines": {"metrics": {"receivers": ["otlp", "prometheus"], "exporters": ["otlp"]}}}
+    result = run_cli("render", "-f", write_spec(tmp_path, doc(spec)))
+    assert result.code == 0, result.err
+    assert ("warning W130 spec.receivers.prometheus.config.scrape_configs[0]: prometheus job 'app' is scraped by" in result.err) == warned, result.err
+
+
+def test_node_local_and_self_scrape_jobs_are_not_shared(tmp_path):
+    result = run_cli("render", "-f", write_spec(tmp_path, doc(agent())))
+    assert result.code == 0 and "W130" not in result.err, result.err
+    spec = agent(scrapeConfigs=[{"job_name": "everywhere", "kubernetes_sd_configs": [{"role": "pod"}]}])
+    result = run_cli("render", "-f", write_spec(tmp_path, doc(spec)))
+    assert "warning W130 spec.presets.prometheusScraping.scrapeConfigs: prometheus/scraping job 'everywhere' is scraped by every agent" in result.err, result.err

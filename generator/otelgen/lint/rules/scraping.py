@@ -11,24 +11,7 @@ from typing import Any, Iterator
 from otelgen.inputs import services_for
 from otelgen.lint.listeners import telemetry_listener
 from otelgen.lint.model import ConfigTarget, Hit, find_type, replicas_of, used_in_pipelines
-from otelgen.scraping import NODE_FIELD_SELECTOR
-
-#: hosts that are the pod itself, as a scrape target names them
-OWN_HOSTS = ("${env:MY_POD_IP}", "${MY_POD_IP}", "localhost", "127.0.0.1", "0.0.0.0", "[::1]", "::1")
-#: the field a node-local discovery filters on (pods: spec.nodeName; nodes: metadata.name)
-NODE_FIELDS = ("spec.nodeName=", "metadata.name=")
-
-
-def _jobs(cfg: Any) -> list[tuple[tuple, dict]]:
-    """(path inside the receiver, job) of every scrape config of a prometheus receiver."""
-    if not isinstance(cfg, dict):
-        return []
-    out = []
-    prom = cfg.get("config")
-    for at, jobs in ((("config", "scrape_configs"), prom.get("scrape_configs") if isinstance(prom, dict) else None), (("scrape_configs",), cfg.get("scrape_configs"))):
-        if isinstance(jobs, list):
-            out.extend(((*at, i), job) for i, job in enumerate(jobs) if isinstance(job, dict))
-    return out
+from otelgen.scraping import NODE_FIELD_SELECTOR, OWN_HOSTS, jobs as _jobs, shared as _shared, split_target as _split, static_targets as _targets
 
 
 def _receivers(t: ConfigTarget):
@@ -36,36 +19,6 @@ def _receivers(t: ConfigTarget):
     for ref in find_type(t.data, "receivers", "prometheus"):
         if ref.name in used:
             yield ref, (ref.config if isinstance(ref.config, dict) else {})
-
-
-def _targets(job: dict) -> list[str]:
-    out = []
-    for group in job.get("static_configs") or []:
-        if isinstance(group, dict):
-            out.extend(str(t) for t in group.get("targets") or [])
-    return out
-
-
-def _split(target: str) -> tuple[str, str]:
-    host, _, port = target.rpartition(":")
-    return (host, port) if host and not host.endswith(":") else (target, "")
-
-
-def _node_local(sd: dict) -> bool:
-    selectors = sd.get("selectors") if isinstance(sd.get("selectors"), list) else []
-    return any(isinstance(s, dict) and str(s.get("field", "")).startswith(NODE_FIELDS) and "${" in str(s.get("field", "")) for s in selectors)
-
-
-def _shared(job: dict) -> bool:
-    """Whether every copy of the collector would scrape the same targets with this job:
-    static targets other than the pod itself, or discovery without a node-local field selector."""
-    if any(_split(t)[0] not in OWN_HOSTS for t in _targets(job)):
-        return True
-    sds = [sd for sd in job.get("kubernetes_sd_configs") or [] if isinstance(sd, dict)]
-    if any(not _node_local(sd) for sd in sds):
-        return True
-    others = [k for k in job if k.endswith("_sd_configs") and k != "kubernetes_sd_configs" and job[k]]
-    return bool(others)
 
 
 def duplicate_scraping(t: ConfigTarget) -> Iterator[Hit]:
