@@ -316,6 +316,9 @@ def _settings(draw, mode: str, spec: dict) -> dict:
         for preset in ("hostMetrics", "kubeletMetrics"):
             if "metrics" in signals and draw(st.booleans()):
                 presets[preset] = {"enabled": True, "collectionInterval": draw(interval)}
+        if "metrics" in signals and draw(st.booleans()):
+            own = draw(st.sampled_from([[], [{"job_name": "own", "static_configs": [{"targets": ["10.0.0.9:9100"]}]}], [{"job_name": "svc", "kubernetes_sd_configs": [{"role": "service", "namespaces": {"own_namespace": True}}]}]]))
+            presets["prometheusScraping"] = {"enabled": True, "strategy": "node-local", "annotationDiscovery": not own or draw(st.booleans()), "scrapeInterval": draw(st.sampled_from(["30s", "15s", "1m"])), "scrapeConfigs": own}
     if mode != "sidecar":
         if "metrics" in signals and draw(st.booleans()):
             presets["clusterMetrics"] = {"enabled": True, "collectionInterval": draw(interval)}
@@ -377,6 +380,10 @@ def _settings(draw, mode: str, spec: dict) -> dict:
         out["scaling"] = {"replicas": draw(st.integers(1, 4)), "autoscaling": auto, "podDisruptionBudget": draw(st.sampled_from([{}, {"enabled": False}, {"maxUnavailable": 2}])), "topologySpread": draw(st.booleans())}
     if mode != "sidecar" and draw(st.booleans()):
         out["serviceMonitor"] = draw(st.sampled_from([{"enabled": True}, {"enabled": True, "interval": "10s", "labels": {"release": "prometheus"}}, {"enabled": False}]))
+        prometheus = spec["receivers"].get("prometheus")
+        if out["serviceMonitor"]["enabled"] and isinstance(prometheus, dict) and prometheus.get("self_scrape") is not False:
+            # one scraper of the collector's own metrics (E070): the ServiceMonitor, so the receiver scrapes something else
+            prometheus.update({"self_scrape": False, "config": {"scrape_configs": [{"job_name": "app", "static_configs": [{"targets": ["app:9090"]}]}]}})
     if draw(st.booleans()):
         out["service"] = {"type": draw(literals(model.ServiceSettings, "type")), "internalTrafficPolicy": draw(literals(model.ServiceSettings, "internal_traffic_policy")), "hostPorts": draw(st.booleans()), **draw(st.sampled_from([{}, {"annotations": {"service.beta.kubernetes.io/aws-load-balancer-internal": "true"}}]))}
     if draw(st.booleans()):

@@ -112,6 +112,24 @@ def test_component_equals_the_spec_switch(tmp_path, component, sets):
     assert built(tmp_path) == rendered(*GATEWAY, *off, *sets)
 
 
+@pytest.mark.tools
+def test_prometheus_node_local_component_equals_the_preset(tmp_path):
+    """base/agent + components/prometheus-node-local = the agent with the node-local preset, and passes kubeconform."""
+    import toolpaths
+
+    (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump({
+        "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+        "resources": [os.path.relpath(TREE / "base/agent", tmp_path)], "components": [os.path.relpath(TREE / "components/prometheus-node-local", tmp_path)],
+    }))
+    got = built(tmp_path)
+    assert got == rendered("agent", "-f", str(EX / "agent-default.yaml"), "-f", str(EX / "agent-prometheus-node-local.yaml"), "--set", "networkPolicy.enabled=false")
+    config = yaml.safe_load(got[("ConfigMap", "otel-agent-config")]["data"]["collector.yaml"])
+    assert "prometheus/scraping" in config["service"]["pipelines"]["metrics"]["receivers"]
+    for version in toolpaths.k8s_schema_versions():
+        code, resources = kubeconform(kustomize_build(tmp_path), version)
+        assert code == 0 and not resources[-1]["summary"].get("skipped"), resources
+
+
 APP = """\
 apiVersion: apps/v1
 kind: Deployment

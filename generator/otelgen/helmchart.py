@@ -33,7 +33,7 @@ from otelgen.components.extensions import HEALTH_PORT, HEALTH_PORT_NAME, LEASE_N
 from otelgen.components.common import CLIENT_TLS_DIR
 from otelgen.components import unmodelled
 from otelgen.components.processors import DETECTORS, K8S_METADATA
-from otelgen.components.receivers import _JAEGER, FILESYSTEM_DEFAULTS, DOWNWARD_ENV, K8S_SD_ROLES, STANZA_OPERATORS, UDP_BIND_HOST
+from otelgen.components.receivers import _JAEGER, DOWNWARD_ENV, FILESYSTEM_DEFAULTS, K8S_SD_ROLES, STANZA_OPERATORS, UDP_BIND_HOST
 from otelgen.manifests import autoscaling, configmap, monitoring, naming, networkpolicy, rbac, tls, workload
 from otelgen.schema import spec_schema
 from otelgen.spec.load import mode_defaults
@@ -175,7 +175,7 @@ def declarations() -> dict[str, Any]:
             "podAssociation": {mode: built("k8s_attributes", "processor", {}, mode)["pod_association"] for mode in MODES},
             "knownMetadata": list(K8S_METADATA),
         },
-        "prometheus": {"selfScrape": built("prometheus", "receiver", {})["config"]["scrape_configs"][0], "sdRoles": {role: [list(p) for p in pairs] for role, pairs in K8S_SD_ROLES.items()}, "downwardEnv": dict(sorted(DOWNWARD_ENV.items()))},
+        "prometheus": {"selfScrape": built("prometheus", "receiver", {})["config"]["scrape_configs"][0], "sdRoles": {role: [list(p) for p in pairs] for role, pairs in K8S_SD_ROLES.items()}, "downwardEnv": [{"name": k, "fieldPath": v} for k, v in sorted(DOWNWARD_ENV.items())]},
         "k8s_cluster": {"rules": _rules(needs_of("k8s_cluster", "receiver", {}))},
         "k8s_events": {"rules": _rules(needs_of("k8s_events", "receiver", {}))},
         "k8s_objects": {"verbs": {"watch": _rules(watch)[0]["verbs"], "pull": _rules(pull)[0]["verbs"]}},
@@ -269,6 +269,27 @@ def catalog_signals() -> dict[str, Any]:
     return out
 
 
+def scraping_data() -> dict[str, Any]:
+    """The prometheusScraping preset (otelgen.scraping) and the self-scrape job, for _scraping.tpl."""
+    from otelgen import scraping
+    from otelgen.components.receivers import SELF_SCRAPE_JOB
+
+    own = scraping.own_pods("NS", "NAME", naming.APP_NAME)
+    rules = scraping.annotation_relabeling(own)
+    at = next(i for i, r in enumerate(rules) if r.get("regex") == own)
+    job = scraping.node_local_job("30s", own)
+    return {
+        "receiver": scraping.RECEIVER,
+        "jobName": job["job_name"],
+        "sdConfigs": job["kubernetes_sd_configs"],
+        "relabelBefore": rules[:at],
+        "ownRule": {k: v for k, v in rules[at].items() if k != "regex"},
+        "relabelAfter": rules[at + 1:],
+        "appName": naming.APP_NAME,
+        "selfScrapeJob": SELF_SCRAPE_JOB,
+    }
+
+
 def chart_data() -> dict[str, Any]:
     return {
         "modeDefaults": {mode: mode_defaults(mode)["spec"] for mode in MODES},
@@ -276,6 +297,7 @@ def chart_data() -> dict[str, Any]:
         "components": registry(),
         "sections": list(components.SECTIONS),
         "declarations": declarations(),
+        "scraping": scraping_data(),
         "credentials": credentials.tables(),
         "presets": {
             "receivers": {name: {"receiver": r, "signal": sig, "agentOnly": agent} for name, (r, sig, agent) in presets.RECEIVER_PRESETS.items()},

@@ -158,6 +158,7 @@ class Planner:
         self.problems.raise_if_errors()
 
         needs = self._collect_needs(used)
+        self._check_shared_scraping(used)
         self.problems.raise_if_errors()
         self._check_exposure(needs)
         memory_limit = self.sizing.memory_limit
@@ -236,17 +237,22 @@ class Planner:
             raw = raw if isinstance(raw, dict) else {}
             if comp is not None and comp.id == "prometheus" and rname in used and raw.get("self_scrape", True) is not False:
                 candidates.append(rname)
-        if not (self.spec.service_monitor.enabled and self.spec.mode != "sidecar"):
-            return candidates[0] if candidates else None
+        monitor = self.spec.service_monitor.enabled and self.spec.mode != "sidecar"
+        scraper = None if monitor or not candidates else candidates[0]
+        by = "serviceMonitor has Prometheus scrape them" if monitor else f"{scraper} scrapes them"
         for rname in candidates:
-            raw = sections["receivers"][rname] or {}
+            if rname == scraper:
+                continue
+            raw = sections["receivers"][rname]
+            raw = raw if isinstance(raw, dict) else {}
             config = raw.get("config") if isinstance(raw.get("config"), dict) else {}
             extra = raw.get("extra") if isinstance(raw.get("extra"), dict) else {}
             others = config.get("scrape_configs") or raw.get("scrape_configs") or raw.get("target_allocator") or "config" in extra
             if raw.get("self_scrape") is True or not others:
                 why = "asks for it (self_scrape: true)" if raw.get("self_scrape") is True else "scrapes nothing else"
-                self.problems.add(error("E070", ["spec", "receivers", rname, "self_scrape"], f"the collector's own metrics would be scraped twice: serviceMonitor has Prometheus scrape them, and {rname} {why}", "keep one scraper: set self_scrape: false on the receiver (give it other scrape configs or remove it), or serviceMonitor.enabled: false"))
-        return None
+                hint = f"keep one scraper: set self_scrape: false on {rname} (give it other scrape configs or remove it)" + (", or serviceMonitor.enabled: false" if monitor else "")
+                self.problems.add(error("E070", ["spec", "receivers", rname, "self_scrape"], f"the collector's own metrics would be scraped twice: {by}, and {rname} {why}", hint))
+        return scraper
 
     # ------------------------------------------------------------ components
 
@@ -419,6 +425,30 @@ class Planner:
                 self.problems.add(warning("W121", path, f"RBAC on every resource ({'/'.join(rule.api_groups) or 'core'}: {', '.join(rule.resources)}): this includes Secrets, the whole cluster's credentials", "list the resources it needs by name"))
             elif "secrets" in rule.resources:
                 self.problems.add(warning("W121", path, "RBAC to read Secrets: the collector could read every credential in scope and ship it as telemetry", "watch other resources, or restrict namespaces"))
+
+    def _check_shared_scraping(self, used: dict[tuple[str, str], Instance]) -> None:
+        """W130: a prometheus receiver whose jobs reach the same targets from every copy of
+        the collector (several replicas, an HPA, a DaemonSet, sidecars), without a target
+        allocator: each target scraped once per copy (lint: OTG042)."""
+        from otelgen import scraping
+
+        spec = self.spec
+        copies = {"agent": "every agent of the DaemonSet", "sidecar": "every sidecar"}.get(spec.mode)
+        if spec.mode == "gateway" and (spec.scaling.replicas > 1 or spec.scaling.autoscaling.enabled):
+            copies = "every replica (autoscaled)" if spec.scaling.autoscaling.enabled else f"each of the {spec.scaling.replicas} replicas"
+        if copies is None:
+            return
+        for (section, name), inst in sorted(used.items()):
+            if section != "receivers" or inst.component is None or inst.component.id != "prometheus":
+                continue
+            if inst.config().get("target_allocator"):
+                continue
+            for at, job in scraping.jobs(inst.raw):  # the spec's jobs (not the self-scrape job), at their spec paths
+                if scraping.shared(job):
+                    path = ["spec", "receivers", name, *at]
+                    if name == scraping.RECEIVER and spec.presets.prometheus_scraping.enabled:
+                        path = ["spec", "presets", "prometheusScraping", "scrapeConfigs"]
+                    self.problems.add(warning("W130", path, f"{name} job {job.get('job_name')!r} is scraped by {copies}: without a target allocator each target is scraped once per copy (duplicate series)", "share the targets with a target allocator (presets.prometheusScraping.strategy: target-allocator), run the job in one replica, or in agents discover only the node's pods (strategy: node-local)"))
 
     def _check_exposure(self, needs: Needs) -> None:
         """W122: a Service published outside the cluster, with the metrics port and a

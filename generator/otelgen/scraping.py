@@ -39,6 +39,61 @@ DONE_PHASES = "Pending|Succeeded|Failed"
 OWN_POD_LABELS = ("__meta_kubernetes_namespace", "__meta_kubernetes_pod_label_app_kubernetes_io_name", "__meta_kubernetes_pod_label_app_kubernetes_io_instance")
 
 
+# ---------------------------------------------------------------- what a scrape job reaches (lint and the planner)
+
+
+#: hosts that are the pod itself, as a scrape target names them
+OWN_HOSTS = ("${env:MY_POD_IP}", "${MY_POD_IP}", "localhost", "127.0.0.1", "0.0.0.0", "[::1]", "::1")
+#: the field a node-local discovery filters on (pods: spec.nodeName; nodes: metadata.name)
+NODE_FIELDS = ("spec.nodeName=", "metadata.name=")
+
+
+def jobs(cfg: Any) -> list[tuple[tuple, dict]]:
+    """(path inside the receiver, job) of every scrape config of a prometheus receiver."""
+    if not isinstance(cfg, dict):
+        return []
+    out = []
+    prom = cfg.get("config")
+    for at, jobs in ((("config", "scrape_configs"), prom.get("scrape_configs") if isinstance(prom, dict) else None), (("scrape_configs",), cfg.get("scrape_configs"))):
+        if isinstance(jobs, list):
+            out.extend(((*at, i), job) for i, job in enumerate(jobs) if isinstance(job, dict))
+    return out
+
+
+def static_targets(job: dict) -> list[str]:
+    out = []
+    for group in job.get("static_configs") or []:
+        if isinstance(group, dict):
+            out.extend(str(t) for t in group.get("targets") or [])
+    return out
+
+
+def split_target(target: str) -> tuple[str, str]:
+    host, _, port = target.rpartition(":")
+    return (host, port) if host and not host.endswith(":") else (target, "")
+
+
+def node_local(sd: dict) -> bool:
+    selectors = sd.get("selectors") if isinstance(sd.get("selectors"), list) else []
+    return any(isinstance(s, dict) and str(s.get("field", "")).startswith(NODE_FIELDS) and "${" in str(s.get("field", "")) for s in selectors)
+
+
+def shared(job: dict) -> bool:
+    """Whether every copy of the collector would scrape the same targets with this job:
+    static targets other than the pod itself, or discovery without a node-local field selector."""
+    if any(split_target(t)[0] not in OWN_HOSTS for t in static_targets(job)):
+        return True
+    sds = [sd for sd in job.get("kubernetes_sd_configs") or [] if isinstance(sd, dict)]
+    if any(not node_local(sd) for sd in sds):
+        return True
+    others = [k for k in job if k.endswith("_sd_configs") and k != "kubernetes_sd_configs" and job[k]]
+    return bool(others)
+
+
+
+# ---------------------------------------------------------------- the node-local preset
+
+
 def annotation_relabeling(own: str) -> list[dict[str, Any]]:
     """Keep annotated, running pods other than this collector's (``own``: namespace;app;instance);
     scheme, path and port from the annotations. A literal '$' in a collector config is '$$'."""

@@ -77,8 +77,8 @@ Components without a builder here render their settings as given
 {{- define "otelgen.build.prometheus.receivers" -}}
 {{- $c := .cfg -}}
 {{- $jobs := list -}}
-{{- if $c.self_scrape -}}
-{{- $jobs = append $jobs (merge (dict "scrape_interval" $c.scrape_interval) (deepCopy .decl.prometheus.selfScrape)) -}}
+{{- if and $c.self_scrape .ctx.selfScrape -}}
+{{- $jobs = append $jobs (merge (dict "scrape_interval" $c.scrape_interval "static_configs" (list (dict "targets" (list (printf "%s:%d" .ctx.podHost (int .ctx.metricsPort)))))) (deepCopy .decl.prometheus.selfScrape)) -}}
 {{- end -}}
 {{- $userJobs := concat (($c.config | default dict).scrape_configs | default list) ($c.scrape_configs | default list) -}}
 {{- $jobs = concat $jobs $userJobs -}}
@@ -118,13 +118,11 @@ Components without a builder here render their settings as given
 {{- $rbac = append $rbac (dict "apiGroups" (list $g) "resources" ($resources | sortAlpha) "verbs" (list "get" "list" "watch") "namespaced" (index $set 1)) -}}
 {{- end -}}
 {{- end -}}
-{{- /* env vars from the downward API that the jobs or the target allocator settings name; discovered targets are pods */ -}}
-{{- $text := toJson (dict "jobs" $userJobs "ta" $c.target_allocator) -}}
+{{- /* env vars from the downward API that the jobs or the target allocator settings name; discovered (or allocated) targets are pods */ -}}
 {{- $env := list -}}
-{{- range $var, $path := .decl.prometheus.downwardEnv -}}
-{{- if contains (printf "${env:%s}" $var) $text -}}{{- $env = append $env (dict "name" $var "fieldPath" $path) -}}{{- end -}}
-{{- end -}}
-{{- toJson (dict "config" $out "rbac" $rbac "env" $env "scrapePods" (or (gt (len $cluster) 0) (gt (len $own) 0) (not (empty $c.target_allocator)))) -}}
+{{- $text := toJson (dict "jobs" $userJobs "ta" $c.target_allocator) -}}
+{{- range $e := .decl.prometheus.downwardEnv -}}{{- if contains (printf "${env:%s}" $e.name) $text -}}{{- $env = append $env $e -}}{{- end -}}{{- end -}}
+{{- toJson (dict "config" $out "rbac" $rbac "env" $env "scrapePods" (or (gt (len (concat $cluster $ownOnly)) 0) (not (empty $c.target_allocator)))) -}}
 {{- end -}}
 
 {{- define "otelgen.build.file_log.receivers" -}}

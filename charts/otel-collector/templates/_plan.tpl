@@ -42,7 +42,7 @@ Input: the chart's root context. Output: JSON.
 {{- end -}}
 
 {{- $state := dict "data" $data "spec" $spec "mode" $mode "name" $name "namespace" $namespace "version" $version "sections" $sections "pipelines" $pipelines -}}
-{{- range $phase := list "presets" "targetAllocator" "sizing" "autoInsert" "leaderElection" -}}{{- include (printf "otelgen.plan.%s" $phase) $state -}}{{- end -}}
+{{- range $phase := list "presets" "prometheusScraping" "sizing" "autoInsert" "leaderElection" "selfScraper" -}}{{- include (printf "otelgen.plan.%s" $phase) $state -}}{{- end -}}
 
 {{- $checks := dict "data" $data "spec" $spec "sections" $sections "pipelines" $pipelines "version" $version -}}
 {{- include "otelgen.checkNames" $checks -}}
@@ -254,7 +254,7 @@ Input: the chart's root context. Output: JSON.
 {{- $builders := dict "receivers" (list "otlp" "jaeger" "zipkin" "prometheus" "file_log" "hostmetrics" "kubelet_stats" "k8s_cluster" "k8s_objects" "k8s_events") "processors" (list "k8s_attributes" "resourcedetection") "exporters" (list "otlp" "otlp_http" "file" "loadbalancing") "extensions" (list "health_check" "pprof" "zpages" "file_storage" "bearertokenauth" "k8s_leader_elector") "connectors" (list "spanmetrics" "routing") -}}
 {{- $decl := merge (dict "healthPort" $data.naming.healthPort "envPrefix" $data.naming.envPrefix) $data.declarations -}}
 {{- $instances := list -}}
-{{- $needs := dict "ports" list "rbac" list "env" list "mounts" list "egress" list "kubelet" false -}}
+{{- $needs := dict "ports" list "rbac" list "env" list "mounts" list "egress" list "kubelet" false "scrapePods" false -}}
 {{- range $section := $data.sections -}}
 {{- $entries := get $sections $section -}}
 {{- range $iname := keys $entries | sortAlpha -}}
@@ -270,7 +270,7 @@ Input: the chart's root context. Output: JSON.
 {{- if $comp -}}
 {{- $rendered = include "otelgen.typeName" (dict "names" $comp.names "version" $version) -}}
 {{- $cfg := (include "otelgen.applyModel" (dict "desc" $comp.model "value" (include "otelgen.reshape" (dict "id" $comp.id "raw" $raw) | fromJson).v) | fromJson).v -}}
-{{- $ctx := dict "mode" $mode "instance" $iname "bindHost" $bindHost "podHost" $data.paths.podIP "serverTls" $serverTls "leaderElection" $leader "namespace" $namespace "name" $name -}}
+{{- $ctx := dict "mode" $mode "instance" $iname "bindHost" $bindHost "podHost" $data.paths.podIP "serverTls" $serverTls "leaderElection" $leader "namespace" $namespace "name" $name "metricsPort" $spec.telemetry.metricsPort "selfScrape" (eq $iname $.selfScraper) -}}
 {{- $builder := "otelgen.build.generic" -}}
 {{- if has $comp.id (get $builders $section) -}}{{- $builder = printf "otelgen.build.%s.%s" $comp.id $section -}}{{- end -}}
 {{- $built := include $builder (dict "cfg" $cfg "ctx" $ctx "decl" $decl) | fromJson -}}
