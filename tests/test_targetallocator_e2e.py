@@ -324,3 +324,66 @@ def test_every_target_is_scraped_by_exactly_one_collector(tmp_path):
     for name in COLLECTORS:
         assert own[name] == {_instance_id(logs[name])}, own
     print(f"\ntarget allocator e2e: {TARGETS} targets, col-a {len(by_collector['col-a'])}, col-b {len(by_collector['col-b'])}, none twice")
+
+
+class CrApiServer(FakeApiServer):
+    """The fake API server plus what the allocator's Prometheus CR watcher asks first: a
+    SelfSubjectAccessReview (may I list/watch namespaces? yes: every authenticated user may
+    ask, the answer follows the allocator's ClusterRole, which grants namespaces with monitors)
+    and the namespaces themselves."""
+
+    def _handler(self):
+        base = super()._handler()
+
+        class Handler(base):  # type: ignore[misc, valid-type]
+            def do_POST(self) -> None:  # noqa: N802
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))  # JSON or protobuf: not needed
+                if self.path.startswith("/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"):
+                    return self._json(201, {"apiVersion": "authorization.k8s.io/v1", "kind": "SelfSubjectAccessReview", "spec": {}, "status": {"allowed": True}})
+                return self._json(404, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 404})
+
+            def do_GET(self) -> None:  # noqa: N802
+                if self.path.split("?")[0].rstrip("/") == "/api/v1/namespaces":
+                    if "watch=true" in self.path:
+                        return self._watch({})
+                    items = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": n, "uid": f"ns-{n}", "resourceVersion": "1", "labels": {"kubernetes.io/metadata.name": n}}} for n in ("apps", "observability")]
+                    return self._json(200, {"apiVersion": "v1", "kind": "NamespaceList", "metadata": {"resourceVersion": "1"}, "items": items})
+                return super().do_GET()
+
+        return Handler
+
+
+def test_the_real_allocator_loads_the_example_config(tmp_path):
+    """examples/gateway-prometheus-target-allocator.yaml's allocator config (a user job with the
+    service role, ServiceMonitor discovery on) is accepted by the real allocator: it starts and
+    serves both jobs (the fake API server has no monitoring.coreos.com API, so the allocator
+    skips the monitor informers, as in a cluster without the Prometheus Operator's CRDs)."""
+    from conftest import ROOT
+
+    result = run_cli("render", "-f", str(ROOT / "examples" / "gateway-prometheus-target-allocator.yaml"))
+    assert result.code == 0, result.err
+    rendered = yaml.safe_load(by_kind(result.objects(), "ConfigMap", "otel-scraper-targetallocator")["data"]["targetallocator.yaml"])
+    assert rendered["prometheus_cr"]["service_monitor_selector"] == {}
+    with CrApiServer([]) as api:
+        kubeconfig = tmp_path / "kubeconfig"
+        _kubeconfig(kubeconfig, api.url)
+        ta_file = tmp_path / "targetallocator.yaml"
+        ta_file.write_text(yaml.safe_dump(allocator_config(rendered, api.url)))
+        port = _free_port()
+        log = tmp_path / "allocator.log"
+        proc = subprocess.Popen([str(tool("target_allocator")), f"--config-file={ta_file}", f"--kubeconfig-path={kubeconfig}", f"--listen-addr=127.0.0.1:{port}"],
+                                stdout=log.open("w"), stderr=subprocess.STDOUT, env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(tmp_path)})
+        try:
+            deadline = time.monotonic() + START_TIMEOUT
+            while True:
+                assert proc.poll() is None, f"allocator exited:\n{log.read_text()[-3000:]}"
+                code, body = _get(f"http://127.0.0.1:{port}/scrape_configs")
+                if code == 200 and set(json.loads(body)) == {"kubernetes-pods", "kube-state-metrics"}:
+                    break
+                assert time.monotonic() < deadline, f"no scrape configs ({code} {body[:500]!r}):\n{log.read_text()[-3000:]}"
+                time.sleep(0.5)
+            served = json.loads(body)["kube-state-metrics"]
+            assert served["kubernetes_sd_configs"][0]["role"] == "service"
+            assert served["relabel_configs"][0]["regex"] == "kube-state-metrics"
+        finally:
+            _stop(proc)
