@@ -325,8 +325,7 @@ def _settings(draw, mode: str, spec: dict) -> dict:
         if "logs" in signals and draw(st.booleans()):
             presets["kubernetesEvents"] = {"enabled": True}
     # the target-allocator strategy (gateways; the node-local one is for agents)
-    # (not beside another prometheus receiver: see the self-scraper note at the end)
-    if mode == "gateway" and "metrics" in signals and not any(r.split("/")[0] == "prometheus" for r in spec.get("receivers") or {}) and draw(st.booleans()):
+    if mode == "gateway" and "metrics" in signals and draw(st.booleans()):
         presets["prometheusScraping"] = {
             "enabled": True, "strategy": "target-allocator", "scrapeInterval": draw(st.sampled_from(["30s", "10s"])),
             **draw(st.sampled_from([{}, {"annotationDiscovery": False, "scrapeConfigs": [{"job_name": "svc", "kubernetes_sd_configs": [{"role": "service"}], "relabel_configs": [{"source_labels": ["__address__"], "regex": "(.+)", "replacement": "$${1}", "target_label": "addr"}]}]}])),
@@ -401,9 +400,4 @@ def _settings(draw, mode: str, spec: dict) -> dict:
             {"protocol": "http/protobuf", "batch": {"interval": "5m", "maxQueue": 2048, "maxBatch": 512}, "expectedRate": "50k/s"},
             {"batch": {"interval": "500ms", "exportTimeout": "10s"}, "spanSize": "2KiB", "collectorRate": "3000/min", "propagators": ["tracecontext"], "sampler": {"type": "parentbased_traceidratio", "argument": "0.5"}},
         ]))
-    if "prometheusScraping" in out.get("presets", {}):
-        # the chart does not yet follow the planner's self-scraper choice (none with the
-        # ServiceMonitor, telemetry.metricsPort): drawn apart until it does
-        out.pop("serviceMonitor", None)
-        out.get("telemetry", {}).pop("metricsPort", None)
     return out
