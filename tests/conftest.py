@@ -53,7 +53,8 @@ def by_kind(objects: list[dict], kind: str, name: str | None = None) -> dict:
 
 
 def collector_config(objects: list[dict]) -> dict:
-    cm = by_kind(objects, "ConfigMap")
+    """The collector's config (a target allocator's ConfigMap has its own key)."""
+    (cm,) = [o for o in objects if o["kind"] == "ConfigMap" and "collector.yaml" in o.get("data", {})]
     return yaml.safe_load(cm["data"]["collector.yaml"])
 
 

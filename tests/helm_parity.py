@@ -18,6 +18,7 @@ HELM_LABELS = ("helm.sh/chart", "app.kubernetes.io/managed-by")
 #: the same config differently (the parsed configs are compared instead).
 HELM_ANNOTATIONS = ("otelgen.io/config-checksum",)
 CONFIG_KEY = "collector.yaml"
+TA_CONFIG_KEY = "targetallocator.yaml"  # the target allocator's config, compared parsed too
 
 
 def normalise(obj: dict) -> dict:
@@ -29,8 +30,9 @@ def normalise(obj: dict) -> dict:
     template = obj.get("spec", {}).get("template", {}).get("metadata", {})
     for key in HELM_ANNOTATIONS:
         template.get("annotations", {}).pop(key, None)
-    if obj.get("kind") == "ConfigMap" and CONFIG_KEY in obj.get("data", {}):
-        obj["data"][CONFIG_KEY] = yaml.safe_load(obj["data"][CONFIG_KEY])
+    for key in (CONFIG_KEY, TA_CONFIG_KEY):
+        if obj.get("kind") == "ConfigMap" and key in obj.get("data", {}):
+            obj["data"][key] = yaml.safe_load(obj["data"][key])
     return obj
 
 

@@ -385,11 +385,21 @@ def _settings(draw, mode: str, spec: dict) -> dict:
         for preset in ("hostMetrics", "kubeletMetrics"):
             if "metrics" in signals and draw(st.booleans()):
                 presets[preset] = {"enabled": True, "collectionInterval": draw(interval)}
+        if "metrics" in signals and draw(st.booleans()):
+            own = draw(st.sampled_from([[], [{"job_name": "own", "static_configs": [{"targets": ["10.0.0.9:9100"]}]}], [{"job_name": "svc", "kubernetes_sd_configs": [{"role": "service", "namespaces": {"own_namespace": True}}]}]]))
+            presets["prometheusScraping"] = {"enabled": True, "strategy": "node-local", "annotationDiscovery": not own or draw(st.booleans()), "scrapeInterval": draw(st.sampled_from(["30s", "15s", "1m"])), "scrapeConfigs": own}
     if mode != "sidecar":
         if "metrics" in signals and draw(st.booleans()):
             presets["clusterMetrics"] = {"enabled": True, "collectionInterval": draw(interval)}
         if "logs" in signals and draw(st.booleans()):
             presets["kubernetesEvents"] = {"enabled": True}
+    # the target-allocator strategy (gateways; the node-local one is for agents)
+    if mode == "gateway" and "metrics" in signals and draw(st.booleans()):
+        presets["prometheusScraping"] = {
+            "enabled": True, "strategy": "target-allocator", "scrapeInterval": draw(st.sampled_from(["30s", "10s"])),
+            **draw(st.sampled_from([{}, {"annotationDiscovery": False, "scrapeConfigs": [{"job_name": "svc", "kubernetes_sd_configs": [{"role": "service"}], "relabel_configs": [{"source_labels": ["__address__"], "regex": "(.+)", "replacement": "$${1}", "target_label": "addr"}]}]}])),
+            "targetAllocator": draw(st.sampled_from([{}, {"replicas": 2, "serviceMonitors": True}, {"podMonitors": True, "allocationStrategy": "least-weighted", "image": {"tag": "0.140.0"}, "resources": {"limits": {"memory": "512Mi"}}}])),
+        }
     if presets:
         out["presets"] = presets
     if draw(st.booleans()):
@@ -452,6 +462,10 @@ def _settings(draw, mode: str, spec: dict) -> dict:
             out["networkPolicy"]["exposureFrom"] = draw(PEERS)
     if mode != "sidecar" and draw(st.booleans()):
         out["serviceMonitor"] = draw(st.sampled_from([{"enabled": True}, {"enabled": True, "interval": "10s", "labels": {"release": "prometheus"}}, {"enabled": False}]))
+        prometheus = spec["receivers"].get("prometheus")
+        if out["serviceMonitor"]["enabled"] and isinstance(prometheus, dict) and prometheus.get("self_scrape") is not False:
+            # one scraper of the collector's own metrics (E072): the ServiceMonitor, so the receiver scrapes something else
+            prometheus.update({"self_scrape": False, "config": {"scrape_configs": [{"job_name": "app", "static_configs": [{"targets": ["app:9090"]}]}]}})
     if mode == "sidecar" and draw(st.booleans()):
         out["podMonitor"] = draw(st.sampled_from([{"enabled": True}, {"enabled": True, "interval": "15s", "labels": {"release": "prometheus"}}, {"enabled": False}]))
     if draw(st.booleans()):

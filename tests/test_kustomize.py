@@ -116,6 +116,24 @@ def test_component_equals_the_spec_switch(tmp_path, component, sets):
     assert built(tmp_path) == rendered(*GATEWAY, *off, *sets)
 
 
+@pytest.mark.tools
+def test_prometheus_node_local_component_equals_the_preset(tmp_path):
+    """base/agent + components/prometheus-node-local = the agent with the node-local preset, and passes kubeconform."""
+    import toolpaths
+
+    (tmp_path / "kustomization.yaml").write_text(yaml.safe_dump({
+        "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+        "resources": [os.path.relpath(TREE / "base/agent", tmp_path)], "components": [os.path.relpath(TREE / "components/prometheus-node-local", tmp_path)],
+    }))
+    got = built(tmp_path)
+    assert got == rendered("agent", "-f", str(EX / "agent-default.yaml"), "-f", str(EX / "agent-prometheus-node-local.yaml"), "--set", "networkPolicy.enabled=false")
+    config = yaml.safe_load(got[("ConfigMap", "otel-agent-config")]["data"]["collector.yaml"])
+    assert "prometheus/scraping" in config["service"]["pipelines"]["metrics"]["receivers"]
+    for version in toolpaths.k8s_schema_versions():
+        code, resources = kubeconform(kustomize_build(tmp_path), version)
+        assert code == 0 and not resources[-1]["summary"].get("skipped"), resources
+
+
 APP = """\
 apiVersion: apps/v1
 kind: Deployment
@@ -152,3 +170,24 @@ def test_otelgen_kustomize_writes_a_base_that_builds(tmp_path):
     generated = yaml.safe_load((out / "kustomization.yaml").read_text())
     assert generated["configMapGenerator"][0]["files"] == ["collector.yaml"]
     assert built(out) == rendered("-f", str(EX / "gateway-tls-hpa.yaml"))
+
+
+@pytest.mark.tools
+def test_otelgen_kustomize_generates_the_target_allocator_config_too(tmp_path):
+    """Both configs come from configMapGenerators (the name hash rolls each Deployment);
+    `kustomize build` gives what `otelgen render` gives, and passes kubeconform."""
+    import toolpaths
+
+    spec = EX / "gateway-prometheus-target-allocator.yaml"
+    out = tmp_path / "base"
+    result = run_cli("kustomize", "-f", str(spec), "-o", str(out))
+    assert result.code == 0, result.err
+    generated = yaml.safe_load((out / "kustomization.yaml").read_text())
+    assert [g["files"] for g in generated["configMapGenerator"]] == [["collector.yaml"], ["targetallocator.yaml"]]
+    manifest = kustomize_build(out)
+    ta = next(d for d in yaml.safe_load_all(manifest) if d and d["kind"] == "Deployment" and d["metadata"]["name"].endswith("-targetallocator"))
+    volume = ta["spec"]["template"]["spec"]["volumes"][0]["configMap"]["name"]
+    assert HASHED.match(volume) and volume != "otel-scraper-targetallocator"
+    assert built(out) == rendered("-f", str(spec))
+    code, resources = kubeconform(manifest, toolpaths.k8s_schema_versions()[-1])
+    assert code == 0, resources

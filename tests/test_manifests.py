@@ -48,7 +48,7 @@ def test_pod_security_defaults(example_objects):
 def test_no_credentials_in_configmaps(example_objects):
     for obj in example_objects:
         if obj["kind"] == "ConfigMap":
-            text = obj["data"]["collector.yaml"].lower()
+            text = "\n".join(obj["data"].values()).lower()  # the collector's config, a target allocator's
             for word in ("password:", "api-key: ", "token: ", "authorization: "):
                 for line in text.splitlines():
                     if word in line:
@@ -62,18 +62,31 @@ def test_labels_and_selectors(example_objects):
     for obj in example_objects:
         labels = obj["metadata"]["labels"]
         assert labels["app.kubernetes.io/managed-by"] == "otelgen"
+        if labels["app.kubernetes.io/component"] == "target-allocator":  # the allocator's own objects
+            assert labels["app.kubernetes.io/name"] == "opentelemetry-target-allocator"
+            continue
         assert labels["app.kubernetes.io/name"] == "opentelemetry-collector"
         if obj["kind"] == "Service":
             assert obj["spec"]["selector"] == selector
 
 
+def workload_spec_scrape_to(objects: list[dict]) -> list[dict]:
+    """networkPolicy.scrapeTo's default (any pod in the cluster), the peers of the one rule without ports."""
+    from otelgen.spec.model import NetworkPolicy
+
+    return [p.model_dump(by_alias=True, exclude_none=True) for p in NetworkPolicy().scrape_to]
+
+
 def test_network_policy_default_deny_with_explicit_allows(example_objects):
-    np = by_kind(example_objects, "NetworkPolicy")
+    workload = next(o for o in example_objects if o["kind"] in ("Deployment", "DaemonSet"))
+    np = by_kind(example_objects, "NetworkPolicy", workload["metadata"]["name"])  # a target allocator has its own
     assert np["spec"]["policyTypes"] == ["Ingress", "Egress"]
     svc = next(o for o in example_objects if o["kind"] == "Service" and "clusterIP" not in o["spec"])
     allowed_in = {(p["port"], p["protocol"]) for r in np["spec"]["ingress"] for p in r["ports"]}
     assert {(p["port"], p["protocol"]) for p in svc["spec"]["ports"]} <= allowed_in
-    assert all(r.get("ports") for r in np["spec"]["ingress"] + np["spec"]["egress"]), "every rule names its ports"
+    # every rule names its ports, but the one to scraped pods (networkPolicy.scrapeTo: any port)
+    scrape_to = [{k: v for k, v in peer.items()} for peer in workload_spec_scrape_to(example_objects)]
+    assert all(r.get("ports") or r.get("to", []) == scrape_to for r in np["spec"]["ingress"] + np["spec"]["egress"]), "every rule names its ports"
     dns = np["spec"]["egress"][0]
     assert {(p["port"], p["protocol"]) for p in dns["ports"]} == {(53, "UDP"), (53, "TCP")}
 

@@ -46,6 +46,7 @@ suite fails when it drifts.
 | components/hpa | HorizontalPodAutoscaler; removes the Deployment's fixed replicas |
 | components/tls-cert-manager | receiver TLS: cert-manager Certificate (ClusterIssuer `otel-ca`), Secret volume, TLS in the config |
 | components/exposure | OTLP from outside: Ingress (class `nginx`, host `otlp.example.com`, TLS Secret `otlp-example-com-tls`), HTTPRoute and GRPCRoute on the Gateway `gateway-system/public`, to the gateway's otlp receiver |
+| components/prometheus-node-local | for base/agent: each agent scrapes the annotated pods of its own node, and its own metrics once (from examples/agent-prometheus-node-local.yaml; RBAC, token and node-name env are already in the base) |
 | components/sidecar | adds the collector as a native sidecar (Kubernetes >= 1.29) to every Deployment, StatefulSet and DaemonSet; set `namespace:` in the kustomization that uses it |
 | components/instrument-agent | points the OpenTelemetry SDK of the container named `app` in every Deployment, StatefulSet, DaemonSet, Job and CronJob at the node's agent (OTEL_* env, as `otelgen instrument`; service name from the pod's `app.kubernetes.io/name` label) |
 | overlays/dev | namespace, 1 replica, small resources, dev exporter endpoint |
@@ -77,6 +78,8 @@ def kustomize_tree() -> dict[str, str]:
     put("components/hpa", k.difference_files(base_gateway, k.plan_for(gateway, NO_NETWORK_POLICY + AUTOSCALING), k.COMPONENT, []))
     put("components/tls-cert-manager", k.difference_files(base_gateway, k.plan_for(gateway, NO_NETWORK_POLICY + CERT_MANAGER), k.COMPONENT, []))
     put("components/exposure", k.difference_files(base_gateway, k.plan_for(gateway, NO_NETWORK_POLICY + EXPOSURE), k.COMPONENT, []))
+    agent_files = [str(EX / "agent-default.yaml")]
+    put("components/prometheus-node-local", k.difference_files(base_agent, k.plan_for(agent_files + [str(EX / "agent-prometheus-node-local.yaml")], NO_NETWORK_POLICY), k.COMPONENT, []))
     put("components/sidecar", k.sidecar_component(k.plan_for([str(EX / "sidecar.yaml")], [])))
     put("components/instrument-agent", instrument.kustomize_component("agent", [str(EX / "agent-default.yaml")], []))
     put("overlays/dev", k.difference_files(base_gateway, k.plan_for(gateway + [str(EX / "overlays/dev.yaml")], NO_NETWORK_POLICY), k.KUSTOMIZATION, ["../../base/gateway"]))

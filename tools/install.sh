@@ -21,10 +21,10 @@ log() { printf 'install.sh: %s\n' "$*" >&2; }
 die() { printf 'install.sh: ERROR: %s\n' "$*" >&2; exit 1; }
 where() { "$PY" "$TOOLS/toolpaths.py" where "$1" || die "cannot compute the path of $1"; }
 
-WANT=(kubeconform kustomize kube-score checkov helm wheelhouse k8s-schemas crd-schemas collector collector-contrib telemetrygen promtool sarif-schema)
+WANT=(kubeconform kustomize kube-score checkov helm wheelhouse k8s-schemas crd-schemas collector collector-contrib telemetrygen promtool target-allocator sarif-schema)
 case "${1:-}" in
   --check) exec "$PY" "$TOOLS/toolpaths.py" check ;;
-  --skip-collector) WANT=(kubeconform kustomize kube-score checkov helm wheelhouse k8s-schemas crd-schemas telemetrygen promtool sarif-schema) ;;
+  --skip-collector) WANT=(kubeconform kustomize kube-score checkov helm wheelhouse k8s-schemas crd-schemas telemetrygen promtool target-allocator sarif-schema) ;;
   "") ;;
   *) die "usage: $0 [--check | --skip-collector]" ;;
 esac
@@ -220,6 +220,27 @@ ensure "telemetrygen $TELEMETRYGEN_VERSION" "$TELEMETRYGEN" go_install "$TELEMET
 PROMTOOL=$(where promtool)
 ensure "promtool $PROMETHEUS_VERSION" "$PROMTOOL" go_install "$PROMTOOL" \
     "github.com/prometheus/prometheus/cmd/promtool@$PROMETHEUS_VERSION"
+
+# ---- f3. the OpenTelemetry Operator's target allocator (e2e of the target-allocator strategy) --
+# Built in a copy of tools/target-allocator/ (go.mod + go.sum pin every module and hash),
+# -mod=readonly: nothing is resolved anew. GONOSUMDB is not needed: GOSUMDB is off above and
+# go.sum is the pin.
+build_target_allocator() { # FINAL_BINARY
+  local dir
+  dir=$(dirname "$1")
+  new_temp "$dir"
+  cp "$TOOLS/target-allocator/go.mod" "$TOOLS/target-allocator/go.sum" "$STAGE/"
+  log "go build github.com/open-telemetry/opentelemetry-operator/cmd/otel-allocator@$TARGET_ALLOCATOR_VERSION -> $dir"
+  grep -q "github.com/open-telemetry/opentelemetry-operator $TARGET_ALLOCATOR_VERSION" "$STAGE/go.mod" \
+    || die "tools/target-allocator/go.mod does not require the operator at TARGET_ALLOCATOR_VERSION=$TARGET_ALLOCATOR_VERSION"
+  (cd "$STAGE" && "$GO" build -mod=readonly -trimpath -o "$STAGE/otel-allocator" \
+    github.com/open-telemetry/opentelemetry-operator/cmd/otel-allocator) || die "target allocator build failed"
+  rm -f "$STAGE/go.mod" "$STAGE/go.sum"
+  publish "$STAGE" "$dir"
+}
+
+TARGET_ALLOCATOR=$(where target-allocator)
+ensure "target allocator $TARGET_ALLOCATOR_VERSION" "$TARGET_ALLOCATOR" build_target_allocator "$TARGET_ALLOCATOR"
 
 # ---- g. SARIF 2.1.0 JSON schema (npm package, for the lint output test) -----
 install_sarif_schema() { # FINAL_FILE

@@ -127,6 +127,16 @@ def sarif_schema_path() -> Path:
     return cache_root() / "sarif-schema" / _short_hash(v["SARIF_SCHEMA_NPM_PACKAGE"].encode(), v["SARIF_SCHEMA_SHA256"].encode()) / "sarif-2.1.0.json"
 
 
+TARGET_ALLOCATOR_DIR = TOOLS / "target-allocator"
+
+
+def target_allocator_path(go: Path | None = None) -> Path:
+    """Keyed by the pinned module set (go.mod, go.sum), the Go version and the version."""
+    key = _short_hash((TARGET_ALLOCATOR_DIR / "go.mod").read_bytes(), (TARGET_ALLOCATOR_DIR / "go.sum").read_bytes(),
+                      go_version(go).encode(), versions()["TARGET_ALLOCATOR_VERSION"].encode())
+    return cache_root() / "target-allocator" / f"{versions()['TARGET_ALLOCATOR_VERSION']}-{key}" / "otel-allocator"
+
+
 def builder_path() -> Path:
     return cache_root() / "builder" / f"v{versions()['COLLECTOR_VERSION']}" / "builder"
 
@@ -223,6 +233,11 @@ def promtool() -> Path:
     return _require("promtool", promtool_path())
 
 
+def target_allocator() -> Path:
+    """The OpenTelemetry Operator's target allocator (tools/target-allocator/)."""
+    return _require("target allocator", target_allocator_path())
+
+
 def sarif_schema() -> Path:
     return _require("SARIF 2.1.0 JSON schema", sarif_schema_path())
 
@@ -243,6 +258,7 @@ PATHS = {  # name -> expected path, for install.sh
     "collector-contrib": contrib_collector_path,
     "telemetrygen": telemetrygen_path,
     "promtool": promtool_path,
+    "target-allocator": target_allocator_path,
     "sarif-schema": sarif_schema_path,
 }
 
@@ -259,6 +275,7 @@ INSTALLED = {  # name -> public accessor, for `check`
     "collector-contrib": collector_contrib,
     "telemetrygen": telemetrygen,
     "promtool": promtool,
+    "target-allocator": target_allocator,
     "sarif-schema": sarif_schema,
 }
 

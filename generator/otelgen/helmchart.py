@@ -32,7 +32,7 @@ from otelgen.components.base import ENV_PREFIX, Component, Mount
 from otelgen.components.extensions import HEALTH_PORT, HEALTH_PORT_NAME
 from otelgen.components import declare, unmodelled
 from otelgen.components.processors import DETECTORS, K8S_METADATA
-from otelgen.components.receivers import STANZA_OPERATORS
+from otelgen.components.receivers import K8S_SD_ROLES, STANZA_OPERATORS
 from otelgen.manifests import autoscaling, configmap, monitoring, naming, networkpolicy, rbac, tls, workload
 from otelgen.schema import spec_schema
 from otelgen.spec.load import mode_defaults
@@ -272,6 +272,27 @@ def modes_data() -> dict[str, Any]:
     }
 
 
+def scraping_data() -> dict[str, Any]:
+    """The prometheusScraping preset (otelgen.scraping) and the self-scrape job, for _scraping.tpl."""
+    from otelgen import scraping
+    from otelgen.components.receivers import SELF_SCRAPE_JOB
+
+    own = scraping.own_pods("NS", "NAME", naming.APP_NAME)
+    rules = scraping.annotation_relabeling(own)
+    at = next(i for i, r in enumerate(rules) if r.get("regex") == own)
+    job = scraping.node_local_job("30s", own)
+    return {
+        "receiver": scraping.RECEIVER,
+        "jobName": job["job_name"],
+        "sdConfigs": job["kubernetes_sd_configs"],
+        "relabelBefore": rules[:at],
+        "ownRule": {k: v for k, v in rules[at].items() if k != "regex"},
+        "relabelAfter": rules[at + 1:],
+        "appName": naming.APP_NAME,
+        "selfScrapeJob": SELF_SCRAPE_JOB,
+    }
+
+
 def chart_data() -> dict[str, Any]:
     return {
         "modes": modes_data(),
@@ -281,6 +302,7 @@ def chart_data() -> dict[str, Any]:
         "sections": list(components.SECTIONS),
         "declare": declare_constants(),
         "validation": validation_tables(),
+        "scraping": scraping_data(),
         "credentials": credentials.tables(),
         "presets": {
             "receivers": {name: {"receiver": r, "signal": sig, "agentOnly": agent} for name, (r, sig, agent) in presets.RECEIVER_PRESETS.items()},
@@ -300,6 +322,38 @@ def chart_data() -> dict[str, Any]:
         "catalogSignals": catalog_signals(),
         "distributionImages": {name: {"image": d.image, "catalog": d.catalog_name} for name, d in distributions.DISTRIBUTIONS.items()} | {"custom": {"image": versions.DEFAULT_IMAGE_REPOSITORY, "catalog": "custom"}},
         "versions": {"pinned": versions.PINNED_COLLECTOR_VERSION, "minimum": versions.MIN_COLLECTOR_VERSION, "imageRepository": versions.DEFAULT_IMAGE_REPOSITORY},
+        "targetAllocator": target_allocator_data(),
+    }
+
+
+def target_allocator_data() -> dict[str, Any]:
+    """The target allocator's fixed facts for _targetallocator.tpl (otelgen.targetallocator,
+    otelgen.manifests.targetallocator); the annotation job's relabeling as the allocator reads
+    it, with "{own}" standing for this collector's own pods."""
+    from otelgen import scraping, targetallocator as ta
+    from otelgen.manifests import targetallocator as tam
+
+    return {
+        "strategy": ta.STRATEGY,
+        "receiver": scraping.RECEIVER,
+        "imageRepository": ta.IMAGE_REPOSITORY,
+        "port": ta.PORT,
+        "portName": ta.PORT_NAME,
+        "configDir": ta.CONFIG_DIR,
+        "configKey": ta.CONFIG_KEY,
+        "podNameEnv": ta.POD_NAME_ENV,
+        "syncInterval": ta.SYNC_INTERVAL,
+        "appName": ta.APP_NAME,
+        "component": ta.COMPONENT,
+        "runAs": tam.RUN_AS,
+        "configVolume": tam.CONFIG_VOLUME,
+        "container": tam.CONTAINER,
+        "probes": {"livenessProbe": tam.LIVENESS_PROBE, "readinessProbe": tam.READINESS_PROBE},
+        "probePaths": {"livenessProbe": "/livez", "readinessProbe": "/readyz"},
+        "annotationJob": scraping.ANNOTATION_JOB,
+        "annotationRelabeling": ta._unescape(scraping.annotation_relabeling("{own}")),
+        "sdRoles": {role: [list(p) for p in pairs] for role, pairs in K8S_SD_ROLES.items()},
+        "filterStrategy": ta.FILTER_STRATEGY,
     }
 
 

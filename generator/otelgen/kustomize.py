@@ -67,8 +67,30 @@ def base_files(plan: Plan) -> Files:
         files[file_name(obj)] = yamlio.dump(obj)
     resources = list(files)
     files[naming.CONFIG_KEY] = yamlio.dump(collector_config(plan))
-    files["kustomization.yaml"] = _document(KUSTOMIZATION, namespace=plan.namespace, resources=resources, configMapGenerator=[config_generator(plan)])
+    files.update(_allocator_files(plan))
+    files["kustomization.yaml"] = _document(KUSTOMIZATION, namespace=plan.namespace, resources=resources, configMapGenerator=[config_generator(plan), *_allocator_generators(plan)])
     return files
+
+
+def _allocator_files(plan: Plan) -> Files:
+    """The target allocator's config file (its ConfigMap is generated too, so its name hash rolls its pods)."""
+    from otelgen.manifests import targetallocator
+
+    return {targetallocator.ta.CONFIG_KEY: targetallocator.config_text(plan)} if targetallocator.objects(plan) else {}
+
+
+def _allocator_generators(plan: Plan, behavior: str | None = None) -> list[dict[str, Any]]:
+    from otelgen.manifests import targetallocator
+
+    if not targetallocator.objects(plan):
+        return []
+    generator: dict[str, Any] = {"name": targetallocator.name(plan)}
+    if behavior:
+        generator["behavior"] = behavior
+    generator["files"] = [targetallocator.ta.CONFIG_KEY]
+    if behavior != "replace":
+        generator["options"] = {"labels": targetallocator.config_map(plan)["metadata"]["labels"]}
+    return [generator]
 
 
 def write_base(spec_files: list[str], sets: list[str], out_dir: str) -> list[Problem]:
@@ -146,6 +168,9 @@ def difference_files(base: Plan, target: Plan, header: dict[str, Any], resources
     if collector_config(base) != collector_config(target):
         files[naming.CONFIG_KEY] = yamlio.dump(collector_config(target))
         generators.append(config_generator(target, behavior="replace"))
+    if _allocator_files(base) != _allocator_files(target):
+        files.update(_allocator_files(target))
+        generators.extend(_allocator_generators(target, behavior="replace" if _allocator_files(base) else None))
     files["kustomization.yaml"] = _document(
         header,
         namespace=target.namespace if target.namespace != base.namespace else None,

@@ -35,7 +35,7 @@ class Planner:
         found.extend(problems)
         found.raise_if_errors()
 
-        context = components.contexts(spec, self.name, self.namespace, completed.leader_election)
+        context = components.contexts(spec, self.name, self.namespace, completed.leader_election, completed.self_scraper)
         parsed, problems = components.parse(spec, completed.sections, context)
         found.extend(problems)
         found.raise_if_errors()
@@ -48,6 +48,7 @@ class Planner:
 
         total, problems = needs.collect(spec, used)
         found.extend(problems)
+        found.extend(needs.shared_scraping(spec, used))
         found.raise_if_errors()
         found.extend(needs.check_exposure(spec, total))
         resolved, problems = needs.fit_ephemeral_storage(spec, resolved, total)

@@ -101,5 +101,12 @@ def apply(spec: Spec, name: str, namespace: str) -> tuple[Spec, list[Problem]]:
             sections["extensions"].setdefault(CHECKPOINT_STORAGE, _checkpoint_storage(spec))
         _add_receiver(sections, pipelines, receiver, _receiver_config(spec, preset, name, namespace), signal, preset, problems)
 
+    if presets.prometheus_scraping.enabled:
+        from otelgen import scraping
+
+        config = scraping.receiver(spec, name, namespace, problems)
+        if config is not None:
+            _add_receiver(sections, pipelines, scraping.RECEIVER, config, "metrics", "prometheusScraping", problems)
+
     updated = spec.model_copy(update={**sections, "pipelines": {k: type(spec.pipelines[k]).model_validate(v) for k, v in pipelines.items()}})
     return updated, problems

@@ -4,7 +4,7 @@ every component's config and needs come from its declaration in files/otelgen.js
 (components.<section>.<type>.declaration). No component is named here; docs/declarations.md
 describes the vocabulary.
 Input {cfg (settings, pydantic defaults applied), ctx, decl, consts}; output JSON
-{config, ports, rbac, env, mounts, egress, kubelet}.
+{config, ports, rbac, env, mounts, egress, kubelet, scrapePods}.
 */ -}}
 
 {{- define "otelgen.interpret" -}}
@@ -26,6 +26,10 @@ Input {cfg (settings, pydantic defaults applied), ctx, decl, consts}; output JSO
 {{- range $rule := $decl.rbac -}}
 {{- include "otelgen.decl.rule" (dict "rule" $rule "doc" $settings "ctx" $ctx "acc" $acc) -}}
 {{- end -}}
+{{- $scrapePods := false -}}
+{{- if $decl.scrape_pods -}}
+{{- $scrapePods = or (gt (len $acc.rbac) 0) (and (gt (len $decl.scrape_pods_when) 0) (eq (include "otelgen.decl.holds" (dict "tests" $decl.scrape_pods_when "doc" $settings "ctx" $ctx)) "true")) -}}
+{{- end -}}
 {{- range $e := $decl.env -}}
 {{- if or (not $e.when) (include "otelgen.decl.holds" (dict "tests" $e.when "doc" $settings "ctx" $ctx)) -}}
 {{- $_ := set $acc "env" (append $acc.env (dict "name" $e.name "fieldPath" $e.field_path)) -}}
@@ -45,7 +49,7 @@ Input {cfg (settings, pydantic defaults applied), ctx, decl, consts}; output JSO
 {{- range $eg := $decl.egress -}}
 {{- include "otelgen.decl.egress" (dict "eg" $eg "doc" $settings "ctx" $ctx "acc" $acc) -}}
 {{- end -}}
-{{- toJson (merge (dict "config" $out "kubelet" $decl.kubelet) $acc) -}}
+{{- toJson (merge (dict "config" $out "kubelet" $decl.kubelet "scrapePods" $scrapePods) $acc) -}}
 {{- end -}}
 
 {{- /* settings as written → the shape the model takes (declare.accepts: the collector's own
@@ -106,6 +110,7 @@ shape of a setting → otelgen's fields): {decl, raw} → {v} */ -}}
 {{- $parent := (include "otelgen.decl.get" (dict "doc" $.doc "path" (join "." (initial $parts))) | fromJson).v -}}
 {{- $ok = not (and (kindIs "map" $parent) (hasKey $parent (last $parts))) -}}
 {{- else if eq $t.test "mapping" -}}{{- $ok = kindIs "map" $v -}}
+{{- else if eq $t.test "mentions" -}}{{- $ok = contains $t.value (toJson $v) -}}
 {{- else if eq $t.test "truthy" -}}{{- $ok = not (empty $v) -}}
 {{- else if eq $t.test "falsy" -}}{{- $ok = empty $v -}}
 {{- else if eq $t.test "eq" -}}{{- $ok = eq (toJson $v) (toJson $t.value) -}}

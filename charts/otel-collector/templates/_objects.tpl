@@ -129,7 +129,7 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $_ := set $ctx "configText" $configText -}}
 {{- $_ := set $ctx "exposureBackends" (include "otelgen.exposure.check" (dict "plan" $plan "hasService" (gt (len (include "otelgen.objects.services" $ctx | fromJson).v) 0)) | fromJson).v -}}
 {{- $objects := list -}}
-{{- range $part := list "rbac" "configMap" "certificate" "services" "workload" "scaling" "networkPolicy" "serviceMonitor" "podMonitor" "prometheusRule" "exposure" -}}
+{{- range $part := list "rbac" "configMap" "certificate" "services" "workload" "scaling" "networkPolicy" "serviceMonitor" "podMonitor" "prometheusRule" "exposure" "targetAllocator" -}}
 {{- $objects = concat $objects (include (printf "otelgen.objects.%s" $part) $ctx | fromJson).v -}}
 {{- end -}}
 {{- toJson (dict "v" $objects) -}}
@@ -441,6 +441,8 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- range $c := $np.kubeletCidrs -}}{{- $peers = append $peers (dict "ipBlock" (dict "cidr" $c)) -}}{{- end -}}
 {{- $egress = append $egress (include "otelgen.npRule" (dict "dir" "to" "peers" $peers "ports" (list (dict "protocol" "TCP" "port" $data.ports.kubelet))) | fromJson) -}}
 {{- end -}}
+{{- if $plan.needs.scrapePods -}}{{- $egress = append $egress (include "otelgen.np.scrape" (dict "peers" $np.scrapeTo) | fromJson) -}}{{- end -}}
+{{- $egress = concat $egress (include "otelgen.ta.collectorEgress" (dict "plan" $plan) | fromJson).v -}}
 {{- range $extra := $np.egress -}}
 {{- $egress = append $egress (include "otelgen.npRule" (dict "dir" "to" "peers" $extra.to "ports" $extra.ports) | fromJson) -}}
 {{- end -}}

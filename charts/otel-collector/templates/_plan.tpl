@@ -44,7 +44,7 @@ Input: the chart's root context. Output: JSON.
 
 {{- $state := dict "data" $data "spec" $spec "mode" $mode "name" $name "namespace" $namespace "version" $version "sections" $sections "pipelines" $pipelines -}}
 {{- $_ := set $state "traits" (get $data.modes.traits $mode) -}}
-{{- range $phase := list "presets" "sizing" "autoInsert" "persistentQueue" "leaderElection" -}}{{- include (printf "otelgen.plan.%s" $phase) $state -}}{{- end -}}
+{{- range $phase := list "presets" "prometheusScraping" "sizing" "autoInsert" "persistentQueue" "leaderElection" "selfScraper" -}}{{- include (printf "otelgen.plan.%s" $phase) $state -}}{{- end -}}
 
 {{- $checks := dict "data" $data "spec" $spec "sections" $sections "pipelines" $pipelines "version" $version -}}
 {{- include "otelgen.checkNames" $checks -}}
@@ -259,7 +259,7 @@ Input: the chart's root context. Output: JSON.
 {{- if .traits.bindLocalhost -}}{{- $bindHost = "localhost" -}}{{- end -}}
 {{- $consts := dict "udpBindHost" $data.declare.udpBindHost "clientTlsDir" $data.declare.clientTlsDir "envPrefix" $data.naming.envPrefix -}}
 {{- $instances := list -}}
-{{- $needs := dict "ports" list "rbac" list "env" list "mounts" list "egress" list "kubelet" false -}}
+{{- $needs := dict "ports" list "rbac" list "env" list "mounts" list "egress" list "kubelet" false "scrapePods" false -}}
 {{- range $section := $data.sections -}}
 {{- $entries := get $sections $section -}}
 {{- range $iname := keys $entries | sortAlpha -}}
@@ -275,7 +275,7 @@ Input: the chart's root context. Output: JSON.
 {{- if $comp -}}
 {{- $rendered = include "otelgen.typeName" (dict "names" $comp.names "version" $version) -}}
 {{- $cfg := (include "otelgen.applyModel" (dict "desc" $comp.model "value" (include "otelgen.reshape" (dict "decl" $comp.declaration "raw" $raw) | fromJson).v) | fromJson).v -}}
-{{- $ctx := dict "mode" $mode "instance" $iname "bind_host" $bindHost "pod_host" $data.paths.podIP "server_tls" $serverTls "leader_election" $leader "namespace" $namespace "name" $name "telemetry_port" $spec.telemetry.metricsPort -}}
+{{- $ctx := dict "mode" $mode "instance" $iname "bind_host" $bindHost "pod_host" $data.paths.podIP "server_tls" $serverTls "leader_election" $leader "namespace" $namespace "name" $name "telemetry_port" $spec.telemetry.metricsPort "self_scrape" (eq $iname $.selfScraper) -}}
 {{- $built := include "otelgen.interpret" (dict "cfg" $cfg "ctx" $ctx "decl" $comp.declaration "consts" $consts) | fromJson -}}
 {{- if $cfg.extra -}}{{- include "otelgen.checkDerivedOverrides" (dict "base" $built.config "extra" $cfg.extra "path" (printf "spec.%s.%s.extra" $section $iname) "ctx" $ctx "envPrefix" $data.naming.envPrefix) -}}{{- end -}}
 {{- $_ := set $inst "config" (include "otelgen.merge" (dict "base" $built.config "override" ($cfg.extra | default dict)) | fromJson) -}}
@@ -284,6 +284,7 @@ Input: the chart's root context. Output: JSON.
 {{- $_ := set $needs $k (concat (get $needs $k) (get $built $k | default list)) -}}
 {{- end -}}
 {{- if $built.kubelet -}}{{- $_ := set $needs "kubelet" true -}}{{- end -}}
+{{- if $built.scrapePods -}}{{- $_ := set $needs "scrapePods" true -}}{{- end -}}
 {{- else -}}
 {{- $ctx := dict "instance" $iname "bindHost" $bindHost -}}
 {{- $wired := include "otelgen.unmodelled" (dict "listener" (get (get $data.declare.unmodelled $section | default dict) $type) "raw" $raw "ctx" $ctx "owner" (printf "%s.%s" $section $iname)) | fromJson -}}

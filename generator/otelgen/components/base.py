@@ -162,6 +162,7 @@ class Needs:
     mounts: list[Mount] = field(default_factory=list)
     egress: list[Egress] = field(default_factory=list)
     kubelet: bool = False  # talks to the node's kubelet (10250)
+    scrape_pods: bool = False  # scrapes pods it discovers through the API (any port: networkPolicy.scrapeTo)
     single_writer: bool = False  # duplicates data when more than one replica runs it
 
 
@@ -179,6 +180,7 @@ class Context:
     namespace: str
     name: str
     telemetry_port: int = 8888  # where the collector serves its own metrics (spec.telemetry.metricsPort)
+    self_scrape: bool = True  # this instance is the one that scrapes the collector's own metrics (planning: self_scraper)
 
     def env_name(self, *parts: str) -> str:
         """An env var name unique to this component instance."""

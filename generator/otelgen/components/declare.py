@@ -20,6 +20,7 @@ itself (a number stays a number), otherwise the placeholders are interpolated;
 from __future__ import annotations
 
 import dataclasses
+import json
 import posixpath
 import re
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ UDP_BIND_HOST = "0.0.0.0"
 #: client certificates and CAs of exporters are mounted under <this>/<instance slug>/
 CLIENT_TLS_DIR = "/etc/otelcol/tls"
 
-Test = Literal["truthy", "falsy", "eq", "ne", "any_in", "any_prefix", "mapping", "absent"]
+Test = Literal["truthy", "falsy", "eq", "ne", "any_in", "any_prefix", "mapping", "absent", "mentions"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,8 @@ class When:
     """A test on one value: ``truthy``/``falsy``; ``eq``/``ne`` ``value``; ``any_in``
     (a list holding any of ``value``); ``any_prefix`` (a list holding an item that starts
     with ``value[0]`` and is not in ``value[1]``); ``mapping`` (the value is a mapping);
-    ``absent`` (the key is not there at all).  A tuple of them means all."""
+    ``absent`` (the key is not there at all); ``mentions`` (the value written as JSON
+    contains the text ``value``; path "" is the whole settings).  A tuple of them means all."""
 
     path: str
     test: Test = "truthy"
@@ -195,6 +197,10 @@ class Declaration:
     egress: tuple[Egress, ...] = ()
     kubelet: bool = False  # talks to the node's kubelet
     single_writer: bool = False  # duplicates data when more than one replica runs it
+    #: scrapes the pods its RBAC rules discover (any port: networkPolicy.scrapeTo), and
+    #: also whenever every test of ``scrape_pods_when`` holds (when there are some)
+    scrape_pods: bool = False
+    scrape_pods_when: tuple[When, ...] = ()
 
     def to_data(self) -> dict[str, Any]:
         """The declaration as JSON-shaped data (what the chart reads)."""
@@ -267,6 +273,8 @@ def _holds(t: When, doc: Any, ctx: "Context | None") -> bool:
     value = get(doc, t.path, ctx)
     if t.test == "mapping":
         return isinstance(value, dict)
+    if t.test == "mentions":
+        return t.value in json.dumps(value, default=str)
     if t.test == "truthy":
         return bool(value)
     if t.test == "falsy":
@@ -339,6 +347,8 @@ def interpret(declaration: Declaration, settings: dict[str, Any], ctx: "Context"
             _step(step, out, ctx, needs)
     for rule in declaration.rbac:
         needs.rbac.extend(_rules(rule, settings, ctx))
+    if declaration.scrape_pods:
+        needs.scrape_pods = bool(needs.rbac) or bool(declaration.scrape_pods_when and holds(declaration.scrape_pods_when, settings, ctx))
     _needs(declaration, settings, ctx, needs)
     return out, needs
 

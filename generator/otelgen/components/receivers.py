@@ -6,6 +6,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
+from otelgen.components.processors import K8S_NODE_ENV
 from otelgen.components.base import AuthType, CollectorRule, Component, ComponentConfig, Duration
 from otelgen.components.declare import Declaration, Env, Listener, Rule, Step, Volume, When
 
@@ -165,6 +166,12 @@ K8S_SD_ROLES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
+#: the job that scrapes the collector's own metrics (one receiver per pod has it: plan.self_scraper)
+SELF_SCRAPE_JOB = "otel-collector"
+#: env vars a scrape config may name that the pod sets from the downward API (the node-local field selector)
+DOWNWARD_ENV = {K8S_NODE_ENV: "spec.nodeName", "MY_POD_NAME": "metadata.name"}  # MY_POD_NAME: a target allocator's collector_id
+
+
 class PrometheusReceiverConfig(ComponentConfig):
     self_scrape: StrictBool = Field(default=True, description="otelgen: add a job scraping the collector's own telemetry port.")
     scrape_interval: str = Field(default="30s", description="otelgen: interval of the self-scrape job.")
@@ -206,8 +213,8 @@ class PrometheusReceiver(Component):
     declaration = Declaration(
         steps=(
             Step("extend", path="config.scrape_configs", source="scrape_configs"),
-            Step("prepend", path="config.scrape_configs", when=(When("self_scrape"),), value={
-                "job_name": "otel-collector",
+            Step("prepend", path="config.scrape_configs", when=(When("self_scrape"), When("@ctx.self_scrape")), value={
+                "job_name": SELF_SCRAPE_JOB,
                 "scrape_interval": "{{scrape_interval}}",
                 "static_configs": [{"targets": ["{{@ctx.pod_host}}:{{@ctx.telemetry_port}}"]}],
             }),
@@ -220,6 +227,12 @@ class PrometheusReceiver(Component):
                  namespaced_when=(When("namespaces.own_namespace"), When("namespaces.names", "falsy")))
             for jobs in ("config.scrape_configs", "scrape_configs")
         ),
+        #: env vars from the downward API that the settings name (a node-local field selector,
+        #: a target allocator's collector_id)
+        env=tuple(Env(var, path, when=(When("", "mentions", f"${{env:{var}}}"),)) for var, path in sorted(DOWNWARD_ENV.items())),
+        #: what its kubernetes_sd RBAC discovers, or a target allocator hands out, is pods (any port)
+        scrape_pods=True,
+        scrape_pods_when=(When("target_allocator"),),
     )
 
 

@@ -19,7 +19,7 @@ from otelgen.importer import credentials
 from otelgen.importer.notes import Notes
 
 #: env vars otelgen's pod defines itself (downward API, derived GOMEMLIMIT)
-_DERIVED_ENV = {"MY_POD_IP", "MY_POD_NAMESPACE", "K8S_NODE_NAME", "K8S_NODE_IP", "GOMEMLIMIT"}
+_DERIVED_ENV = {"MY_POD_IP", "MY_POD_NAME", "MY_POD_NAMESPACE", "K8S_NODE_NAME", "K8S_NODE_IP", "GOMEMLIMIT"}
 
 
 #: OpenTelemetryCollector fields that describe the collector container / its pod

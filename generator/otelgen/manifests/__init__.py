@@ -6,7 +6,7 @@ from typing import Any
 
 from otelgen import modes
 from otelgen.config import collector_config
-from otelgen.manifests import alerts, apivalidation, autoscaling, configmap, ingress, monitoring, networkpolicy, rbac, service, tls, workload
+from otelgen.manifests import alerts, apivalidation, autoscaling, configmap, ingress, monitoring, networkpolicy, rbac, service, targetallocator, tls, workload
 from otelgen.plan import Plan
 
 
@@ -29,6 +29,7 @@ def render_objects(plan: Plan) -> list[dict[str, Any]]:
     objects.append(monitoring.pod_monitor(plan))
     objects.append(alerts.prometheus_rule(plan))
     objects.extend(ingress.exposure_objects(plan))
+    objects.extend(targetallocator.objects(plan))
     out = [obj for obj in objects if obj is not None]
     apivalidation.check_objects(out)  # the safety net: what the API server would refuse
     return out

@@ -68,6 +68,12 @@ def egress_rules(plan: Plan) -> list[dict[str, Any]]:
     if plan.needs.kubelet:
         peers = [{"ipBlock": {"cidr": cidr}} for cidr in np.kubelet_cidrs]
         rules.append(_rule("egress", peers, [(KUBELET_PORT, "TCP")]))
+    if plan.needs.scrape_pods:
+        # discovered targets: pods on whatever port their annotations or ports name
+        rules.append({"to": [_peer(p) for p in np.scrape_to]} if np.scrape_to else {})
+    from otelgen.manifests import targetallocator
+
+    rules.extend(targetallocator.collector_egress(plan))
     for extra in np.egress:
         rules.append(_rule("egress", extra.to, [(p.port, p.protocol) for p in extra.ports]))
     return rules

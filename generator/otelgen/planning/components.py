@@ -20,8 +20,9 @@ from otelgen.suggest import did_you_mean
 Key = tuple[str, str]  # (section, name)
 
 
-def contexts(spec: Spec, name: str, namespace: str, leader_election: str | None) -> Callable[[str], Context]:
-    """The rendering context of each component instance (by its spec name)."""
+def contexts(spec: Spec, name: str, namespace: str, leader_election: str | None, self_scraper: str | None = None) -> Callable[[str], Context]:
+    """The rendering context of each component instance (by its spec name);
+    ``self_scraper``: the one receiver that scrapes the collector's own metrics."""
     server_tls = None
     if spec.tls is not None:
         server_tls = {"cert_file": f"{SERVER_TLS_DIR}/tls.crt", "key_file": f"{SERVER_TLS_DIR}/tls.key"}
@@ -40,6 +41,7 @@ def contexts(spec: Spec, name: str, namespace: str, leader_election: str | None)
             namespace=namespace,
             name=name,
             telemetry_port=spec.telemetry.metrics_port,
+            self_scrape=instance == self_scraper,
         )
 
     return context

@@ -50,7 +50,7 @@ class Instance:
     def needs(self) -> Needs:
         own = self.component.needs() if self.component else Needs()
         d = self.declared
-        return Needs(ports=own.ports + d.ports, rbac=own.rbac + d.rbac, env=own.env, mounts=own.mounts + d.mounts, egress=own.egress + d.egress, kubelet=own.kubelet, single_writer=own.single_writer)
+        return Needs(ports=own.ports + d.ports, rbac=own.rbac + d.rbac, env=own.env, mounts=own.mounts + d.mounts, egress=own.egress + d.egress, kubelet=own.kubelet, single_writer=own.single_writer, scrape_pods=own.scrape_pods)
 
     @property
     def signals(self) -> tuple[str, ...]:

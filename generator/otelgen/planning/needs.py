@@ -39,6 +39,7 @@ def collect(spec: Spec, used: dict[Key, Instance]) -> tuple[Needs, list[Problem]
         if spec.network_policy.enabled and any(e.port is None for e in needs.egress):
             problems.add(warning("W103", ["spec", section, name], f"the NetworkPolicy cannot tell which port {name} sends to (endpoint from an env var?), so no egress is allowed for it", "set egress_port on the exporter, or add a networkPolicy.egress rule"))
         total.kubelet = total.kubelet or needs.kubelet
+        total.scrape_pods = total.scrape_pods or needs.scrape_pods
         total.single_writer = total.single_writer or needs.single_writer
     declared.append(("telemetry.metricsPort", telemetry))
     problems.extend(check_mounts(mounts_by_component))
@@ -203,3 +204,34 @@ def fit_ephemeral_storage(spec: Spec, resolved: sizing.Sizing, total: Needs) -> 
     if not problem:
         return fitted, []
     return fitted, [error("E064", ["spec", "resources", "limits", "ephemeralStorage"], problem, "raise resources.limits.ephemeralStorage, or lower the emptyDir sizes (persistentQueue.size, file_storage size_limit_mib)")]
+
+
+def shared_scraping(spec: Spec, used: dict[Key, Instance]) -> list[Problem]:
+    """W130: a prometheus receiver whose jobs reach the same targets from every copy of
+    the collector (several replicas, an HPA, a DaemonSet, sidecars), without a target
+    allocator: each target scraped once per copy (lint: OTG042)."""
+    from otelgen import scraping
+
+    traits = modes.traits(spec.mode)
+    copies = None
+    if traits.per_node:
+        copies = "every agent of the DaemonSet"
+    elif not traits.own_pods:
+        copies = "every sidecar"
+    elif traits.replicas and (spec.scaling.replicas > 1 or (traits.autoscaling and spec.scaling.autoscaling.enabled)):
+        copies = "every replica (autoscaled)" if spec.scaling.autoscaling.enabled else f"each of the {spec.scaling.replicas} replicas"
+    if copies is None:
+        return []
+    problems = []
+    for (section, name), inst in sorted(used.items()):
+        if section != "receivers" or inst.component is None or inst.component.id != "prometheus":
+            continue
+        if inst.config().get("target_allocator"):
+            continue
+        for at, job in scraping.jobs(inst.raw):  # the spec's jobs (not the self-scrape job), at their spec paths
+            if scraping.shared(job):
+                path = ["spec", "receivers", name, *at]
+                if name == scraping.RECEIVER and spec.presets.prometheus_scraping.enabled:
+                    path = ["spec", "presets", "prometheusScraping", "scrapeConfigs"]
+                problems.append(warning("W130", path, f"{name} job {job.get('job_name')!r} is scraped by {copies}: without a target allocator each target is scraped once per copy (duplicate series)", "share the targets with a target allocator (presets.prometheusScraping.strategy: target-allocator), run the job in one replica, or in agents discover only the node's pods (strategy: node-local)"))
+    return problems

@@ -43,6 +43,8 @@ class Completed:
     sections: dict[str, dict[str, Any]]
     #: the k8s_leader_elector extension the single-writer receivers use, if any
     leader_election: str | None
+    #: the one prometheus receiver that scrapes the collector's own metrics, if any
+    self_scraper: str | None = None
 
 
 def complete(spec: Spec, name: str) -> tuple[Completed, list[Problem]]:
@@ -56,7 +58,9 @@ def complete(spec: Spec, name: str) -> tuple[Completed, list[Problem]]:
     sections["extensions"].setdefault("health_check", {})
     leader, problems = leader_election(spec, sections, pipelines)
     found.extend(problems)
-    return Completed(pipelines, sections, leader), found.problems
+    scraper, problems = self_scraper(spec, sections, pipelines)
+    found.extend(problems)
+    return Completed(pipelines, sections, leader, scraper), found.problems
 
 
 def auto_insert(spec: Spec, pipelines: dict[str, dict[str, list[str]]], sections: dict[str, dict]) -> None:
@@ -102,3 +106,35 @@ def leader_election(spec: Spec, sections: dict[str, dict], pipelines: dict) -> t
         sections["extensions"]["k8s_leader_elector"] = {}
         return "k8s_leader_elector", []
     return None, []
+
+
+def self_scraper(spec: Spec, sections: dict[str, dict], pipelines: dict) -> tuple[str | None, list[Problem]]:
+    """The one prometheus receiver that scrapes the collector's own metrics (each pod
+    scrapes itself, once): the first used one, by name, with self_scrape on. None with
+    the ServiceMonitor, where Prometheus is the one scraper (E072 when a receiver asks
+    for it explicitly or would be left with nothing to scrape)."""
+    used = {r for p in pipelines.values() for r in p["receivers"]}
+    candidates = []
+    for rname in sorted(sections["receivers"]):
+        comp = components.lookup("receiver", rname.split("/")[0])
+        raw = sections["receivers"][rname]
+        raw = raw if isinstance(raw, dict) else {}
+        if comp is not None and comp.id == "prometheus" and rname in used and raw.get("self_scrape", True) is not False:
+            candidates.append(rname)
+    monitor = spec.service_monitor.enabled and modes.traits(spec.mode).own_pods
+    scraper = None if monitor or not candidates else candidates[0]
+    by = "serviceMonitor has Prometheus scrape them" if monitor else f"{scraper} scrapes them"
+    problems = []
+    for rname in candidates:
+        if rname == scraper:
+            continue
+        raw = sections["receivers"][rname]
+        raw = raw if isinstance(raw, dict) else {}
+        config = raw.get("config") if isinstance(raw.get("config"), dict) else {}
+        extra = raw.get("extra") if isinstance(raw.get("extra"), dict) else {}
+        others = config.get("scrape_configs") or raw.get("scrape_configs") or raw.get("target_allocator") or "config" in extra
+        if raw.get("self_scrape") is True or not others:
+            why = "asks for it (self_scrape: true)" if raw.get("self_scrape") is True else "scrapes nothing else"
+            hint = f"keep one scraper: set self_scrape: false on {rname} (give it other scrape configs or remove it)" + (", or serviceMonitor.enabled: false" if monitor else "")
+            problems.append(error("E072", ["spec", "receivers", rname, "self_scrape"], f"the collector's own metrics would be scraped twice: {by}, and {rname} {why}", hint))
+    return scraper, problems

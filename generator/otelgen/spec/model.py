@@ -15,6 +15,7 @@ from pydantic.alias_generators import to_camel
 
 from otelgen import alert_rules, modes, versions
 from otelgen.spec import kube, quantity
+from otelgen.spec.targetallocator import TargetAllocatorSettings
 
 API_VERSION = "otelgen.io/v1alpha1"
 KIND = "Collector"
@@ -148,7 +149,17 @@ class IntervalPreset(Preset):
     collection_interval: str = "30s"
 
 
-Presets_fields = ("kubernetesAttributes", "logsCollection", "hostMetrics", "kubeletMetrics", "clusterMetrics", "kubernetesEvents")
+class PrometheusScrapingPreset(Preset):
+    """Prometheus endpoints scraped by the collector (docs: README "Prometheus scraping")."""
+
+    strategy: Literal["node-local", "target-allocator"] | None = Field(default=None, description="node-local: each agent scrapes the pods on its own node (mode agent); target-allocator: the target allocator shares the targets out among the collectors. Required when enabled: an explicit choice.")
+    annotation_discovery: StrictBool = Field(default=True, description="Scrape pods annotated prometheus.io/scrape: 'true' (prometheus.io/port, /path, /scheme honoured).")
+    scrape_interval: str = Field(default="30s", pattern=r"^[0-9]+(ms|s|m|h)$", description="Interval of the annotation-discovery job (a Prometheus duration).")
+    scrape_configs: list[dict[str, Any]] = Field(default_factory=list, description="Your own Prometheus scrape_configs, added as given (a literal '$' written '$$').")
+    target_allocator: TargetAllocatorSettings = Field(default_factory=TargetAllocatorSettings, description="strategy target-allocator: the allocator's image, replicas, allocation strategy and ServiceMonitor/PodMonitor discovery.")
+
+
+Presets_fields = ("kubernetesAttributes", "logsCollection", "hostMetrics", "kubeletMetrics", "clusterMetrics", "kubernetesEvents", "prometheusScraping")
 
 
 class Presets(Model):
@@ -158,6 +169,7 @@ class Presets(Model):
     kubelet_metrics: IntervalPreset = Field(default_factory=IntervalPreset)
     cluster_metrics: IntervalPreset = Field(default_factory=IntervalPreset)
     kubernetes_events: Preset = Field(default_factory=Preset)
+    prometheus_scraping: PrometheusScrapingPreset = Field(default_factory=PrometheusScrapingPreset)
 
 
 # ------------------------------------------------------------------ TLS
@@ -255,6 +267,7 @@ class NetworkPolicy(Model):
     dns: DnsAccess = Field(default_factory=DnsAccess)
     kubelet_cidrs: list[str] = Field(default_factory=list, description="Node addresses for kubelet_stats; empty: any destination on 10250.")
     exposure_from: list[Peer] = Field(default_factory=list, description="The Ingress controller's / Gateway implementation's pods (namespaceSelector + podSelector; ipBlock for host-network controllers or load balancers that send straight to pods): admitted to the receiver ports the Ingress and routes send to.")
+    scrape_to: list[Peer] = Field(default_factory=_in_cluster, description="Where a prometheus receiver with Kubernetes service discovery may scrape (any port; default: any pod in the cluster).")
 
 
 # ------------------------------------------------------------------ scaling / service / pod

@@ -13,6 +13,7 @@ from otelgen.lint.rules import components as c
 from otelgen.lint.rules import network as n
 from otelgen.lint.rules import pipelines as p
 from otelgen.lint.rules import runtime as r
+from otelgen.lint.rules import scraping as sc
 from otelgen.lint.rules import secrets as s
 from otelgen.lint.rules import workload as w
 
@@ -44,6 +45,8 @@ RULES: tuple[Rule, ...] = (
     # replicas
     Rule("OTG040", "error", "config", "tail_sampling on several replicas without trace-ID load balancing", r.tail_sampling_unbalanced),
     Rule("OTG041", "error", "config", "single-writer receiver on several replicas without leader election", r.single_writer_duplicated),
+    Rule("OTG042", "error", "config", "Prometheus targets scraped by every replica", sc.duplicate_scraping),
+    Rule("OTG043", "error", "config", "collector scrapes its own metrics twice or through its own Service", sc.self_scrape_loop),
     # Kubernetes API access
     Rule("OTG050", "error", "config", "k8s_attributes in an agent without the node filter", r.k8sattributes_no_node_filter),
     Rule("OTG051", "error", "config", "RBAC a component needs is not granted", r.rbac_missing),
