@@ -264,7 +264,7 @@ class NetworkPolicy(Model):
     api_server: ApiServerAccess = Field(default_factory=ApiServerAccess)
     dns: DnsAccess = Field(default_factory=DnsAccess)
     kubelet_cidrs: list[str] = Field(default_factory=list, description="Node addresses for kubelet_stats; empty: any destination on 10250.")
-    scrape_to: list[Peer] = Field(default_factory=_in_cluster, description="Where a prometheus receiver with Kubernetes service discovery may scrape (any port; default: any pod in the cluster).")
+    scrape_to: list[Peer] = Field(default_factory=_in_cluster, description="Where a prometheus receiver with Kubernetes service discovery may scrape (any TCP port: the ports come from annotations; default: any pod in the cluster).")
 
 
 # ------------------------------------------------------------------ scaling / service / pod
