@@ -77,7 +77,7 @@ def test_node_local_rbac_token_and_egress_are_derived(tmp_path):
     assert any(m["mountPath"] == "/var/run/secrets/kubernetes.io/serviceaccount" for m in container(objects)["volumeMounts"])
     egress = by_kind(objects, "NetworkPolicy")["spec"]["egress"]
     assert {"ports": [{"protocol": "TCP", "port": 443}, {"protocol": "TCP", "port": 6443}]} in egress
-    assert {"to": [{"namespaceSelector": {"matchLabels": {}}}]} in egress  # scraped pods: any port
+    assert {"to": [{"namespaceSelector": {"matchLabels": {}}}], "ports": [{"protocol": "TCP", "port": 1, "endPort": 65535}]} in egress  # scraped pods: any TCP port
     env = {e["name"] for e in container(objects)["env"]}
     assert "K8S_NODE_NAME" in env  # from the receiver, not k8s_attributes
 
@@ -86,7 +86,7 @@ def test_scrape_to_narrows_the_scrape_egress(tmp_path):
     spec = agent()
     spec["networkPolicy"] = {"scrapeTo": [{"namespaceSelector": {"matchLabels": {"scrape": "yes"}}}]}
     egress = by_kind(render(tmp_path, spec), "NetworkPolicy")["spec"]["egress"]
-    assert {"to": [{"namespaceSelector": {"matchLabels": {"scrape": "yes"}}}]} in egress
+    assert {"to": [{"namespaceSelector": {"matchLabels": {"scrape": "yes"}}}], "ports": [{"protocol": "TCP", "port": 1, "endPort": 65535}]} in egress
 
 
 def test_user_scrape_configs_are_added_as_given_and_annotation_discovery_can_be_off(tmp_path):
@@ -259,7 +259,7 @@ def test_an_imported_kubernetes_sd_config_gets_rbac_token_and_egress(tmp_path):
     granted = {(g, r) for rule in by_kind(objects, "ClusterRole")["rules"] for g in rule["apiGroups"] for r in rule["resources"]}
     assert granted == {("discovery.k8s.io", "endpointslices"), ("", "services"), ("", "pods")}
     egress = by_kind(objects, "NetworkPolicy")["spec"]["egress"]
-    assert {"to": [{"namespaceSelector": {"matchLabels": {}}}]} in egress
+    assert {"to": [{"namespaceSelector": {"matchLabels": {}}}], "ports": [{"protocol": "TCP", "port": 1, "endPort": 65535}]} in egress
 
 
 def test_lint_of_a_spec_finds_a_job_scraping_the_collector_while_self_scrape_is_on(tmp_path):

@@ -289,6 +289,7 @@ def scraping_data() -> dict[str, Any]:
         "ownRule": {k: v for k, v in rules[at].items() if k != "regex"},
         "relabelAfter": rules[at + 1:],
         "appName": naming.APP_NAME,
+        "scrapePorts": [dict(p) for p in networkpolicy.SCRAPE_PORTS],
         "selfScrapeJob": SELF_SCRAPE_JOB,
     }
 

@@ -441,7 +441,7 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- range $c := $np.kubeletCidrs -}}{{- $peers = append $peers (dict "ipBlock" (dict "cidr" $c)) -}}{{- end -}}
 {{- $egress = append $egress (include "otelgen.npRule" (dict "dir" "to" "peers" $peers "ports" (list (dict "protocol" "TCP" "port" $data.ports.kubelet))) | fromJson) -}}
 {{- end -}}
-{{- if $plan.needs.scrapePods -}}{{- $egress = append $egress (include "otelgen.np.scrape" (dict "peers" $np.scrapeTo) | fromJson) -}}{{- end -}}
+{{- if $plan.needs.scrapePods -}}{{- $egress = append $egress (include "otelgen.np.scrape" (dict "peers" $np.scrapeTo "ports" $data.scraping.scrapePorts) | fromJson) -}}{{- end -}}
 {{- $egress = concat $egress (include "otelgen.ta.collectorEgress" (dict "plan" $plan) | fromJson).v -}}
 {{- range $extra := $np.egress -}}
 {{- $egress = append $egress (include "otelgen.npRule" (dict "dir" "to" "peers" $extra.to "ports" $extra.ports) | fromJson) -}}

@@ -81,5 +81,7 @@ collector's own metrics. Facts come from files/otelgen.json (.data.scraping).
 
 {{- /* NetworkPolicy egress to the pods a prometheus receiver discovers (networkpolicy.egress_rules) */ -}}
 {{- define "otelgen.np.scrape" -}}
-{{- if .peers -}}{{- toJson (dict "to" .peers) -}}{{- else -}}{}{{- end -}}
+{{- $rule := dict "ports" .ports -}}
+{{- if .peers -}}{{- $_ := set $rule "to" .peers -}}{{- end -}}
+{{- toJson $rule -}}
 {{- end -}}

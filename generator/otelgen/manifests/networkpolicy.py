@@ -12,6 +12,8 @@ from otelgen.spec.model import Peer
 
 KUBELET_PORT = 10250
 DNS_PORTS = ((53, "UDP"), (53, "TCP"))
+#: the pods a prometheus receiver discovers: their ports come from annotations or the pods, so any TCP port
+SCRAPE_PORTS = ({"protocol": "TCP", "port": 1, "endPort": 65535},)
 
 
 def _peer(peer: Peer) -> dict[str, Any]:
@@ -70,7 +72,8 @@ def egress_rules(plan: Plan) -> list[dict[str, Any]]:
         rules.append(_rule("egress", peers, [(KUBELET_PORT, "TCP")]))
     if plan.needs.scrape_pods:
         # discovered targets: pods on whatever port their annotations or ports name
-        rules.append({"to": [_peer(p) for p in np.scrape_to]} if np.scrape_to else {})
+        scrape: dict[str, Any] = {"to": [_peer(p) for p in np.scrape_to]} if np.scrape_to else {}
+        rules.append({**scrape, "ports": [dict(p) for p in SCRAPE_PORTS]})
     from otelgen.manifests import targetallocator
 
     rules.extend(targetallocator.collector_egress(plan))

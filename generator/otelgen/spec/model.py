@@ -267,7 +267,7 @@ class NetworkPolicy(Model):
     dns: DnsAccess = Field(default_factory=DnsAccess)
     kubelet_cidrs: list[str] = Field(default_factory=list, description="Node addresses for kubelet_stats; empty: any destination on 10250.")
     exposure_from: list[Peer] = Field(default_factory=list, description="The Ingress controller's / Gateway implementation's pods (namespaceSelector + podSelector; ipBlock for host-network controllers or load balancers that send straight to pods): admitted to the receiver ports the Ingress and routes send to.")
-    scrape_to: list[Peer] = Field(default_factory=_in_cluster, description="Where a prometheus receiver with Kubernetes service discovery may scrape (any port; default: any pod in the cluster).")
+    scrape_to: list[Peer] = Field(default_factory=_in_cluster, description="Where a prometheus receiver with Kubernetes service discovery may scrape (any TCP port: the ports come from annotations; default: any pod in the cluster).")
 
 
 # ------------------------------------------------------------------ scaling / service / pod
