@@ -141,6 +141,13 @@ def test_args_feature_gates_probes_lifecycle(tmp_path):
     assert c["lifecycle"] == pod["lifecycle"]
 
 
+def test_config_from_outside_the_spec_warns_w133(tmp_path):
+    for arg in ("--set=processors.batch.timeout=2s", "--config=/extra/more.yaml"):
+        result = render(tmp_path, {"mode": "gateway", "pod": {"args": [arg]}})
+        assert result.code == 0 and f"warning W133 spec.pod.args[0]: {arg.split('=')[0]} changes the collector config outside otelgen" in result.err, result.err
+    assert "W133" not in render(tmp_path, {"mode": "gateway", "pod": {"featureGates": ["+telemetry.newPipelineTelemetry"]}}).err
+
+
 def test_affinity_replaces_per_key_and_topology_spread_can_be_removed(tmp_path):
     node = {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpressions": [{"key": "pool", "operator": "In", "values": ["obs"]}]}]}}
     spec = pod_spec(objects(tmp_path, {"mode": "gateway", "scaling": {"replicas": 3}, "pod": {"affinity": {"nodeAffinity": node}}}))

@@ -284,6 +284,10 @@ def spec_problems(plan: Plan) -> list[Problem]:
         merged = merge(workload.pod_security_context(plan), pod.security_context.dump())
         for why in _relaxed_pod(merged):
             problems.append(warning("W131", [*base, "securityContext"], f"the pod leaves the restricted Pod Security profile: {why}", "keep the restricted defaults"))
+    for i, arg in enumerate(pod.args):
+        flag = arg.split("=", 1)[0]
+        if flag in ("--config", "--set"):
+            problems.append(warning("W133", [*base, "args", i], f"{flag} changes the collector config outside otelgen: what it adds is neither validated nor reflected in the manifests (ports, RBAC, env, NetworkPolicy)", "put the setting in the spec, where otelgen checks it against the collector"))
     if pod.host_network and modes.traits(plan.mode).per_node:
         problems.append(warning("W132", [*base, "hostNetwork"], "hostNetwork: the agent shares the node's network namespace (its ports bind on the node, the NetworkPolicy no longer isolates it, and it sees the node's traffic)", "prefer service.hostPorts (only the receiver ports on the node) unless a receiver needs the node's network"))
     for i, rule in enumerate(plan.spec.rbac.rules):
