@@ -182,8 +182,8 @@ def test_network_policies(tmp_path):
     collector = by_kind(objects, "NetworkPolicy", "gw")["spec"]["egress"]
     to_ta = [r for r in collector if r.get("to") == [{"podSelector": {"matchLabels": by_kind(objects, "Deployment", "gw-targetallocator")["spec"]["selector"]["matchLabels"]}}]]
     assert to_ta == [{"to": to_ta[0]["to"], "ports": [{"protocol": "TCP", "port": 8080}]}]
-    # the collector scrapes the targets the allocator hands out: the scrapeTo rule
-    assert any("ports" not in r for r in collector)
+    # the collector scrapes the targets the allocator hands out: the scrapeTo rule (any TCP port)
+    assert any(r.get("ports") == [{"protocol": "TCP", "port": 1, "endPort": 65535}] for r in collector)
     off = _ok(tmp_path, "", "--set", "networkPolicy.enabled=false")
     assert not [o for o in off if o["kind"] == "NetworkPolicy"]
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from otelgen import modes
 from otelgen.components.processors import K8S_NODE_ENV
 from otelgen.errors import Problem, error
 
@@ -136,7 +137,7 @@ def receiver(spec: Any, name: str, namespace: str, problems: list[Problem]) -> d
         problems.append(error("E020", [*path, "strategy"], "prometheusScraping needs a strategy: there is no default, the choice decides who scrapes which targets", "strategy: node-local (agents scrape the pods on their node) or target-allocator (the target allocator shares targets among collectors); see the README's 'Prometheus scraping'"))
         return None
     if settings.strategy == "node-local":
-        if spec.mode != "agent":
+        if not modes.traits(spec.mode).per_node:
             problems.append(error("E020", [*path, "strategy"], f"strategy node-local scrapes the pods of the agent's own node and needs mode agent (got {spec.mode})", "enable it in the agent spec, or use strategy: target-allocator"))
             return None
         jobs = [node_local_job(settings.scrape_interval, own_pods(namespace, name, APP_NAME))] if settings.annotation_discovery else []

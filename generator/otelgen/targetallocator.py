@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from otelgen import modes
 from otelgen import versions
 from otelgen.errors import Problem, error, warning
 
@@ -80,8 +81,9 @@ def receiver(spec: Any, name: str, namespace: str, problems: list[Problem]) -> d
     None (``problems`` say why). Called by the prometheusScraping preset."""
     settings = spec.presets.prometheus_scraping
     ta = settings.target_allocator
-    if spec.mode in ("agent", "sidecar"):
-        hint = "use strategy: node-local in the agent" if spec.mode == "agent" else "enable it on the gateway the sidecar sends to"
+    traits = modes.traits(spec.mode)
+    if not traits.replicas:
+        hint = "use strategy: node-local in the agent" if traits.per_node else "enable it on the gateway the sidecar sends to"
         problems.append(error("E078", [*PATH, "strategy"], f"strategy target-allocator shares targets among the replicas of a gateway; mode {spec.mode} is not one", hint))
         return None
     if not (settings.annotation_discovery or settings.scrape_configs or ta.service_monitors or ta.pod_monitors):

@@ -15,7 +15,7 @@ collector's own metrics. Facts come from files/otelgen.json (.data.scraping).
 {{- if not $settings.strategy -}}
 {{- include "otelgen.fail" (dict "id" "E020" "path" (printf "%s.strategy" $path) "msg" "prometheusScraping needs a strategy: there is no default, the choice decides who scrapes which targets" "hint" "strategy: node-local (agents scrape the pods on their node) or target-allocator (the target allocator shares targets among collectors); see the README's 'Prometheus scraping'") -}}
 {{- else if eq $settings.strategy "node-local" -}}
-{{- if ne $mode "agent" -}}
+{{- if not (get $data.modes.traits $mode).perNode -}}
 {{- include "otelgen.fail" (dict "id" "E020" "path" (printf "%s.strategy" $path) "msg" (printf "strategy node-local scrapes the pods of the agent's own node and needs mode agent (got %s)" $mode) "hint" "enable it in the agent spec, or use strategy: target-allocator") -}}
 {{- end -}}
 {{- $jobs := list -}}
@@ -55,7 +55,7 @@ collector's own metrics. Facts come from files/otelgen.json (.data.scraping).
 {{- $self := not (and (kindIs "bool" $raw.self_scrape) (not $raw.self_scrape)) -}}
 {{- if and $comp (eq $comp.id "prometheus") (has $rname $used) $self -}}{{- $candidates = append $candidates $rname -}}{{- end -}}
 {{- end -}}
-{{- $monitor := and $spec.serviceMonitor.enabled (ne .mode "sidecar") -}}
+{{- $monitor := and $spec.serviceMonitor.enabled (get .data.modes.traits .mode).ownPods -}}
 {{- $scraper := "" -}}
 {{- if and (not $monitor) $candidates -}}{{- $scraper = first $candidates -}}{{- end -}}
 {{- $by := ternary "serviceMonitor has Prometheus scrape them" (printf "%s scrapes them" $scraper) $monitor -}}

@@ -6,7 +6,7 @@ otelgen.manifests.targetallocator): the collector's receiver pointed at the allo
 
 {{- define "otelgen.ta.on" -}}
 {{- $ps := .spec.presets.prometheusScraping -}}
-{{- if and $ps $ps.enabled (eq (toString $ps.strategy) .data.targetAllocator.strategy) (not (has .mode (list "agent" "sidecar"))) -}}true{{- end -}}
+{{- if and $ps $ps.enabled (eq (toString $ps.strategy) .data.targetAllocator.strategy) (get .data.modes.traits .mode).replicas -}}true{{- end -}}
 {{- end -}}
 
 {{- /* plan phase: the receiver the preset adds (targetallocator.receiver) */ -}}
@@ -16,8 +16,9 @@ otelgen.manifests.targetallocator): the collector's receiver pointed at the allo
 {{- if and $ps $ps.enabled (eq (toString $ps.strategy) $d.strategy) -}}
 {{- $ta := $ps.targetAllocator -}}
 {{- $path := "spec.presets.prometheusScraping" -}}
-{{- if has .mode (list "agent" "sidecar") -}}
-{{- include "otelgen.fail" (dict "id" "E078" "path" (printf "%s.strategy" $path) "msg" (printf "strategy target-allocator shares targets among the replicas of a gateway; mode %s is not one" .mode) "hint" (ternary "use strategy: node-local in the agent" "enable it on the gateway the sidecar sends to" (eq .mode "agent"))) -}}
+{{- $traits := get .data.modes.traits .mode -}}
+{{- if not $traits.replicas -}}
+{{- include "otelgen.fail" (dict "id" "E078" "path" (printf "%s.strategy" $path) "msg" (printf "strategy target-allocator shares targets among the replicas of a gateway; mode %s is not one" .mode) "hint" (ternary "use strategy: node-local in the agent" "enable it on the gateway the sidecar sends to" $traits.perNode)) -}}
 {{- end -}}
 {{- if not (or $ps.annotationDiscovery $ps.scrapeConfigs $ta.serviceMonitors $ta.podMonitors) -}}
 {{- include "otelgen.fail" (dict "id" "E078" "path" (printf "%s.annotationDiscovery" $path) "msg" "the target allocator has nothing to distribute: annotationDiscovery is off, scrapeConfigs is empty and neither serviceMonitors nor podMonitors is on (the allocator refuses to start)" "hint" "turn on annotationDiscovery, add scrapeConfigs, or set targetAllocator.serviceMonitors/podMonitors") -}}

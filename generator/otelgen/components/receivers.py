@@ -220,6 +220,7 @@ class PrometheusReceiver(Component):
             }),
             Step("drop", paths=("self_scrape", "scrape_interval")),
             Step("order", path="config", paths=("...", "scrape_configs")),
+            Step("order", paths=("config", "...")),
         ),
         rbac=tuple(
             Rule(each=f"{jobs}[].kubernetes_sd_configs[]", skip=(When("api_server"), When("kubeconfig_file")),

@@ -9,6 +9,7 @@ import copy
 import hashlib
 from typing import Any
 
+from otelgen import modes
 from otelgen import sizing, targetallocator as ta
 from otelgen import yamlio
 from otelgen.components.base import RbacRule
@@ -189,14 +190,14 @@ def network_policy(plan: Plan) -> dict[str, Any] | None:
 
 def collector_egress(plan: Plan) -> list[dict[str, Any]]:
     """The collector's NetworkPolicy rule to the allocator (its pods, its port)."""
-    if not ta.enabled(plan.spec) or plan.mode in ("agent", "sidecar"):
+    if not ta.enabled(plan.spec) or not modes.traits(plan.mode).replicas:
         return []
     return [{"to": [{"podSelector": {"matchLabels": selector_labels(plan)}}], "ports": [{"protocol": "TCP", "port": ta.PORT}]}]
 
 
 def objects(plan: Plan) -> list[dict[str, Any]]:
     """Every allocator object, in apply order (identities, config, Service, workload, policy)."""
-    if not ta.enabled(plan.spec) or plan.mode in ("agent", "sidecar"):
+    if not ta.enabled(plan.spec) or not modes.traits(plan.mode).replicas:
         return []
     out: list[dict[str, Any] | None] = [service_account(plan), *cluster_role(plan), config_map(plan), service(plan), deployment(plan), pod_disruption_budget(plan), network_policy(plan)]
     return [obj for obj in out if obj is not None]
