@@ -317,7 +317,7 @@ POD_FIELDS = [
      "initContainers": [{"name": "init", "image": "busybox:1.36.1", "command": ["true"], "volumeMounts": [{"name": "host-etc", "mountPath": "/host/etc"}], **_SECURE_EXTRA}],
      "containers": [{"name": "helper", "image": "busybox@sha256:" + "b" * 64, "args": ["sleep", "infinity"], "securityContext": {"readOnlyRootFilesystem": False}, "env": [{"name": "A", "value": "b"}], **_SECURE_EXTRA}]},
     {"volumes": [{"name": "pvc", "persistentVolumeClaim": {"claimName": "data"}}, {"name": "token", "projected": {"sources": [{"serviceAccountToken": {"path": "token", "audience": "vendor", "expirationSeconds": 3600}}]}}],
-     "volumeMounts": [{"name": "pvc", "mountPath": "/data", "subPath": "otel"}, {"name": "token", "mountPath": "/var/run/vendor", "readOnly": True}],
+     "volumeMounts": [{"name": "pvc", "mountPath": "/srv/data", "subPath": "otel"}, {"name": "token", "mountPath": "/var/run/vendor", "readOnly": True}],
      "imagePullSecrets": [{"name": "registry"}], "dnsPolicy": "Default", "securityContext": {"fsGroupChangePolicy": "OnRootMismatch", "supplementalGroups": [3000]}},
     {"affinity": {"nodeAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{"weight": 10, "preference": {"matchExpressions": [{"key": "pool", "operator": "In", "values": ["obs"]}]}}]}, "podAntiAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": [{"topologyKey": "kubernetes.io/hostname", "labelSelector": {"matchExpressions": [{"key": "app", "operator": "Exists"}]}}]}},
      "topologySpreadConstraints": [{"maxSkew": 2, "topologyKey": "topology.kubernetes.io/zone", "whenUnsatisfiable": "DoNotSchedule", "labelSelector": {"matchLabels": {"app.kubernetes.io/name": "opentelemetry-collector"}}, "minDomains": 2}]},

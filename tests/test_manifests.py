@@ -78,7 +78,7 @@ def workload_spec_scrape_to(objects: list[dict]) -> list[dict]:
 
 
 def test_network_policy_default_deny_with_explicit_allows(example_objects):
-    workload = next(o for o in example_objects if o["kind"] in ("Deployment", "DaemonSet"))
+    workload = next(o for o in example_objects if o["kind"] in ("Deployment", "DaemonSet", "StatefulSet"))
     np = by_kind(example_objects, "NetworkPolicy", workload["metadata"]["name"])  # a target allocator has its own
     assert np["spec"]["policyTypes"] == ["Ingress", "Egress"]
     svc = next(o for o in example_objects if o["kind"] == "Service" and "clusterIP" not in o["spec"])

@@ -29,7 +29,7 @@ def objects(tmp_path, spec: dict) -> list[dict]:
 
 
 def pod_spec(objs: list[dict]) -> dict:
-    return next(o for o in objs if o["kind"] in ("Deployment", "DaemonSet"))["spec"]["template"]["spec"]
+    return next(o for o in objs if o["kind"] in ("Deployment", "DaemonSet", "StatefulSet"))["spec"]["template"]["spec"]
 
 
 RESTRICTED = {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"]}, "privileged": False, "readOnlyRootFilesystem": True, "runAsGroup": 10001, "runAsNonRoot": True, "runAsUser": 10001, "seccompProfile": {"type": "RuntimeDefault"}}
