@@ -131,13 +131,7 @@ def deployment(plan: Plan) -> dict[str, Any]:
             {"name": rbac.API_ACCESS_MOUNT.name, "projected": {"defaultMode": workload.SECRET_FILE_MODE, "sources": rbac.api_access_sources(rbac.API_TOKEN_SECONDS)}},
         ],
     }
-    pod = plan.spec.pod
-    if pod.priority_class_name:
-        pod_spec["priorityClassName"] = pod.priority_class_name
-    if pod.node_selector:
-        pod_spec["nodeSelector"] = dict(sorted(pod.node_selector.items()))
-    if pod.tolerations:
-        pod_spec["tolerations"] = [t.model_dump(by_alias=True, exclude_none=True) for t in pod.tolerations]
+    pod_spec.update(workload.pod_placement(plan.spec.pod))
     if settings.replicas > 1:  # prefer one allocator per node (soft, as for the collector)
         term = {"labelSelector": {"matchLabels": selector_labels(plan)}, "topologyKey": autoscaling.ANTI_AFFINITY_KEY}
         pod_spec["affinity"] = {"podAntiAffinity": {"preferredDuringSchedulingIgnoredDuringExecution": [{"weight": autoscaling.ANTI_AFFINITY_WEIGHT, "podAffinityTerm": term}]}}

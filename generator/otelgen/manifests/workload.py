@@ -174,10 +174,9 @@ def pod_security_context(plan: Plan) -> dict[str, Any]:
     return {"runAsNonRoot": security.pop("runAsNonRoot"), "runAsUser": uid, "runAsGroup": uid, "fsGroup": uid, **security}
 
 
-def pod_scheduling(plan: Plan) -> dict[str, Any]:
-    """Where the pods may run: priority class, node selector, tolerations,
-    anti-affinity and topology spread (only the fields that are set)."""
-    pod = plan.spec.pod
+def pod_placement(pod: Any) -> dict[str, Any]:
+    """The spec.pod fields every pod otelgen renders shares: priority class, node
+    selector, tolerations (only the fields that are set)."""
     spec: dict[str, Any] = {}
     if pod.priority_class_name:
         spec["priorityClassName"] = pod.priority_class_name
@@ -185,6 +184,13 @@ def pod_scheduling(plan: Plan) -> dict[str, Any]:
         spec["nodeSelector"] = dict(sorted(pod.node_selector.items()))
     if pod.tolerations:
         spec["tolerations"] = [t.model_dump(by_alias=True, exclude_none=True) for t in pod.tolerations]
+    return spec
+
+
+def pod_scheduling(plan: Plan) -> dict[str, Any]:
+    """Where the pods may run: priority class, node selector, tolerations,
+    anti-affinity and topology spread (only the fields that are set)."""
+    spec = pod_placement(plan.spec.pod)
     anti_affinity = autoscaling.pod_anti_affinity(plan)
     if anti_affinity:
         spec["affinity"] = {"podAntiAffinity": anti_affinity}

@@ -604,3 +604,10 @@ class PolicyRule(KubeModel):
     api_groups: list[str] = Field(min_length=1)
     resources: list[str] = Field(min_length=1)
     verbs: list[str] = Field(min_length=1)
+
+
+def pinned_tag(tag: str | None) -> str | None:
+    """An image tag pinned to a version (not 'latest', not blank); None: unset."""
+    if tag is not None and (tag == "latest" or not tag.strip()):
+        raise ValueError("image tag must be pinned to a version, not 'latest'")
+    return tag

@@ -64,9 +64,7 @@ class Image(Model):
     @field_validator("tag")
     @classmethod
     def _pinned(cls, tag: str | None) -> str | None:
-        if tag is not None and (tag == "latest" or not tag.strip()):
-            raise ValueError("image tag must be pinned to a version, not 'latest'")
-        return tag
+        return kube.pinned_tag(tag)
 
 
 class Quantities(Model):

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 from pydantic.alias_generators import to_camel
 
-from otelgen.spec import quantity
+from otelgen.spec import kube, quantity
 
 #: the allocator's strategies (internal/allocation of cmd/otel-allocator)
 ALLOCATION_STRATEGIES = ("consistent-hashing", "least-weighted", "per-node")
@@ -33,9 +33,7 @@ class AllocatorImage(_Model):
     @field_validator("tag")
     @classmethod
     def _pinned(cls, tag: str | None) -> str | None:
-        if tag is not None and (tag == "latest" or not tag.strip()):
-            raise ValueError("image tag must be pinned to a version, not 'latest'")
-        return tag
+        return kube.pinned_tag(tag)
 
 
 class AllocatorQuantities(_Model):
