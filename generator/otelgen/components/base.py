@@ -9,6 +9,7 @@ volumes, egress).  Renderers only ever collect these declarations.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -230,16 +231,22 @@ class Component:
         return self.config.model_dump(exclude={"extra"}, exclude_none=True, by_alias=True)
 
     def _interpreted(self) -> tuple[dict[str, Any], Needs]:
-        from otelgen.components.declare import interpret
+        """The declaration interpreted once per instance (config and context do not change
+        after construction); build() and needs() hand out copies."""
+        cached = self.__dict__.get("_interpretation")
+        if cached is None:
+            from otelgen.components.declare import interpret
 
-        return interpret(self.declaration, self.settings(), self.ctx)
+            cached = self._interpretation = interpret(self.declaration, self.settings(), self.ctx)
+        return cached
 
     def build(self) -> dict[str, Any]:
         """The component's collector config (without ``extra``)."""
-        return self._interpreted()[0]
+        return copy_plain(self._interpreted()[0])
 
     def needs(self) -> Needs:
-        return self._interpreted()[1]
+        n = self._interpreted()[1]
+        return dataclasses.replace(n, ports=list(n.ports), rbac=list(n.rbac), env=list(n.env), mounts=list(n.mounts), egress=list(n.egress))
 
     # -- final
     def rendered_config(self) -> dict[str, Any]:
