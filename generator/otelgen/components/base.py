@@ -237,7 +237,7 @@ class Component:
         if cached is None:
             from otelgen.components.declare import interpret
 
-            cached = self._interpretation = interpret(self.declaration, self.settings(), self.ctx)
+            cached = self._interpretation = interpret(self.declaration, self.settings(), self.ctx, owned=True)
         return cached
 
     def build(self) -> dict[str, Any]:
@@ -250,7 +250,7 @@ class Component:
 
     # -- final
     def rendered_config(self) -> dict[str, Any]:
-        return deep_merge(self.build(), self.config.extra)
+        return deep_merge(self._interpreted()[0], self.config.extra)  # deep_merge copies its base
 
 
 def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:

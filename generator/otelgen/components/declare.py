@@ -327,13 +327,15 @@ def port_name(ctx: "Context", short: str) -> str:
     return f"{short}-{suffix}"[:15].rstrip("-").lower()
 
 
-def interpret(declaration: Declaration, settings: dict[str, Any], ctx: "Context") -> tuple[dict[str, Any], "Needs"]:
+def interpret(declaration: Declaration, settings: dict[str, Any], ctx: "Context", *, owned: bool = False) -> tuple[dict[str, Any], "Needs"]:
     """The collector config and the needs a declaration gives for these settings
-    (the component's pydantic-dumped config without ``extra``)."""
+    (the component's pydantic-dumped config without ``extra``); ``owned``: the caller hands
+    ``settings`` over (a fresh dump), so they need no copy."""
     from otelgen.components.base import Needs, Port, copy_plain
 
     needs = Needs(kubelet=declaration.kubelet, single_writer=declaration.single_writer)
-    settings = copy_plain(settings)
+    if not owned:
+        settings = copy_plain(settings)
     for step in declaration.prepare:
         if holds(step.when, settings, ctx):
             _step(step, settings, ctx, needs)
