@@ -96,9 +96,11 @@ def test_devices_are_refused(device):
 
 def test_stdin_is_read_with_a_bound():
     """`-f - < /dev/zero` never ends on its own: the bounded read stops at 4 MiB + 1
-    byte, and memory stays near that (one preallocated buffer)."""
+    byte, and memory stays near that (one preallocated buffer). The peak is the child's
+    own VmHWM: getrusage's ru_maxrss survives execve on Linux, so it would report the
+    pytest worker's peak from before the fork instead."""
     with open("/dev/zero", "rb") as zero:
-        proc = subprocess.run([sys.executable, "-c", "import resource, sys\nfrom otelgen.cli import main\ncode = main(['render', 'gateway', '-f', '-'])\nprint(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\nsys.exit(code)"],
+        proc = subprocess.run([sys.executable, "-c", "import re, sys\nfrom otelgen.cli import main\ncode = main(['render', 'gateway', '-f', '-'])\nprint(re.search(r'VmHWM:\\s+(\\d+) kB', open('/proc/self/status').read()).group(1), file=sys.stderr)\nsys.exit(code)"],
                               stdin=zero, capture_output=True, text=True, timeout=60)
     first, rss_kib = proc.stderr.splitlines()[0], int(proc.stderr.splitlines()[-1])
     assert proc.returncode == 2 and first.startswith("error E002 ") and "larger than 4194304 bytes" in first, proc.stderr
