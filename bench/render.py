@@ -76,18 +76,69 @@ def cold(cmd: list[str], runs: int, warmup: int = 2, env: dict[str, str] | None 
     return {**summary(times), "cpu": statistics.median(cpus), "rss": max(rss)}
 
 
-def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """One fresh process: (wall ms, CPU ms user+sys, max RSS KiB) from wait4."""
+#: A small process, started before this one grows, that runs every measured command: Linux
+#: keeps getrusage's max RSS across execve, so a command forked from this (larger) process
+#: would report this process's peak when its own is lower.  Forked from the launcher, a
+#: command reports max(its own peak, the launcher's), and the launcher's is printed as the
+#: floor of the memory column.
+LAUNCHER = r"""
+import json, os, sys, time
+for line in sys.stdin:
+    req = json.loads(line)
+    r, w = os.pipe()
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.dup2(w, 2)
+        try:
+            os.execve(req["cmd"][0], req["cmd"], req["env"])
+        except OSError as e:
+            os.write(2, str(e).encode())
+        os._exit(127)
+    os.close(w)
+    err = b""
+    while True:
+        chunk = os.read(r, 65536)
+        if not chunk:
+            break
+        err += chunk
+    os.close(r)
+    _, status, usage = os.wait4(pid, 0)
     wall = (time.perf_counter() - start) * 1000
-    err = proc.stderr.read() if proc.stderr else b""
-    proc.stderr.close()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {err.decode()[-2000:]}")
-    return wall, (usage.ru_utime + usage.ru_stime) * 1000, usage.ru_maxrss
+    sys.stdout.write(json.dumps({"wall": wall, "cpu": (usage.ru_utime + usage.ru_stime) * 1000, "rss": usage.ru_maxrss,
+                                 "code": os.waitstatus_to_exitcode(status), "err": err[-2000:].decode(errors="replace")}) + "\n")
+    sys.stdout.flush()
+"""
+_launcher: subprocess.Popen | None = None
+
+
+def launcher() -> subprocess.Popen:
+    global _launcher
+    if _launcher is None:
+        _launcher = subprocess.Popen([sys.executable, "-S", "-c", LAUNCHER], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    return _launcher
+
+
+def run_measured(cmd: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """One fresh process, forked by the launcher: (wall ms, CPU ms user+sys, max RSS KiB) from wait4."""
+    import json
+
+    proc = launcher()
+    assert proc.stdin and proc.stdout
+    proc.stdin.write(json.dumps({"cmd": [shutil.which(cmd[0]) or cmd[0], *cmd[1:]], "env": env}) + "\n")
+    proc.stdin.flush()
+    got = json.loads(proc.stdout.readline())
+    if got["code"] != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({got['code']}): {got['err']}")
+    return got["wall"], got["cpu"], got["rss"]
+
+
+def launcher_floor() -> float:
+    """MiB: the launcher's own peak, below which no command's max RSS can be reported."""
+    return run_measured(["true"], ENV_AS_IS)[2] / 1024
 
 
 def side_by_side(cmds: dict[str, list[str]], rounds: int, warmup: int = 2) -> dict[str, dict[str, list[float]]]:
@@ -295,7 +346,10 @@ def main() -> int:
     runs = 10 if args.quick else 30
     seconds = 0.5 if args.quick else 2.0
 
+    launcher()  # before this process grows: see LAUNCHER
     print(f"## Machine\n\n{machine()}\n\nLoad average at start: {Path('/proc/loadavg').read_text().split()[:3]}\n")
+    print(f"Max RSS is measured from wait4 of commands forked by a small launcher process; its own peak, "
+          f"{launcher_floor():.1f} MiB, is the floor of every memory figure (Linux keeps the peak across execve).\n")
 
     # 1. side by side
     if helm:
