@@ -176,9 +176,6 @@ def test_no_component_overrides_build_or_needs():
 #: _objects.tpl, _notes.tpl: the probes' and the notes' health_check
 STILL_NAMED = {
     "templates/_checks.tpl": {"bearertokenauth", "file_log", "jaeger", "loadbalancing", "memory_limiter", "otlp_http", "resourcedetection", "spanmetrics", "k8s_attributes"},
-    "templates/_plan.tpl": {"memory_limiter", "k8s_attributes", "k8s_leader_elector", "health_check"},
-    "templates/_objects.tpl": {"health_check"},
-    "templates/_notes.tpl": {"health_check"},
 }
 
 

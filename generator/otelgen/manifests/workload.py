@@ -120,13 +120,14 @@ def container_security_context(plan: Plan) -> dict[str, Any]:
 
 
 def probes(plan: Plan) -> dict[str, Any]:
-    """Startup and readiness ask the health_check extension whether the pipelines
-    are running (200 once started, 503 once shutdown begins). Liveness is
+    """Startup and readiness ask the health endpoint (the extension whose role is
+    "health", otelgen.planning.inserts) whether the pipelines are running (200 once
+    started, 503 once shutdown begins). Liveness is
     deliberately a different, weaker question: is the process still holding its
     health listener. Restarting a collector because it is not *ready* would only
     throw away its in-memory queue; one that lost its listener is broken and is
     restarted. (kube-score: pod-probes-identical.)"""
-    health = next(inst for (sec, _), inst in plan.instances.items() if sec == "extensions" and inst.component is not None and inst.component.id == "health_check")
+    health = next(inst for (sec, _), inst in plan.instances.items() if sec == "extensions" and inst.component is not None and inst.component.role == "health")
     port_name, path = health.component.probe_target()
     get = {"path": path, "port": port_name}
     return {
