@@ -8,7 +8,7 @@
 {{- range $p := $plan.needs.ports -}}{{- if eq $p.name $plan.data.naming.healthPort -}}{{- $health = $p -}}{{- end -}}{{- end -}}
 {{- $healthPath := "/" -}}
 {{- $healthRow := $plan.data.inserts.health -}}
-{{- range $inst := $plan.instances -}}{{- if and (eq $inst.section $healthRow.section) (has (include "otelgen.typeOf" $inst.name) $healthRow.types) -}}{{- $healthPath = $inst.config.path -}}{{- end -}}{{- end -}}
+{{- range $inst := $plan.instances -}}{{- if and (eq $inst.section $healthRow.section) (has (include "otelgen.typeOf" $inst.name) $healthRow.types) -}}{{- $healthPath = get $inst.config $healthRow.probePath -}}{{- end -}}{{- end -}}
 OpenTelemetry Collector {{ $plan.version }} ({{ $plan.mode }}) rendered by otelgen's chart as release {{ .Release.Name }} in namespace {{ $ns }}.
 {{ $traits := get $plan.data.modes.traits $plan.mode }}{{ if not $traits.ownPods }}
 Sidecar mode installs only the ConfigMap {{ $plan.data.naming.names.configMap | replace "{name}" $plan.name }}: add the collector container to your

@@ -28,9 +28,6 @@ class HealthCheck(Component):
     description = "Health endpoint behind the liveness, readiness and startup probes."
     declaration = Declaration(listeners=(Listener(HEALTH_PORT_NAME, app_protocol="http", bind="pod_host", fixed_name=True, service=False, ingress=False),))
 
-    def probe_target(self) -> tuple[str, str]:
-        return HEALTH_PORT_NAME, self.config.path
-
 
 class PprofConfig(ComponentConfig):
     port: int = Field(default=1777, ge=1, le=65535)

@@ -42,6 +42,9 @@ class Insert:
     reads: str = ""
     #: an instance of it, inserted or the user's, that sets none of these gets the derived settings
     fill_unless: tuple[str, ...] = ()
+    #: the health endpoint: the setting holding the HTTP path the probes ask (on its listener
+    #: named otelgen.components.extensions.HEALTH_PORT_NAME)
+    probe_path: str = ""
 
 
 INSERTS: tuple[Insert, ...] = (
@@ -58,7 +61,8 @@ INSERTS: tuple[Insert, ...] = (
            settings="labels from spec.presets.kubernetesAttributes.extractLabels"),
     Insert("health", "extensions", "", "",
            when="always (an instance named by its id, unless the spec defines one)",
-           reads="the startup, liveness and readiness probes: its listener's port and its path setting (probe_target)"),
+           reads="the startup, liveness and readiness probes: its listener named 'health' and its path setting",
+           probe_path="path"),
     Insert("leader_elector", "extensions", "", "",
            when="a used single-writer receiver (declaration.single_writer) runs in several copies and no instance of it is defined",
            reads="the single-writer receivers, by instance name (Context.leader_election)"),
@@ -131,6 +135,7 @@ def data() -> dict[str, Any]:
             "position": row.position,
             "present": row.present,
             "fillUnless": list(row.fill_unless),
+            "probePath": row.probe_path,
         }
         for row in INSERTS
     }
