@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from conftest import run_cli, tool
 from helm_parity import CHART, CONFIG_KEY, diff, helm_template
@@ -146,12 +147,11 @@ class Elect(Component):
     config_model = ElectConfig
 
 
-class Case(BaseModel):
-    fixture: type[Component]
-    replaces: type[Component]
-    values: dict[str, Any]
-
-    model_config = {"arbitrary_types_allowed": True}
+@dataclass(frozen=True)
+class Case:
+    fixture: type[Component]  # takes the role
+    replaces: type[Component]  # the shipped component that had it
+    values: dict[str, Any]  # a spec in which the planner inserts the role's component
 
 
 OTLP = {"receivers": ["otlp"], "exporters": ["otlp"]}
