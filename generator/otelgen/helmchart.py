@@ -324,7 +324,17 @@ def chart_data() -> dict[str, Any]:
         "distributionImages": {name: {"image": d.image, "catalog": d.catalog_name} for name, d in distributions.DISTRIBUTIONS.items()} | {"custom": {"image": versions.DEFAULT_IMAGE_REPOSITORY, "catalog": "custom"}},
         "versions": {"pinned": versions.PINNED_COLLECTOR_VERSION, "minimum": versions.MIN_COLLECTOR_VERSION, "imageRepository": versions.DEFAULT_IMAGE_REPOSITORY},
         "targetAllocator": target_allocator_data(),
+        "inserts": inserts_data(),
     }
+
+
+def inserts_data() -> dict[str, Any]:
+    """The planner's own inserts by role (otelgen.planning.inserts): which component plays
+    each part, its section, its place in the pipelines; _plan.tpl, _objects.tpl and
+    _notes.tpl read them instead of naming a component."""
+    from otelgen.planning import inserts
+
+    return inserts.data()
 
 
 def target_allocator_data() -> dict[str, Any]:

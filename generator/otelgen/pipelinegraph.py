@@ -163,7 +163,9 @@ def connectors(g: Graph) -> list[Finding]:
 
 
 def order(g: Graph) -> list[Finding]:
-    """Processor order: memory_limiter first; batch after samplers and context-dependent processors."""
+    """Processor order, by the processors' order classes (no names): a "first" one (the memory
+    guard) first; a "batch" one after every "before_batch" one (samplers, context-dependent
+    processors)."""
     out: list[Finding] = []
     for pname, pipeline in g.pipelines.items():
         procs = _list(pipeline, "processors")
@@ -171,11 +173,11 @@ def order(g: Graph) -> list[Finding]:
         for i, kind in enumerate(orders):
             where = ("pipelines", pname, "processors", i)
             if kind == "first" and i != 0:
-                out.append(Finding(ORDER_FIRST, where, f"{procs[i]} must be the first processor (it is at position {i})", "move memory_limiter to the front so it can refuse data before other processors spend memory"))
+                out.append(Finding(ORDER_FIRST, where, f"{procs[i]} must be the first processor (it is at position {i})", f"move {signal_of(procs[i])} to the front so it can refuse data before other processors spend memory"))
             if kind == "batch":
                 late = [procs[j] for j in range(i + 1, len(procs)) if orders[j] == "before_batch"]
                 if late:
-                    out.append(Finding(ORDER_BATCH, where, f"{procs[i]} runs before {', '.join(late)}", "put batch after samplers, filters and k8s_attributes (batching drops the request context they rely on)"))
+                    out.append(Finding(ORDER_BATCH, where, f"{procs[i]} runs before {', '.join(late)}", f"put {signal_of(procs[i])} after {', '.join(late)} (batching drops the request context they rely on)"))
     return out
 
 

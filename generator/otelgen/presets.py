@@ -12,6 +12,7 @@ from typing import Any
 
 from otelgen import modes
 from otelgen.errors import Problem, error
+from otelgen.planning import inserts
 from otelgen.spec.model import Spec
 
 PIPELINE_SIGNALS = ("traces", "metrics", "logs")
@@ -87,12 +88,10 @@ def apply(spec: Spec, name: str, namespace: str) -> tuple[Spec, list[Problem]]:
             cfg: dict[str, Any] = {}
             if presets.kubernetes_attributes.extract_labels:
                 cfg["labels"] = [{"tag_name": f"k8s.pod.labels.{key}", "key": key, "from": "pod"} for key in presets.kubernetes_attributes.extract_labels]
-            sections["processors"].setdefault("k8s_attributes", cfg)
+            sections["processors"].setdefault(inserts.name("pod_metadata"), cfg)
             for pipeline in pipelines.values():
-                procs = pipeline["processors"]
-                if "k8s_attributes" not in procs:
-                    at = 1 if procs and procs[0].split("/")[0] == "memory_limiter" else 0
-                    procs.insert(at, "k8s_attributes")
+                if not inserts.present("pod_metadata", pipeline["processors"]):
+                    inserts.insert("pod_metadata", pipeline["processors"])  # right after the memory guard
 
     for preset, (receiver, signal, agent_only) in RECEIVER_PRESETS.items():
         if not getattr(presets, _field(preset)).enabled or (agent_only and not _agent_only(spec, preset, problems)):

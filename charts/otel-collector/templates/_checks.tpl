@@ -158,13 +158,13 @@ sections, pipelines, version}.
 {{- range $i, $order := $orders -}}
 {{- $path := printf "spec.pipelines.%s.processors[%d]" $pname $i -}}
 {{- if and (eq $order "first") (ne $i 0) -}}
-{{- include "otelgen.fail" (dict "id" "E013" "path" $path "msg" (printf "%s must be the first processor (it is at position %d)" (index $procs $i) $i) "hint" "move memory_limiter to the front so it can refuse data before other processors spend memory") -}}
+{{- include "otelgen.fail" (dict "id" "E013" "path" $path "msg" (printf "%s must be the first processor (it is at position %d)" (index $procs $i) $i) "hint" (printf "move %s to the front so it can refuse data before other processors spend memory" (include "otelgen.typeOf" (index $procs $i)))) -}}
 {{- end -}}
 {{- if eq $order "batch" -}}
 {{- $late := list -}}
 {{- range $j, $o := $orders -}}{{- if and (gt $j $i) (eq $o "before_batch") -}}{{- $late = append $late (index $procs $j) -}}{{- end -}}{{- end -}}
 {{- if $late -}}
-{{- include "otelgen.fail" (dict "id" "E013" "path" $path "msg" (printf "%s runs before %s" (index $procs $i) (join ", " $late)) "hint" "put batch after samplers, filters and k8s_attributes (batching drops the request context they rely on)") -}}
+{{- include "otelgen.fail" (dict "id" "E013" "path" $path "msg" (printf "%s runs before %s" (index $procs $i) (join ", " $late)) "hint" (printf "put %s after %s (batching drops the request context they rely on)" (include "otelgen.typeOf" (index $procs $i)) (join ", " $late))) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}

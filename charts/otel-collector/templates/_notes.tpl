@@ -7,7 +7,8 @@
 {{- $health := "" -}}
 {{- range $p := $plan.needs.ports -}}{{- if eq $p.name $plan.data.naming.healthPort -}}{{- $health = $p -}}{{- end -}}{{- end -}}
 {{- $healthPath := "/" -}}
-{{- range $inst := $plan.instances -}}{{- if and (eq $inst.section "extensions") (hasPrefix "health_check" $inst.renderedId) -}}{{- $healthPath = $inst.config.path -}}{{- end -}}{{- end -}}
+{{- $healthRow := $plan.data.inserts.health -}}
+{{- range $inst := $plan.instances -}}{{- if and (eq $inst.section $healthRow.section) (has (include "otelgen.typeOf" $inst.name) $healthRow.types) -}}{{- $healthPath = get $inst.config $healthRow.probePath -}}{{- end -}}{{- end -}}
 OpenTelemetry Collector {{ $plan.version }} ({{ $plan.mode }}) rendered by otelgen's chart as release {{ .Release.Name }} in namespace {{ $ns }}.
 {{ $traits := get $plan.data.modes.traits $plan.mode }}{{ if not $traits.ownPods }}
 Sidecar mode installs only the ConfigMap {{ $plan.data.naming.names.configMap | replace "{name}" $plan.name }}: add the collector container to your
@@ -24,7 +25,7 @@ Send telemetry to the Service {{ $plan.name }}.{{ $ns }}.svc.cluster.local{{ if 
   (no network receivers are configured)
 {{- end }}
 
-Check that it is healthy (the readiness probe asks the health_check extension,
+Check that it is healthy (the readiness probe asks the {{ $healthRow.name }} extension,
 http {{ $healthPath }} on port {{ int $health.port }}: ready means every pipeline is running):
   kubectl -n {{ $ns }} rollout status {{ lower $traits.workload }}/{{ $plan.name }}
   kubectl -n {{ $ns }} wait pod --for=condition=Ready --timeout=120s -l app.kubernetes.io/instance={{ $plan.name }},app.kubernetes.io/component={{ $plan.mode }}

@@ -308,8 +308,8 @@ order. Input: {plan, chart (labels Helm adds)}. Output: JSON {"v": [objects]}.
 {{- $containerPorts = append $containerPorts $cp -}}
 {{- end -}}
 {{- $health := "" -}}
-{{- range $inst := $plan.instances -}}{{- if and (not $health) (eq $inst.section "extensions") (hasPrefix "health_check" $inst.renderedId) -}}{{- $health = $inst -}}{{- end -}}{{- end -}}
-{{- $get := dict "path" $health.config.path "port" $data.naming.healthPort -}}
+{{- range $inst := $plan.instances -}}{{- if and (not $health) (eq $inst.section $data.inserts.health.section) (has (include "otelgen.typeOf" $inst.name) $data.inserts.health.types) -}}{{- $health = $inst -}}{{- end -}}{{- end -}}
+{{- $get := dict "path" (get $health.config $data.inserts.health.probePath) "port" $data.naming.healthPort -}}
 {{- $uid := $pod.runAsUser -}}
 {{- $image := printf "%s:%s" ($spec.image.repository | default (get $data.distributionImages $spec.distribution).image) ($spec.image.tag | default $plan.version) -}}
 {{- if $spec.image.digest -}}{{- $image = printf "%s@%s" $image $spec.image.digest -}}{{- end -}}

@@ -86,15 +86,11 @@ Input: the chart's root context. Output: JSON.
 {{- end -}}
 {{- $_ := set $cfg "labels" $labels -}}
 {{- end -}}
-{{- if not (hasKey $sections.processors "k8s_attributes") -}}{{- $_ := set $sections.processors "k8s_attributes" $cfg -}}{{- end -}}
+{{- $row := $data.inserts.pod_metadata -}}
+{{- if not (hasKey $sections.processors $row.name) -}}{{- $_ := set $sections.processors $row.name $cfg -}}{{- end -}}
 {{- range $pname, $p := $pipelines -}}
-{{- if not (has "k8s_attributes" $p.processors) -}}
-{{- $procs := $p.processors -}}
-{{- if and $procs (eq (include "otelgen.typeOf" (first $procs)) "memory_limiter") -}}
-{{- $_ := set $p "processors" (concat (list (first $procs) "k8s_attributes") (rest $procs)) -}}
-{{- else -}}
-{{- $_ := set $p "processors" (prepend $procs "k8s_attributes") -}}
-{{- end -}}
+{{- if not (include "otelgen.plan.present" (dict "row" $row "procs" $p.processors)) -}}
+{{- $_ := set $p "processors" (include "otelgen.plan.insert" (dict "data" $data "row" $row "procs" $p.processors) | fromJsonArray) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
@@ -164,38 +160,74 @@ Input: the chart's root context. Output: JSON.
 {{- $_ := set $ "gomemlimit" $gomemlimit -}}
 {{- end -}}
 
-{{- /* memory_limiter first and batch last in every pipeline (Planner._auto_insert) */ -}}
+{{- /* the memory guard first and the batcher last in every pipeline, the health endpoint
+(the planner's own inserts: $data.inserts, otelgen.planning.inserts; prepare.auto_insert) */ -}}
 {{- define "otelgen.plan.autoInsert" -}}
 {{- $data := .data -}}
 {{- $spec := .spec -}}
 {{- $sections := .sections -}}
 {{- $pipelines := .pipelines -}}
+{{- $guard := $data.inserts.memory_guard -}}
 {{- $limiter := dict "check_interval" $data.sizing.checkInterval "limit_percentage" $spec.memory.limitPercentage "spike_limit_percentage" $spec.memory.spikeLimitPercentage -}}
+{{- $wanted := list (list $guard $spec.pipelineDefaults.memoryLimiter $limiter) (list $data.inserts.batcher $spec.pipelineDefaults.batch dict) -}}
 {{- range $pname, $p := $pipelines -}}
-{{- $types := list -}}
-{{- range $x := $p.processors -}}{{- $types = append $types (include "otelgen.typeOf" $x) -}}{{- end -}}
-{{- if and $spec.pipelineDefaults.memoryLimiter (not (has "memory_limiter" $types)) -}}
-{{- $_ := set $p "processors" (prepend $p.processors "memory_limiter") -}}
-{{- if not (hasKey $sections.processors "memory_limiter") -}}{{- $_ := set $sections.processors "memory_limiter" (deepCopy $limiter) -}}{{- end -}}
+{{- $missing := list -}}
+{{- range $w := $wanted -}}
+{{- if and (index $w 1) (not (include "otelgen.plan.present" (dict "row" (index $w 0) "procs" $p.processors))) -}}{{- $missing = append $missing $w -}}{{- end -}}
 {{- end -}}
-{{- if and $spec.pipelineDefaults.batch (not (has "batch" $types)) -}}
-{{- $_ := set $p "processors" (append $p.processors "batch") -}}
-{{- if not (hasKey $sections.processors "batch") -}}{{- $_ := set $sections.processors "batch" dict -}}{{- end -}}
+{{- range $w := $missing -}}
+{{- $row := index $w 0 -}}
+{{- $_ := set $p "processors" (include "otelgen.plan.insert" (dict "data" $data "row" $row "procs" $p.processors) | fromJsonArray) -}}
+{{- if not (hasKey $sections.processors $row.name) -}}{{- $_ := set $sections.processors $row.name (deepCopy (index $w 2)) -}}{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- range $key, $cfg := $sections.processors -}}
-{{- if eq (include "otelgen.typeOf" $key) "memory_limiter" -}}
+{{- if has (include "otelgen.typeOf" $key) $guard.types -}}
 {{- $c := $cfg | default dict -}}
-{{- if not (or (hasKey $c "limit_mib") (hasKey $c "limit_percentage")) -}}
+{{- $set := false -}}
+{{- range $k := $guard.fillUnless -}}{{- if hasKey $c $k -}}{{- $set = true -}}{{- end -}}{{- end -}}
+{{- if not $set -}}
 {{- $c = merge (deepCopy $c) $limiter -}}
 {{- end -}}
 {{- $_ := set $sections.processors $key $c -}}
 {{- end -}}
 {{- end -}}
-{{- if not (hasKey $sections.extensions "health_check") -}}{{- $_ := set $sections.extensions "health_check" dict -}}{{- end -}}
+{{- $health := $data.inserts.health.name -}}
+{{- if not (hasKey $sections.extensions $health) -}}{{- $_ := set $sections.extensions $health dict -}}{{- end -}}
 {{- end -}}
 
-{{- /* the k8s_leader_elector for single-writer receivers, added when several replicas run (Planner._leader_election) */ -}}
+{{- /* whether a processor list holds an insert's processor: {row, procs} → "true" or "" (inserts.present) */ -}}
+{{- define "otelgen.plan.present" -}}
+{{- $row := .row -}}
+{{- range $x := .procs -}}
+{{- if eq $row.present "name" -}}{{- if eq $x $row.name -}}true{{- end -}}
+{{- else if has (include "otelgen.typeOf" $x) $row.types -}}true{{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* the processor list with an insert's processor at its row's position: {data, row, procs} → JSON list (inserts.insert) */ -}}
+{{- define "otelgen.plan.insert" -}}
+{{- $procs := .procs -}}
+{{- $row := .row -}}
+{{- $out := list -}}
+{{- if eq $row.position "first" -}}
+{{- $out = prepend $procs $row.name -}}
+{{- else if eq $row.position "last" -}}
+{{- $out = append $procs $row.name -}}
+{{- else if hasPrefix "after:" $row.position -}}
+{{- $before := get .data.inserts (trimPrefix "after:" $row.position) -}}
+{{- if and $procs (has (include "otelgen.typeOf" (first $procs)) $before.types) -}}
+{{- $out = concat (list (first $procs) $row.name) (rest $procs) -}}
+{{- else -}}
+{{- $out = prepend $procs $row.name -}}
+{{- end -}}
+{{- else -}}
+{{- fail (printf "insert %s has no pipeline position" $row.name) -}}
+{{- end -}}
+{{- toJson $out -}}
+{{- end -}}
+
+{{- /* the leader elector ($data.inserts.leader_elector) for single-writer receivers, added when several replicas run (prepare.leader_election) */ -}}
 {{- define "otelgen.plan.leaderElection" -}}
 {{- $data := .data -}}
 {{- $spec := .spec -}}
@@ -215,12 +247,13 @@ Input: the chart's root context. Output: JSON.
 {{- include "otelgen.fail" (dict "id" "E019" "path" (printf "spec.receivers.%s" (first $single)) "msg" (printf "%s must have one writer, but a sidecar runs once per app pod" (first $single)) "hint" "run it in the gateway") -}}
 {{- end -}}
 {{- $several := include "otelgen.several" (dict "traits" $.traits "spec" $spec) -}}
+{{- $elector := $data.inserts.leader_elector -}}
 {{- range $ename, $_x := $sections.extensions -}}
-{{- if and (not $leader) (eq (include "otelgen.typeOf" $ename) "k8s_leader_elector") -}}{{- $leader = $ename -}}{{- end -}}
+{{- if and (not $leader) (has (include "otelgen.typeOf" $ename) $elector.types) -}}{{- $leader = $ename -}}{{- end -}}
 {{- end -}}
 {{- if and (not $leader) $several -}}
-{{- $_ := set $sections.extensions "k8s_leader_elector" dict -}}
-{{- $leader = "k8s_leader_elector" -}}
+{{- $_ := set $sections.extensions $elector.name dict -}}
+{{- $leader = $elector.name -}}
 {{- end -}}
 {{- end -}}
 {{- $_ := set $ "leader" $leader -}}

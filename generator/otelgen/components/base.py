@@ -204,6 +204,10 @@ class Component:
     connects: ClassVar[tuple[tuple[Signal, Signal], ...]] = ()
     #: processor ordering class: "first", "before_batch", "batch" or None
     order: ClassVar[str | None] = None
+    #: the part the planner gives it when it inserts components of its own (a row of
+    #: otelgen.planning.inserts.INSERTS: "memory_guard", "batcher", "pod_metadata",
+    #: "health", "leader_elector"); at most one component per role
+    role: ClassVar[str | None] = None
     config_model: ClassVar[type[ComponentConfig]] = ComponentConfig
     description: ClassVar[str] = ""
     #: what it does, as data (otelgen.components.declare): build() and needs() interpret it

@@ -23,12 +23,10 @@ class HealthCheck(Component):
     kind = "extension"
     id = "health_check"
     names = (("0.0.0", "health_check"),)
+    role = "health"
     config_model = HealthCheckConfig
     description = "Health endpoint behind the liveness, readiness and startup probes."
     declaration = Declaration(listeners=(Listener(HEALTH_PORT_NAME, app_protocol="http", bind="pod_host", fixed_name=True, service=False, ingress=False),))
-
-    def probe_target(self) -> tuple[str, str]:
-        return HEALTH_PORT_NAME, self.config.path
 
 
 class PprofConfig(ComponentConfig):
@@ -121,6 +119,7 @@ class LeaderElector(Component):
     kind = "extension"
     id = "k8s_leader_elector"
     names = (("0.0.0", "k8s_leader_elector"),)
+    role = "leader_elector"
     config_model = LeaderElectorConfig
     description = "Lease-based leader election so one replica runs single-writer receivers."
     declaration = Declaration(

@@ -41,6 +41,7 @@ class MemoryLimiter(Component):
     id = "memory_limiter"
     names = (("0.0.0", "memory_limiter"),)
     order = "first"
+    role = "memory_guard"
     config_model = MemoryLimiterConfig
     description = "Refuses data before the process runs out of memory (first in every pipeline)."
 
@@ -62,6 +63,7 @@ class Batch(Component):
     id = "batch"
     names = (("0.0.0", "batch"),)
     order = "batch"
+    role = "batcher"
     config_model = BatchConfig
     description = "Batches data before export (after samplers and context-dependent processors)."
 
@@ -129,6 +131,7 @@ class K8sAttributes(Component):
     id = "k8s_attributes"
     names = (("0.0.0", "k8sattributes"), ("0.146.0", "k8s_attributes"))
     order = "before_batch"
+    role = "pod_metadata"
     config_model = K8sAttributesConfig
     description = "Adds pod, namespace and workload metadata (before batch: it needs the request's connection)."
 

@@ -7,8 +7,10 @@ from typing import Any
 
 from otelgen import distributions, modes, persistentqueue
 from otelgen.components.base import EnvVar, Mount
+from otelgen.components.extensions import HEALTH_PORT_NAME
 from otelgen.manifests import autoscaling, configmap, naming, podextras, rbac, tls
 from otelgen.plan import Plan
+from otelgen.planning import inserts
 
 SECRET_FILE_MODE = 0o440  # group-readable: fsGroup gives the collector's group access
 CONFIG_VOLUME = "otelcol-config"
@@ -120,14 +122,16 @@ def container_security_context(plan: Plan) -> dict[str, Any]:
 
 
 def probes(plan: Plan) -> dict[str, Any]:
-    """Startup and readiness ask the health_check extension whether the pipelines
-    are running (200 once started, 503 once shutdown begins). Liveness is
+    """Startup and readiness ask the health endpoint (the extension whose role is
+    "health", otelgen.planning.inserts) whether the pipelines are running (200 once
+    started, 503 once shutdown begins). Liveness is
     deliberately a different, weaker question: is the process still holding its
     health listener. Restarting a collector because it is not *ready* would only
     throw away its in-memory queue; one that lost its listener is broken and is
     restarted. (kube-score: pod-probes-identical.)"""
-    health = next(inst for (sec, _), inst in plan.instances.items() if sec == "extensions" and inst.component is not None and inst.component.id == "health_check")
-    port_name, path = health.component.probe_target()
+    row = inserts.ROLES["health"]
+    health = next(inst for (sec, _), inst in plan.instances.items() if sec == row.section and inst.component is not None and inst.component.role == row.role)
+    port_name, path = HEALTH_PORT_NAME, health.component.settings()[row.probe_path]
     get = {"path": path, "port": port_name}
     return {
         "startupProbe": {"httpGet": get, **STARTUP_PROBE},

@@ -3,7 +3,8 @@ the problems it found), run in this order by :class:`otelgen.plan.Planner`:
 
 1. presets  (:mod:`.prepare`): ``apply_presets`` expands spec.presets;
 2. sizing   (:mod:`.prepare`): ``size`` resolves requests/limits (E018);
-   ``complete`` adds memory_limiter/batch/health_check and leader election;
+   ``complete`` adds the planner's own inserts (:mod:`.inserts`: memory guard,
+   batcher, health endpoint, leader elector);
 3. components (:mod:`.components`): ``parse`` types every component instance
    (E004, E016, E017, E030, W102, W104) and adds spec.declarations;
 4. checks   (:mod:`.checks`): ``check_pipelines`` (otelgen.pipelinegraph:

@@ -1,5 +1,5 @@
-"""Steps 1-2: presets, sizing, and the completed pipelines (auto-inserted
-memory_limiter/batch, health_check, leader election)."""
+"""Steps 1-2: presets, sizing, and the completed pipelines (the planner's own inserts,
+otelgen.planning.inserts: memory guard, batcher, health endpoint, leader elector)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from otelgen import components, modes, persistentqueue, presets, sizing
 from otelgen.errors import Collector, Problem, error
+from otelgen.planning import inserts
 from otelgen.planning.model import SECTIONS
 from otelgen.spec.model import CollectorDocument, Spec
 
@@ -37,11 +38,11 @@ def gomemlimit(resolved: sizing.Sizing, spec: Spec) -> str | None:
 
 @dataclass
 class Completed:
-    #: pipeline name → role → component names, with memory_limiter first and batch last where defaulted
+    #: pipeline name → role → component names, with the memory guard first and the batcher last where defaulted
     pipelines: dict[str, dict[str, list[str]]]
     #: section → name → raw settings, with what was auto-inserted
     sections: dict[str, dict[str, Any]]
-    #: the k8s_leader_elector extension the single-writer receivers use, if any
+    #: the leader elector extension the single-writer receivers use, if any
     leader_election: str | None
     #: the one prometheus receiver that scrapes the collector's own metrics, if any
     self_scraper: str | None = None
@@ -55,7 +56,7 @@ def complete(spec: Spec, name: str) -> tuple[Completed, list[Problem]]:
     auto_insert(spec, pipelines, sections)
     found = Collector()
     persistentqueue.wire(spec, name, sections, pipelines, found)
-    sections["extensions"].setdefault("health_check", {})
+    sections["extensions"].setdefault(inserts.name("health"), {})
     leader, problems = leader_election(spec, sections, pipelines)
     found.extend(problems)
     scraper, problems = self_scraper(spec, sections, pipelines)
@@ -64,23 +65,22 @@ def complete(spec: Spec, name: str) -> tuple[Completed, list[Problem]]:
 
 
 def auto_insert(spec: Spec, pipelines: dict[str, dict[str, list[str]]], sections: dict[str, dict]) -> None:
-    """memory_limiter first and batch last in every pipeline (pipelineDefaults), in place; a
-    user-defined memory_limiter without limits gets the derived percentages."""
+    """The memory guard first and the batcher last in every pipeline (pipelineDefaults;
+    otelgen.planning.inserts), in place; a user-defined memory guard without limits gets
+    the derived percentages."""
     defaults = spec.pipeline_defaults
     limiter = sizing.memory_limiter_settings(spec.memory)
+    wanted = {"memory_guard": (defaults.memory_limiter, limiter), "batcher": (defaults.batch, {})}
     for pipeline in pipelines.values():
         procs = pipeline["processors"]
-        types = [p.split("/")[0] for p in procs]
-        if defaults.memory_limiter and "memory_limiter" not in types:
-            procs.insert(0, "memory_limiter")
-            sections["processors"].setdefault("memory_limiter", dict(limiter))
-        if defaults.batch and "batch" not in types:
-            procs.append("batch")
-            sections["processors"].setdefault("batch", {})
+        missing = [role for role, (on, _) in wanted.items() if on and not inserts.present(role, procs)]  # judged before inserting
+        for role in missing:
+            inserts.insert(role, procs)
+            sections["processors"].setdefault(inserts.name(role), dict(wanted[role][1]))
     for key, cfg in sections["processors"].items():
-        if key.split("/")[0] == "memory_limiter":
+        if inserts.plays("memory_guard", key):
             cfg = dict(cfg or {})
-            if not any(k in cfg for k in ("limit_mib", "limit_percentage")):
+            if inserts.needs_fill("memory_guard", cfg):
                 cfg = {**limiter, **cfg}
             sections["processors"][key] = cfg
 
@@ -99,12 +99,13 @@ def leader_election(spec: Spec, sections: dict[str, dict], pipelines: dict) -> t
     if not modes.traits(spec.mode).own_pods:
         return None, [error("E019", ["spec", "receivers", single[0]], f"{single[0]} must have one writer, but a sidecar runs once per app pod", "run it in the gateway")]
     several = modes.several(spec.mode, spec.scaling.replicas, spec.scaling.autoscaling.enabled)
-    existing = sorted(e for e in sections["extensions"] if e.split("/")[0] == "k8s_leader_elector")
+    existing = sorted(e for e in sections["extensions"] if inserts.plays("leader_elector", e))
     if existing:
         return existing[0], []
     if several:
-        sections["extensions"]["k8s_leader_elector"] = {}
-        return "k8s_leader_elector", []
+        elector = inserts.name("leader_elector")
+        sections["extensions"][elector] = {}
+        return elector, []
     return None, []
 
 
