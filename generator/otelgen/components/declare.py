@@ -244,6 +244,16 @@ def has(doc: Any, path: str) -> bool:
     return _has(doc, path)
 
 
+def put(doc: dict[str, Any], path: str, value: Any) -> None:
+    """Set the value at a dotted path (mappings on the way are made)."""
+    _set(doc, path, value)
+
+
+def remove(doc: dict[str, Any], path: str) -> None:
+    """Delete the key at a dotted path (nothing when it is not there)."""
+    _delete(doc, path)
+
+
 def placeholder(value: Any) -> str | None:
     """The path of a value that is one whole ``{{path}}`` placeholder, else None."""
     whole = _PLACEHOLDER.fullmatch(value) if isinstance(value, str) else None
