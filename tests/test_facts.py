@@ -158,3 +158,14 @@ def test_lint_and_import_name_no_component_whose_facts_they_read():
     for path in files:
         quoted = set(re.findall(r'"([a-z0-9_]+)(?::[a-z]+)?"', path.read_text())) & names  # "zipkin", "zipkin:receiver"
         assert not quoted, f"{path.relative_to(ROOT)} names {sorted(quoted)}: read it from the declaration (otelgen.components.facts)"
+
+
+def test_lint_reads_the_passthrough_listeners_table(tmp_path):
+    """A receiver otelgen passes through (statsd) listens where unmodelled.LISTENERS says:
+    the collector's localhost:8125/UDP without an endpoint; TCP when its transport says so."""
+    found = by_rule(lint(tmp_path, config({"statsd": {}})), "OTG010")
+    assert [f.path for f in found] == ["receivers.statsd"] and f"{POD_IP}:8125" in found[0].fix
+    udp = {"statsd": {"endpoint": f"{POD_IP}:8125"}, "carbon": {"endpoint": f"{POD_IP}:8125", "transport": "udp"}}
+    assert [f.message for f in by_rule(lint(tmp_path, config(udp)), "OTG013")] == ["receivers.statsd listens on 8125/UDP, which receivers.carbon already uses: the collector fails to start (address already in use)"]
+    tcp = {"statsd": {"endpoint": f"{POD_IP}:8125", "transport": "tcp"}, "carbon": {"endpoint": f"{POD_IP}:8125", "transport": "udp"}}
+    assert not by_rule(lint(tmp_path, config(tcp)), "OTG013")

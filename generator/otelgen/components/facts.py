@@ -13,8 +13,9 @@ model for defaults), so a new component's declaration is enough for both:
 - ``single_writer``, :func:`node_local` (kubelet or a hostPath volume) and the
   settings the declaration derives from the render context (:func:`derived_settings`).
 
-Raw configs of components otelgen does not model are described by
-``otelgen.components.unmodelled`` (their listeners, as data in one table)."""
+Components otelgen does not model but passes through have their listeners as
+data in one table, ``otelgen.components.unmodelled`` (:func:`passthrough_listener`),
+read by the planner and lint alike."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from otelgen import versions
+from otelgen.components import unmodelled
 from otelgen.components.base import Component, ComponentConfig, Context, Needs
 from otelgen.components.declare import Listener, endpoint_port, get, has, placeholder
 from otelgen.components.extensions import HEALTH_PORT_NAME
@@ -88,6 +90,15 @@ def listener_slots(component: type[Component], raw: Any) -> list[Slot]:
             continue
         out.append(Slot(path_parts(listener), get(config, listener.path), listener, default_port(component, listener)))
     return out
+
+
+def passthrough_listener(kind: str, type_name: str, raw: Any) -> tuple[str, int, str] | None:
+    """A component otelgen does not model but knows the listener of (``unmodelled.LISTENERS``):
+    (the setting holding its address, its default port, TCP/UDP as the config chooses)."""
+    found = unmodelled.listener(kind, type_name)
+    if found is None:
+        return None
+    return found.key, found.port, unmodelled.protocol(found, raw if isinstance(raw, dict) else {})
 
 
 def is_probe(listener: Listener) -> bool:

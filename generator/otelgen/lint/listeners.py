@@ -1,7 +1,8 @@
 """Where a collector config listens: every endpoint of the receivers and
-extensions that declare listeners (``otelgen.components.facts``), with the port
-the component's model defaults to when the config leaves ``endpoint`` out (the
-collector then binds ``localhost``), plus the internal telemetry port."""
+extensions that declare listeners, and of the passed-through receivers whose
+listener otelgen knows (both from ``otelgen.components.facts``), with the
+default port when the config leaves ``endpoint`` out (the collector then binds
+``localhost``), plus the internal telemetry port."""
 
 from __future__ import annotations
 
@@ -41,23 +42,33 @@ def listeners(config: dict) -> list[Listener]:
     enabled = set(service_extensions(config))
     out = []
     for ref in defined(config):
-        component = ref.registry
-        if ref.section not in ("receivers", "extensions") or component is None or not facts.is_listener(component):
+        if ref.section not in ("receivers", "extensions") or (ref.section == "extensions" and ref.name not in enabled):
             continue
-        if ref.section == "extensions" and ref.name not in enabled:
+        component = ref.registry
+        owner = f"{ref.section}.{ref.name}"
+        if component is None:
+            passthrough = facts.passthrough_listener(ref.kind, ref.type_name, ref.config)
+            if passthrough is not None:
+                key, default, protocol = passthrough
+                host, port = _address(ref.config.get(key) if isinstance(ref.config, dict) else None, default)
+                out.append(Listener(ref.path, owner, ref.section, ref.type_name, host, port, protocol))
             continue
         for slot in facts.listener_slots(component, ref.config):
             settings = slot.settings if isinstance(slot.settings, dict) else {}
-            endpoint = settings.get("endpoint")
-            if endpoint is None:
-                host, port = None, slot.default_port
-            else:
-                host, port = host_port(str(endpoint))
-                if port is None and "${" not in str(endpoint):
-                    port = slot.default_port
-            out.append(Listener(ref.path + slot.path, f"{ref.section}.{ref.name}", ref.section, component.id, host, port, slot.listener.protocol,
+            host, port = _address(settings.get("endpoint"), slot.default_port)
+            out.append(Listener(ref.path + slot.path, owner, ref.section, component.id, host, port, slot.listener.protocol,
                                 facts.is_probe(slot.listener), facts.is_debug_endpoint(component, slot.listener)))
     return out
+
+
+def _address(endpoint: object, default_port: int | None) -> tuple[str | None, int | None]:
+    """(host, port) of an endpoint as written; no endpoint: (None, the default port)."""
+    if endpoint is None:
+        return None, default_port
+    host, port = host_port(str(endpoint))
+    if port is None and "${" not in str(endpoint):
+        port = default_port
+    return host, port
 
 
 def telemetry_listener(config: dict) -> Listener | None:
