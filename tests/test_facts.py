@@ -169,3 +169,15 @@ def test_lint_reads_the_passthrough_listeners_table(tmp_path):
     assert [f.message for f in by_rule(lint(tmp_path, config(udp)), "OTG013")] == ["receivers.statsd listens on 8125/UDP, which receivers.carbon already uses: the collector fails to start (address already in use)"]
     tcp = {"statsd": {"endpoint": f"{POD_IP}:8125", "transport": "tcp"}, "carbon": {"endpoint": f"{POD_IP}:8125", "transport": "udp"}}
     assert not by_rule(lint(tmp_path, config(tcp)), "OTG013")
+
+
+def test_lint_reads_one_table_of_extension_references():
+    """lint's unused-extension check and --fix's renames read facts.EXTENSION_REFERENCE_KEYS."""
+    from otelgen.lint import fix
+    from otelgen.lint.rules.pipelines import _extension_references
+
+    doc = {"extensions": {"a": {}, "b": {}}, "receivers": {"receiver_creator": {"watch_observers": ["a", "c"]}, "filelog": {"storage": "b"}}}
+    assert _extension_references(doc) == {"a", "b"}
+    fix._rename_extension_references(doc, "a", "x")
+    fix._rename_extension_references(doc, "b", "y")
+    assert doc["receivers"] == {"receiver_creator": {"watch_observers": ["x", "c"]}, "filelog": {"storage": "y"}}

@@ -101,6 +101,11 @@ def passthrough_listener(kind: str, type_name: str, raw: Any) -> tuple[str, int,
     return found.key, found.port, unmodelled.protocol(found, raw if isinstance(raw, dict) else {})
 
 
+#: settings that name an extension in a raw config of any component, modelled or not
+#: (storage, auth, leader election, observers); a list value names several
+EXTENSION_REFERENCE_KEYS = ("storage", "authenticator", "k8s_leader_elector", "observer", "watch_observers")
+
+
 def is_probe(listener: Listener) -> bool:
     """The listener the kubelet probes (liveness, readiness, startup)."""
     return listener.name == HEALTH_PORT_NAME
