@@ -199,3 +199,10 @@ def derived_settings(component: type[Component]) -> tuple[str, ...]:
         if source and source.startswith("@ctx.") and step.path not in out:
             out.append(step.path)
     return tuple(out)
+
+
+def declared_env() -> frozenset[str]:
+    """Env vars some component's declaration has otelgen define (from the downward API)."""
+    from otelgen import components
+
+    return frozenset(env.name for comp in components.ALL for env in comp.declaration.env)

@@ -20,6 +20,7 @@ from otelgen import endpoints
 from otelgen.components import facts
 from otelgen.components.base import Component
 from otelgen.components.declare import Listener, get, put, remove
+from otelgen.components.processors import K8S_EXTRACT_FIELDS, K8S_NODE_ENV
 from otelgen.importer import credentials
 from otelgen.importer.notes import Notes
 
@@ -108,8 +109,8 @@ def _k8s_attributes(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
     if isinstance(filt, dict) and filt.get("node_from_env_var"):
         out["filter_by_node"] = True
         rest = {k: v for k, v in filt.items() if k != "node_from_env_var"}
-        if filt["node_from_env_var"] != "K8S_NODE_NAME":
-            a.notes.change("C306", a.path("filter", "node_from_env_var"), f"node filter reads K8S_NODE_NAME (was {filt['node_from_env_var']}); otelgen defines it from spec.nodeName")
+        if filt["node_from_env_var"] != K8S_NODE_ENV:
+            a.notes.change("C306", a.path("filter", "node_from_env_var"), f"node filter reads {K8S_NODE_ENV} (was {filt['node_from_env_var']}); otelgen defines it from spec.nodeName")
     elif a.mode == "agent":
         rest = filt if isinstance(filt, dict) else {}
         a.notes.change("C306", a.path("filter"), "node filter added: an agent watches only the pods on its own node", "set filter_by_node: false in the spec to watch the whole cluster")
@@ -119,10 +120,10 @@ def _k8s_attributes(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
         out["filter"] = rest
     extract = raw.get("extract")
     if isinstance(extract, dict):
-        for key in ("metadata", "labels", "annotations"):
+        for key in K8S_EXTRACT_FIELDS:
             if key in extract:
                 out[key] = extract[key]
-        rest_extract = {k: v for k, v in extract.items() if k not in ("metadata", "labels", "annotations")}
+        rest_extract = {k: v for k, v in extract.items() if k not in K8S_EXTRACT_FIELDS}
         if rest_extract:
             out["extract"] = rest_extract
     return out
