@@ -39,6 +39,15 @@ def at_most_one(*fields: str) -> ConfigDict:
     return ConfigDict(json_schema_extra={"not": {"required": list(fields)}})
 
 
+def set_one(model: BaseModel, *fields: str, at_most: bool = False) -> None:
+    """Refuse a model with more than one of ``fields`` set, or none unless ``at_most``:
+    "set exactly one of a, b or c" ("set at most one of ..."), named as the spec writes them."""
+    found = sum(getattr(model, name) is not None for name in fields)
+    if found > 1 or (found == 0 and not at_most):
+        names = [type(model).model_fields[name].alias or name for name in fields]
+        raise ValueError(f"set {'at most' if at_most else 'exactly'} one of {', '.join(names[:-1])} or {names[-1]}")
+
+
 def _sorted(value: dict[str, Any] | None) -> dict[str, Any] | None:
     """Mappings in key order: the same spec in any key order renders the same bytes."""
     return None if value is None else dict(sorted(value.items()))
@@ -77,8 +86,7 @@ class EnvVarSource(KubeModel):
 
     @model_validator(mode="after")
     def _one(self) -> "EnvVarSource":
-        if sum(x is not None for x in (self.field_ref, self.resource_field_ref, self.config_map_key_ref, self.secret_key_ref)) != 1:
-            raise ValueError("set exactly one of fieldRef, resourceFieldRef, configMapKeyRef or secretKeyRef")
+        set_one(self, "field_ref", "resource_field_ref", "config_map_key_ref", "secret_key_ref")
         return self
 
 
@@ -92,8 +100,7 @@ class EnvVar(KubeModel):
 
     @model_validator(mode="after")
     def _one(self) -> "EnvVar":
-        if self.value is not None and self.value_from is not None:
-            raise ValueError("set at most one of value or valueFrom")
+        set_one(self, "value", "value_from", at_most=True)
         return self
 
 
@@ -110,8 +117,7 @@ class EnvFromSource(KubeModel):
 
     @model_validator(mode="after")
     def _one(self) -> "EnvFromSource":
-        if (self.config_map_ref is None) == (self.secret_ref is None):
-            raise ValueError("set exactly one of configMapRef or secretRef")
+        set_one(self, "config_map_ref", "secret_ref")
         return self
 
 
@@ -435,8 +441,7 @@ class Probe(ProbeTiming):
 
     @model_validator(mode="after")
     def _one(self) -> "Probe":
-        if sum(x is not None for x in (self.exec, self.http_get, self.tcp_socket, self.grpc)) != 1:
-            raise ValueError("set exactly one of exec, httpGet, tcpSocket or grpc")
+        set_one(self, "exec", "http_get", "tcp_socket", "grpc")
         return self
 
 
@@ -448,8 +453,7 @@ class LifecycleHandler(KubeModel):
 
     @model_validator(mode="after")
     def _one(self) -> "LifecycleHandler":
-        if sum(x is not None for x in (self.exec, self.http_get, self.sleep)) != 1:
-            raise ValueError("set exactly one of exec, httpGet or sleep")
+        set_one(self, "exec", "http_get", "sleep")
         return self
 
 

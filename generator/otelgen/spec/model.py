@@ -200,8 +200,7 @@ class ServerTLS(Model):
 
     @model_validator(mode="after")
     def _one_source(self) -> "ServerTLS":
-        if (self.secret_name is None) == (self.cert_manager is None):
-            raise ValueError("set exactly one of secretName or certManager")
+        kube.set_one(self, "secret_name", "cert_manager")
         return self
 
 
@@ -308,8 +307,7 @@ class DisruptionBudget(Model):
 
     @model_validator(mode="after")
     def _one(self) -> "DisruptionBudget":
-        if self.max_unavailable is not None and self.min_available is not None:
-            raise ValueError("set at most one of maxUnavailable or minAvailable")
+        kube.set_one(self, "max_unavailable", "min_available", at_most=True)
         return self
 
 
@@ -395,8 +393,7 @@ class EnvEntry(Model):
 
     @model_validator(mode="after")
     def _one(self) -> "EnvEntry":
-        if sum(x is not None for x in (self.value, self.secret_ref, self.value_from)) != 1:
-            raise ValueError("set exactly one of value, secretRef or valueFrom")
+        kube.set_one(self, "value", "secret_ref", "value_from")
         return self
 
 
@@ -472,8 +469,7 @@ class IngressTLS(Model):
 
     @model_validator(mode="after")
     def _one_source(self) -> "IngressTLS":
-        if (self.secret_name is None) == (self.cert_manager is None):
-            raise ValueError("set exactly one of secretName or certManager")
+        kube.set_one(self, "secret_name", "cert_manager")
         return self
 
 
@@ -613,8 +609,7 @@ class DeclaredVolume(Model):
 
     @model_validator(mode="after")
     def _one_source(self) -> "DeclaredVolume":
-        if (self.host_path is None) == (self.empty_dir_mib is None):
-            raise ValueError("set exactly one of hostPath or emptyDirMib")
+        kube.set_one(self, "host_path", "empty_dir_mib")
         return self
 
 
