@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, field_validator, model_validator
+from pydantic import ConfigDict, Field, StrictBool, StringConstraints, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from otelgen import alert_rules, modes, versions
@@ -28,7 +28,7 @@ INT64_MAX = 2**63 - 1
 _PIPELINE_ID = re.compile(r"(traces|metrics|logs)(/[A-Za-z0-9_.-]+)?")
 
 
-class Model(BaseModel):
+class Model(kube.Checked):
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, defer_build=True)
 
 
@@ -304,11 +304,6 @@ class DisruptionBudget(Model):
         if isinstance(value, bool):
             raise ValueError(f"expected a non-negative number or a percentage like 25%, got {value!r}")
         return value
-
-    @model_validator(mode="after")
-    def _one(self) -> "DisruptionBudget":
-        kube.set_one(self, "max_unavailable", "min_available", at_most=True)
-        return self
 
 
 class Scaling(Model):
