@@ -69,9 +69,8 @@ def _listeners(comp: type[Component], raw: dict[str, Any], a: Adapting) -> dict[
     """Each declared listener's ``endpoint`` → ``port``; a listener the config leaves out
     is written off as the spec says it (the collector's config omits it to turn it off)."""
     out = dict(raw)
-    top = [slot for slot in comp.declaration.listeners if not slot.path]
-    if top:
-        out = _endpoint_to_port(out, a)
+    if any(not listener.path for listener in comp.declaration.listeners):
+        out = _endpoint_to_port(out, a)  # the settings at the top level are the listener's
     by_parent: dict[str, list[Listener]] = {}
     for listener in comp.declaration.listeners:
         if listener.path:
