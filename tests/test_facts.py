@@ -9,6 +9,7 @@ port). And no module of lint/ or importer/ names a component whose facts it now 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
@@ -88,6 +89,19 @@ def test_lint_finds_the_rbac_a_data_only_rule_asks_for(beacon, tmp_path):
     missing = by_rule(lint(tmp_path, manifests({"endpoint": f"{POD_IP}:7070", "watch_nodes": True})), "OTG051")
     assert len(missing) == 1 and missing[0].message.startswith("beacon needs get nodes, list nodes, which no (Cluster)Role bound to the ServiceAccount of Deployment")
     assert not by_rule(lint(tmp_path, manifests({"endpoint": f"{POD_IP}:7070"})), "OTG051")
+
+
+def test_lint_reads_a_data_only_single_writer_flag(beacon, monkeypatch, tmp_path):
+    """Declared single_writer: two replicas without leader election duplicate its data (OTG041)."""
+    def two_replicas() -> list[dict]:
+        docs = manifests({"endpoint": f"{POD_IP}:7070"})
+        docs[2]["spec"]["replicas"] = 2
+        return docs
+
+    assert not by_rule(lint(tmp_path, two_replicas()), "OTG041")
+    monkeypatch.setattr(Beacon, "declaration", dataclasses.replace(Beacon.declaration, single_writer=True))
+    found = by_rule(lint(tmp_path, two_replicas()), "OTG041")
+    assert len(found) == 1 and found[0].message.startswith("beacon runs in Deployment") and "without leader election" in found[0].message
 
 
 def test_without_the_declaration_lint_knows_nothing_of_beacon(tmp_path):
