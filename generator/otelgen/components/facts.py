@@ -169,14 +169,6 @@ def needs_of_raw(component: type[Component], raw: Any, ctx: Context) -> Needs | 
         return None
 
 
-def default_needs(component: type[Component]) -> Needs:
-    """What a component declares with its default config."""
-    try:
-        return component(component.config_model(), neutral_context(component.id)).needs()
-    except Exception:  # a model with required fields: nothing declared by default
-        return Needs()
-
-
 def single_writer(component: type[Component] | None) -> bool:
     """Duplicates data when more than one replica runs it."""
     return component is not None and component.declaration.single_writer

@@ -20,6 +20,7 @@ from otelgen.importer import credentials
 from otelgen.importer.notes import Notes
 from otelgen.manifests.workload import BASE_ENV, GOMEMLIMIT
 
+
 def _derived_env() -> set[str]:
     """Env vars otelgen's pod defines itself: the pod IP, GOMEMLIMIT and what components declare."""
     return {v.name for v in BASE_ENV} | {GOMEMLIMIT} | set(facts.declared_env())
