@@ -322,6 +322,14 @@ _KEYS: dict[tuple[type, Any], str] = {}
 _CACHE_MAX = 100_000
 
 
+def _remember(cache: dict[Any, Any], key: Any, found: Any) -> Any:
+    """Store ``found`` under ``key`` in a bounded cache (emptied when full); returns ``found``."""
+    if len(cache) >= _CACHE_MAX:
+        cache.clear()
+    cache[key] = found
+    return found
+
+
 def _value_text(value: Any) -> tuple[str, list[str] | None]:
     """How PyYAML writes ``value`` after ``key: ``: (inline text, None) or, for a
     block scalar, (header such as ``|-``, its lines relative to the content indent)."""
@@ -341,9 +349,7 @@ def _value_text(value: Any) -> tuple[str, list[str] | None]:
             found = (first, [line[2:] for line in lines])
         else:
             raise _Unhandled  # e.g. a quoted scalar PyYAML folds over lines
-        if len(_VALUES) >= _CACHE_MAX:
-            _VALUES.clear()
-        _VALUES[key] = found
+        _remember(_VALUES, key, found)
     return found
 
 
@@ -354,10 +360,7 @@ def _key_text(value: Any) -> str:
         out = _pyyaml_dump({value: 0})
         if not out.endswith(": 0\n") or out.count("\n") != 1 or out.startswith("? "):
             raise _Unhandled
-        found = out[:-4]
-        if len(_KEYS) >= _CACHE_MAX:
-            _KEYS.clear()
-        _KEYS[key] = found
+        found = _remember(_KEYS, key, out[:-4])
     return found
 
 
@@ -366,10 +369,7 @@ def _scalar(value: Any) -> tuple[str, list[str] | None]:
     if kind is str:
         found = _STR_VALUES.get(value)
         if found is None:
-            found = _value_text(value)
-            if len(_STR_VALUES) >= _CACHE_MAX:
-                _STR_VALUES.clear()
-            _STR_VALUES[value] = found
+            found = _remember(_STR_VALUES, value, _value_text(value))
         return found
     if kind is bool:
         return ("true" if value else "false"), None
@@ -390,10 +390,7 @@ def _key(value: Any) -> str:
     if type(value) is str:
         found = _STR_KEYS.get(value)
         if found is None:
-            found = _key_text(value)
-            if len(_STR_KEYS) >= _CACHE_MAX:
-                _STR_KEYS.clear()
-            _STR_KEYS[value] = found
+            found = _remember(_STR_KEYS, value, _key_text(value))
         return found
     return _key_text(value)
 

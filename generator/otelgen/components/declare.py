@@ -239,6 +239,27 @@ def get(doc: Any, path: str, ctx: "Context | None" = None) -> Any:
     return value
 
 
+def has(doc: Any, path: str) -> bool:
+    """Whether the key at a dotted path is there (its value may be null)."""
+    return _has(doc, path)
+
+
+def put(doc: dict[str, Any], path: str, value: Any) -> None:
+    """Set the value at a dotted path (mappings on the way are made)."""
+    _set(doc, path, value)
+
+
+def remove(doc: dict[str, Any], path: str) -> None:
+    """Delete the key at a dotted path (nothing when it is not there)."""
+    _delete(doc, path)
+
+
+def placeholder(value: Any) -> str | None:
+    """The path of a value that is one whole ``{{path}}`` placeholder, else None."""
+    whole = _PLACEHOLDER.fullmatch(value) if isinstance(value, str) else None
+    return whole.group(1) if whole else None
+
+
 def _has(doc: Any, path: str) -> bool:
     parts = path.split(".")
     for part in parts[:-1]:

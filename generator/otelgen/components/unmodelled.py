@@ -12,7 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from otelgen.components.base import Context, Needs, Port, host_port
+from otelgen.components.base import Context, Needs, Port
+from otelgen.components.declare import UDP_BIND_HOST, endpoint_port, port_name
 
 
 @dataclass(frozen=True)
@@ -37,26 +38,30 @@ LISTENERS: dict[tuple[str, str], Listener] = {
     ("receiver", "datadog"): Listener("datadog", 8126),
 }
 
-UDP_BIND_HOST = "0.0.0.0"
+def listener(kind: str, type_name: str) -> Listener | None:
+    """The listener of a receiver otelgen passes through (None: not in the table)."""
+    return LISTENERS.get((kind, type_name))
+
+
+def protocol(listener: Listener, raw: dict[str, Any]) -> str:
+    """TCP or UDP, as the config's transport setting chooses."""
+    if listener.transport_key and isinstance(raw.get(listener.transport_key), str):
+        return "UDP" if raw[listener.transport_key].lower() in listener.udp_values else "TCP"
+    return listener.protocol
 
 
 def wire(kind: str, type_name: str, raw: dict[str, Any], ctx: Context) -> tuple[dict[str, Any], Needs]:
     """The config to render (address filled in when unset) and the port it listens on."""
-    listener = LISTENERS.get((kind, type_name))
-    if listener is None:
+    found = listener(kind, type_name)
+    if found is None:
         return raw, Needs()
-    protocol = listener.protocol
-    if listener.transport_key and isinstance(raw.get(listener.transport_key), str):
-        protocol = "UDP" if raw[listener.transport_key].lower() in listener.udp_values else "TCP"
+    proto = protocol(found, raw)
     config = dict(raw)
-    address = config.get(listener.key)
-    port = listener.port
+    address = config.get(found.key)
+    port = found.port
     if isinstance(address, str) and address:
-        _, given = host_port(address if ":" in address else f"x:{address}")
-        port = given or port
+        port = endpoint_port(address) or port
     else:
-        host = UDP_BIND_HOST if protocol == "UDP" and ctx.bind_host != "localhost" else ctx.bind_host
-        config[listener.key] = f"{host}:{port}"
-    _, _, suffix = ctx.instance.partition("/")
-    name = (f"{listener.short}-{suffix}" if suffix else listener.short)[:15].rstrip("-").lower()
-    return config, Needs(ports=[Port(name, port, protocol, None)])
+        host = UDP_BIND_HOST if proto == "UDP" and ctx.bind_host != "localhost" else ctx.bind_host
+        config[found.key] = f"{host}:{port}"
+    return config, Needs(ports=[Port(port_name(ctx, found.short), port, proto, None)])

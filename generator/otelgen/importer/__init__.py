@@ -16,7 +16,8 @@ from otelgen.components.base import deep_merge
 from otelgen.config import collector_config
 from otelgen.manifests.workload import env_vars
 from otelgen.errors import Problem, SpecError, error
-from otelgen.importer import changes, rawconfig
+from otelgen.components import facts
+from otelgen.importer import changes, rawconfig, registry
 from otelgen.importer.notes import Notes, SecretToCreate
 from otelgen.plan import Plan, build_plan
 from otelgen.spec import load
@@ -24,10 +25,6 @@ from otelgen.spec.model import API_VERSION, KIND, MODES
 
 if TYPE_CHECKING:
     from otelgen.inputs import Inputs
-
-#: receivers that read node-local data: a config with them runs as an agent
-NODE_LOCAL = {"file_log", "hostmetrics", "kubelet_stats"}
-
 
 @dataclass
 class Workload:
@@ -171,7 +168,8 @@ def _mode(config: dict[str, Any], cli_mode: str | None, workload: Workload, note
     if workload.mode:
         return workload.mode
     receivers = config.get("receivers") if isinstance(config.get("receivers"), dict) else {}
-    node_local = sorted(n for n in receivers if isinstance(n, str) and changes.canonical("receivers", n).split("/")[0] in NODE_LOCAL)
+    # receivers that read node-local data (facts.node_local): a config with them runs as an agent
+    node_local = sorted(n for n in receivers if isinstance(n, str) and facts.node_local(registry.find("receiver", n.partition("/")[0])[0]))
     mode = "agent" if node_local else "gateway"
     reason = f"it reads node-local data ({', '.join(node_local)})" if node_local else "no receiver reads node-local data"
     notes.change("C308", ["--mode"], f"mode {mode}: {reason}", f"pass --mode {'|'.join(MODES)} to choose", in_config=False)

@@ -3,8 +3,11 @@
 The spec types a few settings differently from the collector (a listener's
 ``port`` instead of its ``endpoint``, ``authenticator`` instead of
 ``auth.authenticator``, ``filter_by_node`` instead of ``filter.node_from_env_var``).
-Each adapter is keyed by the registry's canonical component id and only
-reshapes; fitting onto the model happens afterwards (:mod:`.fit`)."""
+What a declaration says is read from it (``otelgen.components.facts``): every
+declared listener's endpoint becomes its port, settings the declaration derives
+are dropped.  The rest, per component, is an adapter keyed by the registry's
+canonical component id; adapters only reshape; fitting onto the model happens
+afterwards (:mod:`.fit`)."""
 
 from __future__ import annotations
 
@@ -14,6 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from otelgen import endpoints
+from otelgen.components import facts
+from otelgen.components.base import Component
+from otelgen.components.declare import Listener, get, put, remove
+from otelgen.components.processors import K8S_EXTRACT_FIELDS, K8S_NODE_ENV
 from otelgen.importer import credentials
 from otelgen.importer.notes import Notes
 
@@ -58,29 +65,31 @@ def _endpoint_to_port(cfg: Any, a: Adapting, *path: Any) -> Any:
     return cfg
 
 
-def _otlp_receiver(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
-    protocols = raw.get("protocols") if isinstance(raw.get("protocols"), dict) else {}
+def _listeners(comp: type[Component], raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
+    """Each declared listener's ``endpoint`` → ``port``; a listener the config leaves out
+    is written off as the spec says it (the collector's config omits it to turn it off)."""
     out = dict(raw)
-    shaped: dict[str, Any] = {k: v for k, v in protocols.items() if k not in ("grpc", "http")}
-    for proto in ("grpc", "http"):
-        shaped[proto] = _endpoint_to_port(protocols[proto], a, "protocols", proto) if proto in protocols else {"enabled": False}
-    out["protocols"] = shaped
+    if any(not listener.path for listener in comp.declaration.listeners):
+        out = _endpoint_to_port(out, a)  # the settings at the top level are the listener's
+    by_parent: dict[str, list[Listener]] = {}
+    for listener in comp.declaration.listeners:
+        if listener.path:
+            by_parent.setdefault(listener.path.rpartition(".")[0], []).append(listener)
+    for parent, found in by_parent.items():
+        holder = get(out, parent) if parent else out
+        holder = holder if isinstance(holder, dict) else {}
+        keys = [listener.path.rpartition(".")[2] for listener in found]
+        shaped: dict[str, Any] = {k: v for k, v in holder.items() if k not in keys}
+        for key, listener in zip(keys, found):
+            if key in holder:
+                shaped[key] = _endpoint_to_port(holder[key], a, *facts.path_parts(listener))
+            elif (off := facts.listener_off(comp, listener)) is not ...:
+                shaped[key] = off
+        if parent:
+            put(out, parent, shaped)
+        else:
+            out = shaped
     return out
-
-
-def _jaeger_receiver(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
-    protocols = raw.get("protocols") if isinstance(raw.get("protocols"), dict) else {}
-    out = dict(raw)
-    shaped: dict[str, Any] = {k: v for k, v in protocols.items() if k not in ("grpc", "thrift_http", "thrift_compact", "thrift_binary")}
-    for proto in ("grpc", "thrift_http", "thrift_compact", "thrift_binary"):
-        shaped[proto] = _endpoint_to_port(protocols[proto], a, "protocols", proto) if proto in protocols else None
-    out["protocols"] = shaped
-    return out
-
-
-def _listener(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
-    """zipkin, health_check, pprof, zpages: one endpoint → port."""
-    return _endpoint_to_port(raw, a)
 
 
 def _prometheus_receiver(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
@@ -99,8 +108,8 @@ def _k8s_attributes(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
     if isinstance(filt, dict) and filt.get("node_from_env_var"):
         out["filter_by_node"] = True
         rest = {k: v for k, v in filt.items() if k != "node_from_env_var"}
-        if filt["node_from_env_var"] != "K8S_NODE_NAME":
-            a.notes.change("C306", a.path("filter", "node_from_env_var"), f"node filter reads K8S_NODE_NAME (was {filt['node_from_env_var']}); otelgen defines it from spec.nodeName")
+        if filt["node_from_env_var"] != K8S_NODE_ENV:
+            a.notes.change("C306", a.path("filter", "node_from_env_var"), f"node filter reads {K8S_NODE_ENV} (was {filt['node_from_env_var']}); otelgen defines it from spec.nodeName")
     elif a.mode == "agent":
         rest = filt if isinstance(filt, dict) else {}
         a.notes.change("C306", a.path("filter"), "node filter added: an agent watches only the pods on its own node", "set filter_by_node: false in the spec to watch the whole cluster")
@@ -110,10 +119,10 @@ def _k8s_attributes(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
         out["filter"] = rest
     extract = raw.get("extract")
     if isinstance(extract, dict):
-        for key in ("metadata", "labels", "annotations"):
+        for key in K8S_EXTRACT_FIELDS:
             if key in extract:
                 out[key] = extract[key]
-        rest_extract = {k: v for k, v in extract.items() if k not in ("metadata", "labels", "annotations")}
+        rest_extract = {k: v for k, v in extract.items() if k not in K8S_EXTRACT_FIELDS}
         if rest_extract:
             out["extract"] = rest_extract
     return out
@@ -186,12 +195,6 @@ def _load_balancing(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
     return out
 
 
-def _leader_elected(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
-    out = dict(raw)
-    out.pop("k8s_leader_elector", None)  # derived by otelgen; changes.py lists a difference
-    return out
-
-
 def _leader_elector(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
     missing = [k for k in ("lease_name", "lease_namespace") if not raw.get(k)]
     if missing:
@@ -200,27 +203,25 @@ def _leader_elector(raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
 
 
 ADAPTERS: dict[str, Adapter] = {
-    "otlp:receiver": _otlp_receiver,
-    "jaeger:receiver": _jaeger_receiver,
-    "zipkin:receiver": _listener,
     "prometheus:receiver": _prometheus_receiver,
     "file_log:receiver": _file_log,
-    "k8s_cluster:receiver": _leader_elected,
-    "k8s_objects:receiver": _leader_elected,
-    "k8s_events:receiver": _leader_elected,
     "k8s_attributes:processor": _k8s_attributes,
     "memory_limiter:processor": _memory_limiter,
     "otlp:exporter": _network_exporter,
     "otlp_http:exporter": _otlp_http_exporter,
     "loadbalancing:exporter": _load_balancing,
-    "health_check:extension": _listener,
-    "pprof:extension": _listener,
-    "zpages:extension": _listener,
     "bearertokenauth:extension": _bearer_token,
     "k8s_leader_elector:extension": _leader_elector,
 }
 
 
-def adapt(component_id: str, kind: str, raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
-    adapter = ADAPTERS.get(f"{component_id}:{kind}")
-    return adapter(copy.deepcopy(raw), a) if adapter else copy.deepcopy(raw)
+def adapt(comp: type[Component], raw: dict[str, Any], a: Adapting) -> dict[str, Any]:
+    """The spec's shape of a raw component config: what the declaration says (listeners,
+    settings otelgen derives), then the component's own adapter, if any."""
+    out = copy.deepcopy(raw)
+    for path in facts.derived_settings(comp):
+        remove(out, path)  # derived by otelgen; changes.py lists a difference
+    if comp.declaration.listeners:
+        out = _listeners(comp, out, a)
+    adapter = ADAPTERS.get(f"{comp.id}:{comp.kind}")
+    return adapter(out, a) if adapter else out

@@ -228,7 +228,7 @@ def _place(ctx: Context, section: str, name: str) -> credentials.Place:
 def _known(ctx: Context, comp: type[Component], section: str, name: str, suffix: str | None, raw: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     spec_name = comp.type_name(ctx.version) + (f"/{suffix}" if suffix else "")
     place = _place(ctx, section, name)
-    shaped = adapters.adapt(comp.id, comp.kind, raw, adapters.Adapting(section, name, ctx.mode, ctx.notes, place, ctx.env_secrets))
+    shaped = adapters.adapt(comp, raw, adapters.Adapting(section, name, ctx.mode, ctx.notes, place, ctx.env_secrets))
     fitted = fit(comp.config_model, shaped)
     config = fitted.config
     if fitted.error is not None:

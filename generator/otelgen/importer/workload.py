@@ -14,12 +14,16 @@ from typing import Any
 from otelgen import inputs as inp
 from otelgen import credentials as predicate
 from otelgen import versions, yamlio
+from otelgen.components import facts
 from otelgen.errors import SpecError, error
 from otelgen.importer import credentials
 from otelgen.importer.notes import Notes
+from otelgen.manifests.workload import BASE_ENV, GOMEMLIMIT
 
-#: env vars otelgen's pod defines itself (downward API, derived GOMEMLIMIT)
-_DERIVED_ENV = {"MY_POD_IP", "MY_POD_NAME", "MY_POD_NAMESPACE", "K8S_NODE_NAME", "K8S_NODE_IP", "GOMEMLIMIT"}
+
+def _derived_env() -> set[str]:
+    """Env vars otelgen's pod defines itself: the pod IP, GOMEMLIMIT and what components declare."""
+    return {v.name for v in BASE_ENV} | {GOMEMLIMIT} | set(facts.declared_env())
 
 
 #: OpenTelemetryCollector fields that describe the collector container / its pod
@@ -208,7 +212,7 @@ def env(found: Found, notes: Notes) -> list[dict[str, Any]]:
         value_from = entry.get("valueFrom") if isinstance(entry.get("valueFrom"), dict) else None
         if name == "GOMEMLIMIT":
             found.note(notes, "change", "C308", ("env", i), "GOMEMLIMIT is derived from the memory limit (spec.memory.gomemlimitPercentage)", "see docs/memory.md")
-        if name in _DERIVED_ENV:
+        if name in _derived_env():
             continue
         if value_from is None and predicate.literal(name, entry.get("value")) is not None:
             out.append({"name": name, "secretRef": _env_secret(found, notes, i, name)})

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from otelgen import removed, sizing
+from otelgen.components import facts
 from otelgen.errors import SpecError, error, format_path
 from otelgen.inputs import CollectorConfig, Doc, Inputs
 from otelgen.lint.listeners import listeners, telemetry_listener
@@ -104,8 +105,12 @@ def _rename_extension_references(doc: Any, old: str, new: str, depth: int = 0) -
             return
         if isinstance(value, dict):
             for k in list(value):
-                if k in ("storage", "authenticator", "k8s_leader_elector") and value[k] == old:
+                if k in facts.EXTENSION_REFERENCE_KEYS and value[k] == old:
                     value[k] = new
+                elif k in facts.EXTENSION_REFERENCE_KEYS and isinstance(value[k], list):
+                    for i, item in enumerate(value[k]):  # in place: the round-trip list keeps its comments
+                        if item == old:
+                            value[k][i] = new
                 else:
                     walk(value[k], depth + 1)
         elif isinstance(value, list):

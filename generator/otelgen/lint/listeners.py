@@ -1,17 +1,16 @@
 """Where a collector config listens: every endpoint of the receivers and
-extensions the registry knows as listeners, with the port the registry renders
-by default when the config leaves ``endpoint`` out (the collector then binds
+extensions that declare listeners, and of the passed-through receivers whose
+listener otelgen knows (both from ``otelgen.components.facts``), with the
+default port when the config leaves ``endpoint`` out (the collector then binds
 ``localhost``), plus the internal telemetry port."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any
 
-from otelgen.components.base import Component
+from otelgen.components import facts
 from otelgen.endpoints import host_port
-from otelgen.lint.model import ComponentRef, default_needs, defined, registry_context, service_extensions
+from otelgen.lint.model import defined, service_extensions
 
 LOCALHOST = ("localhost", "127.0.0.1", "::1")  # compared after stripping [ ] from IPv6
 TELEMETRY_PORT = 8888  # the collector's internal metrics default
@@ -26,6 +25,8 @@ class Listener:
     host: str | None  # None: endpoint not set (the collector's localhost default)
     port: int | None
     protocol: str  # TCP | UDP
+    probe: bool = False  # the kubelet probes it (facts.is_probe)
+    debug: bool = False  # a debugging endpoint kept off the Service (facts.is_debug_endpoint)
 
     @property
     def on_localhost(self) -> bool:
@@ -36,58 +37,38 @@ class Listener:
         return self.host is None
 
 
-@lru_cache(maxsize=None)
-def _default_build(component: type[Component]) -> dict[str, Any]:
-    """The registry's default rendered config of a listener (same shape as a collector config)."""
-    try:
-        built = component(component.config_model(), registry_context(component.id)).build()
-        return built if isinstance(built, dict) else {}
-    except Exception:
-        return {}
-
-
-@lru_cache(maxsize=None)
-def _udp_ports(component: type[Component]) -> frozenset[int]:
-    return frozenset(p.port for p in default_needs(component).ports if p.protocol == "UDP")
-
-
-def is_listener(component: type[Component] | None) -> bool:
-    return component is not None and bool(default_needs(component).ports)
-
-
-def _slots(ref: ComponentRef) -> list[tuple[tuple, Any, dict]]:
-    """(path, user settings, default settings) of each listening endpoint of ``ref``."""
-    assert ref.registry is not None
-    default = _default_build(ref.registry)
-    config = ref.config if isinstance(ref.config, dict) else {}
-    if isinstance(default.get("protocols"), dict):
-        protocols = config.get("protocols") if isinstance(config.get("protocols"), dict) else {}
-        return [(ref.path + ("protocols", name), value, default["protocols"].get(name, {})) for name, value in protocols.items()]
-    return [(ref.path, config, default)]
-
-
 def listeners(config: dict) -> list[Listener]:
     """Every endpoint the config listens on (receivers + enabled listener extensions)."""
     enabled = set(service_extensions(config))
     out = []
     for ref in defined(config):
-        if ref.section not in ("receivers", "extensions") or not is_listener(ref.registry):
+        if ref.section not in ("receivers", "extensions") or (ref.section == "extensions" and ref.name not in enabled):
             continue
-        if ref.section == "extensions" and ref.name not in enabled:
+        component = ref.registry
+        owner = f"{ref.section}.{ref.name}"
+        if component is None:
+            passthrough = facts.passthrough_listener(ref.kind, ref.type_name, ref.config)
+            if passthrough is not None:
+                key, default, protocol = passthrough
+                host, port = _address(ref.config.get(key) if isinstance(ref.config, dict) else None, default)
+                out.append(Listener(ref.path, owner, ref.section, ref.type_name, host, port, protocol))
             continue
-        for path, settings, default in _slots(ref):
-            settings = settings if isinstance(settings, dict) else {}
-            _, default_port = host_port(str(default.get("endpoint", "")))
-            endpoint = settings.get("endpoint")
-            if endpoint is None:
-                host, port = None, default_port
-            else:
-                host, port = host_port(str(endpoint))
-                if port is None and "${" not in str(endpoint):
-                    port = default_port
-            protocol = "UDP" if default_port in _udp_ports(ref.registry) else "TCP"
-            out.append(Listener(path, f"{ref.section}.{ref.name}", ref.section, ref.registry.id, host, port, protocol))  # type: ignore[union-attr]
+        for slot in facts.listener_slots(component, ref.config):
+            settings = slot.settings if isinstance(slot.settings, dict) else {}
+            host, port = _address(settings.get("endpoint"), slot.default_port)
+            out.append(Listener(ref.path + slot.path, owner, ref.section, component.id, host, port, slot.listener.protocol,
+                                facts.is_probe(slot.listener), facts.is_debug_endpoint(component, slot.listener)))
     return out
+
+
+def _address(endpoint: object, default_port: int | None) -> tuple[str | None, int | None]:
+    """(host, port) of an endpoint as written; no endpoint: (None, the default port)."""
+    if endpoint is None:
+        return None, default_port
+    host, port = host_port(str(endpoint))
+    if port is None and "${" not in str(endpoint):
+        port = default_port
+    return host, port
 
 
 def telemetry_listener(config: dict) -> Listener | None:

@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import Any, Callable, Iterable, Literal
 
 from otelgen import components, versions
-from otelgen.components.base import Component, Context, Needs
+from otelgen.components.base import Component
 from otelgen.errors import PathPart
 from otelgen.inputs import CollectorConfig, Inputs, K8sObject, Runner, containers, pod_spec, same_namespace
 
@@ -137,19 +137,6 @@ def used_in_pipelines(config: dict) -> set[str]:
         for role in ("receivers", "processors", "exporters"):
             used.update(pipeline_list(pipeline, role))
     return used
-
-
-def registry_context(instance: str, version: str = versions.PINNED_COLLECTOR_VERSION) -> Context:
-    """A neutral rendering context for asking registry components what they declare."""
-    return Context(mode="gateway", collector_version=version, instance=instance, bind_host="0.0.0.0", pod_host="0.0.0.0", server_tls=None, leader_election=None, namespace="default", name="otelcol")
-
-
-def default_needs(component: type[Component]) -> Needs:
-    """What a registry component declares with its default config (ports, RBAC, ...)."""
-    try:
-        return component(component.config_model(), registry_context(component.id)).needs()
-    except Exception:  # a model with required fields: nothing declared by default
-        return Needs()
 
 
 # ---------------------------------------------------------------- targets

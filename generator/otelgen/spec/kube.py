@@ -9,6 +9,7 @@ copied from a pod spec fits; only the members otelgen renders are modelled
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
@@ -23,20 +24,63 @@ _LATEST = re.compile(r":latest$")
 IMAGE_PINNED = r"^\S+(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}|@sha256:[0-9a-f]{64})$"
 
 
-class KubeModel(BaseModel):
+@dataclass(frozen=True)
+class Choice:
+    """A model's "exactly one of" rule over some of its fields (``at_most``: "at most one
+    of"), named as the spec writes them.  It is the model's ``json_schema_extra``, so the rule
+    is in its JSON schema (Helm checks values against it), and :class:`Checked` models enforce
+    it: "set exactly one of a, b or c", or with ``noun`` "set exactly one <noun> (a, b, c)"."""
+
+    fields: tuple[str, ...]
+    at_most: bool = False
+    noun: str | None = None
+
+    def __call__(self, schema: dict[str, Any], cls: type) -> None:
+        if self.at_most:
+            schema.update({"not": {"required": list(self.fields)}})
+        else:
+            schema.update({"oneOf": [{"required": [f]} for f in self.fields]})
+
+
+def one_of(*fields: str, noun: str | None = None) -> ConfigDict:
+    """The model's "exactly one of" rule: in its JSON schema and checked on validation."""
+    return ConfigDict(json_schema_extra=Choice(fields, noun=noun))
+
+
+def at_most_one(*fields: str) -> ConfigDict:
+    """The model's "at most one of" rule: in its JSON schema and checked on validation."""
+    return ConfigDict(json_schema_extra=Choice(fields, at_most=True))
+
+
+def set_one(model: BaseModel, *fields: str, at_most: bool = False, noun: str | None = None) -> None:
+    """Refuse a model with more than one of ``fields`` (attribute names) set, or none unless
+    ``at_most``: "set exactly one of a, b or c" ("set at most one of ..."; with ``noun``:
+    "set exactly one <noun> (a, b, c)"), the fields named as the spec writes them."""
+    found = sum(getattr(model, name) is not None for name in fields)
+    if found > 1 or (found == 0 and not at_most):
+        names = [type(model).model_fields[name].alias or name for name in fields]
+        if noun:
+            raise ValueError(f"set exactly one {noun} ({', '.join(names)})")
+        raise ValueError(f"set {'at most' if at_most else 'exactly'} one of {', '.join(names[:-1])} or {names[-1]}")
+
+
+class Checked(BaseModel):
+    """A model that enforces the :class:`Choice` of its config (``one_of``/``at_most_one``)."""
+
+    @model_validator(mode="after")
+    def _choice(self) -> Any:
+        choice = type(self).model_config.get("json_schema_extra")
+        if isinstance(choice, Choice):
+            attributes = {info.alias or name: name for name, info in type(self).model_fields.items()}
+            set_one(self, *(attributes[f] for f in choice.fields), at_most=choice.at_most, noun=choice.noun)
+        return self
+
+
+class KubeModel(Checked):
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, defer_build=True)
 
     def dump(self) -> dict[str, Any]:
         return self.model_dump(by_alias=True, exclude_none=True)
-
-
-def one_of(*fields: str) -> ConfigDict:
-    """The model's "exactly one of" rule also in its JSON schema (Helm checks values against it)."""
-    return ConfigDict(json_schema_extra={"oneOf": [{"required": [f]} for f in fields]})
-
-
-def at_most_one(*fields: str) -> ConfigDict:
-    return ConfigDict(json_schema_extra={"not": {"required": list(fields)}})
 
 
 def _sorted(value: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -75,12 +119,6 @@ class EnvVarSource(KubeModel):
     config_map_key_ref: KeySelector | None = None
     secret_key_ref: KeySelector | None = None
 
-    @model_validator(mode="after")
-    def _one(self) -> "EnvVarSource":
-        if sum(x is not None for x in (self.field_ref, self.resource_field_ref, self.config_map_key_ref, self.secret_key_ref)) != 1:
-            raise ValueError("set exactly one of fieldRef, resourceFieldRef, configMapKeyRef or secretKeyRef")
-        return self
-
 
 class EnvVar(KubeModel):
     model_config = KubeModel.model_config | at_most_one("value", "valueFrom")
@@ -89,12 +127,6 @@ class EnvVar(KubeModel):
     name: str = Field(pattern=_ENV_NAME)
     value: str | None = None
     value_from: EnvVarSource | None = None
-
-    @model_validator(mode="after")
-    def _one(self) -> "EnvVar":
-        if self.value is not None and self.value_from is not None:
-            raise ValueError("set at most one of value or valueFrom")
-        return self
 
 
 class LocalRef(KubeModel):
@@ -107,12 +139,6 @@ class EnvFromSource(KubeModel):
     prefix: str | None = None
     config_map_ref: LocalRef | None = None
     secret_ref: LocalRef | None = None
-
-    @model_validator(mode="after")
-    def _one(self) -> "EnvFromSource":
-        if (self.config_map_ref is None) == (self.secret_ref is None):
-            raise ValueError("set exactly one of configMapRef or secretRef")
-        return self
 
 
 # ------------------------------------------------------------------ volumes
@@ -207,7 +233,7 @@ VOLUME_SOURCES = ("hostPath", "emptyDir", "configMap", "secret", "persistentVolu
 
 
 class Volume(KubeModel):
-    model_config = KubeModel.model_config | one_of(*VOLUME_SOURCES)
+    model_config = KubeModel.model_config | one_of(*VOLUME_SOURCES, noun="volume source")
     """A pod volume; exactly one source (the common ones)."""
 
     name: str = Field(pattern=_DNS_LABEL)
@@ -219,12 +245,6 @@ class Volume(KubeModel):
     csi: CSISource | None = None
     downward_api: DownwardAPISource | None = Field(default=None, alias="downwardAPI")
     projected: ProjectedSource | None = None
-
-    @model_validator(mode="after")
-    def _one(self) -> "Volume":
-        if sum(getattr(self, f) is not None for f in ("host_path", "empty_dir", "config_map", "secret", "persistent_volume_claim", "csi", "downward_api", "projected")) != 1:
-            raise ValueError(f"set exactly one volume source ({', '.join(VOLUME_SOURCES)})")
-        return self
 
 
 class VolumeMount(KubeModel):
@@ -433,24 +453,12 @@ class Probe(ProbeTiming):
     tcp_socket: TCPSocketAction | None = None
     grpc: GRPCAction | None = None
 
-    @model_validator(mode="after")
-    def _one(self) -> "Probe":
-        if sum(x is not None for x in (self.exec, self.http_get, self.tcp_socket, self.grpc)) != 1:
-            raise ValueError("set exactly one of exec, httpGet, tcpSocket or grpc")
-        return self
-
 
 class LifecycleHandler(KubeModel):
     model_config = KubeModel.model_config | one_of("exec", "httpGet", "sleep")
     exec: ExecAction | None = None
     http_get: HTTPGetAction | None = None
     sleep: SleepAction | None = None
-
-    @model_validator(mode="after")
-    def _one(self) -> "LifecycleHandler":
-        if sum(x is not None for x in (self.exec, self.http_get, self.sleep)) != 1:
-            raise ValueError("set exactly one of exec, httpGet or sleep")
-        return self
 
 
 class Lifecycle(KubeModel):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, field_validator, model_validator
+from pydantic import ConfigDict, Field, StrictBool, StringConstraints, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from otelgen import alert_rules, modes, versions
@@ -28,7 +28,7 @@ INT64_MAX = 2**63 - 1
 _PIPELINE_ID = re.compile(r"(traces|metrics|logs)(/[A-Za-z0-9_.-]+)?")
 
 
-class Model(BaseModel):
+class Model(kube.Checked):
     model_config = ConfigDict(extra="forbid", alias_generator=to_camel, populate_by_name=True, defer_build=True)
 
 
@@ -200,8 +200,7 @@ class ServerTLS(Model):
 
     @model_validator(mode="after")
     def _one_source(self) -> "ServerTLS":
-        if (self.secret_name is None) == (self.cert_manager is None):
-            raise ValueError("set exactly one of secretName or certManager")
+        kube.set_one(self, "secret_name", "cert_manager")
         return self
 
 
@@ -306,12 +305,6 @@ class DisruptionBudget(Model):
             raise ValueError(f"expected a non-negative number or a percentage like 25%, got {value!r}")
         return value
 
-    @model_validator(mode="after")
-    def _one(self) -> "DisruptionBudget":
-        if self.max_unavailable is not None and self.min_available is not None:
-            raise ValueError("set at most one of maxUnavailable or minAvailable")
-        return self
-
 
 class Scaling(Model):
     replicas: int = Field(default=2, ge=1, le=INT32_MAX)
@@ -395,8 +388,7 @@ class EnvEntry(Model):
 
     @model_validator(mode="after")
     def _one(self) -> "EnvEntry":
-        if sum(x is not None for x in (self.value, self.secret_ref, self.value_from)) != 1:
-            raise ValueError("set exactly one of value, secretRef or valueFrom")
+        kube.set_one(self, "value", "secret_ref", "value_from")
         return self
 
 
@@ -472,8 +464,7 @@ class IngressTLS(Model):
 
     @model_validator(mode="after")
     def _one_source(self) -> "IngressTLS":
-        if (self.secret_name is None) == (self.cert_manager is None):
-            raise ValueError("set exactly one of secretName or certManager")
+        kube.set_one(self, "secret_name", "cert_manager")
         return self
 
 
@@ -613,8 +604,7 @@ class DeclaredVolume(Model):
 
     @model_validator(mode="after")
     def _one_source(self) -> "DeclaredVolume":
-        if (self.host_path is None) == (self.empty_dir_mib is None):
-            raise ValueError("set exactly one of hostPath or emptyDirMib")
+        kube.set_one(self, "host_path", "empty_dir_mib")
         return self
 
 

@@ -33,13 +33,13 @@ def receiver_on_localhost(t: ConfigTarget) -> Iterator[Hit]:
 
 def health_check_on_localhost(t: ConfigTarget) -> Iterator[Hit]:
     for listener in listeners(t.data):
-        if listener.type_id == "health_check" and listener.on_localhost:
+        if listener.probe and listener.on_localhost:
             yield Hit(listener.path, f"{listener.owner} is unreachable for kubelet probes: {_where(listener)}", _bind_fix(listener))
 
 
 def debug_endpoint_on_localhost(t: ConfigTarget) -> Iterator[Hit]:
     for listener in listeners(t.data):
-        if listener.type_id in ("zpages", "pprof") and listener.on_localhost:
+        if listener.debug and listener.on_localhost:
             yield Hit(listener.path, f"{listener.owner} can only be reached from inside the container: {_where(listener)}", _bind_fix(listener) + " (or drop the extension)")
     telemetry = telemetry_listener(t.data)
     if telemetry is not None and telemetry.on_localhost:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from otelgen import catalog, distributions, pipelinegraph
+from otelgen.components import facts
 from otelgen.lint.model import ComponentRef, ConfigTarget, Hit, defined, pipeline_list, pipelines, service_extensions, used_in_pipelines
 
 
@@ -97,7 +98,7 @@ def _extension_references(config: dict) -> set[str]:
             return
         if isinstance(value, dict):
             for k, v in value.items():
-                if k in ("storage", "authenticator", "k8s_leader_elector", "observer", "watch_observers") and isinstance(v, (str, list)):
+                if k in facts.EXTENSION_REFERENCE_KEYS and isinstance(v, (str, list)):
                     found.update(x for x in ([v] if isinstance(v, str) else v) if x in names)
                 walk(v, depth + 1)
         elif isinstance(value, list):

@@ -7,7 +7,8 @@ from typing import Any, Iterator
 
 from otelgen import sizing
 from otelgen.inputs import pod_spec_path, rbac_rules_for
-from otelgen.lint.model import ConfigTarget, ContainerTarget, Hit, default_needs, defined, find_type, registry_context, replicas_of, service_extensions, used_in_pipelines
+from otelgen.components import facts
+from otelgen.lint.model import ConfigTarget, ContainerTarget, Hit, defined, find_type, replicas_of, service_extensions, used_in_pipelines
 from otelgen.spec import quantity
 from otelgen.spec.model import MemoryTuning
 
@@ -111,7 +112,7 @@ def single_writer_duplicated(t: ConfigTarget) -> Iterator[Hit]:
     for ref in defined(t.data):
         if ref.section != "receivers" or ref.name not in used or ref.registry is None:
             continue
-        if not default_needs(ref.registry).single_writer or _leader_elected(t, ref.config):
+        if not facts.single_writer(ref.registry) or _leader_elected(t, ref.config):
             continue
         runner = several[0]
         how = "a DaemonSet (one copy per node)" if runner.workload.kind == "DaemonSet" else f"{replicas_of(t.inputs, runner.workload)} replicas"
@@ -144,34 +145,15 @@ def k8sattributes_no_node_filter(t: ConfigTarget) -> Iterator[Hit]:
                 yield Hit(ref.path + ("filter", "node_from_env_var"), f"{ref.name} filters on env {var}, but container {runner.container.get('name')!r} of {runner.workload.ref} does not set it from spec.nodeName", f"add env {var} with valueFrom.fieldRef.fieldPath: spec.nodeName")
 
 
-def _registry_config(ref) -> Any:
-    """The registry's typed config for a raw component config, from the keys both know."""
-    model = ref.registry.config_model
-    raw = ref.config if isinstance(ref.config, dict) else {}
-    known = {k: v for k, v in raw.items() if k in model.model_fields}
-    try:
-        return model.model_validate(known)
-    except Exception:
-        try:
-            return model()
-        except Exception:
-            return None
-
-
 def _required_rules(t: ConfigTarget) -> list[tuple[str, Any]]:
     used = used_in_pipelines(t.data) | set(service_extensions(t.data))
     out = []
     for ref in defined(t.data):
         if ref.name not in used or ref.registry is None:
             continue
-        config = _registry_config(ref)
-        if config is None:
-            continue
-        try:
-            needs = ref.registry(config, registry_context(ref.name, t.version)).needs()
-        except Exception:
-            continue
-        out.extend((ref.name, rule) for rule in needs.rbac)
+        needs = facts.needs_of_raw(ref.registry, ref.config, facts.neutral_context(ref.name, t.version))
+        if needs is not None:
+            out.extend((ref.name, rule) for rule in needs.rbac)
     return out
 
 

@@ -54,7 +54,7 @@ def _probe_port(probe: dict) -> object:
 def probe_without_health_check(t: ContainerTarget) -> Iterator[Hit]:
     if t.config is None:
         return
-    health = [l for l in listeners(t.config.data) if l.type_id == "health_check"]
+    health = [l for l in listeners(t.config.data) if l.probe]
     ports = {l.port for l in health if l.port is not None}
     named = {str(p.get("name")): p.get("containerPort") for p in t.container.get("ports") or [] if isinstance(p, dict)}
     for key in _PROBES:
