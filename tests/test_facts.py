@@ -160,7 +160,6 @@ def test_facts_read_from_the_declarations():
 #: names lint/ and importer/ may still quote, and why (not facts a declaration holds)
 STILL_QUOTED = {
     "otlp": "the loadbalancing exporter's protocol.otlp key",
-    "health_check": "the planner inserts it (issue 15, inserts)",
     "file_log": "its adapter turns off the spec's own container-log parser (an otelgen feature, no collector fact)",
 }
 

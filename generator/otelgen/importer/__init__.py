@@ -20,6 +20,7 @@ from otelgen.components import facts
 from otelgen.importer import changes, rawconfig, registry
 from otelgen.importer.notes import Notes, SecretToCreate
 from otelgen.plan import Plan, build_plan
+from otelgen.planning import inserts
 from otelgen.spec import load
 from otelgen.spec.model import API_VERSION, KIND, MODES
 
@@ -207,7 +208,7 @@ def _document(ctx: rawconfig.Context, body: dict[str, Any], workload: Workload, 
     for section in rawconfig.SECTIONS:
         entries = dict(body[section])
         for name in defaults["spec"].get(section) or {}:
-            if name not in entries and name != "health_check":
+            if name not in entries and name != inserts.name("health"):  # the probes need it
                 entries[name] = None  # delete the mode default's component
         if entries:
             spec[section] = entries

@@ -10,6 +10,7 @@ from otelgen import components
 from otelgen.errors import PathPart
 from otelgen.importer import registry
 from otelgen.importer.notes import Notes
+from otelgen.planning import inserts
 
 SECTIONS = tuple(components.SECTIONS)
 ROLES = ("receivers", "processors", "exporters")
@@ -67,19 +68,13 @@ def _dropped_and_inserted(before: dict[str, Any], after: dict[str, Any], notes: 
     for section, name in sorted(new - old, key=lambda k: (SECTIONS.index(k[0]), k[1])):
         if section == "processors":
             continue  # listed per pipeline by _pipeline_inserts
-        notes.change("C303", [section, name], f"{name} inserted", _INSERT_REASONS.get(name.split("/")[0], ""))
+        notes.change("C303", [section, name], f"{name} inserted", inserts.why(name))
     for section in SECTIONS:
         for name in before.get(section) or {}:
             if (section, canonical(section, name)) not in new and section != "extensions":
                 notes.change("C305", [section, name], f"{name} dropped: no pipeline uses it", "add it to a pipeline in the spec if it was meant to run")
 
 
-_INSERT_REASONS = {
-    "memory_limiter": "first in every pipeline, limits derived from the container's memory limit",
-    "batch": "last in every pipeline (after samplers and k8s_attributes)",
-    "health_check": "backs the liveness, readiness and startup probes",
-    "k8s_leader_elector": "one writer for cluster-wide receivers when several replicas run them",
-}
 
 
 def _pipeline_inserts(before: dict[str, Any], after: dict[str, Any], notes: Notes) -> None:
@@ -88,7 +83,7 @@ def _pipeline_inserts(before: dict[str, Any], after: dict[str, Any], notes: Note
         had = old.get(pname, {}).get("processors", [])
         for i, proc in enumerate(pipeline["processors"]):
             if proc not in had:
-                notes.change("C303", ["service", "pipelines", pname, "processors"], f"{proc} inserted at position {i}", _INSERT_REASONS.get(proc.split("/")[0], ""))
+                notes.change("C303", ["service", "pipelines", pname, "processors"], f"{proc} inserted at position {i}", inserts.why(proc))
 
 
 def _endpoints(before: dict[str, Any], after: dict[str, Any], notes: Notes) -> None:

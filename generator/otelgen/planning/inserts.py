@@ -42,6 +42,8 @@ class Insert:
     reads: str = ""
     #: an instance of it, inserted or the user's, that sets none of these gets the derived settings
     fill_unless: tuple[str, ...] = ()
+    #: why it is there, in a sentence (the importer's C303 notes say it)
+    why: str = ""
     #: the health endpoint: the setting holding the HTTP path the probes ask (on its listener
     #: named otelgen.components.extensions.HEALTH_PORT_NAME)
     probe_path: str = ""
@@ -52,20 +54,23 @@ INSERTS: tuple[Insert, ...] = (
            when="spec.pipelineDefaults.memoryLimiter, in every pipeline that has none",
            settings="derived from the memory limit (otelgen.sizing.memory_limiter_settings: spec.memory percentages, check interval)",
            reads="pipeline order (E013): it must be the first processor (its order class is 'first')",
-           fill_unless=("limit_mib", "limit_percentage")),
+           fill_unless=("limit_mib", "limit_percentage"),
+           why="first in every pipeline, limits derived from the container's memory limit"),
     Insert("batcher", "processors", "last", "type",
            when="spec.pipelineDefaults.batch, in every pipeline that has none",
-           reads="pipeline order (E013): after samplers and context-dependent processors (its order class is 'batch')"),
+           reads="pipeline order (E013): after samplers and context-dependent processors (its order class is 'batch')",
+           why="last in every pipeline (after samplers and k8s_attributes)"),
     Insert("pod_metadata", "processors", "after:memory_guard", "name",
            when="spec.presets.kubernetesAttributes.enabled (E020 in sidecars), in every pipeline",
            settings="labels from spec.presets.kubernetesAttributes.extractLabels"),
     Insert("health", "extensions", "", "",
            when="always (an instance named by its id, unless the spec defines one)",
            reads="the startup, liveness and readiness probes: its listener named 'health' and its path setting",
-           probe_path="path"),
+           probe_path="path", why="backs the liveness, readiness and startup probes"),
     Insert("leader_elector", "extensions", "", "",
            when="a used single-writer receiver (declaration.single_writer) runs in several copies and no instance of it is defined",
-           reads="the single-writer receivers, by instance name (Context.leader_election)"),
+           reads="the single-writer receivers, by instance name (Context.leader_election)",
+           why="one writer for cluster-wide receivers when several replicas run them"),
 )
 
 ROLES: dict[str, Insert] = {row.role: row for row in INSERTS}
@@ -88,6 +93,14 @@ def types(role: str) -> tuple[str, ...]:
     """Every type name the role's component is known by (its id and each version's)."""
     comp = component(role)
     return tuple(sorted(set(comp.all_names()) | {comp.id}))
+
+
+def why(instance: str) -> str:
+    """Why the planner inserts the component instance ``instance`` ("" when it inserts no such thing)."""
+    for row in INSERTS:
+        if plays(row.role, instance):
+            return row.why
+    return ""
 
 
 def type_of(instance: str) -> str:
