@@ -84,10 +84,11 @@ sections, pipelines, version}.
 {{- end -}}
 {{- if and $sigs (not (has $signal $sigs)) -}}
 {{- include "otelgen.fail" (dict "id" "E011" "path" $path "msg" (printf "%s does not support %s (it handles %s)" $ref $signal (join ", " $sigs)) "hint" (printf "move it to a %s pipeline" (join " or " $sigs))) -}}
-{{- else if and $comp (eq $comp.id "otlp_http") -}}
+{{- else if and $comp $comp.declaration.signal_checks -}}
 {{- $c := get (get $sections $role) $ref | default dict -}}
-{{- if not (or $c.endpoint (get $c (printf "%s_endpoint" $signal))) -}}
-{{- include "otelgen.fail" (dict "id" "E011" "path" $path "msg" (printf "%s: either endpoint or %s_endpoint must be set for a %s pipeline" $ref $signal $signal) "hint" (printf "set it, or move %s to a pipeline it has an endpoint for" $ref)) -}}
+{{- $bad := (include "otelgen.decl.checks" (dict "checks" $comp.declaration.signal_checks "doc" $c "version" $.version "ctx" (dict "signal" $signal)) | fromJson).bad -}}
+{{- if $bad -}}
+{{- include "otelgen.fail" (dict "id" "E011" "path" $path "msg" (printf "%s: %s" $ref (index $bad 1)) "hint" (printf "set it, or move %s to a pipeline it has an endpoint for" $ref)) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
@@ -123,13 +124,12 @@ sections, pipelines, version}.
 {{- include "otelgen.fail" (dict "id" "E011" "path" $path "msg" (printf "connector %s cannot produce %s from %s" $name $t (join ", " ($out | sortAlpha))) "hint" (printf "it connects %s" (join ", " $pairs))) -}}
 {{- end -}}
 {{- end -}}
-{{- if and $comp (eq $comp.id "routing") -}}
+{{- if $comp -}}
 {{- $cfg := get $sections.connectors $name | default dict -}}
 {{- $refs := list -}}
-{{- range $i, $route := $cfg.table | default list -}}
-{{- range $j, $target := $route.pipelines | default list -}}{{- $refs = append $refs (list (printf "%s.table[%d].pipelines[%d]" $path $i $j) $target) -}}{{- end -}}
+{{- range $at := $comp.declaration.pipeline_refs -}}
+{{- range $ref := include "otelgen.decl.found" (dict "doc" $cfg "path" $at) | fromJsonArray -}}{{- $refs = append $refs (list (printf "%s%s" $path (index $ref 0)) (index $ref 1)) -}}{{- end -}}
 {{- end -}}
-{{- range $j, $target := $cfg.default_pipelines | default list -}}{{- $refs = append $refs (list (printf "%s.default_pipelines[%d]" $path $j) $target) -}}{{- end -}}
 {{- range $ref := $refs -}}
 {{- $target := index $ref 1 -}}
 {{- if not (hasKey $pipelines $target) -}}
@@ -289,7 +289,7 @@ or {"bad": null}.  The vocabulary: docs/declarations.md, "Checks". */ -}}
 {{- $bad := list -}}
 {{- range $c := .checks -}}
 {{- if not $bad -}}
-{{- $bad = (include "otelgen.decl.check" (dict "c" $c "doc" $.doc "version" $.version) | fromJson).bad | default list -}}
+{{- $bad = (include "otelgen.decl.check" (dict "c" $c "doc" $.doc "version" $.version "ctx" ($.ctx | default dict)) | fromJson).bad | default list -}}
 {{- end -}}
 {{- end -}}
 {{- toJson (dict "bad" $bad) -}}
@@ -307,13 +307,13 @@ or {"bad": null}.  The vocabulary: docs/declarations.md, "Checks". */ -}}
 {{- $fail := false -}}
 {{- $msg := $c.message -}}
 {{- $bad := list -}}
-{{- if or (not $c.when) (include "otelgen.decl.holds" (dict "tests" $c.when "doc" $doc "ctx" dict)) -}}
+{{- if or (not $c.when) (include "otelgen.decl.holds" (dict "tests" $c.when "doc" $doc "ctx" .ctx)) -}}
 {{- $v := dict -}}
 {{- if $c.path -}}{{- $v = (include "otelgen.decl.get" (dict "doc" $doc "path" $c.path) | fromJson).v -}}{{- end -}}
 {{- if eq $c.kind "count" -}}
 {{- $given := list -}}
 {{- range $t := $c.tests -}}
-{{- if include "otelgen.decl.holds" (dict "tests" (list $t) "doc" $doc "ctx" dict) -}}{{- $given = append $given $t.path -}}{{- end -}}
+{{- if include "otelgen.decl.holds" (dict "tests" (list $t) "doc" $doc "ctx" $.ctx) -}}{{- $given = append $given $t.path -}}{{- end -}}
 {{- end -}}
 {{- $_ := set $names "given" (join ", " $given) -}}
 {{- $fail = or (lt (len $given) (int $c.min)) (and (not (kindIs "invalid" $c.max)) (gt (len $given) (int $c.max))) -}}
@@ -379,7 +379,7 @@ or {"bad": null}.  The vocabulary: docs/declarations.md, "Checks". */ -}}
 {{- if and (not $bad) (kindIs "map" $item) -}}
 {{- $low := dict -}}
 {{- range $k, $x := $item -}}{{- $_ := set $low $k (ternary (lower (toString $x)) $x (and (has $k ($c.lower | default list)) (kindIs "string" $x))) -}}{{- end -}}
-{{- $inner := (include "otelgen.decl.checks" (dict "checks" $c.checks "doc" $low "version" $.version) | fromJson).bad -}}
+{{- $inner := (include "otelgen.decl.checks" (dict "checks" $c.checks "doc" $low "version" $.version "ctx" $.ctx) | fromJson).bad -}}
 {{- if $inner -}}{{- $bad = list (printf "%s.%s[%d]%s" $at $c.path $i (index $inner 0)) (index $inner 1) -}}{{- end -}}
 {{- end -}}
 {{- end -}}
@@ -389,6 +389,29 @@ or {"bad": null}.  The vocabulary: docs/declarations.md, "Checks". */ -}}
 {{- $bad = list $at (include "otelgen.decl.message" (dict "template" $msg "doc" $doc "names" $names)) -}}
 {{- end -}}
 {{- toJson (dict "bad" $bad) -}}
+{{- end -}}
+
+{{- /* the values at an a[].b[] path with where they are: {doc, path} → [[".a[0].b[1]", value], ...] */ -}}
+{{- define "otelgen.decl.found" -}}
+{{- $found := list (list "" .doc) -}}
+{{- range $part := splitList "." .path -}}
+{{- $many := hasSuffix "[]" $part -}}
+{{- $key := trimSuffix "[]" $part -}}
+{{- $next := list -}}
+{{- range $f := $found -}}
+{{- $item := index $f 1 -}}
+{{- if and (kindIs "map" $item) (hasKey $item $key) -}}
+{{- $v := get $item $key -}}
+{{- if and $many (kindIs "slice" $v) -}}
+{{- range $i, $x := $v -}}{{- $next = append $next (list (printf "%s.%s[%d]" (index $f 0) $key $i) $x) -}}{{- end -}}
+{{- else if and (not $many) (not (kindIs "invalid" $v)) -}}
+{{- $next = append $next (list (printf "%s.%s" (index $f 0) $key) $v) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $found = $next -}}
+{{- end -}}
+{{- toJson $found -}}
 {{- end -}}
 
 {{- /* a check's message: {{path}} the value at a path of the doc, {{@name}} a name the check sets */ -}}

@@ -80,11 +80,6 @@ class ComponentConfig(BaseModel):
                 raise failed
         return self
 
-    def signal_problem(self, signal: str) -> str | None:
-        """Why this config cannot serve a pipeline of ``signal`` (the collector refuses
-        to build the component for it), or None."""
-        return None
-
     def deprecations(self) -> list[tuple[tuple[str, ...], str, str]]:
         """Settings written in a shape otelgen still takes but no longer prefers:
         (path, message, hint); the planner warns W104 for each."""

@@ -59,13 +59,6 @@ class RoutingConfig(ComponentConfig):
     default_pipelines: list[str] = Field(default_factory=list)
     error_mode: str | None = None
 
-    def pipeline_refs(self) -> list[tuple[tuple[str | int, ...], str]]:
-        refs: list[tuple[tuple[str | int, ...], str]] = []
-        for i, route in enumerate(self.table):
-            refs.extend((("table", i, "pipelines", j), p) for j, p in enumerate(route.pipelines))
-        refs.extend((("default_pipelines", j), p) for j, p in enumerate(self.default_pipelines))
-        return refs
-
 
 class Routing(Component):
     kind = "connector"
@@ -82,6 +75,7 @@ class Routing(Component):
             required("condition", when=(When("context", "eq", "request"),), message="context request needs a condition"),
         )),),
         steps=(Step("drop_empty", paths=("default_pipelines",)),),
+        pipeline_refs=("table[].pipelines[]", "default_pipelines[]"),
     )
 
 

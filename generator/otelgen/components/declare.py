@@ -283,6 +283,12 @@ class Declaration:
     #: the validation rules of the collector's ``Validate()`` (and otelgen's own refusals) for
     #: the settings: run in order on the validated settings, the first that fails is the error
     checks: tuple["Check", ...] = ()
+    #: checks for each pipeline the component is in (``@ctx.signal``: the pipeline's signal):
+    #: a failure says why the collector cannot build the component for that signal
+    signal_checks: tuple["Check", ...] = ()
+    #: settings that name pipelines (``a[].b[]`` paths, as in ``Rule.each``): they must exist
+    #: and receive from the component (a connector)
+    pipeline_refs: tuple[str, ...] = ()
 
     def to_data(self) -> dict[str, Any]:
         """The declaration as JSON-shaped data (what the chart reads)."""
@@ -303,8 +309,8 @@ _MISSING = object()
 _PLACEHOLDER = re.compile(r"\{\{([^}|]+)(?:\|(\w+))?\}\}")
 
 
-def _ctx_value(ctx: "Context", name: str) -> Any:
-    return getattr(ctx, name)
+def _ctx_value(ctx: "Context | dict[str, Any]", name: str) -> Any:
+    return ctx.get(name) if isinstance(ctx, dict) else getattr(ctx, name)
 
 
 def get(doc: Any, path: str, ctx: "Context | None" = None) -> Any:
@@ -719,24 +725,25 @@ def _loc(path: str) -> tuple[str | int, ...]:
     return tuple(path.split(".")) if path else ()
 
 
-def check(checks: tuple[Check, ...], settings: Any, version: str) -> CheckFailed | None:
+def check(checks: tuple[Check, ...], settings: Any, version: str, ctx: dict[str, Any] | None = None) -> CheckFailed | None:
     """The first of ``checks`` that fails on ``settings`` (the validated settings, with
-    ``extra``), or None; ``version``: the target collector version."""
+    ``extra``), or None; ``version``: the target collector version; ``ctx``: what ``@ctx.``
+    paths read (``signal`` for ``Declaration.signal_checks``)."""
     for c in checks:
-        failed = _check(c, settings, version)
+        failed = _check(c, settings, version, ctx or {})
         if failed is not None:
             return failed
     return None
 
 
-def _check(c: Check, settings: Any, version: str) -> CheckFailed | None:
+def _check(c: Check, settings: Any, version: str, ctx: dict[str, Any]) -> CheckFailed | None:
     doc = get(settings, c.at) if c.at else settings
-    if not holds(c.when, doc, None):
+    if not holds(c.when, doc, ctx):  # type: ignore[arg-type]
         return None
     names: dict[str, Any] = {"version": version}
     bad = False
     if c.kind == "count":
-        given = [t.path for t in c.tests if _holds(t, doc, None)]
+        given = [t.path for t in c.tests if _holds(t, doc, ctx)]  # type: ignore[arg-type]
         names["given"] = ", ".join(given)
         bad = len(given) < c.min or (c.max is not None and len(given) > c.max)
     elif c.kind == "less":
@@ -760,7 +767,7 @@ def _check(c: Check, settings: Any, version: str) -> CheckFailed | None:
             if not isinstance(item, dict):
                 continue
             item = {k: (v.lower() if k in c.lower and isinstance(v, str) else v) for k, v in item.items()}
-            failed = check(c.checks, item, version)
+            failed = check(c.checks, item, version, ctx)
             if failed is not None:
                 return CheckFailed(str(failed), (*_loc(c.at), *_loc(c.path), i, *failed.loc), failed.collector)
         return None
@@ -800,3 +807,20 @@ def _message(template: str, doc: Any, names: dict[str, Any]) -> str:
         return _text(names.get(name[1:]) if name.startswith("@") else get(doc, name))
 
     return _MESSAGE_PLACEHOLDER.sub(fill, template)
+
+
+def found(doc: Any, path: str) -> list[tuple[tuple[str | int, ...], Any]]:
+    """The values at ``a[].b[]`` (every item of list a, then of its list b) with where they are."""
+    out: list[tuple[tuple[str | int, ...], Any]] = [((), doc)]
+    for part in path.split("."):
+        many = part.endswith("[]")
+        key = part[:-2] if many else part
+        nxt: list[tuple[tuple[str | int, ...], Any]] = []
+        for loc, item in out:
+            value = item.get(key) if isinstance(item, dict) else None
+            if many:
+                nxt.extend(((*loc, key, i), v) for i, v in enumerate(value if isinstance(value, list) else []))
+            elif value is not None:
+                nxt.append(((*loc, key), value))
+        out = nxt
+    return out

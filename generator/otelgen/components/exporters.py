@@ -47,12 +47,13 @@ class _NetworkExporterConfig(ComponentConfig, HeadersMixin):
     extension_fields = (("sending_queue", "storage"), ("authenticator",), ("auth", "authenticator"))
 
 
-def network_exporter(*endpoint_fields: str, steps: tuple[Step, ...] = (), checks: tuple[Check, ...] = ()) -> Declaration:
+def network_exporter(*endpoint_fields: str, steps: tuple[Step, ...] = (), checks: tuple[Check, ...] = (), signal_checks: tuple[Check, ...] = ()) -> Declaration:
     """An exporter that sends to ``endpoint_fields`` (the first is the one every exporter
     has): client TLS, headers from Secrets, ``authenticator`` as auth.authenticator, and
     the egress port of each endpoint (``egress_port`` when the endpoint does not show it)."""
     return Declaration(
         checks=(CLIENT_TLS_CHECK, *checks),
+        signal_checks=signal_checks,
         steps=(
             Step("client_tls", path="tls"),
             Step("secret_env", path="headers", each=True, parts=("HEADER",)),
@@ -91,12 +92,6 @@ class OtlpHttpExporterConfig(_NetworkExporterConfig):
     profiles_endpoint: str | None = Field(default=None, min_length=1)
     encoding: Literal["proto", "json"] | None = Field(default=None, description="proto (collector default) or json: OTLP/JSON bodies for backends without protobuf (larger and slower; docs/json.md).")
 
-    def signal_problem(self, signal: str) -> str | None:
-        # otlphttpexporter: the exporter for a signal is created from endpoint or <signal>_endpoint
-        if self.endpoint or getattr(self, f"{signal}_endpoint", None):
-            return None
-        return f"either endpoint or {signal}_endpoint must be set for a {signal} pipeline"
-
 
 class OtlpHttpExporter(Component):
     kind = "exporter"
@@ -110,6 +105,11 @@ class OtlpHttpExporter(Component):
     declaration = network_exporter(
         *OTLP_HTTP_ENDPOINTS,
         steps=(Step("drop", paths=("tls",), when=(When("tls.insecure"),)),),
+        #: otlphttpexporter: the exporter for a signal is created from endpoint or <signal>_endpoint
+        signal_checks=tuple(
+            at_least_one("endpoint", f"{signal}_endpoint", when=(When("@ctx.signal", "eq", signal),), message=f"either endpoint or {signal}_endpoint must be set for a {signal} pipeline")
+            for signal in ("traces", "metrics", "logs")
+        ),
         checks=(
             at_least_one(*OTLP_HTTP_ENDPOINTS, message=f"otlp_http needs at least one of {', '.join(OTLP_HTTP_ENDPOINTS)}"),
             *(check for key in OTLP_HTTP_ENDPOINTS for check in (
