@@ -321,7 +321,7 @@ or {"bad": null}.  The vocabulary: docs/declarations.md, "Checks". */ -}}
 {{- $b := (include "otelgen.decl.get" (dict "doc" $doc "path" $c.than) | fromJson).v -}}
 {{- if and (or (kindIs "float64" $v) (kindIs "int64" $v) (kindIs "int" $v)) (or (kindIs "float64" $b) (kindIs "int64" $b) (kindIs "int" $b)) -}}
 {{- if ne (float64 $b) 0.0 -}}
-{{- $fail = ternary (gt (float64 $v) (float64 $b)) (ge (float64 $v) (float64 $b)) (eq $c.equal true) -}}
+{{- $fail = ternary (gt (float64 $v) (float64 $b)) (ge (float64 $v) (float64 $b)) (not (not $c.equal)) -}}
 {{- end -}}
 {{- end -}}
 {{- else if eq $c.kind "prefix" -}}

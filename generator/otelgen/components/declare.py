@@ -291,8 +291,25 @@ class Declaration:
     pipeline_refs: tuple[str, ...] = ()
 
     def to_data(self) -> dict[str, Any]:
-        """The declaration as JSON-shaped data (what the chart reads)."""
-        return _plain(dataclasses.asdict(self))
+        """The declaration as JSON-shaped data (what the chart reads); a check leaves out
+        the fields it does not set."""
+        data = _plain(dataclasses.asdict(dataclasses.replace(self, checks=(), signal_checks=())))
+        data["checks"] = [_check_data(c) for c in self.checks]
+        data["signal_checks"] = [_check_data(c) for c in self.signal_checks]
+        return data
+
+
+def _check_data(c: "Check") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(c):
+        value = getattr(c, f.name)
+        if f.name != "kind" and value == f.default:
+            continue
+        if f.name == "checks":
+            out[f.name] = [_check_data(inner) for inner in value]
+        else:
+            out[f.name] = _plain([dataclasses.asdict(t) for t in value] if f.name in ("tests", "when") else value)
+    return out
 
 
 def _plain(value: Any) -> Any:
