@@ -153,7 +153,13 @@ def test_both_engines_refuse_with_the_same_error(case, tmp_path):
 @pytest.mark.tools
 @pytest.mark.parametrize("case", sorted(ACCEPTED))
 def test_both_engines_accept_what_the_rules_allow(case, tmp_path):
+    """... and so does the real collector (`otelcol-k8s validate` on the rendered config)."""
+    from test_collector import rendered_config_and_env, validate
+
     section, name, settings, pipelines = ACCEPTED[case]
     result, proc = _both(tmp_path, _spec(section, name, settings, pipelines))
     assert result.code == 0, result.err
     assert proc.returncode == 0, proc.stderr
+    config, pod_env = rendered_config_and_env(("-f", str(tmp_path / "spec.yaml")))
+    verdict = validate(config, tmp_path, [*pod_env, {"name": "LIMIT", "value": "1000"}, {"name": "T", "value": "token"}])
+    assert verdict.returncode == 0, verdict.stderr[-2000:]
