@@ -163,3 +163,23 @@ def test_both_engines_accept_what_the_rules_allow(case, tmp_path):
     config, pod_env = rendered_config_and_env(("-f", str(tmp_path / "spec.yaml")))
     verdict = validate(config, tmp_path, [*pod_env, {"name": "LIMIT", "value": "1000"}, {"name": "T", "value": "token"}])
     assert verdict.returncode == 0, verdict.stderr[-2000:]
+
+
+def test_no_component_model_has_a_rule_of_its_own():
+    """The components' validation rules are their declared checks: no config model (nor a
+    model nested in one) keeps an after-validator besides the one that runs the checks
+    (before-validators reshape input, field validators type it)."""
+    import inspect
+
+    from pydantic import BaseModel
+
+    from otelgen.components import base, common, connectors, exporters, extensions, processors, receivers
+
+    seen = 0
+    for module in (base, common, connectors, exporters, extensions, processors, receivers):
+        for cls in vars(module).values():
+            if inspect.isclass(cls) and issubclass(cls, BaseModel) and cls.__module__ == module.__name__:
+                seen += 1
+                after = {name for name, d in cls.__pydantic_decorators__.model_validators.items() if d.info.mode != "before"}
+                assert after <= {"_declared_checks"}, f"{module.__name__}.{cls.__name__}: {sorted(after)}"
+    assert seen > 30
