@@ -21,7 +21,7 @@ from conftest import tool
 from helm_parity import CHART, CONFIG_KEY, helm_template
 from otelgen import components, plan, versions
 from otelgen.components.base import Component, ComponentConfig, Context
-from otelgen.components.declare import Declaration, Egress, Env, Listener, Rule, Step, Volume, When, interpret
+from otelgen.components.declare import Check, Declaration, Egress, Env, Listener, Rule, Step, Volume, When, exactly_one, interpret
 from otelgen.helmchart import model_desc
 
 TEMPLATES = sorted(p.relative_to(CHART) for p in (CHART / "templates").rglob("*") if p.is_file())
@@ -36,12 +36,19 @@ class BeaconConfig(ComponentConfig):
     interval: str = "10s"
     watch_nodes: StrictBool = False
     upstream: str | None = None
+    targets: list[dict[str, Any]] = Field(default_factory=list)
 
 
 BEACON = Declaration(
     listeners=(Listener("beacon", app_protocol="http"),),
+    #: its validation rules, as data too: the upstream is an https URL, every target names one host or ip
+    checks=(
+        Check("prefix", path="upstream", value=("https://",), message="upstream '{{upstream}}' must be an https:// URL"),
+        Check("each", path="targets", checks=(exactly_one("host", "ip", message="a target needs exactly one of host or ip, got {{@given}}"),)),
+    ),
     steps=(
         Step("drop", paths=("watch_nodes",)),
+        Step("drop_empty", paths=("targets",)),
         Step("set", path="source.node", value="${env:K8S_NODE_NAME}", when=(When("@ctx.mode", "eq", "agent"),)),
     ),
     rbac=(Rule(api_groups=("",), resources=("nodes",), verbs=("get", "list"), when=(When("watch_nodes"),)),),
@@ -137,6 +144,38 @@ def test_the_chart_and_python_interpret_a_data_only_declaration_alike(chart_with
         assert needs.ports[0].port in ports, mode
 
 
+BAD_BEACONS = {
+    "plaintext upstream": ({"upstream": "http://up.example:9443"}, "error E004 spec.receivers.beacon: upstream 'http://up.example:9443' must be an https:// URL"),
+    "a target with host and ip": ({"targets": [{"host": "a"}, {"host": "b", "ip": "10.0.0.2"}]}, "error E004 spec.receivers.beacon.targets[1]: a target needs exactly one of host or ip, got host, ip"),
+}
+
+
+def python_refusal(settings: dict[str, Any]) -> str:
+    """What the Python engine says of the beacon's settings: its one model validator runs the declared checks."""
+    from pydantic import ValidationError
+
+    from otelgen.spec.load import pydantic_problems
+
+    with pytest.raises(ValidationError) as exc:
+        BeaconConfig.model_validate(settings, context={"collector_version": versions.PINNED_COLLECTOR_VERSION})
+    (problem,) = pydantic_problems(exc.value, ("spec", "receivers", "beacon"), BeaconConfig)
+    return problem.render()
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize("case", sorted(BAD_BEACONS))
+def test_the_chart_and_python_refuse_a_data_only_component_alike(case, chart_with_beacon, tmp_path):
+    """The beacon's checks exist only as data in the chart's copy: helm refuses a bad config
+    with the same ID, path and message as the Python engine, no template touched."""
+    settings, want = BAD_BEACONS[case]
+    assert python_refusal(settings).startswith(want + " (hint: ")
+    proc = helm_template(str(tool("helm")), "beacon-test", "obs", _values(tmp_path, spec("gateway", settings)), chart=chart_with_beacon)
+    assert proc.returncode != 0 and not proc.stdout.strip()
+    assert want + " (hint: " in proc.stderr.replace("\n", " "), proc.stderr
+    BeaconConfig.model_validate({"upstream": "https://up.example", "targets": [{"host": "a"}, {"ip": "10.0.0.2"}]})  # and both take a good one
+    render(chart_with_beacon, tmp_path, spec("gateway", {"upstream": "https://up.example", "targets": [{"host": "a"}, {"ip": "10.0.0.2"}]}))
+
+
 @pytest.mark.tools
 def test_without_the_declaration_the_type_is_unknown_to_the_chart(tmp_path):
     proc = helm_template(str(tool("helm")), "beacon-test", "obs", _values(tmp_path, spec("gateway", {})), chart=CHART)
@@ -171,11 +210,14 @@ def test_no_component_overrides_build_or_needs():
 
 
 #: where the templates still name components, and why; this list may only shrink.
-#: _checks.tpl: the config validators (pydantic validators in Python), not yet declarations.
+#: _exposure.tpl: the otlp receiver's ports on the exposure; _scraping.tpl: the prometheus
+#: receiver's self-scrape (both were there before the test caught ``eq $comp.id "..."``).
 #: (The planner's own inserts in _plan.tpl, _objects.tpl and _notes.tpl are data: files/otelgen.json
-#: inserts, otelgen.planning.inserts; tests/test_inserts.py.)
+#: inserts, otelgen.planning.inserts; tests/test_inserts.py. The validation rules in _checks.tpl are
+#: declared checks: tests/test_checks.py.)
 STILL_NAMED = {
-    "templates/_checks.tpl": {"bearertokenauth", "file_log", "jaeger", "loadbalancing", "memory_limiter", "otlp_http", "resourcedetection", "spanmetrics", "k8s_attributes"},
+    "templates/_exposure.tpl": {"otlp"},
+    "templates/_scraping.tpl": {"prometheus"},
 }
 
 
@@ -190,10 +232,29 @@ def test_no_template_names_a_component():
     for path in TEMPLATES:
         text = (CHART / path).read_text()
         assert "otelgen.build." not in text, path
-        named = (set(re.findall(r'"([a-z_]+)"', text)) & names) - generic
+        named = ((set(re.findall(r'"([a-z_]+)"', text)) & names) - generic) | (compared_ids(text) & names)
         assert named <= STILL_NAMED.get(str(path), set()), f"{path} names components {sorted(named - STILL_NAMED.get(str(path), set()))}"
     assert "templates/_declarations.tpl" in {str(p) for p in TEMPLATES}
     assert not STILL_NAMED.get("templates/_declarations.tpl")
+
+
+def compared_ids(text: str) -> set[str]:
+    """Names a template compares a component's id with (``eq $comp.id "otlp"``, ``has .id (list ...)``):
+    a component name even when the word is also a generic one (batch, otlp, file, ...)."""
+    import re
+
+    found = set(re.findall(r'\b(?:eq|ne)\s+\S*\.id\s+"([a-z_]+)"', text)) | set(re.findall(r'\b(?:eq|ne)\s+"([a-z_]+)"\s+\S*\.id\b', text))
+    for listed in re.findall(r'\bhas\s+\S*\.id\s+\(list((?:\s+"[a-z_]+")+)\s*\)', text):
+        found |= set(re.findall(r'"([a-z_]+)"', listed))
+    return found
+
+
+def test_the_name_check_catches_id_comparisons_of_generic_words():
+    """The component checks as they were before the declared checks: per-component blocks
+    keyed by generic words (batch, otlp, filter, ...) are caught too."""
+    old = '''{{- else if eq .id "batch" -}} {{- if has $.id (list "attributes" "resource") -}} {{- if and $comp (eq $comp.id "routing") -}}'''
+    assert compared_ids(old) == {"batch", "attributes", "resource", "routing"}
+    assert compared_ids('{{- if eq $order "batch" -}}{{- $id := .id -}}') == set()
 
 
 def test_rules_from_items_drop_namespaced_pairs_granted_cluster_wide():

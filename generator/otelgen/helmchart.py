@@ -31,8 +31,7 @@ from otelgen import components, config, credentials, distributions, plan, preset
 from otelgen.components.base import ENV_PREFIX, Component, Mount
 from otelgen.components.extensions import HEALTH_PORT, HEALTH_PORT_NAME
 from otelgen.components import declare, unmodelled
-from otelgen.components.processors import DETECTORS, K8S_METADATA
-from otelgen.components.receivers import K8S_SD_ROLES, STANZA_OPERATORS
+from otelgen.components.receivers import K8S_SD_ROLES
 from otelgen.manifests import autoscaling, configmap, monitoring, naming, networkpolicy, rbac, tls, workload
 from otelgen.schema import spec_schema
 from otelgen.spec.load import mode_defaults
@@ -123,15 +122,6 @@ def declare_constants() -> dict[str, Any]:
     """What the chart's declaration interpreter (templates/_declarations.tpl) needs besides the
     declarations themselves, which sit in each component's registry entry."""
     return {"udpBindHost": declare.UDP_BIND_HOST, "clientTlsDir": declare.CLIENT_TLS_DIR, "unmodelled": _unmodelled()}
-
-
-def validation_tables() -> dict[str, Any]:
-    """Tables the component configs' validators check against (templates/_checks.tpl)."""
-    return {
-        "file_log": {"operatorTypes": list(STANZA_OPERATORS)},
-        "k8s_attributes": {"knownMetadata": list(K8S_METADATA)},
-        "resourcedetection": {"known": dict(DETECTORS)},
-    }
 
 
 # ------------------------------------------------------------------ the data file
@@ -302,7 +292,6 @@ def chart_data() -> dict[str, Any]:
         "components": registry(),
         "sections": list(components.SECTIONS),
         "declare": declare_constants(),
-        "validation": validation_tables(),
         "scraping": scraping_data(),
         "credentials": credentials.tables(),
         "presets": {

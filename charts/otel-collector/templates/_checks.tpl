@@ -24,7 +24,7 @@ sections, pipelines, version}.
 {{- if and $comp (or (kindIs "invalid" $raw) (kindIs "map" $raw)) -}}
 {{- $raw = $raw | default dict -}}{{- /* null left after merging is the defaults, as otelgen reads it */ -}}
 {{- include "otelgen.checkNulls" (dict "desc" $comp.model "value" $raw "path" $path) -}}
-{{- include "otelgen.checkComponent" (dict "data" $data "version" $version "id" $comp.id "path" $path "required" $comp.model.required "cfg" (include "otelgen.applyModel" (dict "desc" $comp.model "value" (include "otelgen.reshape" (dict "decl" $comp.declaration "raw" $raw) | fromJson).v) | fromJson).v) -}}
+{{- include "otelgen.checkComponent" (dict "checks" $comp.declaration.checks "version" $version "path" $path "required" $comp.model.required "cfg" (include "otelgen.applyModel" (dict "desc" $comp.model "value" (include "otelgen.reshape" (dict "decl" $comp.declaration "raw" $raw) | fromJson).v) | fromJson).v) -}}
 {{- end -}}
 {{- if and (not $comp) (ne $spec.distribution "custom") -}}
 {{- $known := has $type (get (get $data.distributions $spec.distribution) $section | default list) -}}
@@ -84,10 +84,11 @@ sections, pipelines, version}.
 {{- end -}}
 {{- if and $sigs (not (has $signal $sigs)) -}}
 {{- include "otelgen.fail" (dict "id" "E011" "path" $path "msg" (printf "%s does not support %s (it handles %s)" $ref $signal (join ", " $sigs)) "hint" (printf "move it to a %s pipeline" (join " or " $sigs))) -}}
-{{- else if and $comp (eq $comp.id "otlp_http") -}}
+{{- else if and $comp $comp.declaration.signal_checks -}}
 {{- $c := get (get $sections $role) $ref | default dict -}}
-{{- if not (or $c.endpoint (get $c (printf "%s_endpoint" $signal))) -}}
-{{- include "otelgen.fail" (dict "id" "E011" "path" $path "msg" (printf "%s: either endpoint or %s_endpoint must be set for a %s pipeline" $ref $signal $signal) "hint" (printf "set it, or move %s to a pipeline it has an endpoint for" $ref)) -}}
+{{- $bad := (include "otelgen.decl.checks" (dict "checks" $comp.declaration.signal_checks "doc" $c "version" $.version "ctx" (dict "signal" $signal)) | fromJson).bad -}}
+{{- if $bad -}}
+{{- include "otelgen.fail" (dict "id" "E011" "path" $path "msg" (printf "%s: %s" $ref (index $bad 1)) "hint" (printf "set it, or move %s to a pipeline it has an endpoint for" $ref)) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
@@ -123,13 +124,12 @@ sections, pipelines, version}.
 {{- include "otelgen.fail" (dict "id" "E011" "path" $path "msg" (printf "connector %s cannot produce %s from %s" $name $t (join ", " ($out | sortAlpha))) "hint" (printf "it connects %s" (join ", " $pairs))) -}}
 {{- end -}}
 {{- end -}}
-{{- if and $comp (eq $comp.id "routing") -}}
+{{- if $comp -}}
 {{- $cfg := get $sections.connectors $name | default dict -}}
 {{- $refs := list -}}
-{{- range $i, $route := $cfg.table | default list -}}
-{{- range $j, $target := $route.pipelines | default list -}}{{- $refs = append $refs (list (printf "%s.table[%d].pipelines[%d]" $path $i $j) $target) -}}{{- end -}}
+{{- range $at := $comp.declaration.pipeline_refs -}}
+{{- range $ref := include "otelgen.decl.found" (dict "doc" $cfg "path" $at) | fromJsonArray -}}{{- $refs = append $refs (list (printf "%s%s" $path (index $ref 0)) (index $ref 1)) -}}{{- end -}}
 {{- end -}}
-{{- range $j, $target := $cfg.default_pipelines | default list -}}{{- $refs = append $refs (list (printf "%s.default_pipelines[%d]" $path $j) $target) -}}{{- end -}}
 {{- range $ref := $refs -}}
 {{- $target := index $ref 1 -}}
 {{- if not (hasKey $pipelines $target) -}}
@@ -267,7 +267,8 @@ sections, pipelines, version}.
 {{- end -}}
 {{- end -}}
 
-{{- /* The component configs' own validators (otelgen.components.*): {id, path, cfg (defaults applied)} */ -}}
+{{- /* A component's required fields and its declared checks (Declaration.checks, run by
+otelgen.components.declare.check in Python): {checks, version, path, required, cfg (defaults applied)} */ -}}
 {{- define "otelgen.checkComponent" -}}
 {{- $c := .cfg -}}
 {{- $path := .path -}}
@@ -276,177 +277,155 @@ sections, pipelines, version}.
 {{- include "otelgen.fail" (dict "id" "E004" "path" (printf "%s.%s" $path $field) "msg" "required field is missing" "hint" "add it") -}}
 {{- end -}}
 {{- end -}}
+{{- $bad := (include "otelgen.decl.checks" (dict "checks" (.checks | default list) "doc" $c "version" .version) | fromJson).bad -}}
+{{- if $bad -}}
+{{- include "otelgen.fail" (dict "id" "E004" "path" (printf "%s%s" $path (index $bad 0)) "msg" (index $bad 1) "hint" "fix the value") -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* The first of the checks that fails: {checks, doc, version} → {"bad": [path suffix, message]}
+or {"bad": null}.  The vocabulary: docs/declarations.md, "Checks". */ -}}
+{{- define "otelgen.decl.checks" -}}
 {{- $bad := list -}}
-{{- if and (kindIs "map" $c.tls) (hasKey $c.tls "insecure_skip_verify") -}}
-{{- $ignored := list -}}
-{{- range $k := list "ca_secret" "cert_secret" "insecure_skip_verify" "server_name_override" -}}{{- if get $c.tls $k -}}{{- $ignored = append $ignored $k -}}{{- end -}}{{- end -}}
-{{- if and $c.tls.insecure $ignored -}}
-{{- $bad = list (printf "%s.tls" $path) (printf "tls.insecure: true turns TLS off, so %s would be ignored: set insecure: false (or null to drop a default's insecure: true)" (join ", " $ignored)) -}}
+{{- range $c := .checks -}}
+{{- if not $bad -}}
+{{- $bad = (include "otelgen.decl.check" (dict "c" $c "doc" $.doc "version" $.version "ctx" ($.ctx | default dict)) | fromJson).bad | default list -}}
 {{- end -}}
 {{- end -}}
-{{- if eq .id "otlp_http" -}}
-{{- $keys := list "endpoint" "traces_endpoint" "metrics_endpoint" "logs_endpoint" "profiles_endpoint" -}}
+{{- toJson (dict "bad" $bad) -}}
+{{- end -}}
+
+{{- define "otelgen.decl.check" -}}
+{{- $c := .c -}}
+{{- $doc := .doc -}}
+{{- $at := "" -}}
+{{- if $c.at -}}
+{{- $doc = (include "otelgen.decl.get" (dict "doc" .doc "path" $c.at) | fromJson).v -}}
+{{- $at = printf ".%s" $c.at -}}
+{{- end -}}
+{{- $names := dict "version" .version -}}
+{{- $fail := false -}}
+{{- $msg := $c.message -}}
+{{- $bad := list -}}
+{{- if or (not $c.when) (include "otelgen.decl.holds" (dict "tests" $c.when "doc" $doc "ctx" .ctx)) -}}
+{{- $v := dict -}}
+{{- if $c.path -}}{{- $v = (include "otelgen.decl.get" (dict "doc" $doc "path" $c.path) | fromJson).v -}}{{- end -}}
+{{- if eq $c.kind "count" -}}
 {{- $given := list -}}
-{{- range $k := $keys -}}{{- if get $c $k -}}{{- $given = append $given $k -}}{{- end -}}{{- end -}}
-{{- if not $given -}}
-{{- $bad = list $path (printf "otlp_http needs at least one of %s" (join ", " $keys)) -}}
+{{- range $t := $c.tests -}}
+{{- if include "otelgen.decl.holds" (dict "tests" (list $t) "doc" $doc "ctx" $.ctx) -}}{{- $given = append $given $t.path -}}{{- end -}}
 {{- end -}}
-{{- range $k := $given -}}
-{{- $endpoint := toString (get $c $k) -}}
-{{- if $bad -}}
-{{- else if not (or (hasPrefix "http://" $endpoint) (hasPrefix "https://" $endpoint) (hasPrefix "${" $endpoint)) -}}
-{{- $bad = list $path (printf "otlp_http %s must be a URL (https://host[:port][/path])" $k) -}}
-{{- else if and (hasPrefix "http://" $endpoint) (not $c.tls.insecure) -}}
-{{- $bad = list $path (printf "http:// %s without tls.insecure: true (use https:// or opt in to plaintext)" $k) -}}
-{{- end -}}
-{{- end -}}
-{{- else if eq .id "file" -}}
-{{- $dir := dir (clean (toString $c.path)) -}}
-{{- if or (eq $dir "/") (eq $dir "/conf") (hasPrefix "/conf/" $dir) -}}
-{{- $bad = list $path (printf "path '%s': the file needs a directory of its own (it becomes a writable emptyDir), not / nor the config mount /conf; e.g. /var/otel/out/data.jsonl" $c.path) -}}
-{{- end -}}
-{{- else if eq .id "loadbalancing" -}}
-{{- $set := 0 -}}
-{{- range $r := list "dns" "k8s" "static" "aws_cloud_map" -}}{{- if and (hasKey ($c.resolver | default dict) $r) (not (kindIs "invalid" (get ($c.resolver | default dict) $r))) -}}{{- $set = add1 $set -}}{{- end -}}{{- end -}}
-{{- if ne (int $set) 1 -}}
-{{- $bad = list (printf "%s.resolver" $path) "set exactly one resolver: dns, k8s, static, aws_cloud_map" -}}
-{{- end -}}
-{{- else if eq .id "memory_limiter" -}}
-{{- $n := dict -}}
-{{- range $k := list "limit_mib" "spike_limit_mib" "limit_percentage" "spike_limit_percentage" -}}
-{{- $v := get $c $k -}}{{- if or (kindIs "float64" $v) (kindIs "int" $v) (kindIs "int64" $v) -}}{{- $_ := set $n $k (int $v) -}}{{- end -}}
-{{- end -}}
-{{- if and $n.limit_mib (hasKey $n "spike_limit_mib") (ge $n.spike_limit_mib $n.limit_mib) -}}
-{{- $bad = list $path "spike_limit_mib must be below limit_mib" -}}
-{{- else if and $n.limit_percentage (hasKey $n "spike_limit_percentage") (ge $n.spike_limit_percentage $n.limit_percentage) -}}
-{{- $bad = list $path "spike_limit_percentage must be below limit_percentage" -}}
-{{- else if and (hasKey $n "limit_mib") (hasKey $n "limit_percentage") (eq $n.limit_mib 0) (eq $n.limit_percentage 0) -}}
-{{- $bad = list $path "set limit_mib or limit_percentage above 0" -}}
-{{- else if has (toString $c.check_interval) (list "0" "0s") -}}
-{{- $bad = list $path "check_interval must be greater than zero (otelgen's default is 100ms, see docs/memory.md)" -}}
-{{- end -}}
-{{- else if eq .id "batch" -}}
-{{- if and $c.send_batch_max_size (not (kindIs "string" $c.send_batch_max_size)) (not (kindIs "string" $c.send_batch_size)) (lt (int $c.send_batch_max_size) (int $c.send_batch_size)) -}}
-{{- $bad = list $path "send_batch_max_size must be 0 or at least send_batch_size" -}}
-{{- end -}}
-{{- else if eq .id "otlp" -}}
-{{- if and (kindIs "map" $c.protocols) (not (or $c.protocols.grpc.enabled $c.protocols.http.enabled)) -}}
-{{- $bad = list $path "enable at least one of protocols.grpc / protocols.http" -}}
-{{- end -}}
-{{- $xp := (($c.extra | default dict).protocols) | default dict -}}
-{{- if kindIs "map" $xp -}}
-{{- range $proto := list "grpc" "http" -}}
-{{- $ps := get $xp $proto -}}
-{{- if and (not $bad) (kindIs "map" $ps) (kindIs "map" $ps.tls) (not (and (or $ps.tls.cert_file $ps.tls.cert_pem) (or $ps.tls.key_file $ps.tls.key_pem))) -}}
-{{- $bad = list $path (printf "protocols.%s.tls: TLS configuration must include both certificate and key for server connections (otelgen's spec.tls mounts them from a Secret)" $proto) -}}
+{{- $_ := set $names "given" (join ", " $given) -}}
+{{- $fail = or (lt (len $given) (int $c.min)) (and (not (kindIs "invalid" $c.max)) (gt (len $given) (int $c.max))) -}}
+{{- else if eq $c.kind "less" -}}
+{{- $b := (include "otelgen.decl.get" (dict "doc" $doc "path" $c.than) | fromJson).v -}}
+{{- if and (or (kindIs "float64" $v) (kindIs "int64" $v) (kindIs "int" $v)) (or (kindIs "float64" $b) (kindIs "int64" $b) (kindIs "int" $b)) -}}
+{{- if ne (float64 $b) 0.0 -}}
+{{- $fail = ternary (gt (float64 $v) (float64 $b)) (ge (float64 $v) (float64 $b)) (not (not $c.equal)) -}}
 {{- end -}}
 {{- end -}}
+{{- else if eq $c.kind "prefix" -}}
+{{- $_ := set $names "value" $v -}}
+{{- if not (empty $v) -}}
+{{- $ok := false -}}
+{{- if kindIs "string" $v -}}{{- range $p := $c.value -}}{{- if hasPrefix $p $v -}}{{- $ok = true -}}{{- end -}}{{- end -}}{{- end -}}
+{{- $fail = not $ok -}}
 {{- end -}}
-{{- else if eq .id "file_log" -}}
-{{- range $i, $op := $c.operators | default list -}}
-{{- $kind := "" -}}{{- if kindIs "map" $op -}}{{- $kind = toString $op.type -}}{{- end -}}
-{{- if and (not $bad) (not (has $kind $.data.validation.file_log.operatorTypes)) -}}
-{{- $bad = list $path (printf "operators[%d]: unsupported operator type '%s' (known: %s)" $i $kind (join ", " $.data.validation.file_log.operatorTypes)) -}}
+{{- else if eq $c.kind "dir" -}}
+{{- $_ := set $names "value" $v -}}
+{{- if kindIs "string" $v -}}
+{{- $d := dir (clean $v) -}}
+{{- range $r := $c.value -}}{{- if or (eq $d $r) (and (ne $r "/") (hasPrefix (printf "%s/" $r) $d)) -}}{{- $fail = true -}}{{- end -}}{{- end -}}
 {{- end -}}
+{{- else if eq $c.kind "member" -}}
+{{- $table := $c.table -}}
+{{- $jt := list -}}
+{{- if kindIs "map" $table -}}
+{{- $_ := set $names "known" (join ", " (keys $table | sortAlpha)) -}}
+{{- else -}}
+{{- $_ := set $names "known" (join ", " $table) -}}
+{{- range $t := $table -}}{{- $jt = append $jt (toJson $t) -}}{{- end -}}
 {{- end -}}
-{{- else if eq .id "bearertokenauth" -}}
-{{- $tokens := ($c.extra | default dict).tokens -}}
-{{- if and (not $c.token) (not $c.filename) (not $tokens) -}}
-{{- $bad = list $path "set token ({secretRef: ...}) or filename" -}}
-{{- else if and $c.token $tokens -}}
-{{- $bad = list $path "set token or tokens, not both" -}}
+{{- $items := list -}}
+{{- if kindIs "slice" $v -}}
+{{- range $i, $x := $v -}}
+{{- $iv := $x -}}
+{{- if $c.item -}}{{- $iv = (include "otelgen.decl.get" (dict "doc" $x "path" $c.item) | fromJson).v -}}{{- end -}}
+{{- $items = append $items (list $i $iv) -}}
 {{- end -}}
-{{- else if eq .id "jaeger" -}}
-{{- $any := false -}}
-{{- range $p := list "grpc" "thrift_http" "thrift_compact" "thrift_binary" -}}{{- $l := get ($c.protocols | default dict) $p -}}{{- if and (kindIs "map" $l) $l.enabled -}}{{- $any = true -}}{{- end -}}{{- end -}}
-{{- if not $any -}}
-{{- $bad = list $path "the jaeger receiver needs at least one protocol (grpc, thrift_http, thrift_compact, thrift_binary)" -}}
+{{- else if not (kindIs "invalid" $v) -}}
+{{- $items = list (list nil $v) -}}
 {{- end -}}
-{{- else if eq .id "prometheus" -}}
-{{- $jobs := concat (($c.config | default dict).scrape_configs | default list) ($c.scrape_configs | default list) -}}
-{{- if not (or $c.self_scrape $jobs $c.target_allocator (hasKey ($c.extra | default dict) "config")) -}}
-{{- $bad = list $path "no Prometheus scrape_configs or target_allocator set (the collector refuses it): add config.scrape_configs" -}}
+{{- range $pair := $items -}}
+{{- if not $fail -}}
+{{- $iv := index $pair 1 -}}
+{{- $_ := set $names "index" (index $pair 0) -}}
+{{- $_ := set $names "value" $iv -}}
+{{- if kindIs "map" $table -}}
+{{- if not (and (kindIs "string" $iv) (hasKey $table $iv)) -}}
+{{- $fail = true -}}
+{{- else if and $c.newer (not (semverCompare (printf ">=%s" (get $table $iv)) $.version)) -}}
+{{- $_ := set $names "since" (get $table $iv) -}}
+{{- $msg = $c.newer -}}
+{{- $fail = true -}}
 {{- end -}}
-{{- else if eq .id "k8s_attributes" -}}
-{{- range $m := $c.metadata | default list -}}
-{{- if and (not $bad) (not (has $m $.data.validation.k8s_attributes.knownMetadata)) -}}
-{{- $bad = list $path (printf "'%s' is not a supported metadata field (known: %s)" $m (join ", " $.data.validation.k8s_attributes.knownMetadata)) -}}
-{{- end -}}
-{{- end -}}
-{{- else if eq .id "resourcedetection" -}}
-{{- range $d := $c.detectors | default list -}}
-{{- $since := get $.data.validation.resourcedetection.known $d -}}
-{{- if $bad -}}
-{{- else if not $since -}}
-{{- $bad = list $path (printf "unknown resource detector '%s' (known: %s)" $d (join ", " (keys $.data.validation.resourcedetection.known | sortAlpha))) -}}
-{{- else if not (semverCompare (printf ">=%s" $since) $.version) -}}
-{{- $bad = list $path (printf "resource detector '%s' needs collector %s or newer (the target is %s)" $d $since $.version) -}}
-{{- end -}}
-{{- end -}}
-{{- else if eq .id "spanmetrics" -}}
-{{- if and (kindIs "map" $c.histogram) (not (kindIs "invalid" $c.histogram.explicit)) (not (kindIs "invalid" $c.histogram.exponential)) -}}
-{{- $bad = list $path "histogram: use either explicit or exponential buckets, not both" -}}
-{{- end -}}
-{{- else if eq .id "routing" -}}
-{{- range $i, $r := $c.table | default list -}}
-{{- if and (not $bad) (kindIs "map" $r) -}}
-{{- $where := printf "%s.table[%d]" $path $i -}}
-{{- if eq (not $r.condition) (not $r.statement) -}}
-{{- $bad = list $where "a route needs exactly one of condition or statement" -}}
-{{- else if not (has (toString ($r.context | default "")) (list "" "resource" "span" "metric" "datapoint" "log" "request")) -}}
-{{- $bad = list $where "context must be one of resource, span, metric, datapoint, log, request" -}}
-{{- else if and (eq (toString $r.context) "request") (not $r.condition) -}}
-{{- $bad = list $where "context request needs a condition" -}}
+{{- else if not (has (toJson $iv) $jt) -}}
+{{- $fail = true -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
-{{- else if eq .id "filter" -}}
-{{- if not (or $c.traces $c.metrics $c.logs $c.extra) -}}
-{{- $bad = list $path "filter needs OTTL conditions under traces, metrics or logs" -}}
-{{- end -}}
-{{- end -}}
-{{- range $field := list "actions" "attributes" -}}
-{{- if has $.id (list "attributes" "resource") -}}
-{{- range $i, $a := get $c $field | default list -}}
-{{- if and (not $bad) (kindIs "map" $a) -}}
-{{- $where := printf "%s.%s[%d]" $path $field $i -}}
-{{- $act := lower (toString $a.action) -}}
-{{- $sources := list -}}
-{{- range $s := list "value" "from_attribute" "from_context" -}}
-{{- $v := get $a $s -}}{{- if and (hasKey $a $s) (not (or (kindIs "invalid" $v) (and (ne $s "value") (eq (toString $v) "")))) -}}{{- $sources = append $sources $s -}}{{- end -}}
-{{- end -}}
-{{- if has $act (list "delete" "hash") -}}
-{{- if and (not $a.key) (not $a.pattern) -}}{{- $bad = list $where "an action needs key or pattern" -}}{{- end -}}
-{{- else if not $a.key -}}
-{{- $bad = list $where (printf "action '%s' needs key" $act) -}}
-{{- end -}}
-{{- if $bad -}}
-{{- else if has $act (list "insert" "update" "upsert") -}}
-{{- if not $sources -}}{{- $bad = list $where (printf "action '%s' needs value, from_attribute or from_context" $act) -}}
-{{- else if gt (len $sources) 1 -}}{{- $bad = list $where (printf "action '%s' takes one value source, got %s" $act (join ", " $sources)) -}}
-{{- else if $a.pattern -}}{{- $bad = list $where (printf "action '%s' does not use pattern" $act) -}}
-{{- end -}}
-{{- else if and (has $act (list "delete" "hash")) (or (and (hasKey $a "value") (not (kindIs "invalid" $a.value))) $a.from_attribute) -}}
-{{- $bad = list $where (printf "action '%s' does not use value or from_attribute" $act) -}}
-{{- else if eq $act "extract" -}}
-{{- if $sources -}}{{- $bad = list $where "action 'extract' takes no value source" -}}
-{{- else if not $a.pattern -}}{{- $bad = list $where "action 'extract' needs pattern" -}}
-{{- end -}}
-{{- else if eq $act "convert" -}}
-{{- if or $sources $a.pattern -}}{{- $bad = list $where "action 'convert' takes no value source or pattern" -}}
-{{- else if not $a.converted_type -}}{{- $bad = list $where "action 'convert' needs converted_type" -}}
-{{- end -}}
-{{- end -}}
-{{- if and (not $bad) $a.converted_type (ne $act "convert") -}}
-{{- $bad = list $where (printf "action '%s' does not use converted_type" $act) -}}
+{{- else if eq $c.kind "each" -}}
+{{- range $i, $item := (kindIs "slice" $v | ternary $v list) -}}
+{{- if and (not $bad) (kindIs "map" $item) -}}
+{{- $low := dict -}}
+{{- range $k, $x := $item -}}{{- $_ := set $low $k (ternary (lower (toString $x)) $x (and (has $k ($c.lower | default list)) (kindIs "string" $x))) -}}{{- end -}}
+{{- $inner := (include "otelgen.decl.checks" (dict "checks" $c.checks "doc" $low "version" $.version "ctx" $.ctx) | fromJson).bad -}}
+{{- if $inner -}}{{- $bad = list (printf "%s.%s[%d]%s" $at $c.path $i (index $inner 0)) (index $inner 1) -}}{{- end -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- if $fail -}}
+{{- $bad = list $at (include "otelgen.decl.message" (dict "template" $msg "doc" $doc "names" $names)) -}}
 {{- end -}}
-{{- if $bad -}}
-{{- include "otelgen.fail" (dict "id" "E004" "path" (index $bad 0) "msg" (index $bad 1) "hint" "fix the value") -}}
+{{- toJson (dict "bad" $bad) -}}
 {{- end -}}
+
+{{- /* the values at an a[].b[] path with where they are: {doc, path} → [[".a[0].b[1]", value], ...] */ -}}
+{{- define "otelgen.decl.found" -}}
+{{- $found := list (list "" .doc) -}}
+{{- range $part := splitList "." .path -}}
+{{- $many := hasSuffix "[]" $part -}}
+{{- $key := trimSuffix "[]" $part -}}
+{{- $next := list -}}
+{{- range $f := $found -}}
+{{- $item := index $f 1 -}}
+{{- if and (kindIs "map" $item) (hasKey $item $key) -}}
+{{- $v := get $item $key -}}
+{{- if and $many (kindIs "slice" $v) -}}
+{{- range $i, $x := $v -}}{{- $next = append $next (list (printf "%s.%s[%d]" (index $f 0) $key $i) $x) -}}{{- end -}}
+{{- else if and (not $many) (not (kindIs "invalid" $v)) -}}
+{{- $next = append $next (list (printf "%s.%s" (index $f 0) $key) $v) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $found = $next -}}
+{{- end -}}
+{{- toJson $found -}}
+{{- end -}}
+
+{{- /* a check's message: {{path}} the value at a path of the doc, {{@name}} a name the check sets */ -}}
+{{- define "otelgen.decl.message" -}}
+{{- $msg := .template -}}
+{{- range $ph := regexFindAll "\\{\\{@?[A-Za-z0-9_.]+\\}\\}" .template -1 | uniq -}}
+{{- $name := trimSuffix "}}" (trimPrefix "{{" $ph) -}}
+{{- $v := "" -}}
+{{- if hasPrefix "@" $name -}}{{- $v = get $.names (trimPrefix "@" $name) -}}{{- else -}}{{- $v = (include "otelgen.decl.get" (dict "doc" $.doc "path" $name) | fromJson).v -}}{{- end -}}
+{{- $text := "" -}}
+{{- if kindIs "string" $v -}}{{- $text = $v -}}{{- else if not (kindIs "invalid" $v) -}}{{- $text = toJson $v -}}{{- end -}}
+{{- $msg = replace $ph $text $msg -}}
+{{- end -}}
+{{- $msg -}}
 {{- end -}}
 
 {{- /* null left after merging the defaults (nothing to delete) where the model takes no null,

@@ -109,6 +109,14 @@ shape of a setting → otelgen's fields): {decl, raw} → {v} */ -}}
 {{- $parts := splitList "." $t.path -}}
 {{- $parent := (include "otelgen.decl.get" (dict "doc" $.doc "path" (join "." (initial $parts))) | fromJson).v -}}
 {{- $ok = not (and (kindIs "map" $parent) (hasKey $parent (last $parts))) -}}
+{{- else if eq $t.test "present" -}}
+{{- $parts := splitList "." $t.path -}}
+{{- $parent := (include "otelgen.decl.get" (dict "doc" $.doc "path" (join "." (initial $parts))) | fromJson).v -}}
+{{- $ok = and (kindIs "map" $parent) (hasKey $parent (last $parts)) -}}
+{{- else if eq $t.test "set" -}}{{- $ok = not (kindIs "invalid" $v) -}}
+{{- else if eq $t.test "in" -}}
+{{- $ok = false -}}
+{{- range $x := $t.value -}}{{- if eq (toJson $x) (toJson $v) -}}{{- $ok = true -}}{{- end -}}{{- end -}}
 {{- else if eq $t.test "mapping" -}}{{- $ok = kindIs "map" $v -}}
 {{- else if eq $t.test "mentions" -}}{{- $ok = contains $t.value (toJson $v) -}}
 {{- else if eq $t.test "truthy" -}}{{- $ok = not (empty $v) -}}

@@ -13,10 +13,10 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from otelgen import versions
-from otelgen.components.declare import Declaration
+from otelgen.components.declare import Check, CheckFailed, Declaration, check
 
 Kind = Literal["receiver", "processor", "exporter", "extension", "connector"]
 Signal = Literal["traces", "metrics", "logs"]
@@ -66,10 +66,19 @@ class ComponentConfig(BaseModel):
     #: field paths whose value names an extension (e.g. ("sending_queue", "storage"))
     extension_fields: ClassVar[tuple[tuple[str, ...], ...]] = ()
 
-    def signal_problem(self, signal: str) -> str | None:
-        """Why this config cannot serve a pipeline of ``signal`` (the collector refuses
-        to build the component for it), or None."""
-        return None
+    #: the component's declared checks (``Declaration.checks``; set by its Component class)
+    checks: ClassVar[tuple[Check, ...]] = ()
+
+    @model_validator(mode="after")
+    def _declared_checks(self, info: ValidationInfo) -> "ComponentConfig":
+        """The one place a component's validation rules run: its declared checks
+        (otelgen.components.declare.check; the chart's otelgen.checkComponent runs the same)."""
+        if self.checks:
+            version = (info.context or {}).get("collector_version") or versions.PINNED_COLLECTOR_VERSION
+            failed = check(self.checks, self.model_dump(by_alias=True), version)
+            if failed is not None:
+                raise failed
+        return self
 
     def deprecations(self) -> list[tuple[tuple[str, ...], str, str]]:
         """Settings written in a shape otelgen still takes but no longer prefers:
@@ -213,6 +222,14 @@ class Component:
     #: what it does, as data (otelgen.components.declare): build() and needs() interpret it
     declaration: ClassVar[Declaration] = Declaration()
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        checks = cls.__dict__.get("declaration", Declaration()).checks
+        if checks:
+            if cls.config_model is ComponentConfig or cls.config_model.__dict__.get("checks", checks) != checks:
+                raise TypeError(f"{cls.__name__}: declared checks need a config model of the component's own")
+            cls.config_model.checks = checks
+
     @classmethod
     def type_name(cls, collector_version: str) -> str:
         """The type name this component has in the given collector version."""
@@ -295,11 +312,19 @@ OPEN_ENUMS = {"balancer_name"}
 
 def is_collector_rule(err: dict[str, Any], model: type[BaseModel]) -> bool:
     """A pydantic error (``errors()`` item) that stands for a refusal of the collector's."""
-    if isinstance((err.get("ctx") or {}).get("error"), CollectorRule):
+    cause = (err.get("ctx") or {}).get("error")
+    if isinstance(cause, CollectorRule) or (isinstance(cause, CheckFailed) and cause.collector):
         return True
     if err.get("type") == "string_pattern_mismatch" and (err.get("ctx") or {}).get("pattern") == DURATION_PATTERN:
         return True
     if err.get("type") == "literal_error" and not set(err.get("loc") or ()) & OPEN_ENUMS:
         return True  # the components' enums are the collector's own (compression, verbosity, ...)
-    loc = err.get("loc") or ()
+    loc = error_loc(err)
     return bool(loc) and loc[0] in getattr(model, "collector_rules", ()) and err.get("type") in ("too_short", "too_long", "greater_than_equal", "less_than_equal")
+
+
+def error_loc(err: dict[str, Any]) -> tuple[Any, ...]:
+    """Where a pydantic error (``errors()`` item) points: a declared check that failed
+    points inside the model that ran it (``CheckFailed.loc``)."""
+    cause = (err.get("ctx") or {}).get("error")
+    return tuple(err.get("loc") or ()) + (cause.loc if isinstance(cause, CheckFailed) else ())

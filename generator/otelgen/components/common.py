@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 
 from otelgen import credentials
 from otelgen.components.base import EnvVar, SecretRef, SecretValue
-from otelgen.components.declare import CLIENT_TLS_DIR, mount_slug, volume_name
+from otelgen.components.declare import CLIENT_TLS_DIR, When, mount_slug, none_of, volume_name
 
 
 def is_sensitive_header(name: str) -> bool:
@@ -24,15 +24,14 @@ class ClientTLS(BaseModel):
     cert_secret: str | None = Field(default=None, description="kubernetes.io/tls Secret with the client certificate (mTLS).")
     server_name_override: str | None = None
 
-    @model_validator(mode="after")
-    def _not_insecure_with_tls_settings(self) -> "ClientTLS":
-        # insecure: true renders plaintext and drops every other setting; with the
-        # agent/sidecar defaults (insecure: true) merged under a user's ca_secret/cert_secret
-        # that silently sent plaintext without the client certificate
-        ignored = [k for k in ("ca_secret", "cert_secret", "insecure_skip_verify", "server_name_override") if getattr(self, k)]
-        if self.insecure and ignored:
-            raise ValueError(f"tls.insecure: true turns TLS off, so {', '.join(ignored)} would be ignored: set insecure: false (or null to drop a default's insecure: true)")
-        return self
+
+#: the check of a component's ``tls`` (a ClientTLS): insecure: true renders plaintext and drops
+#: every other setting; with the agent/sidecar defaults (insecure: true) merged under a user's
+#: ca_secret/cert_secret that silently sent plaintext without the client certificate
+CLIENT_TLS_CHECK = none_of(
+    "ca_secret", "cert_secret", "insecure_skip_verify", "server_name_override", at="tls", when=(When("insecure"),), collector=False,
+    message="tls.insecure: true turns TLS off, so {{@given}} would be ignored: set insecure: false (or null to drop a default's insecure: true)",
+)
 
 
 HeaderValue = str | SecretValue
@@ -51,4 +50,4 @@ class HeadersMixin(BaseModel):
         return headers
 
 
-__all__ = ["ClientTLS", "HeadersMixin", "EnvVar", "is_sensitive_header", "volume_name", "mount_slug", "CLIENT_TLS_DIR"]
+__all__ = ["CLIENT_TLS_CHECK", "ClientTLS", "HeadersMixin", "EnvVar", "is_sensitive_header", "volume_name", "mount_slug", "CLIENT_TLS_DIR"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from otelgen.components.base import CollectorRule, Component, ComponentConfig, Duration
-from otelgen.components.declare import Declaration, Step
+from otelgen.components.base import Component, ComponentConfig, Duration
+from otelgen.components.declare import Check, Declaration, Step, When, exactly_one, not_both, required
 
 
 class SpanMetricsConfig(ComponentConfig):
@@ -16,14 +16,6 @@ class SpanMetricsConfig(ComponentConfig):
     histogram: dict[str, Any] | None = None
     namespace: str | None = None
 
-    @model_validator(mode="after")
-    def _one_histogram(self) -> "SpanMetricsConfig":
-        # spanmetricsconnector Config.Validate
-        if isinstance(self.histogram, dict) and self.histogram.get("explicit") is not None and self.histogram.get("exponential") is not None:
-            raise CollectorRule("histogram: use either explicit or exponential buckets, not both")
-        return self
-
-
 class SpanMetrics(Component):
     kind = "connector"
     id = "spanmetrics"
@@ -31,7 +23,11 @@ class SpanMetrics(Component):
     connects = (("traces", "metrics"),)
     config_model = SpanMetricsConfig
     description = "RED metrics (requests, errors, duration) from spans."
-    declaration = Declaration(steps=(Step("drop_empty", paths=("dimensions",)),))
+    #: spanmetricsconnector Config.Validate
+    declaration = Declaration(
+        checks=(not_both(When("histogram.explicit", "set"), When("histogram.exponential", "set"), message="histogram: use either explicit or exponential buckets, not both"),),
+        steps=(Step("drop_empty", paths=("dimensions",)),),
+    )
 
 
 class ForwardConfig(ComponentConfig):
@@ -54,18 +50,6 @@ class Route(BaseModel):
     context: str | None = None
     pipelines: list[str] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _condition(self) -> "Route":
-        # routingconnector Config.Validate
-        if bool(self.condition) == bool(self.statement):
-            raise CollectorRule("a route needs exactly one of condition or statement")
-        if self.context not in ROUTE_CONTEXTS:
-            raise CollectorRule(f"context must be one of {', '.join(c for c in ROUTE_CONTEXTS if c)}")
-        if self.context == "request" and not self.condition:
-            raise CollectorRule("context request needs a condition")
-        return self
-
-
 #: the route contexts the routing connector knows ("" and None: its default)
 ROUTE_CONTEXTS = (None, "", "resource", "span", "metric", "datapoint", "log", "request")
 
@@ -75,13 +59,6 @@ class RoutingConfig(ComponentConfig):
     default_pipelines: list[str] = Field(default_factory=list)
     error_mode: str | None = None
 
-    def pipeline_refs(self) -> list[tuple[tuple[str | int, ...], str]]:
-        refs: list[tuple[tuple[str | int, ...], str]] = []
-        for i, route in enumerate(self.table):
-            refs.extend((("table", i, "pipelines", j), p) for j, p in enumerate(route.pipelines))
-        refs.extend((("default_pipelines", j), p) for j, p in enumerate(self.default_pipelines))
-        return refs
-
 
 class Routing(Component):
     kind = "connector"
@@ -90,7 +67,16 @@ class Routing(Component):
     connects = (("traces", "traces"), ("metrics", "metrics"), ("logs", "logs"))
     config_model = RoutingConfig
     description = "Routes data to pipelines by OTTL conditions."
-    declaration = Declaration(steps=(Step("drop_empty", paths=("default_pipelines",)),))
+    #: routingconnector Config.Validate, for every route
+    declaration = Declaration(
+        checks=(Check("each", path="table", checks=(
+            exactly_one("condition", "statement", message="a route needs exactly one of condition or statement"),
+            required(When("context", "in", ROUTE_CONTEXTS), message=f"context must be one of {', '.join(c for c in ROUTE_CONTEXTS if c)}"),
+            required("condition", when=(When("context", "eq", "request"),), message="context request needs a condition"),
+        )),),
+        steps=(Step("drop_empty", paths=("default_pipelines",)),),
+        pipeline_refs=("table[].pipelines[]", "default_pipelines[]"),
+    )
 
 
 CONNECTORS: tuple[type[Component], ...] = (SpanMetrics, Forward, Routing)

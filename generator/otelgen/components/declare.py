@@ -34,7 +34,7 @@ UDP_BIND_HOST = "0.0.0.0"
 #: client certificates and CAs of exporters are mounted under <this>/<instance slug>/
 CLIENT_TLS_DIR = "/etc/otelcol/tls"
 
-Test = Literal["truthy", "falsy", "eq", "ne", "any_in", "any_prefix", "mapping", "absent", "mentions"]
+Test = Literal["truthy", "falsy", "eq", "ne", "any_in", "any_prefix", "mapping", "absent", "mentions", "set", "present", "in"]
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,10 @@ class When:
     """A test on one value: ``truthy``/``falsy``; ``eq``/``ne`` ``value``; ``any_in``
     (a list holding any of ``value``); ``any_prefix`` (a list holding an item that starts
     with ``value[0]`` and is not in ``value[1]``); ``mapping`` (the value is a mapping);
-    ``absent`` (the key is not there at all); ``mentions`` (the value written as JSON
-    contains the text ``value``; path "" is the whole settings).  A tuple of them means all."""
+    ``absent`` (the key is not there at all); ``present`` (the key is there, even if null);
+    ``set`` (there and not null); ``in`` (the value is one of the list ``value``);
+    ``mentions`` (the value written as JSON contains the text ``value``; path "" is the
+    whole settings).  A tuple of them means all."""
 
     path: str
     test: Test = "truthy"
@@ -181,6 +183,83 @@ class Egress:
     when: tuple[When, ...] = ()
 
 
+CheckKind = Literal["count", "less", "member", "prefix", "dir", "each"]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One validation rule on a component's settings (docs/declarations.md, "Checks").
+
+    kind     fails when
+    count    fewer than ``min`` or more than ``max`` (None: no upper bound) of ``tests`` hold:
+             at-least-one-of (min 1), exactly-one-of (min 1, max 1), not-both (max 1),
+             none-of (max 0), required (one test, min 1)
+    less     the number at ``path`` is not below the one at ``than`` (``equal``: not at most);
+             checked only when both are numbers and ``than`` is not 0
+    member   the value at ``path`` (a null one passes), or every item of the list there
+             (``item``: the value at that path in the item), is not in ``table``; a table
+             mapping items to the first collector version that has them also fails an item
+             the target version is older than, with the message ``newer``
+    prefix   the value at ``path``, when set (truthy), does not start with one of ``value``
+    dir      the directory of the file path at ``path`` is one of ``value`` or (except /) below one
+    each     any of ``checks`` fails on a mapping item of the list at ``path``: the error
+             points at the item (``path[i]``); ``lower``: item fields compared lower-cased
+
+    ``at``: the mapping the paths are read in, and where the error points ("" = the component).
+    ``when``: the check runs only when every test holds.  ``message`` is a template:
+    ``{{path}}`` is the value at a path (in the item, for ``each``), ``{{@index}}`` the item's
+    position, ``{{@value}}`` the value refused, ``{{@given}}`` the paths of the tests that hold
+    (comma-separated), ``{{@known}}`` the table (a mapping's keys sorted), ``{{@since}}`` the
+    version an item needs, ``{{@version}}`` the target collector version.  ``collector``: the
+    collector refuses it too (False: otelgen's own refusal; import may keep such a setting
+    aside under ``extra``)."""
+
+    kind: CheckKind
+    message: str = ""
+    at: str = ""
+    tests: tuple[When, ...] = ()
+    min: int = 0
+    max: int | None = None
+    path: str = ""
+    than: str = ""
+    equal: bool = False
+    value: Any = None
+    item: str = ""
+    table: Any = None
+    newer: str = ""
+    checks: tuple["Check", ...] = ()
+    lower: tuple[str, ...] = ()
+    when: tuple[When, ...] = ()
+    collector: bool = True
+
+
+def at_least_one(*tests: When | str, message: str, **kw: Any) -> Check:
+    """At least one of ``tests`` holds (a bare path: its value is truthy)."""
+    return Check("count", message, tests=_tests(tests), min=1, **kw)
+
+
+def exactly_one(*tests: When | str, message: str, **kw: Any) -> Check:
+    return Check("count", message, tests=_tests(tests), min=1, max=1, **kw)
+
+
+def not_both(*tests: When | str, message: str, **kw: Any) -> Check:
+    """At most one of ``tests`` holds."""
+    return Check("count", message, tests=_tests(tests), max=1, **kw)
+
+
+def none_of(*tests: When | str, message: str, **kw: Any) -> Check:
+    return Check("count", message, tests=_tests(tests), max=0, **kw)
+
+
+def required(test: When | str, message: str, **kw: Any) -> Check:
+    """``test`` holds (a bare path: its value is truthy)."""
+    return Check("count", message, tests=_tests((test,)), min=1, **kw)
+
+
+def _tests(tests: tuple[When | str, ...]) -> tuple[When, ...]:
+    return tuple(t if isinstance(t, When) else When(t) for t in tests)
+
+
 @dataclass(frozen=True)
 class Declaration:
     """Everything otelgen knows about what a component does, as data."""
@@ -201,10 +280,36 @@ class Declaration:
     #: also whenever every test of ``scrape_pods_when`` holds (when there are some)
     scrape_pods: bool = False
     scrape_pods_when: tuple[When, ...] = ()
+    #: the validation rules of the collector's ``Validate()`` (and otelgen's own refusals) for
+    #: the settings: run in order on the validated settings, the first that fails is the error
+    checks: tuple["Check", ...] = ()
+    #: checks for each pipeline the component is in (``@ctx.signal``: the pipeline's signal):
+    #: a failure says why the collector cannot build the component for that signal
+    signal_checks: tuple["Check", ...] = ()
+    #: settings that name pipelines (``a[].b[]`` paths, as in ``Rule.each``): they must exist
+    #: and receive from the component (a connector)
+    pipeline_refs: tuple[str, ...] = ()
 
     def to_data(self) -> dict[str, Any]:
-        """The declaration as JSON-shaped data (what the chart reads)."""
-        return _plain(dataclasses.asdict(self))
+        """The declaration as JSON-shaped data (what the chart reads); a check leaves out
+        the fields it does not set."""
+        data = _plain(dataclasses.asdict(dataclasses.replace(self, checks=(), signal_checks=())))
+        data["checks"] = [_check_data(c) for c in self.checks]
+        data["signal_checks"] = [_check_data(c) for c in self.signal_checks]
+        return data
+
+
+def _check_data(c: "Check") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(c):
+        value = getattr(c, f.name)
+        if f.name != "kind" and value == f.default:
+            continue
+        if f.name == "checks":
+            out[f.name] = [_check_data(inner) for inner in value]
+        else:
+            out[f.name] = _plain([dataclasses.asdict(t) for t in value] if f.name in ("tests", "when") else value)
+    return out
 
 
 def _plain(value: Any) -> Any:
@@ -221,8 +326,8 @@ _MISSING = object()
 _PLACEHOLDER = re.compile(r"\{\{([^}|]+)(?:\|(\w+))?\}\}")
 
 
-def _ctx_value(ctx: "Context", name: str) -> Any:
-    return getattr(ctx, name)
+def _ctx_value(ctx: "Context | dict[str, Any]", name: str) -> Any:
+    return ctx.get(name) if isinstance(ctx, dict) else getattr(ctx, name)
 
 
 def get(doc: Any, path: str, ctx: "Context | None" = None) -> Any:
@@ -291,7 +396,13 @@ def holds(tests: tuple[When, ...], doc: Any, ctx: "Context | None") -> bool:
 def _holds(t: When, doc: Any, ctx: "Context | None") -> bool:
     if t.test == "absent":
         return not _has(doc, t.path)
+    if t.test == "present":
+        return _has(doc, t.path)
     value = get(doc, t.path, ctx)
+    if t.test == "set":
+        return value is not None
+    if t.test == "in":
+        return any(_same(value, v) for v in t.value)
     if t.test == "mapping":
         return isinstance(value, dict)
     if t.test == "mentions":
@@ -613,3 +724,141 @@ def _needs(declaration: Declaration, settings: dict[str, Any], ctx: "Context", n
                         ports.append(port)
             ports = ports or list(eg.if_empty)
         needs.egress.extend(EgressNeed(p, "TCP", f"exporter {ctx.instance}") for p in ports)
+
+
+# ------------------------------------------------------------------ checks
+
+
+class CheckFailed(ValueError):
+    """A declared check that fails: ``loc`` is where it points inside the component's
+    settings, ``collector`` whether the collector refuses it too."""
+
+    def __init__(self, message: str, loc: tuple[str | int, ...], collector: bool) -> None:
+        super().__init__(message)
+        self.loc = loc
+        self.collector = collector
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal as JSON values (1 == 1.0, but True is not 1)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001  (values that cannot be compared are not the same)
+        return False
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _loc(path: str) -> tuple[str | int, ...]:
+    return tuple(path.split(".")) if path else ()
+
+
+def check(checks: tuple[Check, ...], settings: Any, version: str, ctx: dict[str, Any] | None = None) -> CheckFailed | None:
+    """The first of ``checks`` that fails on ``settings`` (the validated settings, with
+    ``extra``), or None; ``version``: the target collector version; ``ctx``: what ``@ctx.``
+    paths read (``signal`` for ``Declaration.signal_checks``)."""
+    for c in checks:
+        failed = _check(c, settings, version, ctx or {})
+        if failed is not None:
+            return failed
+    return None
+
+
+def _check(c: Check, settings: Any, version: str, ctx: dict[str, Any]) -> CheckFailed | None:
+    doc = get(settings, c.at) if c.at else settings
+    if not holds(c.when, doc, ctx):  # type: ignore[arg-type]
+        return None
+    names: dict[str, Any] = {"version": version}
+    bad = False
+    if c.kind == "count":
+        given = [t.path for t in c.tests if _holds(t, doc, ctx)]  # type: ignore[arg-type]
+        names["given"] = ", ".join(given)
+        bad = len(given) < c.min or (c.max is not None and len(given) > c.max)
+    elif c.kind == "less":
+        a, b = get(doc, c.path), get(doc, c.than)
+        bad = _number(a) and _number(b) and b != 0 and not (a <= b if c.equal else a < b)
+    elif c.kind == "prefix":
+        value = get(doc, c.path)
+        names["value"] = value
+        bad = bool(value) and not (isinstance(value, str) and value.startswith(tuple(c.value)))
+    elif c.kind == "dir":
+        value = get(doc, c.path)
+        names["value"] = value
+        if isinstance(value, str):
+            d = posixpath.dirname(posixpath.normpath(value))
+            bad = any(d == refused or (refused != "/" and d.startswith(refused + "/")) for refused in c.value)
+    elif c.kind == "member":
+        return _member(c, doc, names)
+    elif c.kind == "each":
+        items = get(doc, c.path)
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            if not isinstance(item, dict):
+                continue
+            item = {k: (v.lower() if k in c.lower and isinstance(v, str) else v) for k, v in item.items()}
+            failed = check(c.checks, item, version, ctx)
+            if failed is not None:
+                return CheckFailed(str(failed), (*_loc(c.at), *_loc(c.path), i, *failed.loc), failed.collector)
+        return None
+    if not bad:
+        return None
+    return CheckFailed(_message(c.message, doc, names), _loc(c.at), c.collector)
+
+
+def _member(c: Check, doc: Any, names: dict[str, Any]) -> CheckFailed | None:
+    value = get(doc, c.path)
+    table = c.table
+    names["known"] = ", ".join(sorted(table) if isinstance(table, dict) else table)
+    if isinstance(value, list):
+        items = [(i, get(v, c.item) if c.item else v) for i, v in enumerate(value)]
+    else:
+        items = [] if value is None else [(None, value)]
+    for index, v in items:
+        names.update(index=index, value=v)
+        if not any(_same(v, t) for t in table):
+            return CheckFailed(_message(c.message, doc, names), _loc(c.at), c.collector)
+        if isinstance(table, dict) and c.newer:
+            from otelgen import versions
+
+            since = table[next(t for t in table if _same(v, t))]
+            if not versions.at_least(names["version"], since):
+                names["since"] = since
+                return CheckFailed(_message(c.newer, doc, names), _loc(c.at), c.collector)
+    return None
+
+
+_MESSAGE_PLACEHOLDER = re.compile(r"\{\{(@?[A-Za-z0-9_.]+)\}\}")
+
+
+def _message(template: str, doc: Any, names: dict[str, Any]) -> str:
+    def fill(m: re.Match[str]) -> str:
+        name = m.group(1)
+        return _text(names.get(name[1:]) if name.startswith("@") else get(doc, name))
+
+    return _MESSAGE_PLACEHOLDER.sub(fill, template)
+
+
+def found(doc: Any, path: str) -> list[tuple[tuple[str | int, ...], Any]]:
+    """The values at ``a[].b[]`` (every item of list a, then of its list b) with where they are."""
+    out: list[tuple[tuple[str | int, ...], Any]] = [((), doc)]
+    for part in path.split("."):
+        many = part.endswith("[]")
+        key = part[:-2] if many else part
+        nxt: list[tuple[tuple[str | int, ...], Any]] = []
+        for loc, item in out:
+            value = item.get(key) if isinstance(item, dict) else None
+            if many:
+                nxt.extend(((*loc, key, i), v) for i, v in enumerate(value if isinstance(value, list) else []))
+            elif value is not None:
+                nxt.append(((*loc, key), value))
+        out = nxt
+    return out

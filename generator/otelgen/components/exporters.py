@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import posixpath
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from otelgen.components.base import CONFIG_DIR, CollectorRule, Component, ComponentConfig, Duration, EnvRef
-from otelgen.components.common import ClientTLS, HeadersMixin
-from otelgen.components.declare import Declaration, Egress, Rule, Step, Volume, When
+from otelgen.components.base import CONFIG_DIR, Component, ComponentConfig, Duration, EnvRef
+from otelgen.components.common import CLIENT_TLS_CHECK, ClientTLS, HeadersMixin
+from otelgen.components.declare import Check, Declaration, Egress, Rule, Step, Volume, When, at_least_one, exactly_one
 
 
 class SendingQueue(BaseModel):
@@ -48,11 +47,13 @@ class _NetworkExporterConfig(ComponentConfig, HeadersMixin):
     extension_fields = (("sending_queue", "storage"), ("authenticator",), ("auth", "authenticator"))
 
 
-def network_exporter(*endpoint_fields: str, steps: tuple[Step, ...] = ()) -> Declaration:
+def network_exporter(*endpoint_fields: str, steps: tuple[Step, ...] = (), checks: tuple[Check, ...] = (), signal_checks: tuple[Check, ...] = ()) -> Declaration:
     """An exporter that sends to ``endpoint_fields`` (the first is the one every exporter
     has): client TLS, headers from Secrets, ``authenticator`` as auth.authenticator, and
     the egress port of each endpoint (``egress_port`` when the endpoint does not show it)."""
     return Declaration(
+        checks=(CLIENT_TLS_CHECK, *checks),
+        signal_checks=signal_checks,
         steps=(
             Step("client_tls", path="tls"),
             Step("secret_env", path="headers", each=True, parts=("HEADER",)),
@@ -91,24 +92,6 @@ class OtlpHttpExporterConfig(_NetworkExporterConfig):
     profiles_endpoint: str | None = Field(default=None, min_length=1)
     encoding: Literal["proto", "json"] | None = Field(default=None, description="proto (collector default) or json: OTLP/JSON bodies for backends without protobuf (larger and slower; docs/json.md).")
 
-    def signal_problem(self, signal: str) -> str | None:
-        # otlphttpexporter: the exporter for a signal is created from endpoint or <signal>_endpoint
-        if self.endpoint or getattr(self, f"{signal}_endpoint", None):
-            return None
-        return f"either endpoint or {signal}_endpoint must be set for a {signal} pipeline"
-
-    @model_validator(mode="after")
-    def _scheme(self) -> "OtlpHttpExporterConfig":
-        given = [(k, getattr(self, k)) for k in OTLP_HTTP_ENDPOINTS if getattr(self, k)]
-        if not given:
-            raise CollectorRule(f"otlp_http needs at least one of {', '.join(OTLP_HTTP_ENDPOINTS)}")
-        for key, url in given:
-            if not url.startswith(("http://", "https://", "${")):
-                raise ValueError(f"otlp_http {key} must be a URL (https://host[:port][/path])")
-            if url.startswith("http://") and not self.tls.insecure:
-                raise ValueError(f"http:// {key} without tls.insecure: true (use https:// or opt in to plaintext)")
-        return self
-
 
 class OtlpHttpExporter(Component):
     kind = "exporter"
@@ -116,8 +99,25 @@ class OtlpHttpExporter(Component):
     names = (("0.0.0", "otlphttp"), ("0.144.0", "otlp_http"))
     config_model = OtlpHttpExporterConfig
     description = "OTLP over HTTP (URL; /v1/traces etc. are appended)."
-    #: with tls.insecure, plaintext comes from the http:// scheme: no tls settings
-    declaration = network_exporter(*OTLP_HTTP_ENDPOINTS, steps=(Step("drop", paths=("tls",), when=(When("tls.insecure"),)),))
+    #: with tls.insecure, plaintext comes from the http:// scheme: no tls settings.  The
+    #: collector needs any one endpoint (otlphttpexporter Config.Validate); otelgen wants each a
+    #: URL, and plaintext (http://) only with tls.insecure: true
+    declaration = network_exporter(
+        *OTLP_HTTP_ENDPOINTS,
+        steps=(Step("drop", paths=("tls",), when=(When("tls.insecure"),)),),
+        #: otlphttpexporter: the exporter for a signal is created from endpoint or <signal>_endpoint
+        signal_checks=tuple(
+            at_least_one("endpoint", f"{signal}_endpoint", when=(When("@ctx.signal", "eq", signal),), message=f"either endpoint or {signal}_endpoint must be set for a {signal} pipeline")
+            for signal in ("traces", "metrics", "logs")
+        ),
+        checks=(
+            at_least_one(*OTLP_HTTP_ENDPOINTS, message=f"otlp_http needs at least one of {', '.join(OTLP_HTTP_ENDPOINTS)}"),
+            *(check for key in OTLP_HTTP_ENDPOINTS for check in (
+                Check("prefix", path=key, value=("http://", "https://", "${"), collector=False, message=f"otlp_http {key} must be a URL (https://host[:port][/path])"),
+                Check("prefix", path=key, value=("https://", "${"), when=(When("tls.insecure", "falsy"),), collector=False, message=f"http:// {key} without tls.insecure: true (use https:// or opt in to plaintext)"),
+            )),
+        ),
+    )
 
 
 class DebugConfig(ComponentConfig):
@@ -147,14 +147,6 @@ class FileExporterConfig(ComponentConfig):
     rotation: FileRotation | None = Field(default_factory=FileRotation)
     size_limit_mib: int = Field(default=512, ge=1, description="emptyDir size for the output directory.")
 
-    @model_validator(mode="after")
-    def _own_directory(self) -> "FileExporterConfig":
-        # the file's directory becomes a writable emptyDir: never / and never the read-only config mount
-        directory = posixpath.dirname(posixpath.normpath(self.path))
-        if directory == "/" or directory == CONFIG_DIR or directory.startswith(CONFIG_DIR + "/"):
-            raise ValueError(f"path {self.path!r}: the file needs a directory of its own (it becomes a writable emptyDir), not / nor the config mount {CONFIG_DIR}; e.g. /var/otel/out/data.jsonl")
-        return self
-
 
 class FileExporter(Component):
     kind = "exporter"
@@ -162,9 +154,11 @@ class FileExporter(Component):
     names = (("0.0.0", "file"),)
     config_model = FileExporterConfig
     description = "Writes OTLP JSON/proto to a file (on a writable emptyDir)."
+    #: the file's directory becomes a writable emptyDir: never / and never the read-only config mount
     declaration = Declaration(
         steps=(Step("drop", paths=("size_limit_mib",)),),
         volumes=(Volume(volume="file", mount_path="{{path|dir}}", read_only=False, empty_dir_mib="{{size_limit_mib}}"),),
+        checks=(Check("dir", path="path", value=("/", CONFIG_DIR), collector=False, message=f"path '{{{{path}}}}': the file needs a directory of its own (it becomes a writable emptyDir), not / nor the config mount {CONFIG_DIR}; e.g. /var/otel/out/data.jsonl"),),
     )
 
 
@@ -214,12 +208,6 @@ class Resolver(BaseModel):
     static: StaticResolver | None = None
     aws_cloud_map: AwsCloudMapResolver | None = None
 
-    @model_validator(mode="after")
-    def _one(self) -> "Resolver":
-        if sum(getattr(self, r) is not None for r in RESOLVERS) != 1:
-            raise CollectorRule(f"set exactly one resolver: {', '.join(RESOLVERS)}")
-        return self
-
 
 class LoadBalancingConfig(ComponentConfig):
     routing_key: Literal["traceID", "service", "resource", "metric", "streamID", "attributes"] = "traceID"
@@ -240,6 +228,7 @@ class LoadBalancingExporter(Component):
     #: the collector decodes the dns resolver's port as a string; egress to each resolver's
     #: backends; the k8s resolver watches the next tier's endpoints in its namespace
     declaration = Declaration(
+        checks=(exactly_one(*(When(r, "set") for r in RESOLVERS), at="resolver", message=f"set exactly one resolver: {', '.join(RESOLVERS)}"), CLIENT_TLS_CHECK),
         steps=(
             Step("client_tls", path="tls"),
             Step("nest", path="protocol.otlp", paths=("tls", "timeout")),

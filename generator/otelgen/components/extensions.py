@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, StrictBool, field_validator, model_validator
+from pydantic import Field, StrictBool, field_validator
 
-from otelgen.components.base import CollectorRule, Component, ComponentConfig, Duration, SecretValue
-from otelgen.components.declare import Declaration, Env, Listener, Rule, Step, Volume, When
+from otelgen.components.base import Component, ComponentConfig, Duration, SecretValue
+from otelgen.components.declare import Declaration, Env, Listener, Rule, Step, Volume, When, at_least_one, not_both
 
 HEALTH_PORT = 13133
 HEALTH_PORT_NAME = "health"  # the probes' target
@@ -82,15 +82,6 @@ class BearerTokenAuthConfig(ComponentConfig):
     filename: str | None = Field(default=None, min_length=1, description="The collector's own setting: a file holding the token (the pod must have it).")
     scheme: str = "Bearer"
 
-    @model_validator(mode="after")
-    def _a_token(self) -> "BearerTokenAuthConfig":
-        # bearertokenauthextension Config.Validate (tokens, under extra, count too)
-        if self.token is None and not self.filename and not self.extra.get("tokens"):
-            raise CollectorRule("set token ({secretRef: ...}) or filename")
-        if self.token is not None and self.extra.get("tokens"):
-            raise CollectorRule("set token or tokens, not both")
-        return self
-
     @field_validator("token", mode="before")
     @classmethod
     def _no_literal(cls, value: Any) -> Any:
@@ -105,7 +96,14 @@ class BearerTokenAuth(Component):
     names = (("0.0.0", "bearertokenauth"),)
     config_model = BearerTokenAuthConfig
     description = "Bearer token for exporters (client side) or receivers (server side)."
-    declaration = Declaration(steps=(Step("secret_env", path="token", parts=("TOKEN",)), Step("order", paths=("scheme",))))
+    #: bearertokenauthextension Config.Validate (tokens, under extra, count too)
+    declaration = Declaration(
+        checks=(
+            at_least_one("token", "filename", "extra.tokens", message="set token ({secretRef: ...}) or filename"),
+            not_both("token", "extra.tokens", message="set token or tokens, not both"),
+        ),
+        steps=(Step("secret_env", path="token", parts=("TOKEN",)), Step("order", paths=("scheme",))),
+    )
 
 
 class LeaderElectorConfig(ComponentConfig):

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationInfo, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
-from otelgen import modes, versions
+from otelgen import modes
 
-from otelgen.components.base import AuthType, CollectorRule, Component, ComponentConfig, Duration, EnvRef
-from otelgen.components.declare import Declaration, Env, Rule, Step, When, accepts
+from otelgen.components.base import AuthType, Component, ComponentConfig, Duration, EnvRef
+from otelgen.components.declare import Check, Declaration, Env, Rule, Step, When, accepts, at_least_one, none_of, not_both, required
 
 
 class MemoryLimiterConfig(ComponentConfig):
@@ -22,19 +22,6 @@ class MemoryLimiterConfig(ComponentConfig):
     limit_mib: Annotated[int, Field(ge=0)] | EnvRef | None = None
     spike_limit_mib: Annotated[int, Field(ge=0)] | EnvRef | None = None
 
-    @model_validator(mode="after")
-    def _limits(self) -> "MemoryLimiterConfig":
-        mib, spike_mib, pct, spike_pct = (v if isinstance(v, int) else None for v in (self.limit_mib, self.spike_limit_mib, self.limit_percentage, self.spike_limit_percentage))
-        if mib and spike_mib is not None and spike_mib >= mib:
-            raise CollectorRule("spike_limit_mib must be below limit_mib")
-        if pct and spike_pct is not None and spike_pct >= pct:
-            raise CollectorRule("spike_limit_percentage must be below limit_percentage")
-        if mib == 0 and pct == 0:
-            raise CollectorRule("set limit_mib or limit_percentage above 0")
-        if self.check_interval in ("0", "0s"):
-            raise CollectorRule("check_interval must be greater than zero (otelgen's default is 100ms, see docs/memory.md)")
-        return self
-
 
 class MemoryLimiter(Component):
     kind = "processor"
@@ -44,18 +31,19 @@ class MemoryLimiter(Component):
     role = "memory_guard"
     config_model = MemoryLimiterConfig
     description = "Refuses data before the process runs out of memory (first in every pipeline)."
+    #: memorylimiter Config.Validate: a spike below its limit, a limit above 0, a check interval
+    declaration = Declaration(checks=(
+        Check("less", path="spike_limit_mib", than="limit_mib", message="spike_limit_mib must be below limit_mib"),
+        Check("less", path="spike_limit_percentage", than="limit_percentage", message="spike_limit_percentage must be below limit_percentage"),
+        at_least_one(When("limit_mib", "ne", 0), When("limit_percentage", "ne", 0), message="set limit_mib or limit_percentage above 0"),
+        none_of(When("check_interval", "in", ("0", "0s")), message="check_interval must be greater than zero (otelgen's default is 100ms, see docs/memory.md)"),
+    ))
 
 
 class BatchConfig(ComponentConfig):
     timeout: Duration = "200ms"
     send_batch_size: Annotated[int, Field(ge=0)] | EnvRef = Field(default=8192, description="0: batches are sent by timeout alone.")
     send_batch_max_size: Annotated[int, Field(ge=0)] | EnvRef | None = None
-
-    @model_validator(mode="after")
-    def _sizes(self) -> "BatchConfig":
-        if isinstance(self.send_batch_max_size, int) and isinstance(self.send_batch_size, int) and self.send_batch_max_size and self.send_batch_max_size < self.send_batch_size:
-            raise CollectorRule("send_batch_max_size must be 0 or at least send_batch_size")
-        return self
 
 
 class Batch(Component):
@@ -66,6 +54,7 @@ class Batch(Component):
     role = "batcher"
     config_model = BatchConfig
     description = "Batches data before export (after samplers and context-dependent processors)."
+    declaration = Declaration(checks=(Check("less", path="send_batch_size", than="send_batch_max_size", equal=True, message="send_batch_max_size must be 0 or at least send_batch_size"),))
 
 
 # ------------------------------------------------------------------- k8s_attributes
@@ -118,13 +107,6 @@ class K8sAttributesConfig(ComponentConfig):
         """``extract`` and ``filter`` as the collector writes them → otelgen's fields (+ extra)."""
         return accepts(K8sAttributes.declaration, data)
 
-    @model_validator(mode="after")
-    def _known_metadata(self) -> "K8sAttributesConfig":
-        unknown = [m for m in self.metadata if m not in K8S_METADATA]
-        if unknown:
-            raise CollectorRule(f"{unknown[0]!r} is not a supported metadata field (known: {', '.join(K8S_METADATA)})")
-        return self
-
 
 class K8sAttributes(Component):
     kind = "processor"
@@ -138,6 +120,7 @@ class K8sAttributes(Component):
     #: filter_by_node defaults to on in agent mode; pod_association's default trusts what
     #: agents tagged in a gateway, the connection elsewhere; passthrough renders nothing else
     declaration = Declaration(
+        checks=(Check("member", path="metadata", table=K8S_METADATA, message="'{{@value}}' is not a supported metadata field (known: {{@known}})"),),
         #: the collector's extract and filter: their metadata, labels and annotations fill
         #: otelgen's fields and node_from_env_var K8S_NODE_NAME means filter_by_node; the
         #: rest is kept under extra
@@ -186,17 +169,6 @@ class ResourceDetectionConfig(ComponentConfig):
     timeout: Duration = "2s"
     override: StrictBool = False
 
-    @model_validator(mode="after")
-    def _known_detectors(self, info: ValidationInfo) -> "ResourceDetectionConfig":
-        version = (info.context or {}).get("collector_version") or versions.PINNED_COLLECTOR_VERSION
-        for name in self.detectors:
-            since = DETECTORS.get(name)
-            if since is None:
-                raise CollectorRule(f"unknown resource detector {name!r} (known: {', '.join(sorted(DETECTORS))})")
-            if not versions.at_least(version, since):
-                raise CollectorRule(f"resource detector {name!r} needs collector {since} or newer (the target is {version})")
-        return self
-
 
 class ResourceDetection(Component):
     kind = "processor"
@@ -205,6 +177,8 @@ class ResourceDetection(Component):
     config_model = ResourceDetectionConfig
     description = "Detects resource attributes of the host or cloud."
     declaration = Declaration(
+        checks=(Check("member", path="detectors", table=DETECTORS, message="unknown resource detector '{{@value}}' (known: {{@known}})",
+                      newer="resource detector '{{@value}}' needs collector {{@since}} or newer (the target is {{@version}})"),),
         rbac=(Rule(api_groups=("",), resources=("nodes",), verbs=("get", "list"), when=(When("detectors", "any_in", ("k8snode", "k8s_api")),)),),
         env=(Env(K8S_NODE_ENV, "spec.nodeName", when=(When("detectors", "any_in", ("k8snode", "k8s_api")),)),),
     )
@@ -232,37 +206,30 @@ class AttributeAction(BaseModel):
     from_context: str | None = None
     converted_type: Literal["int", "double", "string"] | None = None
 
-    @model_validator(mode="after")
-    def _target(self) -> "AttributeAction":
-        action = self.action.lower()
-        sources = [s for s in _VALUE_SOURCES if (getattr(self, s) is not None if s == "value" else getattr(self, s))]
-        if action in ("delete", "hash"):
-            if not self.key and not self.pattern:
-                raise CollectorRule("an action needs key or pattern")
-        elif not self.key:
-            raise CollectorRule(f"action {action!r} needs key")
-        if action in ("insert", "update", "upsert"):
-            if not sources:
-                raise CollectorRule(f"action {action!r} needs value, from_attribute or from_context")
-            if len(sources) > 1:
-                raise CollectorRule(f"action {action!r} takes one value source, got {', '.join(sources)}")
-            if self.pattern:
-                raise CollectorRule(f"action {action!r} does not use pattern")
-        elif action in ("delete", "hash") and (self.value is not None or self.from_attribute):
-            raise CollectorRule(f"action {action!r} does not use value or from_attribute")
-        elif action == "extract":
-            if sources:
-                raise CollectorRule("action 'extract' takes no value source")
-            if not self.pattern:
-                raise CollectorRule("action 'extract' needs pattern")
-        elif action == "convert":
-            if sources or self.pattern:
-                raise CollectorRule("action 'convert' takes no value source or pattern")
-            if not self.converted_type:
-                raise CollectorRule("action 'convert' needs converted_type")
-        if self.converted_type and action != "convert":
-            raise CollectorRule(f"action {action!r} does not use converted_type")
-        return self
+
+_SOURCES = (When("value", "set"), When("from_attribute"), When("from_context"))
+_DELETE_HASH = When("action", "in", ("delete", "hash"))
+_SETTERS = When("action", "in", ("insert", "update", "upsert"))
+#: the collector's rules for one action (attraction.NewAttrProc): per action, the fields it
+#: needs and the ones it does not use; the action name is compared lower-cased
+ACTION_CHECKS = (
+    at_least_one("key", "pattern", when=(_DELETE_HASH,), message="an action needs key or pattern"),
+    required("key", when=(When("action", "in", ("insert", "update", "upsert", "extract", "convert")),), message="action '{{action}}' needs key"),
+    at_least_one(*_SOURCES, when=(_SETTERS,), message="action '{{action}}' needs value, from_attribute or from_context"),
+    not_both(*_SOURCES, when=(_SETTERS,), message="action '{{action}}' takes one value source, got {{@given}}"),
+    none_of("pattern", when=(_SETTERS,), message="action '{{action}}' does not use pattern"),
+    none_of(When("value", "set"), "from_attribute", when=(_DELETE_HASH,), message="action '{{action}}' does not use value or from_attribute"),
+    none_of(*_SOURCES, when=(When("action", "eq", "extract"),), message="action 'extract' takes no value source"),
+    required("pattern", when=(When("action", "eq", "extract"),), message="action 'extract' needs pattern"),
+    none_of(*_SOURCES, When("pattern"), when=(When("action", "eq", "convert"),), message="action 'convert' takes no value source or pattern"),
+    required("converted_type", when=(When("action", "eq", "convert"),), message="action 'convert' needs converted_type"),
+    none_of("converted_type", when=(When("action", "ne", "convert"),), message="action '{{action}}' does not use converted_type"),
+)
+
+
+def action_checks(field: str) -> Check:
+    """The action rules for every item of the list ``field``."""
+    return Check("each", path=field, checks=ACTION_CHECKS, lower=("action",))
 
 
 class ResourceConfig(ComponentConfig):
@@ -275,6 +242,7 @@ class Resource(Component):
     names = (("0.0.0", "resource"),)
     config_model = ResourceConfig
     description = "Inserts, updates or deletes resource attributes."
+    declaration = Declaration(checks=(action_checks("attributes"),))
 
 
 class AttributesConfig(ComponentConfig):
@@ -289,6 +257,7 @@ class Attributes(Component):
     names = (("0.0.0", "attributes"),)
     config_model = AttributesConfig
     description = "Edits span, log and metric attributes."
+    declaration = Declaration(checks=(action_checks("actions"),))
 
 
 # ------------------------------------------------------------------- filter / transform
@@ -302,12 +271,6 @@ class FilterConfig(ComponentConfig):
     metrics: dict[str, list[str]] | None = None
     logs: dict[str, list[str]] | None = None
 
-    @model_validator(mode="after")
-    def _something(self) -> "FilterConfig":
-        if not (self.traces or self.metrics or self.logs or self.extra):
-            raise ValueError("filter needs OTTL conditions under traces, metrics or logs")
-        return self
-
 
 class Filter(Component):
     kind = "processor"
@@ -316,6 +279,7 @@ class Filter(Component):
     order = "before_batch"
     config_model = FilterConfig
     description = "Drops data matching OTTL conditions."
+    declaration = Declaration(checks=(at_least_one("traces", "metrics", "logs", "extra", collector=False, message="filter needs OTTL conditions under traces, metrics or logs"),))
 
 
 class TransformConfig(ComponentConfig):

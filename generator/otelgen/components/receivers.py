@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from otelgen.components.processors import K8S_NODE_ENV
-from otelgen.components.base import AuthType, CollectorRule, Component, ComponentConfig, Duration
-from otelgen.components.declare import Declaration, Env, Listener, Rule, Step, Volume, When
+from otelgen.components.base import AuthType, Component, ComponentConfig, Duration
+from otelgen.components.declare import Check, Declaration, Env, Listener, Rule, Step, Volume, When, at_least_one
 
 Port_ = int
 
@@ -19,14 +19,14 @@ class _Listener(BaseModel):
     port: int = Field(ge=1, le=65535)
     endpoint: str | None = Field(default=None, min_length=1, description="The collector's own setting, rendered as written (its port wins over port); default: otelgen binds the pod IP on port.")
 
-
-def server_tls_problem(tls: Any) -> str | None:
-    """configtls ServerConfig: a server's TLS settings need a certificate and its key."""
-    if not isinstance(tls, dict):
-        return None
-    if (tls.get("cert_file") or tls.get("cert_pem")) and (tls.get("key_file") or tls.get("key_pem")):
-        return None
-    return "TLS configuration must include both certificate and key for server connections (otelgen's spec.tls mounts them from a Secret)"
+def server_tls_checks(*listeners: str) -> tuple[Check, ...]:
+    """configtls ServerConfig: TLS settings (written under ``extra`` at ``listeners``' paths)
+    need a certificate and its key."""
+    why = "TLS configuration must include both certificate and key for server connections (otelgen's spec.tls mounts them from a Secret)"
+    return tuple(
+        at_least_one(f"extra.{at}.tls.{a}", f"extra.{at}.tls.{b}", when=(When(f"extra.{at}.tls", "mapping"),), message=f"{at}.tls: {why}")
+        for at in listeners for a, b in (("cert_file", "cert_pem"), ("key_file", "key_pem"))
+    )
 
 
 # ------------------------------------------------------------------- otlp
@@ -50,25 +50,16 @@ class OtlpProtocols(BaseModel):
 class OtlpReceiverConfig(ComponentConfig):
     protocols: OtlpProtocols = Field(default_factory=OtlpProtocols)
 
-    @model_validator(mode="after")
-    def _one_protocol(self) -> "OtlpReceiverConfig":
-        if not (self.protocols.grpc.enabled or self.protocols.http.enabled):
-            raise CollectorRule("enable at least one of protocols.grpc / protocols.http")
-        protocols = self.extra.get("protocols") if isinstance(self.extra.get("protocols"), dict) else {}
-        for proto in ("grpc", "http"):
-            settings = protocols.get(proto)
-            if isinstance(settings, dict) and (why := server_tls_problem(settings.get("tls"))):
-                raise CollectorRule(f"protocols.{proto}.tls: {why}")
-        return self
-
-
 class OtlpReceiver(Component):
     kind = "receiver"
     id = "otlp"
     names = (("0.0.0", "otlp"),)
     config_model = OtlpReceiverConfig
     description = "OTLP over gRPC (4317) and HTTP (4318)."
-    declaration = Declaration(listeners=(
+    declaration = Declaration(checks=(
+        at_least_one("protocols.grpc.enabled", "protocols.http.enabled", message="enable at least one of protocols.grpc / protocols.http"),
+        *server_tls_checks("protocols.grpc", "protocols.http"),
+    ), listeners=(
         Listener("otlp-grpc", path="protocols.grpc", app_protocol="grpc", server_tls=True, toggle="enabled"),
         Listener("otlp-http", path="protocols.http", app_protocol="http", server_tls=True, toggle="enabled"),
     ))
@@ -101,16 +92,11 @@ class JaegerProtocols(BaseModel):
     thrift_binary: JaegerThriftBinary | None = Field(default_factory=JaegerThriftBinary)
 
 
+JAEGER_PROTOCOLS = ("grpc", "thrift_http", "thrift_compact", "thrift_binary")
+
+
 class JaegerReceiverConfig(ComponentConfig):
     protocols: JaegerProtocols = Field(default_factory=JaegerProtocols)
-
-    @model_validator(mode="after")
-    def _one_protocol(self) -> "JaegerReceiverConfig":
-        # jaegerreceiver Config.Validate
-        if not any(getattr(self.protocols, p) is not None and getattr(self.protocols, p).enabled for p in ("grpc", "thrift_http", "thrift_compact", "thrift_binary")):
-            raise CollectorRule("the jaeger receiver needs at least one protocol (grpc, thrift_http, thrift_compact, thrift_binary)")
-        return self
-
 
 class JaegerReceiver(Component):
     kind = "receiver"
@@ -119,7 +105,10 @@ class JaegerReceiver(Component):
     signals = ("traces",)
     config_model = JaegerReceiverConfig
     description = "Jaeger gRPC, Thrift HTTP and UDP agents (legacy clients)."
-    declaration = Declaration(listeners=(
+    #: jaegerreceiver Config.Validate
+    declaration = Declaration(checks=(
+        at_least_one(*(f"protocols.{p}.enabled" for p in JAEGER_PROTOCOLS), message=f"the jaeger receiver needs at least one protocol ({', '.join(JAEGER_PROTOCOLS)})"),
+    ), listeners=(
         Listener("jaeger-grpc", path="protocols.grpc", app_protocol="grpc", server_tls=True, toggle="enabled"),
         Listener("jaeger-thrift", path="protocols.thrift_http", app_protocol="http", server_tls=True, toggle="enabled"),
         Listener("jaeger-compact", path="protocols.thrift_compact", protocol="UDP", toggle="enabled"),
@@ -184,12 +173,6 @@ class PrometheusReceiverConfig(ComponentConfig):
     report_extra_scrape_metrics: StrictBool | str | None = None
     api_server: dict[str, Any] | None = None
 
-    @model_validator(mode="after")
-    def _something_to_scrape(self) -> "PrometheusReceiverConfig":
-        if not (self.self_scrape or self.jobs() or self.target_allocator or "config" in self.extra):
-            raise CollectorRule("no Prometheus scrape_configs or target_allocator set (the collector refuses it): add config.scrape_configs")
-        return self
-
     def deprecations(self) -> list[tuple[tuple[str, ...], str, str]]:
         if self.scrape_configs is None:
             return []
@@ -211,6 +194,8 @@ class PrometheusReceiver(Component):
     #: egress to the API server follow from RBAC); an sd config with api_server or
     #: kubeconfig_file reads another cluster with its own credentials
     declaration = Declaration(
+        checks=(at_least_one("self_scrape", "config.scrape_configs", "scrape_configs", "target_allocator", When("extra.config", "present"),
+                             message="no Prometheus scrape_configs or target_allocator set (the collector refuses it): add config.scrape_configs"),),
         steps=(
             Step("extend", path="config.scrape_configs", source="scrape_configs"),
             Step("prepend", path="config.scrape_configs", when=(When("self_scrape"), When("@ctx.self_scrape")), value={
@@ -262,14 +247,6 @@ class FileLogReceiverConfig(ComponentConfig):
 
     collector_rules = ("include",)
 
-    @model_validator(mode="after")
-    def _known_operators(self) -> "FileLogReceiverConfig":
-        for i, op in enumerate(self.operators):
-            kind = op.get("type") if isinstance(op, dict) else None
-            if kind not in STANZA_OPERATORS:
-                raise CollectorRule(f"operators[{i}]: unsupported operator type {kind!r} (known: {', '.join(STANZA_OPERATORS)})")
-        return self
-
     extension_fields = (("storage",),)
 
 
@@ -281,6 +258,7 @@ class FileLogReceiver(Component):
     config_model = FileLogReceiverConfig
     description = "Tails container log files on the node."
     declaration = Declaration(
+        checks=(Check("member", path="operators", item="type", table=STANZA_OPERATORS, message="operators[{{@index}}]: unsupported operator type '{{@value}}' (known: {{@known}})"),),
         steps=(
             Step("prepend", path="operators", value={"type": "container", "id": "container-parser"}, when=(When("parse_container_logs"),)),
             Step("drop", paths=("parse_container_logs",)),

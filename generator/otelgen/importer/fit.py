@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from otelgen.components.base import ComponentConfig, is_collector_rule
+from otelgen.components.base import ComponentConfig, error_loc, is_collector_rule
 
 #: rounds of "move the refused key to extra" before giving up
 MAX_ROUNDS = 32
@@ -95,7 +95,7 @@ def _move_refused(exc: ValidationError, typed: dict[str, Any], extra: dict[str, 
     if any(is_collector_rule(err, model) for err in errors):
         return None  # the collector refuses it too: the error stands
     for err in errors:
-        loc = [p for p in err["loc"] if isinstance(p, (str, int))]
+        loc = [p for p in error_loc(err) if isinstance(p, (str, int))]
         if not loc or loc[0] == "extra" or loc[0] not in typed:
             continue
         if _required(model, loc[0]) and len(loc) == 1:

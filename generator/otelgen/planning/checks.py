@@ -4,9 +4,11 @@ extensions components name."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from otelgen import pipelinegraph
+from otelgen.components import declare
 from otelgen.errors import Problem, error, warning
 from otelgen.planning.model import NAME, Instance
 from otelgen.spec.model import Spec
@@ -34,8 +36,20 @@ def node(inst: Instance) -> pipelinegraph.Node:
     if inst.section == "connectors":
         return pipelinegraph.Node(connects=inst.connects)
     order = type(comp).order if comp is not None else None
-    problem = comp.config.signal_problem if comp is not None else None
-    return pipelinegraph.Node(signals=inst.signals, order=order, signal_problem=problem)
+    return pipelinegraph.Node(signals=inst.signals, order=order, signal_problem=signal_problem(comp) if comp is not None else None)
+
+
+def signal_problem(comp: Any) -> Callable[[str], str | None] | None:
+    """Why the component cannot serve a pipeline of a signal (its declared signal checks), or None."""
+    checks = type(comp).declaration.signal_checks
+    if not checks:
+        return None
+
+    def problem(signal: str) -> str | None:
+        failed = declare.check(checks, comp.settings(), comp.ctx.collector_version, {"signal": signal})
+        return None if failed is None else str(failed)
+
+    return problem
 
 
 def graph(parsed: dict[Key, Instance], pipelines: dict) -> pipelinegraph.Graph:
@@ -67,7 +81,8 @@ def connector_pipeline_refs(parsed: dict[Key, Instance], g: pipelinegraph.Graph)
         if not sources or not sinks or inst.connects is None or inst.component is None:
             continue
         path = ["spec", "connectors", name]
-        for sub, target in getattr(inst.component.config, "pipeline_refs", lambda: [])():
+        settings = inst.component.settings()
+        for sub, target in [ref for at in type(inst.component).declaration.pipeline_refs for ref in declare.found(settings, at)]:
             if target not in g.pipelines:
                 names = sorted(g.pipelines)
                 problems.append(error("E010", path + list(sub), f"pipeline {target!r} does not exist", f"pipelines: {', '.join(names)}{did_you_mean(target, names, before='; ')}"))

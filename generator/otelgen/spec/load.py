@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from otelgen import credentials, yamlio
-from otelgen.components.base import copy_plain, deep_merge
+from otelgen.components.base import copy_plain, deep_merge, error_loc
 from otelgen.errors import Problem, SpecError, error
 from otelgen.spec.model import MODES, CollectorDocument
 from otelgen.suggest import did_you_mean
@@ -279,7 +279,7 @@ def load(cli_mode: str | None, files: list[str], sets: list[str]) -> CollectorDo
 def pydantic_problems(exc: ValidationError, prefix: tuple, model: type[BaseModel] | None) -> list[Problem]:
     problems = []
     for err in exc.errors(include_url=False):
-        loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and (p.startswith("function-") or p in ("str", "SecretValue", "dict[str,any]", "dict[str,nullable[dict[str,any]]]"))))
+        loc = tuple(p for p in error_loc(err) if not (isinstance(p, str) and (p.startswith("function-") or p in ("str", "SecretValue", "dict[str,any]", "dict[str,nullable[dict[str,any]]]"))))
         path = prefix + loc
         kind = err["type"]
         if kind == "extra_forbidden":
