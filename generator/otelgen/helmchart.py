@@ -172,6 +172,7 @@ def _component_entry(comp: type[Component]) -> dict[str, Any]:
         "names": [list(n) for n in comp.names],
         "signals": list(comp.signals),
         "order": comp.order,
+        "role": comp.role,
         "connects": [list(c) for c in comp.connects],
         "extensionFields": [list(path) for path in comp.config_model.extension_fields],
         "model": model_desc(comp.config_model),

@@ -26,7 +26,7 @@ collector's Service and the receiver's port for the protocol.
 {{- range $inst := $plan.instances -}}
 {{- if eq $inst.section "receivers" -}}
 {{- $comp := get $data.components.receivers (include "otelgen.typeOf" $inst.name) -}}
-{{- if and $comp (eq $comp.id "otlp") -}}
+{{- if and $comp (eq ($comp.role | default "") "otlp_server") -}}
 {{- $port := dict -}}
 {{- range $p := $plan.needs.ports -}}
 {{- if and (not $port) $p.service (eq ($p.owner | default "") (printf "receivers.%s" $inst.name)) (eq ($p.appProtocol | default "") (get $data.exposure.appProtocol $.protocol)) -}}{{- $port = $p -}}{{- end -}}

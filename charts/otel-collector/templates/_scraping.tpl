@@ -53,7 +53,7 @@ collector's own metrics. Facts come from files/otelgen.json (.data.scraping).
 {{- $raw := get $sections.receivers $rname -}}
 {{- if not (kindIs "map" $raw) -}}{{- $raw = dict -}}{{- end -}}
 {{- $self := not (and (kindIs "bool" $raw.self_scrape) (not $raw.self_scrape)) -}}
-{{- if and $comp (eq $comp.id "prometheus") (has $rname $used) $self -}}{{- $candidates = append $candidates $rname -}}{{- end -}}
+{{- if and $comp (eq ($comp.role | default "") "self_scraper") (has $rname $used) $self -}}{{- $candidates = append $candidates $rname -}}{{- end -}}
 {{- end -}}
 {{- $monitor := and $spec.serviceMonitor.enabled (get .data.modes.traits .mode).ownPods -}}
 {{- $scraper := "" -}}

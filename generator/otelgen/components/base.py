@@ -201,6 +201,14 @@ class Context:
 # ---------------------------------------------------------------- component
 
 
+#: roles besides the planner's inserts (otelgen.planning.inserts.ROLES): what other parts of
+#: otelgen find a component by, instead of naming it
+LOOKUP_ROLES = {
+    "otlp_server": "the receiver an Ingress or a Gateway API route fronts (otelgen.manifests.ingress)",
+    "self_scraper": "the receiver that can scrape the collector's own metrics (otelgen.planning.prepare)",
+}
+
+
 class Component:
     """Subclasses set the class attributes and override what applies."""
 
@@ -213,9 +221,10 @@ class Component:
     connects: ClassVar[tuple[tuple[Signal, Signal], ...]] = ()
     #: processor ordering class: "first", "before_batch", "batch" or None
     order: ClassVar[str | None] = None
-    #: the part the planner gives it when it inserts components of its own (a row of
-    #: otelgen.planning.inserts.INSERTS: "memory_guard", "batcher", "pod_metadata",
-    #: "health", "leader_elector"); at most one component per role
+    #: the part it plays, by which the rest of otelgen (and the chart: files/otelgen.json
+    #: components.*.role) finds it instead of naming it: the planner's own inserts (rows of
+    #: otelgen.planning.inserts.INSERTS: "memory_guard", "batcher", "pod_metadata", "health",
+    #: "leader_elector") and LOOKUP_ROLES; at most one component per role
     role: ClassVar[str | None] = None
     config_model: ClassVar[type[ComponentConfig]] = ComponentConfig
     description: ClassVar[str] = ""

@@ -54,6 +54,7 @@ class OtlpReceiver(Component):
     kind = "receiver"
     id = "otlp"
     names = (("0.0.0", "otlp"),)
+    role = "otlp_server"
     config_model = OtlpReceiverConfig
     description = "OTLP over gRPC (4317) and HTTP (4318)."
     declaration = Declaration(checks=(
@@ -186,6 +187,7 @@ class PrometheusReceiver(Component):
     kind = "receiver"
     id = "prometheus"
     names = (("0.0.0", "prometheus"),)
+    role = "self_scraper"
     signals = ("metrics",)
     config_model = PrometheusReceiverConfig
     description = "Prometheus scraping; by default the collector's own metrics."

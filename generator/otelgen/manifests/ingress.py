@@ -79,7 +79,7 @@ def _candidates(plan: Plan, protocol: str) -> dict[str, Backend]:
     service_ports = {p.name: p for p in plan.service_ports()}
     out: dict[str, Backend] = {}
     for inst in plan.used("receivers"):
-        if inst.component is None or type(inst.component).id != "otlp":
+        if inst.component is None or type(inst.component).role != "otlp_server":
             continue
         port = next((service_ports[p.name] for p in inst.needs().ports if p.app_protocol == APP_PROTOCOL[protocol] and p.name in service_ports), None)
         if port is None:

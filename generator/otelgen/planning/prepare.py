@@ -120,7 +120,7 @@ def self_scraper(spec: Spec, sections: dict[str, dict], pipelines: dict) -> tupl
         comp = components.lookup("receiver", rname.split("/")[0])
         raw = sections["receivers"][rname]
         raw = raw if isinstance(raw, dict) else {}
-        if comp is not None and comp.id == "prometheus" and rname in used and raw.get("self_scrape", True) is not False:
+        if comp is not None and comp.role == "self_scraper" and rname in used and raw.get("self_scrape", True) is not False:
             candidates.append(rname)
     monitor = spec.service_monitor.enabled and modes.traits(spec.mode).own_pods
     scraper = None if monitor or not candidates else candidates[0]
