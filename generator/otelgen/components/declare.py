@@ -402,7 +402,7 @@ def _holds(t: When, doc: Any, ctx: "Context | None") -> bool:
     if t.test == "set":
         return value is not None
     if t.test == "in":
-        return any(_same(value, v) for v in t.value)
+        return _entry(value, t.value) is not _MISSING
     if t.test == "mapping":
         return isinstance(value, dict)
     if t.test == "mentions":
@@ -817,23 +817,31 @@ def _check(c: Check, settings: Any, version: str, ctx: dict[str, Any]) -> CheckF
 def _member(c: Check, doc: Any, names: dict[str, Any]) -> CheckFailed | None:
     value = get(doc, c.path)
     table = c.table
-    names["known"] = ", ".join(sorted(table) if isinstance(table, dict) else table)
     if isinstance(value, list):
         items = [(i, get(v, c.item) if c.item else v) for i, v in enumerate(value)]
     else:
         items = [] if value is None else [(None, value)]
     for index, v in items:
-        names.update(index=index, value=v)
-        if not any(_same(v, t) for t in table):
+        entry = _entry(v, table)
+        if entry is _MISSING:
+            names.update(index=index, value=v, known=", ".join(sorted(table) if isinstance(table, dict) else table))
             return CheckFailed(_message(c.message, doc, names), _loc(c.at), c.collector)
         if isinstance(table, dict) and c.newer:
             from otelgen import versions
 
-            since = table[next(t for t in table if _same(v, t))]
+            since = table[entry]
             if not versions.at_least(names["version"], since):
-                names["since"] = since
+                names.update(index=index, value=v, since=since)
                 return CheckFailed(_message(c.newer, doc, names), _loc(c.at), c.collector)
     return None
+
+
+def _entry(value: Any, table: Any) -> Any:
+    """The entry of ``table`` (its keys, for a mapping) that is ``value`` as JSON values are
+    (see _same), or _MISSING; text is looked up directly (it equals only text)."""
+    if isinstance(value, str):
+        return value if value in table else _MISSING
+    return next((t for t in table if _same(value, t)), _MISSING)
 
 
 _MESSAGE_PLACEHOLDER = re.compile(r"\{\{(@?[A-Za-z0-9_.]+)\}\}")
