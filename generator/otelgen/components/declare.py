@@ -337,11 +337,24 @@ def get(doc: Any, path: str, ctx: "Context | None" = None) -> Any:
     if path == "":
         return doc
     value = doc
-    for part in path.split("."):
+    for part in _parts(path):
         if not isinstance(value, dict) or part not in value:
             return None
         value = value[part]
     return value
+
+
+_PARTS: dict[str, tuple[str, ...]] = {}
+
+
+def _parts(path: str) -> tuple[str, ...]:
+    """A dotted path's keys (the declarations' paths are few and fixed: split once)."""
+    parts = _PARTS.get(path)
+    if parts is None:
+        parts = tuple(path.split("."))
+        if len(_PARTS) < 4096:  # bounded: paths may also come from specs (fields of unknown components)
+            _PARTS[path] = parts
+    return parts
 
 
 def has(doc: Any, path: str) -> bool:
@@ -390,7 +403,10 @@ def _delete(doc: dict[str, Any], path: str) -> None:
 
 
 def holds(tests: tuple[When, ...], doc: Any, ctx: "Context | None") -> bool:
-    return all(_holds(t, doc, ctx) for t in tests)
+    for t in tests:
+        if not _holds(t, doc, ctx):
+            return False
+    return True
 
 
 def _holds(t: When, doc: Any, ctx: "Context | None") -> bool:
