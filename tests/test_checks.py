@@ -97,6 +97,8 @@ REFUSED = {
     "memory_limiter percentage spike": ("processors", "memory_limiter", {"limit_percentage": 50, "spike_limit_percentage": 50}, None, "error E004 spec.processors.memory_limiter: spike_limit_percentage must be below limit_percentage"),
     "memory_limiter both limits 0": ("processors", "memory_limiter", {"limit_mib": 0, "limit_percentage": 0}, None, "error E004 spec.processors.memory_limiter: set limit_mib or limit_percentage above 0"),
     "memory_limiter zero interval": ("processors", "memory_limiter", {"limit_mib": 400, "check_interval": "0s"}, None, "error E004 spec.processors.memory_limiter: check_interval must be greater than zero (otelgen's default is 100ms, see docs/memory.md)"),
+    "memory_limiter zero interval in ms": ("processors", "memory_limiter", {"limit_mib": 400, "check_interval": "0ms"}, None, "error E004 spec.processors.memory_limiter: check_interval must be greater than zero"),
+    "memory_limiter negative interval": ("processors", "memory_limiter", {"limit_mib": 400, "check_interval": "-1s"}, None, "error E004 spec.processors.memory_limiter: check_interval must be greater than zero"),
     "batch max below size": ("processors", "batch", {"send_batch_size": 100, "send_batch_max_size": 99}, None, "error E004 spec.processors.batch: send_batch_max_size must be 0 or at least send_batch_size"),
     "otlp receiver without protocols": ("receivers", "otlp", {"protocols": {"grpc": {"enabled": False}, "http": {"enabled": False}}}, None, "error E004 spec.receivers.otlp: enable at least one of protocols.grpc / protocols.http"),
     "otlp receiver tls without key": ("receivers", "otlp", {"extra": {"protocols": {"http": {"tls": {"cert_file": "/c.pem"}}}}}, None, "error E004 spec.receivers.otlp: protocols.http.tls: TLS configuration must include both certificate and key for server connections"),
@@ -122,6 +124,7 @@ REFUSED = {
 #: just inside each rule: both engines render these
 ACCEPTED = {
     "memory_limiter spike one below": ("processors", "memory_limiter", {"limit_mib": 400, "spike_limit_mib": 399}, None),
+    "memory_limiter shortest interval": ("processors", "memory_limiter", {"limit_mib": 400, "check_interval": "1ns"}, None),
     "memory_limiter from env": ("processors", "memory_limiter", {"limit_mib": "${env:LIMIT}", "spike_limit_mib": 500}, None),
     "batch max 0 or equal": ("processors", "batch", {"send_batch_size": 100, "send_batch_max_size": 0}, None),
     "otlp_http plaintext opted in": ("exporters", "otlp_http", {"endpoint": "http://b:4318", "tls": {"insecure": True}}, None),
@@ -183,3 +186,22 @@ def test_no_component_model_has_a_rule_of_its_own():
                 after = {name for name, d in cls.__pydantic_decorators__.model_validators.items() if d.info.mode != "before"}
                 assert after <= {"_declared_checks"}, f"{module.__name__}.{cls.__name__}: {sorted(after)}"
     assert seen > 30
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize("interval", ["0", "0s", "0ms", "0.0s", "0h0m0s", "-1s", "-0s"])
+def test_a_check_interval_the_collector_refuses_is_refused(interval, tmp_path):
+    """memory_limiter's check_interval must be above zero in any unit: the real collector
+    refuses each of these, and so does the declared not_positive test (both engines: the
+    REFUSED cases above)."""
+    from otelgen.components.declare import not_positive
+    from test_collector import validate
+
+    config = {"receivers": {"otlp": {"protocols": {"grpc": {"endpoint": "127.0.0.1:4317"}}}},
+              "processors": {"memory_limiter": {"check_interval": interval, "limit_mib": 400}},
+              "exporters": {"debug": {}},
+              "service": {"pipelines": {"traces": {"receivers": ["otlp"], "processors": ["memory_limiter"], "exporters": ["debug"]}}}}
+    verdict = validate(yaml.safe_dump(config), tmp_path, [])
+    assert verdict.returncode != 0 and "check_interval" in verdict.stderr, verdict.stderr[-2000:]
+    assert not_positive(interval)
+    assert not not_positive("1ns") and not not_positive("${env:INTERVAL}") and not not_positive(True)

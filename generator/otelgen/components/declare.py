@@ -34,7 +34,7 @@ UDP_BIND_HOST = "0.0.0.0"
 #: client certificates and CAs of exporters are mounted under <this>/<instance slug>/
 CLIENT_TLS_DIR = "/etc/otelcol/tls"
 
-Test = Literal["truthy", "falsy", "eq", "ne", "any_in", "any_prefix", "mapping", "absent", "mentions", "set", "present", "in"]
+Test = Literal["truthy", "falsy", "eq", "ne", "any_in", "any_prefix", "mapping", "absent", "mentions", "set", "present", "in", "not_positive"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +45,8 @@ class When:
     ``absent`` (the key is not there at all); ``present`` (the key is there, even if null);
     ``set`` (there and not null); ``in`` (the value is one of the list ``value``);
     ``mentions`` (the value written as JSON contains the text ``value``; path "" is the
-    whole settings).  A tuple of them means all."""
+    whole settings); ``not_positive`` (a number <= 0 or a duration such as ``0ms``/``-1s``,
+    see :func:`not_positive`).  A tuple of them means all."""
 
     path: str
     test: Test = "truthy"
@@ -409,6 +410,18 @@ def holds(tests: tuple[When, ...], doc: Any, ctx: "Context | None") -> bool:
     return True
 
 
+def not_positive(value: Any) -> bool:
+    """A number at or below 0, or a duration text (``0ms``, ``-1s``, ``0h0m``) that is: negative
+    or with no digit above 0.  A ``${...}`` reference and anything else: False (not known here)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return value <= 0
+    if isinstance(value, str) and value and not value.startswith("${"):
+        return value.startswith("-") or not any("1" <= ch <= "9" for ch in value)
+    return False
+
+
 def _holds(t: When, doc: Any, ctx: "Context | None") -> bool:
     if t.test == "absent":
         return not _has(doc, t.path)
@@ -421,6 +434,8 @@ def _holds(t: When, doc: Any, ctx: "Context | None") -> bool:
         return _entry(value, t.value) is not _MISSING
     if t.test == "mapping":
         return isinstance(value, dict)
+    if t.test == "not_positive":
+        return not_positive(value)
     if t.test == "mentions":
         return t.value in json.dumps(value, default=str)
     if t.test == "truthy":

@@ -36,7 +36,7 @@ class MemoryLimiter(Component):
         Check("less", path="spike_limit_mib", than="limit_mib", message="spike_limit_mib must be below limit_mib"),
         Check("less", path="spike_limit_percentage", than="limit_percentage", message="spike_limit_percentage must be below limit_percentage"),
         at_least_one(When("limit_mib", "ne", 0), When("limit_percentage", "ne", 0), message="set limit_mib or limit_percentage above 0"),
-        none_of(When("check_interval", "in", ("0", "0s")), message="check_interval must be greater than zero (otelgen's default is 100ms, see docs/memory.md)"),
+        none_of(When("check_interval", "not_positive"), message="check_interval must be greater than zero (otelgen's default is 100ms, see docs/memory.md)"),
     ))
 
 
