@@ -99,6 +99,9 @@ REFUSED = {
     "memory_limiter zero interval": ("processors", "memory_limiter", {"limit_mib": 400, "check_interval": "0s"}, None, "error E004 spec.processors.memory_limiter: check_interval must be greater than zero (otelgen's default is 100ms, see docs/memory.md)"),
     "memory_limiter zero interval in ms": ("processors", "memory_limiter", {"limit_mib": 400, "check_interval": "0ms"}, None, "error E004 spec.processors.memory_limiter: check_interval must be greater than zero"),
     "memory_limiter negative interval": ("processors", "memory_limiter", {"limit_mib": 400, "check_interval": "-1s"}, None, "error E004 spec.processors.memory_limiter: check_interval must be greater than zero"),
+    "batch negative timeout": ("processors", "batch", {"timeout": "-1s"}, None, "error E004 spec.processors.batch: timeout must not be negative"),
+    "exporter negative timeout": ("exporters", "otlp", {"endpoint": "b:4317", "timeout": "-5s"}, None, "error E004 spec.exporters.otlp: timeout must not be negative"),
+    "exporter negative backoff": ("exporters", "otlp_http", {"endpoint": "https://b", "retry_on_failure": {"initial_interval": "1s", "max_elapsed_time": "-1m"}}, None, "error E004 spec.exporters.otlp_http.retry_on_failure: max_elapsed_time must not be negative while retry_on_failure is enabled"),
     "batch max below size": ("processors", "batch", {"send_batch_size": 100, "send_batch_max_size": 99}, None, "error E004 spec.processors.batch: send_batch_max_size must be 0 or at least send_batch_size"),
     "otlp receiver without protocols": ("receivers", "otlp", {"protocols": {"grpc": {"enabled": False}, "http": {"enabled": False}}}, None, "error E004 spec.receivers.otlp: enable at least one of protocols.grpc / protocols.http"),
     "otlp receiver tls without key": ("receivers", "otlp", {"extra": {"protocols": {"http": {"tls": {"cert_file": "/c.pem"}}}}}, None, "error E004 spec.receivers.otlp: protocols.http.tls: TLS configuration must include both certificate and key for server connections"),
@@ -126,6 +129,8 @@ ACCEPTED = {
     "memory_limiter spike one below": ("processors", "memory_limiter", {"limit_mib": 400, "spike_limit_mib": 399}, None),
     "memory_limiter shortest interval": ("processors", "memory_limiter", {"limit_mib": 400, "check_interval": "1ns"}, None),
     "memory_limiter from env": ("processors", "memory_limiter", {"limit_mib": "${env:LIMIT}", "spike_limit_mib": 500}, None),
+    "batch and exporter timeouts of 0": ("exporters", "otlp", {"endpoint": "b:4317", "timeout": "0s", "retry_on_failure": {"initial_interval": "0s"}}, None),
+    "negative backoff while retrying is off": ("exporters", "otlp", {"endpoint": "b:4317", "retry_on_failure": {"enabled": False, "initial_interval": "-1s"}}, None),
     "batch max 0 or equal": ("processors", "batch", {"send_batch_size": 100, "send_batch_max_size": 0}, None),
     "otlp_http plaintext opted in": ("exporters", "otlp_http", {"endpoint": "http://b:4318", "tls": {"insecure": True}}, None),
     "bearertokenauth tokens alone": ("extensions", "bearertokenauth", {"extra": {"tokens": ["${env:T}"]}}, None),
@@ -205,3 +210,34 @@ def test_a_check_interval_the_collector_refuses_is_refused(interval, tmp_path):
     assert verdict.returncode != 0 and "check_interval" in verdict.stderr, verdict.stderr[-2000:]
     assert not_positive(interval)
     assert not not_positive("1ns") and not not_positive("${env:INTERVAL}") and not not_positive(True)
+
+
+@pytest.mark.tools
+@pytest.mark.parametrize("section,settings,refused", [
+    ("processors", {"batch": {"timeout": "-1s"}}, True),
+    ("processors", {"batch": {"timeout": "-0s"}}, False),
+    ("exporters", {"otlp": {"endpoint": "b:4317", "timeout": "-5s"}}, True),
+    ("exporters", {"otlp": {"endpoint": "b:4317", "retry_on_failure": {"max_interval": "-1s"}}}, True),
+    ("exporters", {"otlp": {"endpoint": "b:4317", "retry_on_failure": {"enabled": False, "max_interval": "-1s"}}}, False),
+])
+def test_negative_durations_as_the_collector_judges_them(section, settings, refused, tmp_path):
+    """The REFUSED/ACCEPTED cases above mirror what the real collector does with the same
+    settings: a negative timeout or backoff interval is refused, -0s is zero, and a disabled
+    retry_on_failure is not validated at all."""
+    from test_collector import validate
+
+    config = {"receivers": {"otlp": {"protocols": {"grpc": {"endpoint": "127.0.0.1:4317"}}}}, "exporters": {"debug": {}}}
+    config[section] = {**config.get(section, {}), **settings}
+    pipeline = {"receivers": ["otlp"], "exporters": list(config["exporters"])}
+    if section == "processors":
+        pipeline["processors"] = list(settings)
+    config["service"] = {"pipelines": {"traces": pipeline}}
+    verdict = validate(yaml.safe_dump(config), tmp_path, [])
+    assert (verdict.returncode != 0) == refused, verdict.stderr[-2000:]
+    name = next(iter(settings))
+    spec = {"mode": "gateway", section: settings, "pipelines": {"traces": {"receivers": ["otlp"], **({"processors": [name]} if section == "processors" else {"exporters": [name]})}}}
+    if section == "processors":
+        spec["pipelines"]["traces"]["exporters"] = ["otlp"]
+    result, proc = _both(tmp_path, spec)
+    assert (result.code == 2) == refused, result.err
+    assert (proc.returncode != 0) == refused, proc.stderr

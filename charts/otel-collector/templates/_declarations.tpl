@@ -118,11 +118,13 @@ shape of a setting → otelgen's fields): {decl, raw} → {v} */ -}}
 {{- $ok = false -}}
 {{- range $x := $t.value -}}{{- if eq (toJson $x) (toJson $v) -}}{{- $ok = true -}}{{- end -}}{{- end -}}
 {{- else if eq $t.test "mapping" -}}{{- $ok = kindIs "map" $v -}}
-{{- else if eq $t.test "not_positive" -}}
-{{- if or (kindIs "float64" $v) (kindIs "int" $v) (kindIs "int64" $v) -}}{{- $ok = le (float64 $v) 0.0 -}}
-{{- else if and (kindIs "string" $v) $v (not (hasPrefix "${" $v)) -}}{{- $ok = or (hasPrefix "-" $v) (not (regexMatch "[1-9]" $v)) -}}
-{{- else -}}{{- $ok = false -}}
+{{- else if has $t.test (list "not_positive" "negative") -}}
+{{- /* the sign of a number or a duration text (0 when no digit is above 0), as declare.sign */ -}}
+{{- $sign := "" -}}
+{{- if or (kindIs "float64" $v) (kindIs "int" $v) (kindIs "int64" $v) -}}{{- $sign = ternary "-" (ternary "0" "+" (eq (float64 $v) 0.0)) (lt (float64 $v) 0.0) -}}
+{{- else if and (kindIs "string" $v) $v (not (hasPrefix "${" $v)) -}}{{- $sign = ternary "0" (ternary "-" "+" (hasPrefix "-" $v)) (not (regexMatch "[1-9]" $v)) -}}
 {{- end -}}
+{{- $ok = or (eq $sign "-") (and (eq $t.test "not_positive") (eq $sign "0")) -}}
 {{- else if eq $t.test "mentions" -}}{{- $ok = contains $t.value (toJson $v) -}}
 {{- else if eq $t.test "truthy" -}}{{- $ok = not (empty $v) -}}
 {{- else if eq $t.test "falsy" -}}{{- $ok = empty $v -}}

@@ -34,7 +34,7 @@ UDP_BIND_HOST = "0.0.0.0"
 #: client certificates and CAs of exporters are mounted under <this>/<instance slug>/
 CLIENT_TLS_DIR = "/etc/otelcol/tls"
 
-Test = Literal["truthy", "falsy", "eq", "ne", "any_in", "any_prefix", "mapping", "absent", "mentions", "set", "present", "in", "not_positive"]
+Test = Literal["truthy", "falsy", "eq", "ne", "any_in", "any_prefix", "mapping", "absent", "mentions", "set", "present", "in", "not_positive", "negative"]
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,8 @@ class When:
     ``absent`` (the key is not there at all); ``present`` (the key is there, even if null);
     ``set`` (there and not null); ``in`` (the value is one of the list ``value``);
     ``mentions`` (the value written as JSON contains the text ``value``; path "" is the
-    whole settings); ``not_positive`` (a number <= 0 or a duration such as ``0ms``/``-1s``,
-    see :func:`not_positive`).  A tuple of them means all."""
+    whole settings); ``not_positive`` / ``negative`` (a number or a duration such as
+    ``0ms``/``-1s`` at or below / below zero, see :func:`sign`).  A tuple of them means all."""
 
     path: str
     test: Test = "truthy"
@@ -410,16 +410,23 @@ def holds(tests: tuple[When, ...], doc: Any, ctx: "Context | None") -> bool:
     return True
 
 
-def not_positive(value: Any) -> bool:
-    """A number at or below 0, or a duration text (``0ms``, ``-1s``, ``0h0m``) that is: negative
-    or with no digit above 0.  A ``${...}`` reference and anything else: False (not known here)."""
+def sign(value: Any) -> int | None:
+    """-1, 0 or 1 for a number or a duration text (``0ms`` and ``0h0m`` are 0, ``-1s`` is -1:
+    a duration is 0 when no digit in it is above 0); None for anything else, a ``${...}``
+    reference included (not known here)."""
     if isinstance(value, bool):
-        return False
+        return None
     if isinstance(value, (int, float)):
-        return value <= 0
+        return (value > 0) - (value < 0)
     if isinstance(value, str) and value and not value.startswith("${"):
-        return value.startswith("-") or not any("1" <= ch <= "9" for ch in value)
-    return False
+        if not any("1" <= ch <= "9" for ch in value):
+            return 0
+        return -1 if value.startswith("-") else 1
+    return None
+
+
+def not_positive(value: Any) -> bool:
+    return sign(value) in (-1, 0)
 
 
 def _holds(t: When, doc: Any, ctx: "Context | None") -> bool:
@@ -436,6 +443,8 @@ def _holds(t: When, doc: Any, ctx: "Context | None") -> bool:
         return isinstance(value, dict)
     if t.test == "not_positive":
         return not_positive(value)
+    if t.test == "negative":
+        return sign(value) == -1
     if t.test == "mentions":
         return t.value in json.dumps(value, default=str)
     if t.test == "truthy":

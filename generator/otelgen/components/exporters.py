@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from otelgen.components.base import CONFIG_DIR, Component, ComponentConfig, Duration, EnvRef
 from otelgen.components.common import CLIENT_TLS_CHECK, ClientTLS, HeadersMixin
-from otelgen.components.declare import Check, Declaration, Egress, Rule, Step, Volume, When, at_least_one, exactly_one
+from otelgen.components.declare import Check, Declaration, Egress, Rule, Step, Volume, When, at_least_one, exactly_one, none_of
 
 
 class SendingQueue(BaseModel):
@@ -47,12 +47,21 @@ class _NetworkExporterConfig(ComponentConfig, HeadersMixin):
     extension_fields = (("sending_queue", "storage"), ("authenticator",), ("auth", "authenticator"))
 
 
+#: the collector's exporterhelper refusals: a negative timeout, and negative backoff intervals
+#: while retrying is on (configretry.BackOffConfig.Validate skips a disabled one)
+NETWORK_EXPORTER_CHECKS = (
+    none_of(When("timeout", "negative"), message="timeout must not be negative"),
+    none_of(*(When(f, "negative") for f in ("initial_interval", "max_interval", "max_elapsed_time")), at="retry_on_failure",
+            when=(When("enabled"),), message="{{@given}} must not be negative while retry_on_failure is enabled"),
+)
+
+
 def network_exporter(*endpoint_fields: str, steps: tuple[Step, ...] = (), checks: tuple[Check, ...] = (), signal_checks: tuple[Check, ...] = ()) -> Declaration:
     """An exporter that sends to ``endpoint_fields`` (the first is the one every exporter
     has): client TLS, headers from Secrets, ``authenticator`` as auth.authenticator, and
     the egress port of each endpoint (``egress_port`` when the endpoint does not show it)."""
     return Declaration(
-        checks=(CLIENT_TLS_CHECK, *checks),
+        checks=(CLIENT_TLS_CHECK, *NETWORK_EXPORTER_CHECKS, *checks),
         signal_checks=signal_checks,
         steps=(
             Step("client_tls", path="tls"),

@@ -54,7 +54,10 @@ class Batch(Component):
     role = "batcher"
     config_model = BatchConfig
     description = "Batches data before export (after samplers and context-dependent processors)."
-    declaration = Declaration(checks=(Check("less", path="send_batch_size", than="send_batch_max_size", equal=True, message="send_batch_max_size must be 0 or at least send_batch_size"),))
+    declaration = Declaration(checks=(
+        Check("less", path="send_batch_size", than="send_batch_max_size", equal=True, message="send_batch_max_size must be 0 or at least send_batch_size"),
+        none_of(When("timeout", "negative"), message="timeout must not be negative"),
+    ))
 
 
 # ------------------------------------------------------------------- k8s_attributes
