@@ -276,9 +276,58 @@ def load(cli_mode: str | None, files: list[str], sets: list[str]) -> CollectorDo
 # ---------------------------------------------------------------- error text
 
 
+#: the tag pydantic puts in an error's location for the branch of a union it tried
+_UNION_BRANCH = re.compile(r"(?:constrained-)?(?:int|float|str|bool)")
+
+
+def _one_per_union(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A value refused by every branch of a union (``int | ${env:VAR}``) gives one error per
+    branch; keep one: the branch whose type matched and whose constraint refused (-1 for an
+    integer >= 1), else one error naming what each branch takes."""
+    branches: dict[tuple, list[dict[str, Any]]] = {}
+    for err in errors:
+        loc = tuple(err["loc"])
+        if loc and isinstance(loc[-1], str) and _UNION_BRANCH.fullmatch(loc[-1]):
+            branches.setdefault(loc[:-1], []).append(err)
+    out = []
+    for err in errors:
+        loc = tuple(err["loc"])
+        group = branches.get(loc[:-1]) if loc else None
+        if not group or len(group) < 2 or err is not group[0] or (isinstance(loc[-1], str) and not _UNION_BRANCH.fullmatch(loc[-1])):
+            if not (group and len(group) >= 2 and err in group):
+                out.append(err)
+            continue
+        specific = [e for e in group if not _type_error(e)]
+        if specific:
+            out.append({**specific[0], "loc": loc[:-1]})
+        else:
+            wants = " or ".join(dict.fromkeys(_branch_takes(e) for e in group))
+            out.append({**err, "loc": loc[:-1], "type": "union_type", "msg": f"Input should be {wants}"})
+    return out
+
+
+def _type_error(err: dict[str, Any]) -> bool:
+    kind = err["type"]
+    return kind.endswith(("_type", "_parsing")) or kind == "string_pattern_mismatch"
+
+
+def _branch_takes(err: dict[str, Any]) -> str:
+    from otelgen.components.base import DURATION_PATTERN, ENV_REF_PATTERN
+
+    tag = err["loc"][-1]
+    pattern = (err.get("ctx") or {}).get("pattern")
+    if tag.endswith("str") and pattern == ENV_REF_PATTERN:
+        return "a ${env:VAR} reference"
+    if tag.endswith("str") and pattern == DURATION_PATTERN:
+        return "a duration (200ms, 5s, 1m30s)"
+    if tag.endswith("str") and pattern:
+        return f"text matching {pattern}"
+    return {"int": "an integer", "float": "a number", "bool": "true or false"}.get(tag.removeprefix("constrained-"), "text")
+
+
 def pydantic_problems(exc: ValidationError, prefix: tuple, model: type[BaseModel] | None) -> list[Problem]:
     problems = []
-    for err in exc.errors(include_url=False):
+    for err in _one_per_union(exc.errors(include_url=False)):
         loc = tuple(p for p in error_loc(err) if not (isinstance(p, str) and (p.startswith("function-") or p in ("str", "SecretValue", "dict[str,any]", "dict[str,nullable[dict[str,any]]]"))))
         path = prefix + loc
         kind = err["type"]
