@@ -219,6 +219,8 @@ def test_a_check_interval_the_collector_refuses_is_refused(interval, tmp_path):
     ("exporters", {"otlp": {"endpoint": "b:4317", "timeout": "-5s"}}, True),
     ("exporters", {"otlp": {"endpoint": "b:4317", "retry_on_failure": {"max_interval": "-1s"}}}, True),
     ("exporters", {"otlp": {"endpoint": "b:4317", "retry_on_failure": {"enabled": False, "max_interval": "-1s"}}}, False),
+    ("exporters", {"otlp_http": {"endpoint": "https://b", "timeout": "-1s"}}, False),
+    ("exporters", {"otlp_http": {"endpoint": "https://b", "retry_on_failure": {"initial_interval": "-1s"}}}, True),
 ])
 def test_negative_durations_as_the_collector_judges_them(section, settings, refused, tmp_path):
     """The REFUSED/ACCEPTED cases above mirror what the real collector does with the same

@@ -100,6 +100,23 @@ CASES: dict[str, tuple[bool, dict, dict[str, str]]] = {
     "resourcedetection-detector-newer-than-target": (False, processor("resourcedetection", {"detectors": ["env", "k8s_api"]}), {}),
     "batch-unparsable-duration": (False, processor("batch", {"timeout": "10 s"}), {}),
     "memory_limiter-unparsable-duration": (False, processor("memory_limiter", {"check_interval": "1sec", "limit_mib": 400}), {}),
+    # found by probing numeric and duration settings at -1 and 0 against the binary (stop 19)
+    "memory_limiter-limit_mib-0-alone": (False, processor("memory_limiter", {"check_interval": "1s", "limit_mib": 0, "spike_limit_mib": 100}), {}),
+    "memory_limiter-limit_percentage-0-alone": (False, processor("memory_limiter", {"check_interval": "1s", "limit_percentage": 0}), {}),
+    "memory_limiter-check_interval-0ms": (False, processor("memory_limiter", {"check_interval": "0ms", "limit_mib": 400}), {}),
+    "memory_limiter-negative-limit_mib": (False, processor("memory_limiter", {"check_interval": "1s", "limit_mib": -1}), {}),
+    "memory_limiter-limit_percentage-101": (False, processor("memory_limiter", {"check_interval": "1s", "limit_percentage": 101}), {}),
+    "batch-negative-send_batch_max_size": (False, processor("batch", {"send_batch_max_size": -1}), {}),
+    "batch-negative-timeout": (False, processor("batch", {"timeout": "-1s"}), {}),
+    "tail_sampling-num_traces-0": (True, processor("tail_sampling", {"num_traces": 0, "policies": [{"name": "a", "type": "always_sample"}]}), {}),
+    "tail_sampling-negative-num_traces": (False, processor("tail_sampling", {"num_traces": -1, "policies": []}), {}),
+    "hostmetrics-collection_interval-0s": (False, receiver("hostmetrics", {"collection_interval": "0s", "scrapers": {"cpu": {}}}, "metrics"), {}),
+    "kubeletstats-negative-collection_interval": (False, receiver("kubeletstats", {"collection_interval": "-1s", "auth_type": "serviceAccount"}, "metrics"), {}),
+    "k8s_cluster-collection_interval-0s": (True, receiver("k8s_cluster", {"collection_interval": "0s"}, "metrics"), {}),
+    "otlp-negative-timeout": (False, exporter("otlp_grpc", {"endpoint": "b:4317", "timeout": "-1s"}), {}),
+    "otlp_http-negative-timeout": (True, exporter("otlp_http", {"endpoint": "https://b", "timeout": "-1s"}), {}),
+    "otlp_http-negative-backoff": (False, exporter("otlp_http", {"endpoint": "https://b", "retry_on_failure": {"max_interval": "-1s"}}), {}),
+    "otlp-negative-backoff-while-off": (True, exporter("otlp_grpc", {"endpoint": "b:4317", "retry_on_failure": {"enabled": False, "initial_interval": "-1s"}}), {}),
 }
 
 

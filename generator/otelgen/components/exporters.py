@@ -47,10 +47,9 @@ class _NetworkExporterConfig(ComponentConfig, HeadersMixin):
     extension_fields = (("sending_queue", "storage"), ("authenticator",), ("auth", "authenticator"))
 
 
-#: the collector's exporterhelper refusals: a negative timeout, and negative backoff intervals
-#: while retrying is on (configretry.BackOffConfig.Validate skips a disabled one)
+#: configretry.BackOffConfig.Validate: no negative backoff interval while retrying is on (a
+#: disabled one is not validated)
 NETWORK_EXPORTER_CHECKS = (
-    none_of(When("timeout", "negative"), message="timeout must not be negative"),
     none_of(*(When(f, "negative") for f in ("initial_interval", "max_interval", "max_elapsed_time")), at="retry_on_failure",
             when=(When("enabled"),), message="{{@given}} must not be negative while retry_on_failure is enabled"),
 )
@@ -86,7 +85,8 @@ class OtlpExporter(Component):
     names = (("0.0.0", "otlp"), ("0.144.0", "otlp_grpc"))
     config_model = OtlpExporterConfig
     description = "OTLP over gRPC (host:port, TLS on unless tls.insecure)."
-    declaration = network_exporter("endpoint")
+    #: exporterhelper's TimeoutConfig.Validate (otlp_http's timeout is its HTTP client's: any value)
+    declaration = network_exporter("endpoint", checks=(none_of(When("timeout", "negative"), message="timeout must not be negative"),))
 
 
 OTLP_HTTP_ENDPOINTS = ("endpoint", "traces_endpoint", "metrics_endpoint", "logs_endpoint", "profiles_endpoint")

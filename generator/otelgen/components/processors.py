@@ -22,6 +22,9 @@ class MemoryLimiterConfig(ComponentConfig):
     limit_mib: Annotated[int, Field(ge=0)] | EnvRef | None = None
     spike_limit_mib: Annotated[int, Field(ge=0)] | EnvRef | None = None
 
+    # unsigned integers and the percentage range: the collector refuses what these bounds refuse
+    collector_rules = ("limit_percentage", "spike_limit_percentage", "limit_mib", "spike_limit_mib")
+
 
 class MemoryLimiter(Component):
     kind = "processor"
@@ -35,7 +38,9 @@ class MemoryLimiter(Component):
     declaration = Declaration(checks=(
         Check("less", path="spike_limit_mib", than="limit_mib", message="spike_limit_mib must be below limit_mib"),
         Check("less", path="spike_limit_percentage", than="limit_percentage", message="spike_limit_percentage must be below limit_percentage"),
-        at_least_one(When("limit_mib", "ne", 0), When("limit_percentage", "ne", 0), message="set limit_mib or limit_percentage above 0"),
+        # a limit that is given must leave one of the two above 0 (neither given: otelgen derives them)
+        *(at_least_one("limit_mib", "limit_percentage", when=(When(given, "set"),), message="set limit_mib or limit_percentage above 0")
+          for given in ("limit_mib", "limit_percentage")),
         none_of(When("check_interval", "not_positive"), message="check_interval must be greater than zero (otelgen's default is 100ms, see docs/memory.md)"),
     ))
 
@@ -44,6 +49,8 @@ class BatchConfig(ComponentConfig):
     timeout: Duration = "200ms"
     send_batch_size: Annotated[int, Field(ge=0)] | EnvRef = Field(default=8192, description="0: batches are sent by timeout alone.")
     send_batch_max_size: Annotated[int, Field(ge=0)] | EnvRef | None = None
+
+    collector_rules = ("send_batch_size", "send_batch_max_size")  # unsigned in the collector
 
 
 class Batch(Component):
@@ -305,9 +312,11 @@ class Transform(Component):
 
 class TailSamplingConfig(ComponentConfig):
     decision_wait: Duration = "10s"
-    num_traces: int = Field(default=50000, ge=1)
+    num_traces: int = Field(default=50000, ge=0, description="The collector takes 0 too.")
     expected_new_traces_per_sec: int = Field(default=10, ge=0)
     policies: list[dict[str, Any]] = Field(description="Sampling policies (the collector takes an empty list: nothing is sampled out).")
+
+    collector_rules = ("num_traces", "expected_new_traces_per_sec")  # unsigned in the collector
 
 
 class TailSampling(Component):

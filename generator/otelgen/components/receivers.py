@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from otelgen.components.processors import K8S_NODE_ENV
 from otelgen.components.base import AuthType, Component, ComponentConfig, Duration
-from otelgen.components.declare import Check, Declaration, Env, Listener, Rule, Step, Volume, When, at_least_one
+from otelgen.components.declare import Check, Declaration, Env, Listener, Rule, Step, Volume, When, at_least_one, none_of
 
 Port_ = int
 
@@ -282,6 +282,10 @@ FILESYSTEM_DEFAULTS: dict[str, Any] = {
 }
 
 
+#: scraperhelper's ControllerConfig.Validate (hostmetrics, kubeletstats): the interval must be positive
+POSITIVE_COLLECTION_INTERVAL = none_of(When("collection_interval", "not_positive"), message="collection_interval must be positive")
+
+
 class HostMetricsReceiverConfig(ComponentConfig):
     collection_interval: Duration = "30s"
     # the collector refuses an empty scrapers map; a scraper's settings may be null (its defaults)
@@ -299,6 +303,7 @@ class HostMetricsReceiver(Component):
     config_model = HostMetricsReceiverConfig
     description = "Node CPU, memory, disk, filesystem and network metrics (agent)."
     declaration = Declaration(
+        checks=(POSITIVE_COLLECTION_INTERVAL,),
         steps=(Step("fill", path="scrapers.filesystem", value=FILESYSTEM_DEFAULTS), Step("order", paths=("collection_interval", "root_path", "scrapers"))),
         volumes=(Volume(name="hostfs", mount_path="{{root_path}}", host_path="/", host_path_type="Directory"),),
     )
@@ -323,6 +328,7 @@ class KubeletStatsReceiver(Component):
     config_model = KubeletStatsReceiverConfig
     description = "Pod, container and node metrics from the kubelet on the same node."
     declaration = Declaration(
+        checks=(POSITIVE_COLLECTION_INTERVAL,),
         rbac=(Rule(api_groups=("",), resources=("nodes/stats",), verbs=("get",), when=(When("auth_type", "eq", "serviceAccount"),)),),
         env=(Env("K8S_NODE_IP", "status.hostIP"),),
         kubelet=True,
