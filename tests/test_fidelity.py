@@ -116,6 +116,11 @@ CASES: dict[str, tuple[bool, dict, dict[str, str]]] = {
     "otlp-negative-timeout": (False, exporter("otlp_grpc", {"endpoint": "b:4317", "timeout": "-1s"}), {}),
     "otlp_http-negative-timeout": (True, exporter("otlp_http", {"endpoint": "https://b", "timeout": "-1s"}), {}),
     "otlp_http-negative-backoff": (False, exporter("otlp_http", {"endpoint": "https://b", "retry_on_failure": {"max_interval": "-1s"}}), {}),
+    "debug-sampling-0-and-negative": (True, exporter("debug", {"sampling_initial": 0, "sampling_thereafter": -1}), {}),
+    "spanmetrics-flush-interval-0s": (False, config(connectors={"spanmetrics": {"metrics_flush_interval": "0s"}}, pipelines=SPAN_PIPELINES), {}),
+    "spanmetrics-negative-flush-interval": (False, config(connectors={"spanmetrics": {"metrics_flush_interval": "-1s"}}, pipelines=SPAN_PIPELINES), {}),
+    "loadbalancing-negative-timeout": (False, exporter("loadbalancing", {**LB, "timeout": "-1s", "resolver": {"static": {"hostnames": ["a:4317"]}}}), {}),
+    "loadbalancing-timeout-0s": (True, exporter("loadbalancing", {**LB, "timeout": "0s", "resolver": {"static": {"hostnames": ["a:4317"]}}}), {}),
     "otlp-negative-backoff-while-off": (True, exporter("otlp_grpc", {"endpoint": "b:4317", "retry_on_failure": {"enabled": False, "initial_interval": "-1s"}}), {}),
 }
 

@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from otelgen.components.base import Component, ComponentConfig, Duration
-from otelgen.components.declare import Check, Declaration, Step, When, exactly_one, not_both, required
+from otelgen.components.declare import Check, Declaration, Step, When, exactly_one, none_of, not_both, required
 
 
 class SpanMetricsConfig(ComponentConfig):
@@ -25,7 +25,8 @@ class SpanMetrics(Component):
     description = "RED metrics (requests, errors, duration) from spans."
     #: spanmetricsconnector Config.Validate
     declaration = Declaration(
-        checks=(not_both(When("histogram.explicit", "set"), When("histogram.exponential", "set"), message="histogram: use either explicit or exponential buckets, not both"),),
+        checks=(not_both(When("histogram.explicit", "set"), When("histogram.exponential", "set"), message="histogram: use either explicit or exponential buckets, not both"),
+                none_of(When("metrics_flush_interval", "not_positive"), message="metrics_flush_interval must be positive")),
         steps=(Step("drop_empty", paths=("dimensions",)),),
     )
 

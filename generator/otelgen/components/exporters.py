@@ -131,8 +131,9 @@ class OtlpHttpExporter(Component):
 
 class DebugConfig(ComponentConfig):
     verbosity: Literal["basic", "normal", "detailed"] = "basic"
-    sampling_initial: int | None = Field(default=None, ge=1)
-    sampling_thereafter: int | None = Field(default=None, ge=1)
+    # the collector validates neither (0 and negative numbers pass its validate)
+    sampling_initial: int | None = None
+    sampling_thereafter: int | None = None
 
 
 class DebugExporter(Component):
@@ -237,7 +238,8 @@ class LoadBalancingExporter(Component):
     #: the collector decodes the dns resolver's port as a string; egress to each resolver's
     #: backends; the k8s resolver watches the next tier's endpoints in its namespace
     declaration = Declaration(
-        checks=(exactly_one(*(When(r, "set") for r in RESOLVERS), at="resolver", message=f"set exactly one resolver: {', '.join(RESOLVERS)}"), CLIENT_TLS_CHECK),
+        checks=(exactly_one(*(When(r, "set") for r in RESOLVERS), at="resolver", message=f"set exactly one resolver: {', '.join(RESOLVERS)}"), CLIENT_TLS_CHECK,
+                none_of(When("timeout", "negative"), message="timeout must not be negative")),
         steps=(
             Step("client_tls", path="tls"),
             Step("nest", path="protocol.otlp", paths=("tls", "timeout")),
