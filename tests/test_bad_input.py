@@ -154,13 +154,13 @@ def test_values_yaml_cannot_construct_are_clean_errors(tmp_path):
 
 
 @pytest.mark.parametrize("value,want", [
-    ("-1", "error E004 spec.exporters.otlp.sending_queue.queue_size: Input should be greater than or equal to 1 (got -1)"),
-    ("abc", "error E004 spec.exporters.otlp.sending_queue.queue_size: Input should be an integer or a ${env:VAR} reference (got 'abc')"),
+    ("-1", "error E004 spec.processors.memory_limiter.limit_mib: Input should be greater than or equal to 0 (got -1)"),
+    ("abc", "error E004 spec.processors.memory_limiter.limit_mib: Input should be an integer or a ${env:VAR} reference (got 'abc')"),
 ])
 def test_a_union_refusal_is_one_problem_at_the_field(tmp_path, value, want):
     """A value refused by each branch of ``int | ${env:VAR}`` is one problem at the field's
     path (not one per branch, with pydantic's branch tags in the path)."""
-    spec = write_spec(tmp_path, f"spec:\n  mode: gateway\n  exporters:\n    otlp:\n      endpoint: a:4317\n      sending_queue: {{queue_size: {value}}}\n")
+    spec = write_spec(tmp_path, f"spec:\n  mode: gateway\n  processors:\n    memory_limiter: {{limit_mib: {value}}}\n")
     result = run_cli("render", "-f", spec)
     lines = [line for line in result.err.splitlines() if line.startswith("error ")]
     assert result.code == 2 and len(lines) == 1 and lines[0].startswith(want), result.err

@@ -164,3 +164,71 @@ def test_otelgen_agrees_with_the_collector(case, tmp_path):
     assert (verdict.returncode == 0) == expected, f"the collector's verdict is not what this case documents:\n{verdict.stderr[-1500:]}"
     accepted, why = otelgen_verdict(cfg, tmp_path, env)
     assert accepted == expected, f"collector {'accepts' if expected else 'refuses'}, otelgen {'accepts' if accepted else 'refuses'}:\n{why}"
+
+
+# ---------------------------------------------------------------- edges, probed
+
+#: collector-shaped configs of modelled components; every number and duration in the
+#: component's settings is tried at -1/-1s and 0/0s (see EDGES): the cases above marked
+#: "found by probing" came from this, and it keeps probing as components change
+EDGE_BASES: dict[str, tuple[str, str, dict]] = {
+    "otlp": ("exporters", "otlp_grpc", exporter("otlp_grpc", {"endpoint": "b:4317", "timeout": "5s", "sending_queue": {"num_consumers": 2, "queue_size": 100},
+                                                               "retry_on_failure": {"initial_interval": "1s", "max_interval": "5s", "max_elapsed_time": "60s"}})),
+    "otlp-all-off": ("exporters", "otlp_grpc", exporter("otlp_grpc", {"endpoint": "b:4317", "sending_queue": {"enabled": False, "num_consumers": 2, "queue_size": 100},
+                                                                    "retry_on_failure": {"enabled": False, "initial_interval": "1s"}})),
+    "otlp_http": ("exporters", "otlp_http", exporter("otlp_http", {"endpoint": "https://b", "timeout": "5s", "retry_on_failure": {"initial_interval": "1s"}})),
+    "debug": ("exporters", "debug", exporter("debug", {"sampling_initial": 2, "sampling_thereafter": 500})),
+    "loadbalancing": ("exporters", "loadbalancing", exporter("loadbalancing", {**LB, "timeout": "5s", "resolver": {"static": {"hostnames": ["a:4317"]}}})),
+    "batch": ("processors", "batch", processor("batch", {"send_batch_size": 100, "send_batch_max_size": 200, "timeout": "1s"})),
+    "memory_limiter": ("processors", "memory_limiter", processor("memory_limiter", {"check_interval": "1s", "limit_mib": 400, "spike_limit_mib": 100})),
+    "memory_limiter-percent": ("processors", "memory_limiter", processor("memory_limiter", {"check_interval": "1s", "limit_percentage": 80, "spike_limit_percentage": 20})),
+    "tail_sampling": ("processors", "tail_sampling", processor("tail_sampling", {"decision_wait": "10s", "num_traces": 1000, "expected_new_traces_per_sec": 10, "policies": []})),
+    "resourcedetection": ("processors", "resourcedetection", processor("resourcedetection", {"detectors": ["env"], "timeout": "2s"})),
+    "hostmetrics": ("receivers", "hostmetrics", receiver("hostmetrics", {"collection_interval": "30s", "scrapers": {"cpu": {}}}, "metrics")),
+    "kubeletstats": ("receivers", "kubeletstats", receiver("kubeletstats", {"collection_interval": "30s", "auth_type": "serviceAccount"}, "metrics")),
+    "k8s_cluster": ("receivers", "k8s_cluster", receiver("k8s_cluster", {"collection_interval": "30s"}, "metrics")),
+    "spanmetrics": ("connectors", "spanmetrics", config(connectors={"spanmetrics": {"metrics_flush_interval": "15s"}}, pipelines=SPAN_PIPELINES)),
+}
+
+
+def _edge_leaves(settings, path=()):
+    if isinstance(settings, dict):
+        for key, value in settings.items():
+            yield from _edge_leaves(value, (*path, key))
+    elif isinstance(settings, int) and not isinstance(settings, bool):
+        yield path, (-1, 0)
+    elif isinstance(settings, str) and re.fullmatch(r"[0-9]+(ms|s|m)", settings):
+        yield path, ("-1s", "0s")
+
+
+def _edges() -> dict[str, tuple[dict, tuple[str, str], tuple[str, ...], object]]:
+    out = {}
+    for label, (section, name, cfg) in EDGE_BASES.items():
+        for path, values in _edge_leaves(cfg[section][name]):
+            for value in values:
+                out[f"{label}-{'.'.join(path)}={value}"] = (cfg, (section, name), path, value)
+    return out
+
+
+EDGES = _edges()
+
+
+@pytest.mark.parametrize("edge", sorted(EDGES))
+def test_otelgen_agrees_with_the_collector_at_the_edges(edge, tmp_path):
+    """Whatever the collector says of a number or duration at -1 or 0, otelgen says too."""
+    base, (section, name), path, value = EDGES[edge]
+    cfg = yaml.safe_load(yaml.safe_dump(base))
+    target = cfg[section][name]
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    expected = collector_validate(yaml.safe_dump(cfg), tmp_path, {}).returncode == 0
+    accepted, why = otelgen_verdict(cfg, tmp_path, {})
+    assert accepted == expected, f"collector {'accepts' if expected else 'refuses'}, otelgen {'accepts' if accepted else 'refuses'}:\n{why}"
+
+
+def test_the_edge_bases_are_valid(tmp_path):
+    """Each base config is accepted by the collector and by otelgen (so an edge's verdict is the edge's)."""
+    for label, (_, _, cfg) in EDGE_BASES.items():
+        assert collector_validate(yaml.safe_dump(cfg), tmp_path, {}).returncode == 0, label
+        assert otelgen_verdict(cfg, tmp_path, {})[0], label

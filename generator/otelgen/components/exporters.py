@@ -14,8 +14,9 @@ from otelgen.components.declare import Check, Declaration, Egress, Rule, Step, V
 class SendingQueue(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
     enabled: StrictBool | EnvRef = True
-    num_consumers: Annotated[int, Field(ge=1)] | EnvRef | None = None
-    queue_size: Annotated[int, Field(ge=1)] | EnvRef | None = None
+    # positive while the queue is enabled (a declared check: the collector validates a disabled queue not at all)
+    num_consumers: int | EnvRef | None = None
+    queue_size: int | EnvRef | None = None
     storage: str | None = Field(default=None, description="file_storage extension for a persistent queue.")
     block_on_overflow: StrictBool | None = None
     sizer: Literal["requests", "items", "bytes"] | None = Field(default=None, description="What queue_size counts (the collector's default: requests).")
@@ -47,9 +48,11 @@ class _NetworkExporterConfig(ComponentConfig, HeadersMixin):
     extension_fields = (("sending_queue", "storage"), ("authenticator",), ("auth", "authenticator"))
 
 
-#: configretry.BackOffConfig.Validate: no negative backoff interval while retrying is on (a
-#: disabled one is not validated)
+#: exporterhelper's QueueBatchConfig.Validate (positive consumers and size) and
+#: configretry.BackOffConfig.Validate (no negative backoff interval), each only while on
 NETWORK_EXPORTER_CHECKS = (
+    none_of(When("num_consumers", "not_positive"), When("queue_size", "not_positive"), at="sending_queue",
+            when=(When("enabled"),), message="{{@given}} must be positive while sending_queue is enabled"),
     none_of(*(When(f, "negative") for f in ("initial_interval", "max_interval", "max_elapsed_time")), at="retry_on_failure",
             when=(When("enabled"),), message="{{@given}} must not be negative while retry_on_failure is enabled"),
 )
