@@ -121,6 +121,7 @@ CASES: dict[str, tuple[bool, dict, dict[str, str]]] = {
     "spanmetrics-negative-flush-interval": (False, config(connectors={"spanmetrics": {"metrics_flush_interval": "-1s"}}, pipelines=SPAN_PIPELINES), {}),
     "loadbalancing-negative-timeout": (False, exporter("loadbalancing", {**LB, "timeout": "-1s", "resolver": {"static": {"hostnames": ["a:4317"]}}}), {}),
     "loadbalancing-timeout-0s": (True, exporter("loadbalancing", {**LB, "timeout": "0s", "resolver": {"static": {"hostnames": ["a:4317"]}}}), {}),
+    "health_check-path-not-absolute": (False, {**config(), "extensions": {"health_check": {"endpoint": "0.0.0.0:13133", "path": ""}}, "service": {**config()["service"], "extensions": ["health_check"]}}, {}),
     "otlp-negative-backoff-while-off": (True, exporter("otlp_grpc", {"endpoint": "b:4317", "retry_on_failure": {"enabled": False, "initial_interval": "-1s"}}), {}),
 }
 

@@ -329,7 +329,7 @@ def is_collector_rule(err: dict[str, Any], model: type[BaseModel]) -> bool:
     if err.get("type") == "literal_error" and not set(err.get("loc") or ()) & OPEN_ENUMS:
         return True  # the components' enums are the collector's own (compression, verbosity, ...)
     loc = error_loc(err)
-    return bool(loc) and loc[0] in getattr(model, "collector_rules", ()) and err.get("type") in ("too_short", "too_long", "greater_than_equal", "less_than_equal")
+    return bool(loc) and loc[0] in getattr(model, "collector_rules", ()) and err.get("type") in ("too_short", "too_long", "greater_than_equal", "less_than_equal", "string_pattern_mismatch")
 
 
 def error_loc(err: dict[str, Any]) -> tuple[Any, ...]:

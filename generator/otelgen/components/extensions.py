@@ -18,6 +18,8 @@ class HealthCheckConfig(ComponentConfig):
     port: int = Field(default=HEALTH_PORT, ge=1, le=65535)
     path: str = Field(default="/", pattern=r"^/")
 
+    collector_rules = ("path",)  # healthcheck Config.Validate: "path must start with /"
+
 
 class HealthCheck(Component):
     kind = "extension"
