@@ -102,6 +102,8 @@ REFUSED = {
     "batch negative timeout": ("processors", "batch", {"timeout": "-1s"}, None, "error E004 spec.processors.batch: timeout must not be negative"),
     "exporter negative timeout": ("exporters", "otlp", {"endpoint": "b:4317", "timeout": "-5s"}, None, "error E004 spec.exporters.otlp: timeout must not be negative"),
     "exporter negative backoff": ("exporters", "otlp_http", {"endpoint": "https://b", "retry_on_failure": {"initial_interval": "1s", "max_elapsed_time": "-1m"}}, None, "error E004 spec.exporters.otlp_http.retry_on_failure: max_elapsed_time must not be negative while retry_on_failure is enabled"),
+    "spanmetrics duplicate dimension": ("connectors", "spanmetrics", {"dimensions": [{"name": "a"}, {"name": "b"}, {"name": "a"}]}, {"traces": {"receivers": ["otlp"], "exporters": ["spanmetrics"]}, "metrics": {"receivers": ["spanmetrics"], "exporters": ["otlp"]}}, "error E004 spec.connectors.spanmetrics: dimensions[2]: duplicate dimension name a"),
+    "spanmetrics dimension it has already": ("connectors", "spanmetrics", {"dimensions": [{"name": "span.kind"}]}, {"traces": {"receivers": ["otlp"], "exporters": ["spanmetrics"]}, "metrics": {"receivers": ["spanmetrics"], "exporters": ["otlp"]}}, "error E004 spec.connectors.spanmetrics: dimensions[0]: duplicate dimension name span.kind"),
     "batch max below size": ("processors", "batch", {"send_batch_size": 100, "send_batch_max_size": 99}, None, "error E004 spec.processors.batch: send_batch_max_size must be 0 or at least send_batch_size"),
     "otlp receiver without protocols": ("receivers", "otlp", {"protocols": {"grpc": {"enabled": False}, "http": {"enabled": False}}}, None, "error E004 spec.receivers.otlp: enable at least one of protocols.grpc / protocols.http"),
     "otlp receiver tls without key": ("receivers", "otlp", {"extra": {"protocols": {"http": {"tls": {"cert_file": "/c.pem"}}}}}, None, "error E004 spec.receivers.otlp: protocols.http.tls: TLS configuration must include both certificate and key for server connections"),
@@ -137,6 +139,7 @@ ACCEPTED = {
     "prometheus with a config under extra": ("receivers", "prometheus", {"self_scrape": False, "extra": {"config": {"scrape_configs": [{"job_name": "a", "static_configs": [{"targets": ["a:9090"]}]}]}}}, None),
     "actions in any case": ("processors", "attributes", {"actions": [{"action": "HASH", "pattern": "^x"}, {"action": "Convert", "key": "b", "converted_type": "int"}, {"action": "upsert", "key": "c", "value": None, "from_context": "auth.x"}]}, None),
     "file in a directory of its own": ("exporters", "file", {"path": "/var/otel/out/data.jsonl"}, None),
+    "spanmetrics dimensions that differ in case": ("connectors", "spanmetrics", {"dimensions": [{"name": "a"}, {"name": "A"}]}, {"traces": {"receivers": ["otlp"], "exporters": ["spanmetrics"]}, "metrics": {"receivers": ["spanmetrics"], "exporters": ["otlp"]}}),
     "spanmetrics one histogram": ("connectors", "spanmetrics", {"histogram": {"explicit": None, "exponential": {"max_size": 80}}}, {"traces": {"receivers": ["otlp"], "exporters": ["spanmetrics"]}, "metrics": {"receivers": ["spanmetrics"], "exporters": ["otlp"]}}),
 }
 

@@ -122,6 +122,9 @@ CASES: dict[str, tuple[bool, dict, dict[str, str]]] = {
     "loadbalancing-negative-timeout": (False, exporter("loadbalancing", {**LB, "timeout": "-1s", "resolver": {"static": {"hostnames": ["a:4317"]}}}), {}),
     "loadbalancing-timeout-0s": (True, exporter("loadbalancing", {**LB, "timeout": "0s", "resolver": {"static": {"hostnames": ["a:4317"]}}}), {}),
     "health_check-path-not-absolute": (False, {**config(), "extensions": {"health_check": {"endpoint": "0.0.0.0:13133", "path": ""}}, "service": {**config()["service"], "extensions": ["health_check"]}}, {}),
+    "spanmetrics-duplicate-dimension": (False, config(connectors={"spanmetrics": {"dimensions": [{"name": "a"}, {"name": "a"}]}}, pipelines=SPAN_PIPELINES), {}),
+    "spanmetrics-dimension-it-has-already": (False, config(connectors={"spanmetrics": {"dimensions": [{"name": "service.name"}]}}, pipelines=SPAN_PIPELINES), {}),
+    "spanmetrics-dimensions-differing-in-case": (True, config(connectors={"spanmetrics": {"dimensions": [{"name": "a"}, {"name": "A"}]}}, pipelines=SPAN_PIPELINES), {}),
     "otlp-negative-backoff-while-off": (True, exporter("otlp_grpc", {"endpoint": "b:4317", "retry_on_failure": {"enabled": False, "initial_interval": "-1s"}}), {}),
 }
 

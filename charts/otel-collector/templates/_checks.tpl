@@ -374,6 +374,23 @@ or {"bad": null}.  The vocabulary: docs/declarations.md, "Checks". */ -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
+{{- else if eq $c.kind "unique" -}}
+{{- $seen := list -}}
+{{- range $t := $c.table | default list -}}{{- $seen = append $seen (toJson $t) -}}{{- end -}}
+{{- range $i, $x := (kindIs "slice" $v | ternary $v list) -}}
+{{- if not $fail -}}
+{{- $iv := $x -}}
+{{- if $c.item -}}{{- $iv = (include "otelgen.decl.get" (dict "doc" $x "path" $c.item) | fromJson).v -}}{{- end -}}
+{{- if not (kindIs "invalid" $iv) -}}
+{{- if has (toJson $iv) $seen -}}
+{{- $_ := set $names "index" $i -}}
+{{- $_ := set $names "value" $iv -}}
+{{- $fail = true -}}
+{{- end -}}
+{{- $seen = append $seen (toJson $iv) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- else if eq $c.kind "each" -}}
 {{- range $i, $item := (kindIs "slice" $v | ternary $v list) -}}
 {{- if and (not $bad) (kindIs "map" $item) -}}

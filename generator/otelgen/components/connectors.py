@@ -26,7 +26,10 @@ class SpanMetrics(Component):
     #: spanmetricsconnector Config.Validate
     declaration = Declaration(
         checks=(not_both(When("histogram.explicit", "set"), When("histogram.exponential", "set"), message="histogram: use either explicit or exponential buckets, not both"),
-                none_of(When("metrics_flush_interval", "not_positive"), message="metrics_flush_interval must be positive")),
+                none_of(When("metrics_flush_interval", "not_positive"), message="metrics_flush_interval must be positive"),
+                # its own dimensions come first in every metric: service.name, span.name, span.kind, status.code
+                Check("unique", path="dimensions", item="name", table=("service.name", "span.name", "span.kind", "status.code"),
+                      message="dimensions[{{@index}}]: duplicate dimension name {{@value}}")),
         steps=(Step("drop_empty", paths=("dimensions",)),),
     )
 

@@ -184,7 +184,7 @@ class Egress:
     when: tuple[When, ...] = ()
 
 
-CheckKind = Literal["count", "less", "member", "prefix", "dir", "each"]
+CheckKind = Literal["count", "less", "member", "prefix", "dir", "each", "unique"]
 
 
 @dataclass(frozen=True)
@@ -203,6 +203,8 @@ class Check:
              the target version is older than, with the message ``newer``
     prefix   the value at ``path``, when set (truthy), does not start with one of ``value``
     dir      the directory of the file path at ``path`` is one of ``value`` or (except /) below one
+    unique   two items of the list at ``path`` (``item``: the value at that path in each; items
+             without it are skipped) are the same, or one is in ``table`` (values taken already)
     each     any of ``checks`` fails on a mapping item of the list at ``path``: the error
              points at the item (``path[i]``); ``lower``: item fields compared lower-cased
 
@@ -839,6 +841,18 @@ def _check(c: Check, settings: Any, version: str, ctx: dict[str, Any]) -> CheckF
             bad = any(d == refused or (refused != "/" and d.startswith(refused + "/")) for refused in c.value)
     elif c.kind == "member":
         return _member(c, doc, names)
+    elif c.kind == "unique":
+        items = get(doc, c.path)
+        seen = [*(c.table or ())]
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            v = get(item, c.item) if c.item else item
+            if v is None:
+                continue
+            if _entry(v, seen) is not _MISSING:
+                names.update(index=i, value=v)
+                bad = True
+                break
+            seen.append(v)
     elif c.kind == "each":
         items = get(doc, c.path)
         for i, item in enumerate(items if isinstance(items, list) else []):
