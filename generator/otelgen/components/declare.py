@@ -842,10 +842,8 @@ def _check(c: Check, settings: Any, version: str, ctx: dict[str, Any]) -> CheckF
     elif c.kind == "member":
         return _member(c, doc, names)
     elif c.kind == "unique":
-        items = get(doc, c.path)
         seen = [*(c.table or ())]
-        for i, item in enumerate(items if isinstance(items, list) else []):
-            v = get(item, c.item) if c.item else item
+        for i, v in _list_items(get(doc, c.path), c.item):
             if v is None:
                 continue
             if _entry(v, seen) is not _MISSING:
@@ -872,7 +870,7 @@ def _member(c: Check, doc: Any, names: dict[str, Any]) -> CheckFailed | None:
     value = get(doc, c.path)
     table = c.table
     if isinstance(value, list):
-        items = [(i, get(v, c.item) if c.item else v) for i, v in enumerate(value)]
+        items = _list_items(value, c.item)
     else:
         items = [] if value is None else [(None, value)]
     for index, v in items:
@@ -888,6 +886,11 @@ def _member(c: Check, doc: Any, names: dict[str, Any]) -> CheckFailed | None:
                 names.update(index=index, value=v, since=since)
                 return CheckFailed(_message(c.newer, doc, names), _loc(c.at), c.collector)
     return None
+
+
+def _list_items(value: Any, item: str) -> list[tuple[int, Any]]:
+    """(index, the value at ``item`` in it, or the item itself) for each item of a list."""
+    return [(i, get(v, item) if item else v) for i, v in enumerate(value if isinstance(value, list) else [])]
 
 
 def _entry(value: Any, table: Any) -> Any:

@@ -284,26 +284,31 @@ def _one_per_union(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A value refused by every branch of a union (``int | ${env:VAR}``) gives one error per
     branch; keep one: the branch whose type matched and whose constraint refused (-1 for an
     integer >= 1), else one error naming what each branch takes."""
-    branches: dict[tuple, list[dict[str, Any]]] = {}
+    groups: dict[tuple, list[dict[str, Any]]] = {}
     for err in errors:
-        loc = tuple(err["loc"])
-        if loc and isinstance(loc[-1], str) and _UNION_BRANCH.fullmatch(loc[-1]):
-            branches.setdefault(loc[:-1], []).append(err)
+        field = _union_field(err)
+        if field is not None:
+            groups.setdefault(field, []).append(err)
     out = []
     for err in errors:
-        loc = tuple(err["loc"])
-        group = branches.get(loc[:-1]) if loc else None
-        if not group or len(group) < 2 or err is not group[0] or (isinstance(loc[-1], str) and not _UNION_BRANCH.fullmatch(loc[-1])):
-            if not (group and len(group) >= 2 and err in group):
-                out.append(err)
-            continue
-        specific = [e for e in group if not _type_error(e)]
-        if specific:
-            out.append({**specific[0], "loc": loc[:-1]})
-        else:
-            wants = " or ".join(dict.fromkeys(_branch_takes(e) for e in group))
-            out.append({**err, "loc": loc[:-1], "type": "union_type", "msg": f"Input should be {wants}"})
+        field = _union_field(err)
+        group = groups.get(field) if field is not None else None
+        if group is None or len(group) < 2:
+            out.append(err)
+        elif err is group[0]:
+            specific = [e for e in group if not _type_error(e)]
+            if specific:
+                out.append({**specific[0], "loc": field})
+            else:
+                wants = " or ".join(dict.fromkeys(_branch_takes(e) for e in group))
+                out.append({**err, "loc": field, "type": "union_type", "msg": f"Input should be {wants}"})
     return out
+
+
+def _union_field(err: dict[str, Any]) -> tuple | None:
+    """The field's location when the error is one union branch's (its last part is the tag)."""
+    loc = tuple(err["loc"])
+    return loc[:-1] if loc and isinstance(loc[-1], str) and _UNION_BRANCH.fullmatch(loc[-1]) else None
 
 
 def _type_error(err: dict[str, Any]) -> bool:
